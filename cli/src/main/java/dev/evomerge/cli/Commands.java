@@ -1,0 +1,14 @@
+package dev.evomerge.cli;
+
+import java.util.List;
+
+/** The subcommands, in the order --help lists them. Each issue that lands a command adds it here. */
+final class Commands {
+
+    private Commands() {
+    }
+
+    static List<Object> all() {
+        return List.of();
+    }
+}

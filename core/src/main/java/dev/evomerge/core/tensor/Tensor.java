@@ -1,0 +1,88 @@
+package dev.evomerge.core.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A dense tensor: dtype, shape and little-endian row-major data in a {@link MemorySegment}
+ * (off-heap, possibly a memory-mapped file region). The segment's size is exactly numel x dtype size.
+ * Element access by flat index converts through float/double; bulk work goes through {@link Kernels}.
+ */
+public final class Tensor {
+
+    private final DType dtype;
+    private final Shape shape;
+    private final MemorySegment data;
+
+    public Tensor(DType dtype, Shape shape, MemorySegment data) {
+        long expected = Math.multiplyExact(shape.numel(), (long) dtype.byteSize());
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException("tensor data has " + data.byteSize() + " bytes, shape " + shape
+                    + " x " + dtype + " needs " + expected);
+        }
+        this.dtype = dtype;
+        this.shape = shape;
+        this.data = data;
+    }
+
+    /** A zero-filled tensor in the given arena (use a shared or auto arena for multi-threaded kernels). */
+    public static Tensor allocate(DType dtype, Shape shape, Arena arena) {
+        long bytes = Math.multiplyExact(shape.numel(), (long) dtype.byteSize());
+        return new Tensor(dtype, shape, arena.allocate(bytes, 64));
+    }
+
+    /** A tensor in an automatically managed arena (freed when unreachable). */
+    public static Tensor allocate(DType dtype, Shape shape) {
+        return allocate(dtype, shape, Arena.ofAuto());
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    public MemorySegment data() {
+        return data;
+    }
+
+    public long numel() {
+        return shape.numel();
+    }
+
+    public long byteSize() {
+        return data.byteSize();
+    }
+
+    /** Element i as float (exact for F32/F16/BF16 and small integers). */
+    public float getFloat(long i) {
+        return ScalarAccess.getFloat(dtype, data, i);
+    }
+
+    /** Element i as double (exact for every dtype except I64 beyond 2^53). */
+    public double getDouble(long i) {
+        return ScalarAccess.getDouble(dtype, data, i);
+    }
+
+    /** Stores v at element i, rounding to nearest even for F16/BF16 and truncating toward zero for integers. */
+    public void setFloat(long i, float v) {
+        ScalarAccess.setFloat(dtype, data, i, v);
+    }
+
+    /** Stores v at element i with one rounding from double to this dtype. */
+    public void setDouble(long i, double v) {
+        ScalarAccess.setDouble(dtype, data, i, v);
+    }
+
+    /** Same data reinterpreted with another shape of equal element count. */
+    public Tensor reshape(Shape newShape) {
+        return new Tensor(dtype, newShape, data);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor[" + dtype + " " + shape + "]";
+    }
+}
