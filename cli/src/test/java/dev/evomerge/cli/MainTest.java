@@ -1,0 +1,73 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.core.EvomergeException;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsUsageAndExitsZero() {
+        Result r = run("--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("Usage: evomerge").contains("--version");
+    }
+
+    @Test
+    void versionNamesTheToolAndJava() {
+        Result r = run("--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("evomerge ").contains("Java " + Runtime.version().feature());
+    }
+
+    @Test
+    void unknownOptionIsAUsageErrorWithOneSentence() {
+        Result r = run("--no-such-option");
+        assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).startsWith("evomerge: ").contains("--no-such-option");
+        assertThat(r.err().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    void missingSubcommandIsAUsageError() {
+        Result r = run();
+        assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).contains("Missing subcommand");
+    }
+
+    @Test
+    void usageExceptionsExitTwoAndRuntimeExceptionsExitOneWithoutStackTrace() {
+        StringWriter err = new StringWriter();
+        int usage = Main.report(EvomergeException.usage("File x.yml: bad key 'y'."), false, new PrintWriter(err, true));
+        assertThat(usage).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("evomerge: File x.yml: bad key 'y'." + System.lineSeparator());
+
+        StringWriter err2 = new StringWriter();
+        int runtime = Main.report(EvomergeException.runtime("Disk full while writing out/.", null), false,
+                new PrintWriter(err2, true));
+        assertThat(runtime).isEqualTo(1);
+        assertThat(err2.toString()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        StringWriter err = new StringWriter();
+        int code = Main.report(new IllegalStateException("boom"), true, new PrintWriter(err, true));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("boom").contains("\tat ");
+    }
+}
