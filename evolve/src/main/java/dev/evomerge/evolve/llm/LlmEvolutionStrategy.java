@@ -1,0 +1,226 @@
+package dev.evomerge.evolve.llm;
+
+import dev.evomerge.evolve.optimizer.Optimizer;
+import dev.evomerge.evolve.optimizer.RandomStreams;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The seed's LLM evolution strategy: the first population is uniform on [0, 1]^N; after each generation the LLM sees
+ * the top-k candidates of that generation and the best score so far, answers with a mean genome in integer percent,
+ * and the next population is clip(mean/100 + sigma * N(0, I), 0, 1), with sigma low after an improvement, else high.
+ * Unlike the seed it retries transport faults (in the client), sends corrections for unusable replies, falls back to
+ * the best genome when retries run out, keeps only role and content in the history, and draws every number from the
+ * run's seed.
+ */
+public final class LlmEvolutionStrategy implements Optimizer {
+
+    /** Settings that do not change during a run. */
+    public record Settings(int[] dimensions, int populationSize, long seed, double sigmaLow, double sigmaHigh, int topK,
+                           int maxRetries, int historyLimit, boolean elitism) {
+        public Settings {
+            dimensions = dimensions.clone();
+            if (dimensions.length != 4) {
+                throw new IllegalArgumentException("genome dimensions must be 4-D");
+            }
+        }
+
+        int size() {
+            return Arrays.stream(dimensions).reduce(1, (a, b) -> a * b);
+        }
+    }
+
+    /**
+     * Resume state. {@code bestFitness} is null until a candidate has a finite score; {@code pending} is the population
+     * the next {@link #ask()} returns.
+     */
+    public record State(Settings settings, int generation, Double bestFitness, double[] bestGenome,
+                        List<ChatMessage> history, List<double[]> pending) {
+    }
+
+    private final Settings s;
+    private final ChatClient llm;
+    private final Consumer<LlmExchange> exchanges;
+    private int generation;
+    private double bestFitness = Double.NEGATIVE_INFINITY;
+    private double[] bestGenome;
+    private final List<ChatMessage> history = new ArrayList<>();
+    private List<double[]> pending;
+
+    public LlmEvolutionStrategy(Settings settings, ChatClient llm, Consumer<LlmExchange> exchanges) {
+        this.s = settings;
+        this.llm = llm;
+        this.exchanges = exchanges;
+        history.add(ChatMessage.system(Prompts.system(s.dimensions())));
+    }
+
+    public LlmEvolutionStrategy(State state, ChatClient llm, Consumer<LlmExchange> exchanges) {
+        this.s = state.settings();
+        this.llm = llm;
+        this.exchanges = exchanges;
+        this.generation = state.generation();
+        this.bestFitness = state.bestFitness() == null ? Double.NEGATIVE_INFINITY : state.bestFitness();
+        this.bestGenome = state.bestGenome() == null ? null : state.bestGenome().clone();
+        this.history.addAll(state.history());
+        this.pending = state.pending() == null ? null : state.pending().stream().map(double[]::clone).toList();
+    }
+
+    @Override
+    public String name() {
+        return "llm";
+    }
+
+    @Override
+    public int dimension() {
+        return s.size();
+    }
+
+    /** The best fitness seen so far (negative infinity before any finite score). */
+    public double bestFitness() {
+        return bestFitness;
+    }
+
+    @Override
+    public List<double[]> ask() {
+        if (pending == null) {
+            SplittableRandom rng = RandomStreams.forGeneration(s.seed(), "llm-initial", 0);
+            List<double[]> pop = new ArrayList<>();
+            for (int k = 0; k < s.populationSize(); k++) {
+                double[] x = new double[s.size()];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rng.nextDouble();
+                }
+                pop.add(x);
+            }
+            pending = pop;
+        }
+        return pending.stream().map(double[]::clone).toList();
+    }
+
+    @Override
+    public void tell(List<double[]> candidates, double[] fitness) {
+        if (candidates.size() != fitness.length) {
+            throw new IllegalArgumentException(candidates.size() + " candidates but " + fitness.length + " fitness values");
+        }
+        double genMax = Arrays.stream(fitness).filter(Double::isFinite).max().orElse(Double.NEGATIVE_INFINITY);
+        boolean improved = genMax > bestFitness;
+        for (int i = 0; i < fitness.length; i++) {
+            if (Double.isFinite(fitness[i]) && fitness[i] > bestFitness) {
+                bestFitness = fitness[i];
+                bestGenome = candidates.get(i).clone();
+            }
+        }
+        generation++;
+        double[] mean = proposeMean(candidates, fitness);
+        double sigma = improved ? s.sigmaLow() : s.sigmaHigh();
+        SplittableRandom rng = RandomStreams.forGeneration(s.seed(), "llm-sample", generation);
+        List<double[]> next = new ArrayList<>();
+        for (int k = 0; k < s.populationSize(); k++) {
+            double[] x = new double[mean.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = Math.clamp(mean[i] + sigma * rng.nextGaussian(), 0.0, 1.0);
+            }
+            next.add(x);
+        }
+        if (s.elitism() && bestGenome != null) {
+            next.set(0, bestGenome.clone());
+        }
+        pending = next;
+    }
+
+    /** Asks the LLM for the next mean (in [0, 1]); falls back to the best genome when it cannot give a usable one. */
+    private double[] proposeMean(List<double[]> candidates, double[] fitness) {
+        List<Prompts.Shown> shown = topK(candidates, fitness);
+        if (shown.isEmpty()) {
+            exchanges.accept(new LlmExchange(generation, 0, List.of(), null, null, 0,
+                    "every candidate of the generation failed; the LLM was not asked", true));
+            return fallbackMean();
+        }
+        history.add(ChatMessage.user(Prompts.user(generation, bestFitness, shown, s.dimensions())));
+        for (int attempt = 1; attempt <= s.maxRetries(); attempt++) {
+            List<ChatMessage> sent = bounded();
+            long t0 = System.nanoTime();
+            String reply;
+            try {
+                reply = llm.complete(sent);
+            } catch (ChatException e) {
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                exchanges.accept(new LlmExchange(generation, attempt, sent, null, null, ms, e.getMessage(), false));
+                continue; // the client already retried transport faults; count it as a failed attempt
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            history.add(ChatMessage.assistant(reply));
+            try {
+                MeanGenomeReply parsed = MeanGenomeReply.parse(reply, s.dimensions());
+                exchanges.accept(new LlmExchange(generation, attempt, sent, reply, parsed.thought(), ms, null, false));
+                double[] mean = parsed.meanPercent();
+                for (int i = 0; i < mean.length; i++) {
+                    mean[i] /= 100.0;
+                }
+                return mean;
+            } catch (MeanGenomeReply.Invalid bad) {
+                exchanges.accept(new LlmExchange(generation, attempt, sent, reply, null, ms, bad.getMessage(), false));
+                history.add(ChatMessage.user(Prompts.correction(bad.getMessage(), s.dimensions())));
+            }
+        }
+        exchanges.accept(new LlmExchange(generation, s.maxRetries() + 1, List.of(), null, null, 0,
+                "no usable mean genome after " + s.maxRetries() + " attempts; using the best genome so far", true));
+        return fallbackMean();
+    }
+
+    private double[] fallbackMean() {
+        if (bestGenome != null) {
+            return bestGenome.clone();
+        }
+        double[] half = new double[s.size()];
+        Arrays.fill(half, 0.5);
+        return half;
+    }
+
+    private List<Prompts.Shown> topK(List<double[]> candidates, double[] fitness) {
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < fitness.length; i++) {
+            if (Double.isFinite(fitness[i])) {
+                idx.add(i);
+            }
+        }
+        idx.sort(Comparator.comparingDouble((Integer i) -> fitness[i]).reversed());
+        List<Prompts.Shown> out = new ArrayList<>();
+        for (int i : idx.subList(0, Math.min(s.topK(), idx.size()))) {
+            double[] x = candidates.get(i);
+            int[] pct = new int[x.length];
+            for (int j = 0; j < x.length; j++) {
+                pct[j] = (int) Math.round(x[j] * 100);
+            }
+            out.add(new Prompts.Shown(i + 1, fitness[i], pct));
+        }
+        return out;
+    }
+
+    /** The system prompt plus the most recent messages, starting at a user message, within the history limit. */
+    private List<ChatMessage> bounded() {
+        if (s.historyLimit() <= 0 || history.size() - 1 <= s.historyLimit()) {
+            return List.copyOf(history);
+        }
+        int from = history.size() - s.historyLimit();
+        while (from < history.size() && !history.get(from).role().equals("user")) {
+            from++;
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        out.add(history.get(0));
+        out.addAll(history.subList(from, history.size()));
+        return out;
+    }
+
+    @Override
+    public State state() {
+        return new State(s, generation, Double.isFinite(bestFitness) ? bestFitness : null,
+                bestGenome == null ? null : bestGenome.clone(), List.copyOf(history),
+                pending == null ? null : pending.stream().map(double[]::clone).toList());
+    }
+}
