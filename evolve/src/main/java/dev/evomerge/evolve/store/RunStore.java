@@ -1,0 +1,219 @@
+package dev.evomerge.evolve.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.evolve.llm.ChatMessage;
+import dev.evomerge.evolve.llm.LlmExchange;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A run's single source of truth: STORAGE/run.db, SQLite in WAL mode (readers such as the dashboard work while the run
+ * writes). Every write is its own transaction, so a run killed at any moment loses at most the candidate in flight.
+ */
+public final class RunStore implements AutoCloseable {
+
+    public static final String FILE_NAME = "run.db";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SCHEMA_VERSION = 1;
+
+    private final Path file;
+    private final Connection db;
+
+    private RunStore(Path file, Connection db) {
+        this.file = file;
+        this.db = db;
+    }
+
+    /** Opens (creating if needed) STORAGE/run.db for writing. */
+    public static RunStore open(Path storage) {
+        try {
+            Files.createDirectories(storage);
+        } catch (java.io.IOException e) {
+            throw EvomergeException.usage("Cannot create the storage path " + storage + ": " + e.getMessage() + ".", e);
+        }
+        Path file = storage.resolve(FILE_NAME);
+        try {
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement st = c.createStatement()) {
+                st.execute("PRAGMA journal_mode=WAL");
+                st.execute("PRAGMA synchronous=FULL");
+                st.execute("PRAGMA busy_timeout=10000");
+                st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+                st.execute("""
+                        CREATE TABLE IF NOT EXISTS candidates (
+                          generation INTEGER NOT NULL, idx INTEGER NOT NULL, genes TEXT NOT NULL, merge_yaml TEXT,
+                          score REAL, metrics TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
+                          merge_seconds REAL, eval_seconds REAL, worker TEXT,
+                          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                          PRIMARY KEY (generation, idx))""");
+                st.execute("""
+                        CREATE TABLE IF NOT EXISTS llm_exchanges (
+                          id INTEGER PRIMARY KEY AUTOINCREMENT, generation INTEGER NOT NULL, attempt INTEGER NOT NULL,
+                          messages TEXT NOT NULL, reply TEXT, thought TEXT, latency_ms INTEGER, error TEXT,
+                          fallback INTEGER NOT NULL,
+                          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))""");
+                st.execute("""
+                        CREATE TABLE IF NOT EXISTS optimizer_states (
+                          generation INTEGER PRIMARY KEY, optimizer TEXT NOT NULL, state TEXT NOT NULL,
+                          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))""");
+                st.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
+            }
+            return new RunStore(file, c);
+        } catch (SQLException e) {
+            throw EvomergeException.runtime("Cannot open the run store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Stores a run-level value (the genome file, the options as JSON without secrets, the status). */
+    public void putMeta(String key, String value) {
+        update("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    }
+
+    public Optional<String> meta(String key) {
+        return queryOne("SELECT value FROM meta WHERE key = ?", rs -> rs.getString(1), key);
+    }
+
+    /** Records a candidate once; recording the same (generation, index) again replaces it (a re-dispatched evaluation). */
+    public void recordCandidate(CandidateRecord c) {
+        update("""
+                INSERT OR REPLACE INTO candidates(generation, idx, genes, merge_yaml, score, metrics, status, error,
+                  merge_seconds, eval_seconds, worker) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+                c.generation(), c.index(), json(c.genes()), c.mergeYaml(),
+                Double.isFinite(c.score()) ? c.score() : null, json(c.metrics()), c.status().name(), c.error(),
+                c.mergeSeconds(), c.evalSeconds(), c.worker());
+    }
+
+    /** All candidates of one generation, by index. */
+    public List<CandidateRecord> candidates(int generation) {
+        return queryAll("SELECT * FROM candidates WHERE generation = ? ORDER BY idx", RunStore::candidate, generation);
+    }
+
+    /** Every candidate of the run, by generation then index. */
+    public List<CandidateRecord> allCandidates() {
+        return queryAll("SELECT * FROM candidates ORDER BY generation, idx", RunStore::candidate);
+    }
+
+    public void recordExchange(LlmExchange x) {
+        update("""
+                INSERT INTO llm_exchanges(generation, attempt, messages, reply, thought, latency_ms, error, fallback)
+                VALUES (?,?,?,?,?,?,?,?)""",
+                x.generation(), x.attempt(), json(x.sent()), x.reply(), x.thought(), x.latencyMillis(), x.error(),
+                x.fallback() ? 1 : 0);
+    }
+
+    public List<LlmExchange> exchanges() {
+        return queryAll("SELECT * FROM llm_exchanges ORDER BY id", rs -> new LlmExchange(rs.getInt("generation"),
+                rs.getInt("attempt"), JSON.readValue(rs.getString("messages"), new TypeReference<List<ChatMessage>>() { }),
+                rs.getString("reply"), rs.getString("thought"), rs.getLong("latency_ms"), rs.getString("error"),
+                rs.getInt("fallback") != 0));
+    }
+
+    /** The optimizer's state after generation {@code generation} was told (the resume point). */
+    public void saveOptimizerState(int generation, String optimizer, Record state) {
+        update("INSERT OR REPLACE INTO optimizer_states(generation, optimizer, state) VALUES (?,?,?)",
+                generation, optimizer, json(state));
+    }
+
+    /** The latest saved optimizer state: generation, optimizer name and the state as JSON. */
+    public record SavedState(int generation, String optimizer, String stateJson) {
+        public <T> T as(Class<T> type) {
+            try {
+                return JSON.readValue(stateJson, type);
+            } catch (JsonProcessingException e) {
+                throw EvomergeException.usage("The optimizer state of generation " + generation + " in run.db cannot be read as "
+                        + optimizer + " state: " + e.getOriginalMessage() + ".", e);
+            }
+        }
+    }
+
+    public Optional<SavedState> latestOptimizerState() {
+        return queryOne("SELECT generation, optimizer, state FROM optimizer_states ORDER BY generation DESC LIMIT 1",
+                rs -> new SavedState(rs.getInt(1), rs.getString(2), rs.getString(3)));
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw EvomergeException.runtime("Cannot close the run store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static CandidateRecord candidate(ResultSet rs) throws Exception {
+        double score = rs.getDouble("score");
+        if (rs.wasNull()) {
+            score = Double.NEGATIVE_INFINITY;
+        }
+        return new CandidateRecord(rs.getInt("generation"), rs.getInt("idx"), JSON.readValue(rs.getString("genes"), double[].class),
+                rs.getString("merge_yaml"), score,
+                JSON.readValue(rs.getString("metrics"), new TypeReference<Map<String, Double>>() { }),
+                CandidateRecord.Status.valueOf(rs.getString("status")), rs.getString("error"),
+                rs.getDouble("merge_seconds"), rs.getDouble("eval_seconds"), rs.getString("worker"));
+    }
+
+    private static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("run-store values are plain data", e);
+        }
+    }
+
+    private interface Row<T> {
+        T read(ResultSet rs) throws Exception;
+    }
+
+    private synchronized void update(String sql, Object... args) {
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
+            bind(ps, args);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw EvomergeException.runtime("Cannot write to the run store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private synchronized <T> List<T> queryAll(String sql, Row<T> row, Object... args) {
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
+            bind(ps, args);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row.read(rs));
+                }
+            }
+            return out;
+        } catch (Exception e) {
+            throw EvomergeException.runtime("Cannot read the run store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> Optional<T> queryOne(String sql, Row<T> row, Object... args) {
+        List<T> all = queryAll(sql, row, args);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+}

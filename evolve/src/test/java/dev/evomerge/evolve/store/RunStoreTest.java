@@ -1,0 +1,110 @@
+package dev.evomerge.evolve.store;
+
+import dev.evomerge.evolve.llm.ChatMessage;
+import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
+import dev.evomerge.evolve.llm.LlmExchange;
+import dev.evomerge.evolve.optimizer.CmaEs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RunStoreTest {
+
+    @Test
+    void candidatesRoundTripIncludingFailures(@TempDir Path dir) {
+        try (RunStore s = RunStore.open(dir)) {
+            s.recordCandidate(new CandidateRecord(0, 1, new double[] {0.25, 0.5}, "merge_method: linear\n", 0.75,
+                    Map.of("mc/acc,none", 0.75), CandidateRecord.Status.OK, null, 1.5, 2.5, "local-0"));
+            s.recordCandidate(new CandidateRecord(0, 0, new double[] {0.1, 0.9}, null, Double.NEGATIVE_INFINITY,
+                    Map.of(), CandidateRecord.Status.FAILED, "merge failed: tensor x missing", 0.1, 0, "local-0"));
+        }
+        try (RunStore s = RunStore.open(dir)) {
+            List<CandidateRecord> g0 = s.candidates(0);
+            assertThat(g0).extracting(CandidateRecord::index).containsExactly(0, 1);
+            assertThat(g0.get(0).score()).isEqualTo(Double.NEGATIVE_INFINITY);
+            assertThat(g0.get(0).status()).isEqualTo(CandidateRecord.Status.FAILED);
+            assertThat(g0.get(0).error()).isEqualTo("merge failed: tensor x missing");
+            assertThat(g0.get(1).genes()).containsExactly(0.25, 0.5);
+            assertThat(g0.get(1).metrics()).containsEntry("mc/acc,none", 0.75);
+            assertThat(g0.get(1).mergeYaml()).isEqualTo("merge_method: linear\n");
+            assertThat(s.candidates(1)).isEmpty();
+        }
+    }
+
+    @Test
+    void recordingACandidateAgainReplacesIt(@TempDir Path dir) {
+        try (RunStore s = RunStore.open(dir)) {
+            s.recordCandidate(new CandidateRecord(2, 3, new double[] {0.5}, "y", 0.1, Map.of(), CandidateRecord.Status.OK, null, 0, 0, "w1"));
+            s.recordCandidate(new CandidateRecord(2, 3, new double[] {0.5}, "y", 0.2, Map.of(), CandidateRecord.Status.OK, null, 0, 0, "w2"));
+            assertThat(s.allCandidates()).singleElement().satisfies(c -> {
+                assertThat(c.score()).isEqualTo(0.2);
+                assertThat(c.worker()).isEqualTo("w2");
+            });
+        }
+    }
+
+    @Test
+    void optimizerStatesResumeTheOptimizer(@TempDir Path dir) {
+        CmaEs es = CmaEs.start(new double[] {0.5, 0.5, 0.5}, 1.0 / 6, 7, 3);
+        List<double[]> xs = es.ask();
+        es.tell(xs, new double[] {1, 2, 3, 4, 5, 6, 7});
+        try (RunStore s = RunStore.open(dir)) {
+            s.saveOptimizerState(0, es.name(), es.state());
+        }
+        try (RunStore s = RunStore.open(dir)) {
+            RunStore.SavedState saved = s.latestOptimizerState().orElseThrow();
+            assertThat(saved.generation()).isZero();
+            assertThat(saved.optimizer()).isEqualTo("cmaes");
+            CmaEs resumed = new CmaEs(saved.as(CmaEs.State.class));
+            List<double[]> a = es.ask();
+            List<double[]> b = resumed.ask();
+            for (int k = 0; k < a.size(); k++) {
+                assertThat(b.get(k)).containsExactly(a.get(k));
+            }
+        }
+    }
+
+    @Test
+    void llmStateAndExchangesRoundTrip(@TempDir Path dir) {
+        var settings = new LlmEvolutionStrategy.Settings(new int[] {1, 2, 1, 1}, 4, 5, 0.05, 0.2, 4, 3, 0, false);
+        var state = new LlmEvolutionStrategy.State(settings, 2, null, null,
+                List.of(ChatMessage.system("sys"), ChatMessage.user("u")), List.of(new double[] {0.1, 0.2}));
+        try (RunStore s = RunStore.open(dir)) {
+            s.saveOptimizerState(1, "llm", state);
+            s.recordExchange(new LlmExchange(1, 2, List.of(ChatMessage.user("u")), "{\"thought\":\"<script>\"}",
+                    "<script>", 120, null, false));
+            var back = s.latestOptimizerState().orElseThrow().as(LlmEvolutionStrategy.State.class);
+            assertThat(back.settings().dimensions()).containsExactly(1, 2, 1, 1);
+            assertThat(back.bestFitness()).isNull();
+            assertThat(back.history()).containsExactly(ChatMessage.system("sys"), ChatMessage.user("u"));
+            assertThat(back.pending().get(0)).containsExactly(0.1, 0.2);
+            assertThat(s.exchanges()).singleElement().satisfies(x -> {
+                assertThat(x.thought()).isEqualTo("<script>");
+                assertThat(x.attempt()).isEqualTo(2);
+                assertThat(x.sent()).containsExactly(ChatMessage.user("u"));
+            });
+        }
+    }
+
+    @Test
+    void theFileIsWalModeAndReadableByAnotherConnectionWhileOpen(@TempDir Path dir) throws Exception {
+        try (RunStore s = RunStore.open(dir)) {
+            s.putMeta("status", "running");
+            try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("run.db"));
+                 ResultSet rs = c.createStatement().executeQuery("PRAGMA journal_mode")) {
+                assertThat(rs.getString(1)).isEqualTo("wal");
+                ResultSet v = c.createStatement().executeQuery("SELECT value FROM meta WHERE key='status'");
+                assertThat(v.getString(1)).isEqualTo("running");
+            }
+            assertThat(s.meta("status")).contains("running");
+            assertThat(s.meta("missing")).isEmpty();
+        }
+    }
+}
