@@ -78,6 +78,26 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens an existing run.db for reading only (the dashboard and reports): creates nothing and never writes,
+     * so it can be used while a run holds the file.
+     */
+    public static RunStore openReadOnly(Path storage) {
+        Path file = Files.isDirectory(storage) ? storage.resolve(FILE_NAME) : storage;
+        if (!Files.isRegularFile(file)) {
+            throw EvomergeException.usage("No run store at " + file + ": pass the --storage-path of an evolution run.");
+        }
+        try {
+            org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+            config.setReadOnly(true);
+            config.setBusyTimeout(10000);
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+            return new RunStore(file, c);
+        } catch (SQLException e) {
+            throw EvomergeException.runtime("Cannot open the run store " + file + " for reading: " + e.getMessage(), e);
+        }
+    }
+
     public Path file() {
         return file;
     }

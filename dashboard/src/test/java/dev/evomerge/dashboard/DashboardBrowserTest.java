@@ -1,0 +1,82 @@
+package dev.evomerge.dashboard;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Opens the dashboard in real headless Chromium (Debian's package) and checks what a person would see. */
+class DashboardBrowserTest {
+
+    static Path chromium() {
+        for (String c : new String[] {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
+            if (Files.isExecutable(Path.of(c))) {
+                return Path.of(c);
+            }
+        }
+        if ("true".equals(System.getenv("CI"))) {
+            throw new AssertionError("headless Chromium is required in CI: .ci/run installs Debian's chromium package");
+        }
+        Assumptions.abort("chromium is not installed (apt-get install chromium)");
+        return null;
+    }
+
+    static String run(Path profile, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(chromium().toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("chromium", ".out");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+        String s = Files.readString(out);
+        Files.delete(out);
+        return s;
+    }
+
+    static String attr(String dom, String id, String attr) {
+        Matcher m = Pattern.compile("id=\"" + id + "\"[^>]*?" + attr + "=\"([^\"]*)\"|" + attr + "=\"([^\"]*)\"[^>]*?id=\"" + id + "\"").matcher(dom);
+        assertThat(m.find()).as(id + " has " + attr).isTrue();
+        return m.group(1) != null ? m.group(1) : m.group(2);
+    }
+
+    @Test
+    void theDashboardRendersChartsTableAndEscapesThoughts(@TempDir Path dir) throws Exception {
+        Path storage = dir.resolve("run");
+        int n = RunFixtures.write(storage);
+        try (DashboardServer s = new DashboardServer(storage, "127.0.0.1", 0)) {
+            s.start();
+            String url = s.uri().toString();
+            String dom = run(dir.resolve("profile1"), "--virtual-time-budget=8000", "--dump-dom", url);
+            assertThat(dom).contains("data-ready=\"run\"");
+            // fitness chart: best, mean and every scored candidate; metrics chart: one series per task metric
+            assertThat(attr(dom, "fitness-chart", "data-series")).isEqualTo("3");
+            assertThat(attr(dom, "fitness-chart", "data-points")).isEqualTo("4,4," + (n - 1));
+            assertThat(attr(dom, "metrics-chart", "data-series")).isEqualTo("2");
+            assertThat(attr(dom, "metrics-chart", "data-points")).isEqualTo("4,4");
+            assertThat(attr(dom, "candidates", "data-rows")).isEqualTo(String.valueOf(n));
+            assertThat(Pattern.compile("<tbody>(.*?)</tbody>", Pattern.DOTALL).matcher(dom).results()
+                    .map(r -> r.group(1)).findFirst().orElseThrow().split("<tr").length - 1).isEqualTo(n);
+            // the hostile thought is shown as text and ran nothing
+            assertThat(dom).contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+            assertThat(dom).doesNotContain("data-pwned");
+            assertThat(dom).contains("fallback to the best genome");
+            // heat map of the best genome: 2 layer groups x 2 models
+            assertThat(dom).contains("class=\"heatmap\"");
+            Path shot = Path.of("target", "dashboard.png").toAbsolutePath();
+            Files.createDirectories(shot.getParent());
+            Files.deleteIfExists(shot);
+            run(dir.resolve("profile2"), "--virtual-time-budget=8000", "--window-size=1400,2400", "--screenshot=" + shot, url);
+            assertThat(Files.size(shot)).isGreaterThan(20_000);
+        }
+    }
+}

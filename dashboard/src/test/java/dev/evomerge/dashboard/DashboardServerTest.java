@@ -1,0 +1,126 @@
+package dev.evomerge.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.store.RunStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DashboardServerTest {
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static HttpResponse<String> get(DashboardServer s, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(s.uri().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A raw request line, so paths with ../ reach the server unnormalised. */
+    static String raw(DashboardServer s, String path) throws IOException {
+        try (Socket sock = new Socket(s.uri().getHost(), s.uri().getPort())) {
+            sock.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static String sha(Path p) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+    }
+
+    @Test
+    void apiServesTheRunSummaryAndCandidates(@TempDir Path dir) throws Exception {
+        int n = RunFixtures.write(dir);
+        try (DashboardServer s = new DashboardServer(dir, "127.0.0.1", 0)) {
+            s.start();
+            assertThat(s.uri().getHost()).isEqualTo("127.0.0.1");
+            JsonNode runs = JSON.readTree(get(s, "/api/runs").body());
+            assertThat(runs).hasSize(1);
+            String name = runs.get(0).get("name").asText();
+            JsonNode sum = JSON.readTree(get(s, "/api/runs/" + name + "/summary").body());
+            assertThat(sum.get("candidate_count").asInt()).isEqualTo(n);
+            assertThat(sum.get("generations")).hasSize(4);
+            assertThat(sum.get("generations").get(1).get("failed").asInt()).isEqualTo(1);
+            assertThat(sum.get("task_metrics").size()).isEqualTo(2);
+            assertThat(sum.get("thoughts")).hasSize(5);
+            assertThat(sum.get("thoughts").get(4).get("fallback").asBoolean()).isTrue();
+            // best_so_far never decreases and ends at the best candidate's score
+            double prev = Double.NEGATIVE_INFINITY;
+            for (JsonNode g : sum.get("generations")) {
+                assertThat(g.get("best_so_far").asDouble()).isGreaterThanOrEqualTo(prev);
+                prev = g.get("best_so_far").asDouble();
+            }
+            assertThat(sum.get("best").get("score").asDouble()).isEqualTo(prev);
+            assertThat(JSON.readTree(get(s, "/api/runs/" + name + "/candidates").body())).hasSize(n);
+            HttpResponse<String> yaml = get(s, "/api/runs/" + name + "/best_config.yaml");
+            assertThat(yaml.statusCode()).isEqualTo(200);
+            assertThat(yaml.headers().firstValue("Content-Disposition")).hasValueSatisfying(v -> assertThat(v).contains("best_config.yaml"));
+            assertThat(yaml.body()).startsWith("merge_method: task_arithmetic");
+            assertThat(get(s, "/vendor/chart.umd.js").body()).contains("Chart");
+        }
+    }
+
+    @Test
+    void staticRoutesRefusePathTraversalAndWrites(@TempDir Path dir) throws Exception {
+        RunFixtures.write(dir);
+        Files.writeString(dir.resolve("secret.txt"), "top secret");
+        try (DashboardServer s = new DashboardServer(dir, "127.0.0.1", 0)) {
+            s.start();
+            for (String p : new String[] {"/static/../secret.txt", "/static/%2e%2e/secret.txt", "/../../etc/passwd",
+                    "/static/..%2f..%2fetc%2fpasswd", "/api/runs/..%2fsecret.txt/summary", "/vendor/../secret.txt", "/run.db"}) {
+                String resp = raw(s, p);
+                assertThat(resp).as(p).startsWith("HTTP/1.1 404").doesNotContain("top secret").doesNotContain("root:");
+            }
+            HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(s.uri().resolve("/api/runs"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode()).isEqualTo(405);
+        }
+    }
+
+    @Test
+    void neverWritesToRunDbAndWorksWhileARunHoldsIt(@TempDir Path dir) throws Exception {
+        RunFixtures.write(dir);
+        try (RunStore writer = RunStore.open(dir); DashboardServer s = new DashboardServer(dir, "127.0.0.1", 0)) {
+            s.start();
+            String name = JSON.readTree(get(s, "/api/runs").body()).get(0).get("name").asText();
+            writer.recordCandidate(new CandidateRecord(4, 0, new double[] {0.1, 0.2, 0.3, 0.4}, "m", 0.5, Map.of(),
+                    CandidateRecord.Status.OK, null, 0, 0, "w"));
+            String before = sha(dir.resolve("run.db"));
+            long walBefore = Files.size(dir.resolve("run.db-wal"));
+            for (int i = 0; i < 5; i++) {
+                JsonNode sum = JSON.readTree(get(s, "/api/runs/" + name + "/summary").body());
+                assertThat(sum.get("candidate_count").asInt()).isEqualTo(25); // sees the running writer's new row
+            }
+            assertThat(sha(dir.resolve("run.db"))).isEqualTo(before);
+            assertThat(Files.size(dir.resolve("run.db-wal"))).isEqualTo(walBefore);
+        }
+    }
+
+    @Test
+    void aFolderOfRunsIsListed(@TempDir Path dir) throws Exception {
+        RunFixtures.write(dir.resolve("run-a"));
+        RunFixtures.write(dir.resolve("run-b"));
+        Files.createDirectories(dir.resolve("not-a-run"));
+        try (DashboardServer s = new DashboardServer(dir, "127.0.0.1", 0)) {
+            s.start();
+            JsonNode runs = JSON.readTree(get(s, "/api/runs").body());
+            assertThat(runs).extracting(r -> r.get("name").asText()).containsExactly("run-a", "run-b");
+            assertThat(get(s, "/api/runs/run-c/summary").statusCode()).isEqualTo(404);
+        }
+    }
+}

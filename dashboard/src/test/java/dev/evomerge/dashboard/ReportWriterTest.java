@@ -1,0 +1,46 @@
+package dev.evomerge.dashboard;
+
+import dev.evomerge.evolve.store.RunStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ReportWriterTest {
+
+    @Test
+    void writesHtmlPngsAndSummary(@TempDir Path dir) throws Exception {
+        RunFixtures.write(dir.resolve("run"));
+        RunSummary summary;
+        try (RunStore s = RunStore.openReadOnly(dir.resolve("run"))) {
+            summary = RunSummary.read("run", s);
+        }
+        Path out = dir.resolve("report");
+        ReportWriter.write(summary, out);
+        for (String png : new String[] {"fitness.png", "task_metrics.png", "best_genome.png"}) {
+            BufferedImage img = ImageIO.read(out.resolve(png).toFile());
+            assertThat(img.getWidth()).as(png).isGreaterThanOrEqualTo(500);
+            assertThat(img.getHeight()).as(png).isGreaterThanOrEqualTo(300);
+            Set<Integer> colours = new HashSet<>();
+            for (int y = 0; y < img.getHeight(); y += 3) {
+                for (int x = 0; x < img.getWidth(); x += 3) {
+                    colours.add(img.getRGB(x, y));
+                }
+            }
+            assertThat(colours.size()).as(png + " is not blank").isGreaterThan(20);
+        }
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("data:image/png;base64,").contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                .doesNotContain("<script>alert(1)</script>").doesNotContain("<img src=x");
+        String md = Files.readString(out.resolve("summary.md"));
+        assertThat(md).contains("| 3 | 6 | 0 |").contains("![fitness](fitness.png)").contains("- candidates: 24");
+        assertThat(Files.list(out).filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
+    }
+}
