@@ -1,0 +1,17 @@
+package dev.evomerge.evolve.run;
+
+/** Progress of a run, for progress bars and logs; nothing in evolve prints. All methods default to doing nothing. */
+public interface EvolutionListener {
+
+    default void generationStarted(int generation, int candidates, int alreadyEvaluated) {
+    }
+
+    default void candidateDone(Evaluation evaluation) {
+    }
+
+    default void generationDone(int generation, double best, double mean, double bestSoFar) {
+    }
+
+    default void newBest(Evaluation evaluation) {
+    }
+}

@@ -1,0 +1,192 @@
+package dev.evomerge.evolve.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.evolve.genome.Genome;
+import dev.evomerge.evolve.genome.MergeYaml;
+import dev.evomerge.evolve.genome.TaskSpec;
+import dev.evomerge.evolve.optimizer.Optimizer;
+import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.store.RunMeta;
+import dev.evomerge.evolve.store.RunStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The generation loop: ask the optimizer, evaluate what the run store does not already hold, record every candidate
+ * as it finishes, tell the optimizer, save its state. Because each generation's state is saved after {@code tell},
+ * a run killed at any moment resumes from its last completed generation and re-evaluates nothing it recorded.
+ */
+public final class EvolutionRun {
+
+    /** What a finished run found. */
+    public record Result(int generations, int evaluations, Evaluation best) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RunStore store;
+    private final Path storage;
+    private final Genome genome;
+    private final List<TaskSpec> tasks;
+    private final Optimizer optimizer;
+    private final CandidateEvaluator evaluator;
+    private final EvolutionListener listener;
+
+    public EvolutionRun(RunStore store, Path storage, Genome genome, List<TaskSpec> tasks, Optimizer optimizer,
+                        CandidateEvaluator evaluator, EvolutionListener listener) {
+        this.store = store;
+        this.storage = storage;
+        this.genome = genome;
+        this.tasks = List.copyOf(tasks);
+        this.optimizer = optimizer;
+        this.evaluator = evaluator;
+        this.listener = listener;
+    }
+
+    /**
+     * Runs generations {@code firstGeneration .. lastGeneration} (inclusive); generation 0 is the initial population.
+     * Stops early once {@code maxEvaluations} candidates (counting earlier generations) have been evaluated.
+     */
+    public Result run(int firstGeneration, int lastGeneration, Integer maxEvaluations) {
+        Evaluation best = bestRecorded();
+        int evaluations = store.allCandidates().size();
+        int generation = firstGeneration;
+        store.putMeta(RunMeta.STATUS, "running");
+        for (; generation <= lastGeneration; generation++) {
+            if (maxEvaluations != null && evaluations >= maxEvaluations) {
+                break;
+            }
+            List<double[]> genes = optimizer.ask();
+            Map<Integer, CandidateRecord> recorded = new HashMap<>();
+            for (CandidateRecord r : store.candidates(generation)) {
+                recorded.put(r.index(), r);
+            }
+            Evaluation[] results = new Evaluation[genes.size()];
+            List<Candidate> todo = new ArrayList<>();
+            for (int k = 0; k < genes.size(); k++) {
+                CandidateRecord r = recorded.get(k);
+                if (r != null && Arrays.equals(r.genes(), genes.get(k))) {
+                    results[k] = fromRecord(r);
+                } else {
+                    todo.add(new Candidate(generation, k, genes.get(k), MergeYaml.write(genome.decode(genes.get(k)))));
+                }
+            }
+            listener.generationStarted(generation, genes.size(), genes.size() - todo.size());
+            evaluator.evaluate(todo, e -> {
+                Evaluation scored = score(e);
+                store.recordCandidate(toRecord(scored));
+                synchronized (results) {
+                    results[scored.candidate().index()] = scored;
+                }
+                listener.candidateDone(scored);
+            });
+            double[] fitness = new double[genes.size()];
+            for (int k = 0; k < fitness.length; k++) {
+                if (results[k] == null) {
+                    throw new IllegalStateException("the evaluator returned no result for candidate " + k + " of generation " + generation);
+                }
+                fitness[k] = results[k].ok() ? results[k].score() : Double.NEGATIVE_INFINITY;
+                if (results[k].ok() && (best == null || results[k].score() > best.score())) {
+                    best = results[k];
+                    writeBestConfig(best);
+                    listener.newBest(best);
+                }
+            }
+            evaluations += todo.size();
+            optimizer.tell(genes, fitness);
+            store.saveOptimizerState(generation, optimizer.name(), optimizer.state());
+            double genBest = Arrays.stream(fitness).filter(Double::isFinite).max().orElse(Double.NaN);
+            double genMean = Arrays.stream(fitness).filter(Double::isFinite).average().orElse(Double.NaN);
+            listener.generationDone(generation, genBest, genMean, best == null ? Double.NaN : best.score());
+        }
+        store.putMeta(RunMeta.STATUS, "completed");
+        Result result = new Result(generation, evaluations, best);
+        writeSummary(result);
+        return result;
+    }
+
+    /** Applies the fitness formula to a successful evaluation; a missing or NaN metric turns it into a failure. */
+    private Evaluation score(Evaluation e) {
+        if (e.error() != null) {
+            return e;
+        }
+        try {
+            double s = Fitness.score(tasks, e.metrics());
+            return new Evaluation(e.candidate(), s, e.metrics(), null, e.mergeSeconds(), e.evalSeconds(), e.worker());
+        } catch (IllegalArgumentException bad) {
+            return new Evaluation(e.candidate(), Double.NEGATIVE_INFINITY, e.metrics(), bad.getMessage(), e.mergeSeconds(),
+                    e.evalSeconds(), e.worker());
+        }
+    }
+
+    private Evaluation bestRecorded() {
+        Evaluation best = null;
+        for (CandidateRecord r : store.allCandidates()) {
+            if (r.status() == CandidateRecord.Status.OK && (best == null || r.score() > best.score())) {
+                best = fromRecord(r);
+            }
+        }
+        return best;
+    }
+
+    private static Evaluation fromRecord(CandidateRecord r) {
+        Candidate c = new Candidate(r.generation(), r.index(), r.genes(), r.mergeYaml());
+        return new Evaluation(c, r.score(), r.metrics(), r.status() == CandidateRecord.Status.OK ? null : r.error(),
+                r.mergeSeconds(), r.evalSeconds(), r.worker());
+    }
+
+    private static CandidateRecord toRecord(Evaluation e) {
+        Candidate c = e.candidate();
+        return new CandidateRecord(c.generation(), c.index(), c.genes(), c.mergeYaml(), e.score(), e.metrics(),
+                e.ok() ? CandidateRecord.Status.OK : CandidateRecord.Status.FAILED, e.error(), e.mergeSeconds(),
+                e.evalSeconds(), e.worker());
+    }
+
+    private void writeBestConfig(Evaluation best) {
+        atomicWrite(storage.resolve("best_config.yaml"), best.candidate().mergeYaml());
+    }
+
+    private void writeSummary(Result r) {
+        ObjectNode s = JSON.createObjectNode();
+        s.put("optimizer", optimizer.name());
+        s.put("generations", r.generations());
+        s.put("evaluations", r.evaluations());
+        if (r.best() != null) {
+            s.put("best_score", r.best().score());
+            s.put("best_generation", r.best().candidate().generation());
+            s.put("best_index", r.best().candidate().index());
+            var genes = s.putArray("best_genes");
+            for (double g : r.best().candidate().genes()) {
+                genes.add(g);
+            }
+            var metrics = s.putObject("best_metrics");
+            r.best().metrics().forEach(metrics::put);
+            s.put("best_config", r.best().candidate().mergeYaml());
+        }
+        atomicWrite(storage.resolve("summary.json"), s.toPrettyString() + "\n");
+    }
+
+    static void atomicWrite(Path target, String text) {
+        try {
+            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+            try {
+                Files.writeString(tmp, text);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw EvomergeException.runtime("Cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+}
