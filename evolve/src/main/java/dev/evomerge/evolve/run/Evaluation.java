@@ -7,7 +7,11 @@ import java.util.Map;
  * or the error that made it fail (then the score is negative infinity).
  */
 public record Evaluation(Candidate candidate, double score, Map<String, Double> metrics, String error,
-                         double mergeSeconds, double evalSeconds, String worker) {
+                         double mergeSeconds, double evalSeconds, String worker) implements java.io.Serializable {
+
+    public Evaluation {
+        metrics = Map.copyOf(metrics);
+    }
 
     public static Evaluation failed(Candidate c, String error, double mergeSeconds, double evalSeconds, String worker) {
         return new Evaluation(c, Double.NEGATIVE_INFINITY, Map.of(), error, mergeSeconds, evalSeconds, worker);

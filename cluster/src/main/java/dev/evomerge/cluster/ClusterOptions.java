@@ -1,0 +1,79 @@
+package dev.evomerge.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import dev.evomerge.core.EvomergeException;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How a process joins the evomerge cluster: its name (members with another name never join), the seed members to
+ * contact, and the address and port to bind. Members bind to 127.0.0.1 unless told otherwise; binding to a wildcard
+ * address needs {@code allowPublicBind}, because Hazelcast's open-source edition has no TLS or authentication.
+ */
+public record ClusterOptions(String clusterName, List<String> members, String bind, int port, boolean allowPublicBind) {
+
+    public static final String ROLE = "evomerge.role";
+    public static final String SLOTS = "evomerge.slots";
+
+    public ClusterOptions {
+        members = List.copyOf(members);
+        if (clusterName == null || clusterName.isBlank()) {
+            throw EvomergeException.usage("--cluster-name must not be empty.");
+        }
+        if (bind == null) {
+            bind = "127.0.0.1";
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw EvomergeException.usage("--bind " + bind + " is not an address of this machine.", e);
+        }
+        if (address.isAnyLocalAddress() && !allowPublicBind) {
+            throw EvomergeException.usage("--bind " + bind + " listens on every network interface; pass --allow-public-bind "
+                    + "to confirm (the cluster has no TLS or authentication: use it only on a private network or VPN).");
+        }
+        for (String m : members) {
+            if (!m.matches("[^:\\s]+(:\\d{1,5})?")) {
+                throw EvomergeException.usage("--members entry '" + m + "' is not host or host:port.");
+            }
+        }
+        if (port < 0 || port > 65535) {
+            throw EvomergeException.usage("--port " + port + " is not a TCP port.");
+        }
+    }
+
+    /** A Hazelcast member configuration: TCP-IP join only, no multicast or cloud discovery, no phone-home. */
+    public Config toConfig(String role, Map<String, String> attributes, Map<String, Object> userContext) {
+        Config c = new Config();
+        c.setClusterName(clusterName);
+        c.setInstanceName("evomerge-" + role + "-" + ProcessHandle.current().pid());
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.logging.type", "jdk");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.setProperty("hazelcast.local.localAddress", bind.equals("0.0.0.0") ? "" : bind);
+        // Fail fast and detect a killed member within seconds rather than the default minute.
+        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        c.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
+        c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        NetworkConfig net = c.getNetworkConfig();
+        net.setPort(port == 0 ? 5701 : port).setPortAutoIncrement(port == 0);
+        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+            net.getInterfaces().setEnabled(true).addInterface(bind);
+        }
+        JoinConfig join = net.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(bind) : members);
+        c.getMemberAttributeConfig().setAttribute(ROLE, role);
+        attributes.forEach((k, v) -> c.getMemberAttributeConfig().setAttribute(k, v));
+        c.setUserContext(new ConcurrentHashMap<>(userContext));
+        return c;
+    }
+}

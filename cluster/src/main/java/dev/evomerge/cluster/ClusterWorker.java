@@ -1,0 +1,64 @@
+package dev.evomerge.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/** A worker member ({@code evomerge worker}): evaluates the candidates the coordinator sends to its free slots. */
+public final class ClusterWorker implements AutoCloseable {
+
+    static final String ON_REFUSED = "evomerge.onRefused";
+    static final String EXECUTOR = "evomerge-eval";
+
+    private final HazelcastInstance hz;
+    private final WorkerRuntime runtime;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile String refusal;
+
+    public ClusterWorker(ClusterOptions options, int slots, PathMap paths, WorkerEvaluatorFactory factory, Consumer<String> log) {
+        if (slots < 1) {
+            throw dev.evomerge.core.EvomergeException.usage("--slots must be at least 1.");
+        }
+        String name = "worker-" + ProcessHandle.current().pid();
+        this.runtime = new WorkerRuntime(factory, paths, slots, name);
+        Consumer<String> onRefused = reason -> {
+            refusal = reason;
+            log.accept("refused by the coordinator: " + reason);
+            Thread.ofPlatform().start(this::close);
+        };
+        Config config = options.toConfig("worker", Map.of(ClusterOptions.SLOTS, String.valueOf(slots)),
+                Map.of(WorkerRuntime.KEY, runtime, ON_REFUSED, onRefused));
+        config.getExecutorConfig(EXECUTOR).setPoolSize(slots + 2);
+        this.hz = Hazelcast.newHazelcastInstance(config);
+        hz.getLifecycleService().addLifecycleListener(e -> {
+            if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.SHUTDOWN) {
+                stopped.countDown();
+            }
+        });
+        log.accept("worker " + name + " joined cluster '" + options.clusterName() + "' at "
+                + hz.getCluster().getLocalMember().getAddress() + " with " + slots + " slot(s)");
+    }
+
+    /** Blocks until the member leaves the cluster (shut down or refused). */
+    public void awaitShutdown() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Why the coordinator refused this worker, or null. */
+    public String refusal() {
+        return refusal;
+    }
+
+    @Override
+    public void close() {
+        runtime.close();
+        if (hz.getLifecycleService().isRunning()) {
+            hz.shutdown();
+        }
+        stopped.countDown();
+    }
+}
