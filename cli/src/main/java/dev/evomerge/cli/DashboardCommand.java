@@ -1,0 +1,40 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.dashboard.DashboardServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code evomerge dashboard}: a read-only local web page of a run (or a folder of runs), refreshing while it goes on. */
+@Command(name = "dashboard", mixinStandardHelpOptions = true,
+        description = "Serve a live, read-only web dashboard of an evolution run (or of a folder of runs).")
+final class DashboardCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--storage-path", required = true, description = "A run's --storage-path, or a folder of runs.")
+    Path storage;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (0 picks a free one; default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        DashboardServer server = new DashboardServer(storage, host, port);
+        server.start();
+        spec.commandLine().getOut().println("dashboard of " + storage + " at " + server.uri() + " (Ctrl-C to stop)");
+        spec.commandLine().getOut().flush();
+        CountDownLatch forever = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        forever.await();
+        return 0;
+    }
+}
