@@ -9,6 +9,7 @@ final class Commands {
     }
 
     static List<Object> all() {
-        return List.of();
+        return List.of(new MergeCommand(), new EvalCommand(), new DashboardCommand(), new ReportCommand(), new SynthCommand(),
+                new InspectCommand(), new ServeCommand());
     }
 }

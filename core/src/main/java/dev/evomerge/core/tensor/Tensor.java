@@ -66,7 +66,10 @@ public final class Tensor {
         return ScalarAccess.getDouble(dtype, data, i);
     }
 
-    /** Stores v at element i, rounding to nearest even for F16/BF16 and truncating toward zero for integers. */
+    /**
+     * Stores v at element i, rounding to nearest even for F16/BF16; integers truncate toward zero and keep the low
+     * bits, BOOL stores v != 0.
+     */
     public void setFloat(long i, float v) {
         ScalarAccess.setFloat(dtype, data, i, v);
     }
@@ -74,6 +77,21 @@ public final class Tensor {
     /** Stores v at element i with one rounding from double to this dtype. */
     public void setDouble(long i, double v) {
         ScalarAccess.setDouble(dtype, data, i, v);
+    }
+
+    /** Element i as long: exact for integer types (U8 zero-extends); float types truncate toward zero. */
+    public long getLong(long i) {
+        return ScalarAccess.getLong(dtype, data, i);
+    }
+
+    /** Stores v at element i: integer types keep the low bits, float types round once to nearest even. */
+    public void setLong(long i, long v) {
+        ScalarAccess.setLong(dtype, data, i, v);
+    }
+
+    /** A new F32 copy of this tensor (always a copy, so the caller may write to it); see {@link Kernels#convert}. */
+    public Tensor toF32() {
+        return Kernels.convert(this, DType.F32);
     }
 
     /** Same data reinterpreted with another shape of equal element count. */

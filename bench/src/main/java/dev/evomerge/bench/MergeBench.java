@@ -1,0 +1,232 @@
+package dev.evomerge.bench;
+
+import dev.evomerge.core.synth.FineTuneSynthesizer;
+import dev.evomerge.core.synth.ModelSynthesizer;
+import dev.evomerge.core.synth.SynthArch;
+import dev.evomerge.core.synth.SynthModelSpec;
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.merge.MergeOptions;
+import dev.evomerge.merge.MergeReporter;
+import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.MergeConfigReader;
+import dev.evomerge.merge.exec.ResidentTensors;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * Merge throughput and memory: three synthetic bf16 models of about 1 GB each (a base and two synthetic
+ * fine-tunes) merged to disk with linear, task_arithmetic, ties (density 0.5) and dare_ties, each reported as
+ * seconds, GB/s of input read, the ratio of that to this machine's memory-copy bandwidth measured in the same run,
+ * and peak RSS (VmHWM, reset before each merge); then the evolution loop's cost: re-merging a ~110M-parameter model
+ * into resident weights with new parameters.
+ *
+ * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--keep]}. Models are generated into WORKDIR (reused when
+ * present) and deleted at the end unless {@code --keep}. Disk: about 3.1 GB of inputs, 1 GB of output at a time,
+ * 0.7 GB for the small models.
+ */
+public final class MergeBench {
+
+    private MergeBench() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 1) {
+            System.err.println("usage: MergeBench WORKDIR [--threads N] [--keep]");
+            System.exit(2);
+        }
+        Path work = Path.of(args[0]).toAbsolutePath();
+        int threads = Runtime.getRuntime().availableProcessors();
+        boolean keep = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--keep" -> keep = true;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        Files.createDirectories(work);
+        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s, %d threads%n",
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), threads);
+        double copySingle = copyBandwidth(1);
+        double copyParallel = copyBandwidth(threads);
+        System.out.printf(Locale.ROOT, "memory copy bandwidth: %.2f GB/s (1 thread), %.2f GB/s (%d threads)%n",
+                copySingle, copyParallel, threads);
+        double copy = Math.max(copySingle, copyParallel);
+
+        // ~509M parameters: vocab 32000 x hidden 2048 (untied), 8 layers of intermediate 5632, 16 heads / 8 KV heads.
+        SynthModelSpec big = new SynthModelSpec(SynthArch.LLAMA, 32000, 2048, 8, 16, 8, 5632, DType.BF16, 1, false,
+                false);
+        Path base = ensure(work.resolve("big-base"), () -> ModelSynthesizer.write(big, work.resolve("big-base")));
+        Path ft1 = ensure(work.resolve("big-ft1"), () -> FineTuneSynthesizer.write(base, work.resolve("big-ft1"), 2,
+                0.5));
+        Path ft2 = ensure(work.resolve("big-ft2"), () -> FineTuneSynthesizer.write(base, work.resolve("big-ft2"), 3,
+                0.5));
+        long modelBytes = sizeOf(base);
+        System.out.printf(Locale.ROOT, "input model size: %.3f GB each (bf16)%n", modelBytes / 1e9);
+
+        System.out.println();
+        System.out.println("| method | seconds | input GB/s | ratio to memory copy | peak RSS (VmHWM) | peak RSS / one input |");
+        System.out.println("|---|---|---|---|---|---|");
+        String models = "  - {model: %s, parameters: {weight: 0.4, density: 0.5}}\n".formatted(ft1)
+                + "  - {model: %s, parameters: {weight: 0.3, density: 0.5}}\n".formatted(ft2);
+        String[][] runs = {
+                {"linear", "merge_method: linear\nmodels:\n" + models
+                        + "  - {model: %s, parameters: {weight: 0.3}}\n".formatted(base)},
+                {"task_arithmetic", "merge_method: task_arithmetic\nbase_model: %s\nmodels:\n".formatted(base) + models},
+                {"ties", "merge_method: ties\nbase_model: %s\nmodels:\n".formatted(base) + models},
+                {"dare_ties", "merge_method: dare_ties\nbase_model: %s\nmodels:\n".formatted(base) + models}};
+        for (String[] run : runs) {
+            MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
+            Path out = work.resolve("out-" + run[0]);
+            deleteTree(out);
+            resetPeakRss();
+            long start = System.nanoTime();
+            long input;
+            try (MergeSession s = MergeSession.open(cfg, MergeOptions.defaults().withThreads(threads)
+                    .withRandomSeed(1L), MergeReporter.silent())) {
+                s.writeModel(out);
+                input = s.plan().inputBytes();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long peak = peakRss();
+            double gbps = input / 1e9 / seconds;
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f GB | %.2f |%n", run[0], seconds, gbps,
+                    gbps / copy, peak / 1e9, (double) peak / modelBytes);
+            deleteTree(out);
+        }
+
+        // The evolution loop: ~110M parameters (hidden 768, 12 layers, vocab 32000, tied), re-merged in memory.
+        SynthModelSpec small = new SynthModelSpec(SynthArch.LLAMA, 32000, 768, 12, 12, 12, 2048, DType.BF16, 7, true,
+                false);
+        Path sBase = ensure(work.resolve("small-base"), () -> ModelSynthesizer.write(small, work.resolve("small-base")));
+        Path s1 = ensure(work.resolve("small-ft1"), () -> FineTuneSynthesizer.write(sBase, work.resolve("small-ft1"), 8,
+                0.5));
+        Path s2 = ensure(work.resolve("small-ft2"), () -> FineTuneSynthesizer.write(sBase, work.resolve("small-ft2"), 9,
+                0.5));
+        System.out.println();
+        System.out.println("| in-memory re-merge, ~110M parameters | first merge s | later merges s (mean of 5) |");
+        System.out.println("|---|---|---|");
+        for (String method : List.of("task_arithmetic", "ties", "dare_ties")) {
+            MergeOptions options = MergeOptions.defaults().withThreads(threads).withRandomSeed(1L)
+                    .withTaskVectorCacheBytes(2L << 30);
+            try (MergeSession s = MergeSession.open(candidate(method, sBase, s1, s2, 0.5, 0.5, 0.5), options,
+                    MergeReporter.silent());
+                 ResidentTensors weights = new ResidentTensors(s.plan().outputs())) {
+                long t0 = System.nanoTime();
+                s.mergeInto(weights);
+                double first = (System.nanoTime() - t0) / 1e9;
+                double total = 0;
+                for (int k = 0; k < 5; k++) {
+                    MergeConfig c = candidate(method, sBase, s1, s2, 0.2 + 0.1 * k, 0.7 - 0.1 * k, 0.3 + 0.1 * k);
+                    long t = System.nanoTime();
+                    s.mergeInto(c, weights);
+                    total += (System.nanoTime() - t) / 1e9;
+                }
+                long params = s.plan().outputs().stream().mapToLong(o -> o.shape().numel()).sum();
+                System.out.printf(Locale.ROOT, "| %s (%dM parameters) | %.3f | %.3f |%n", method, params / 1_000_000,
+                        first, total / 5);
+            }
+        }
+        if (!keep) {
+            for (String d : List.of("big-base", "big-ft1", "big-ft2", "small-base", "small-ft1", "small-ft2")) {
+                deleteTree(work.resolve(d));
+            }
+        }
+    }
+
+    private static MergeConfig candidate(String method, Path base, Path a, Path b, double wa, double wb, double d) {
+        String yaml = """
+                merge_method: %s
+                base_model: %s
+                models:
+                  - {model: %s, parameters: {weight: %s, density: %s}}
+                  - {model: %s, parameters: {weight: %s, density: %s}}
+                dtype: bfloat16
+                """.formatted(method, base, a, wa, d, b, wb, d);
+        return MergeConfigReader.parse(yaml, method, w -> { });
+    }
+
+    /** Bytes copied per second by MemorySegment.copy of 256 MiB blocks on {@code threads} threads (best of 5). */
+    static double copyBandwidth(int threads) {
+        long size = 256L << 20;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] src = new MemorySegment[threads];
+            MemorySegment[] dst = new MemorySegment[threads];
+            long per = size / threads;
+            for (int t = 0; t < threads; t++) {
+                src[t] = arena.allocate(per, 64);
+                dst[t] = arena.allocate(per, 64);
+                src[t].fill((byte) 1);
+                dst[t].fill((byte) 0);
+            }
+            double best = 0;
+            for (int rep = 0; rep < 5; rep++) {
+                long start = System.nanoTime();
+                IntStream.range(0, threads).parallel().forEach(t -> MemorySegment.copy(src[t], 0, dst[t], 0, per));
+                double s = (System.nanoTime() - start) / 1e9;
+                best = Math.max(best, per * threads / 1e9 / s);
+            }
+            return best;
+        }
+    }
+
+    /** Resets VmHWM to the current RSS (Linux: writing 5 to /proc/self/clear_refs). */
+    static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException e) {
+            System.err.println("cannot reset VmHWM: " + e.getMessage());
+        }
+    }
+
+    /** VmHWM in bytes. */
+    static long peakRss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+
+    private static Path ensure(Path dir, Runnable create) {
+        if (!Files.exists(dir.resolve("config.json"))) {
+            long start = System.nanoTime();
+            create.run();
+            System.out.printf(Locale.ROOT, "generated %s in %.1f s%n", dir.getFileName(),
+                    (System.nanoTime() - start) / 1e9);
+        }
+        return dir;
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.forEach(all::add);
+        }
+        all.sort(Comparator.reverseOrder());
+        for (Path p : all) {
+            Files.delete(p);
+        }
+    }
+}

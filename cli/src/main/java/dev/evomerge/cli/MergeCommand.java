@@ -1,0 +1,136 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.merge.MergeOptions;
+import dev.evomerge.merge.MergeReporter;
+import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.MergeConfigReader;
+import dev.evomerge.merge.output.ModelWriter;
+import dev.evomerge.merge.output.ShardSize;
+import dev.evomerge.merge.plan.TensorJob;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code evomerge merge CONFIG OUT}: a mergekit-compatible merge from a mergekit YAML config. */
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = {"Merge models as a mergekit YAML config says (same config, same tensors as mergekit-yaml).",
+                "Models are local directories; the output appears only when complete."})
+final class MergeCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "The merge config (mergekit YAML).")
+    Path config;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "Output directory; must not exist or be empty.")
+    Path out;
+
+    @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B",
+            description = "Largest output shard in bytes; K, M, B suffixes (10^3, 10^6, 10^9). Default: ${DEFAULT-VALUE}.")
+    String outShardSize;
+
+    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Copy the donor model's tokenizer files (default: on).")
+    boolean copyTokenizer;
+
+    @Option(names = "--random-seed", paramLabel = "SEED",
+            description = "Seed for the random draws of dare, della and arcee_fusion (default: random).")
+    Long randomSeed;
+
+    @Option(names = "--allow-crimes", description = "Allow merging models of different architectures.")
+    boolean allowCrimes;
+
+    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write README.md and mergekit_config.yml (default: on).")
+    boolean writeModelCard;
+
+    @Option(names = {"-j", "--threads"}, paramLabel = "N",
+            description = "Tensors merged at once (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--quiet", description = "No progress bar or summary.")
+    boolean quiet;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        long shardBytes = ShardSize.parse(outShardSize);
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (n < 1) {
+            throw EvomergeException.usage("-j/--threads must be at least 1, got " + n + ".");
+        }
+        CliReporter reporter = new CliReporter(stdout, stderr, !quiet && System.console() != null);
+        MergeConfig cfg = MergeConfigReader.read(config, reporter::warning);
+        ModelWriter.checkTarget(out);
+        MergeOptions options = MergeOptions.defaults().withThreads(n).withRandomSeed(randomSeed)
+                .withAllowCrimes(allowCrimes).withMaxShardBytes(shardBytes)
+                .withOutputFiles(copyTokenizer, writeModelCard);
+        long start = System.nanoTime();
+        try (MergeSession session = MergeSession.open(cfg, options, reporter)) {
+            session.writeModel(out);
+            if (!quiet) {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                stdout.printf(Locale.ROOT, "Merged %d tensors (%.2f GB written) into %s in %.1f s.%n",
+                        session.plan().jobs().size(), session.plan().outputBytes() / 1e9, out, seconds);
+                stdout.flush();
+            }
+        }
+        return 0;
+    }
+
+    /** Warnings to stderr; a progress bar on stdout when it is a terminal. */
+    private static final class CliReporter implements MergeReporter {
+        private final PrintWriter stdout;
+        private final PrintWriter stderr;
+        private final boolean progress;
+        private TextProgressBar bar;
+
+        CliReporter(PrintWriter stdout, PrintWriter stderr, boolean progress) {
+            this.stdout = stdout;
+            this.stderr = stderr;
+            this.progress = progress;
+        }
+
+        @Override
+        public synchronized void warning(String message) {
+            stderr.println("evomerge: warning: " + message);
+            stderr.flush();
+        }
+
+        @Override
+        public synchronized void started(int tensors, long inputBytes) {
+            if (progress) {
+                bar = new TextProgressBar(stdout, "merging", tensors);
+            }
+        }
+
+        @Override
+        public void tensorDone(TensorJob job) {
+            TextProgressBar b;
+            synchronized (this) {
+                b = bar;
+            }
+            if (b != null) {
+                b.step(job.inputBytes());
+            }
+        }
+
+        @Override
+        public synchronized void finished() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,351 @@
+package dev.evomerge.core.safetensors;
+
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.tensor.Kernels;
+import dev.evomerge.core.tensor.Tensor;
+import dev.evomerge.core.tensor.TensorInfo;
+import dev.evomerge.core.tensor.TensorSink;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * Writes a planned set of tensors as safetensors shards, the way mergekit names and splits them. Every file is
+ * created at its final size and memory-mapped up front, so {@link #accept} copies each tensor straight into its
+ * slot (memory stays O(one tensor)), from any thread, in any order. Files are written under hidden
+ * {@code .NAME.partial} names and renamed by {@link #commit()}; {@link #close()} before commit deletes them.
+ *
+ * <p>Output: {@code model.safetensors} for one shard, else {@code model-00001-of-0000N.safetensors} and
+ * {@code model.safetensors.index.json} ({@code {"metadata": {"total_size": bytes}, "weight_map": {...}}}, written
+ * as Python's {@code json.dumps(indent=2, sort_keys=True)} plus a newline, like transformers). Each header holds
+ * {@code __metadata__ {"format":"pt"}} then the tensors in plan order, padded with spaces to a multiple of 8.
+ */
+public final class SafetensorsWriter implements TensorSink {
+
+    /** The header metadata mergekit and transformers write. */
+    public static final Map<String, String> DEFAULT_METADATA = Map.of("format", "pt");
+
+    private static final int EMPTY = 0;
+    private static final int WRITING = 1;
+    private static final int DONE = 2;
+
+    private final Path dir;
+    private final List<TensorInfo> plan;
+    private final List<OutputFile> outputs;
+    private final Map<String, Slot> slots;
+    private final AtomicIntegerArray state;
+    private final String indexJson;
+    private final Object lifecycle = new Object();
+    private volatile boolean finished;
+    private boolean committed;
+
+    /** One planned tensor: its position in the plan and the region of its mapped shard it occupies. */
+    private record Slot(int index, TensorInfo info, MemorySegment region) {
+    }
+
+    /** One output shard while it is being written. */
+    private static final class OutputFile {
+        final Path partial;
+        final Path target;
+        Arena arena;
+        MemorySegment mapping;
+        boolean createdPartial;
+        boolean createdTarget;
+
+        OutputFile(Path partial, Path target) {
+            this.partial = partial;
+            this.target = target;
+        }
+    }
+
+    private SafetensorsWriter(Path dir, List<TensorInfo> plan, List<ShardLayout.Shard> shards, String indexJson) {
+        this.dir = dir;
+        this.plan = List.copyOf(plan);
+        this.indexJson = indexJson;
+        this.outputs = new ArrayList<>(shards.size());
+        this.slots = HashMap.newHashMap(plan.size());
+        this.state = new AtomicIntegerArray(plan.size());
+        Map<String, Integer> planIndex = HashMap.newHashMap(plan.size());
+        for (int i = 0; i < plan.size(); i++) {
+            planIndex.put(plan.get(i).name(), i);
+        }
+        try {
+            for (ShardLayout.Shard s : shards) {
+                OutputFile out = new OutputFile(dir.resolve("." + s.fileName() + ".partial"),
+                        dir.resolve(s.fileName()));
+                outputs.add(out);
+                createMapped(out, s);
+                long offset = s.dataStart();
+                for (TensorInfo t : s.tensors()) {
+                    long bytes = t.byteSize();
+                    slots.put(t.name(), new Slot(planIndex.get(t.name()), t, out.mapping.asSlice(offset, bytes)));
+                    offset += bytes;
+                }
+            }
+        } catch (RuntimeException e) {
+            discard(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Prepares the shards of {@code plan} (names, dtypes and shapes in execution order) in {@code dir}, created if
+     * missing. {@code maxShardBytes <= 0} means a single shard. Refuses names used twice and existing output files.
+     */
+    public static SafetensorsWriter create(Path dir, List<TensorInfo> plan, long maxShardBytes) {
+        checkDistinct(dir, plan);
+        ShardLayout layout = ShardLayout.of(plan, maxShardBytes, DEFAULT_METADATA);
+        String index = layout.shards().size() > 1 ? indexJson(layout) : null;
+        prepareDirectory(dir, layout.shards().stream().mapToLong(ShardLayout.Shard::fileSize).sum());
+        return new SafetensorsWriter(dir, plan, layout.shards(), index);
+    }
+
+    /**
+     * Writes {@code tensors} (in map iteration order) as one safetensors file at {@code file}, with
+     * {@code __metadata__ {"format":"pt"}}. Meant for tests, fixtures and small outputs.
+     */
+    public static void writeFile(Path file, Map<String, Tensor> tensors) {
+        writeFile(file, tensors, DEFAULT_METADATA);
+    }
+
+    /** Writes {@code tensors} (in map iteration order) as one safetensors file with the given header metadata. */
+    public static void writeFile(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        List<TensorInfo> plan = new ArrayList<>(tensors.size());
+        tensors.forEach((name, t) -> plan.add(new TensorInfo(name, t.dtype(), t.shape())));
+        Path dir = file.toAbsolutePath().getParent();
+        checkDistinct(dir, plan);
+        ShardLayout.Shard shard = ShardLayout.shard(file.getFileName().toString(), plan, new LinkedHashMap<>(metadata));
+        prepareDirectory(dir, shard.fileSize());
+        try (SafetensorsWriter w = new SafetensorsWriter(dir, plan, List.of(shard), null)) {
+            tensors.forEach(w::accept);
+            w.commit();
+        }
+    }
+
+    private static void checkDistinct(Path dir, List<TensorInfo> plan) {
+        Map<String, Boolean> seen = HashMap.newHashMap(plan.size());
+        for (TensorInfo t : plan) {
+            if (seen.put(t.name(), Boolean.TRUE) != null) {
+                throw EvomergeException.usage("Tensor '" + t.name() + "' appears twice in the output plan for "
+                        + dir + ".");
+            }
+        }
+    }
+
+    private static void prepareDirectory(Path dir, long totalBytes) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw EvomergeException.usage("Output directory " + dir + " cannot be created: " + e.getMessage(), e);
+        }
+        long usable;
+        try {
+            usable = Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            usable = Long.MAX_VALUE; // unknown: let the write itself report a full disk
+        }
+        // Checked up front because a full disk under a memory mapping surfaces as a fault, not an IOException.
+        if (usable < totalBytes) {
+            throw EvomergeException.runtime("Output directory " + dir + " has " + usable
+                    + " bytes free but the model needs " + totalBytes + ".", null);
+        }
+    }
+
+    private void createMapped(OutputFile out, ShardLayout.Shard s) {
+        if (Files.exists(out.target)) {
+            throw EvomergeException.usage("Output file " + out.target + " already exists; refusing to overwrite it.");
+        }
+        try (FileChannel ch = FileChannel.open(out.partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            out.createdPartial = true;
+            out.arena = Arena.ofShared();
+            // Mapping beyond the end extends the file to its final size (sparse until the tensors arrive).
+            out.mapping = ch.map(FileChannel.MapMode.READ_WRITE, 0, s.fileSize(), out.arena);
+            MemorySegment.copy(MemorySegment.ofArray(s.prefix()), 0, out.mapping, 0, s.prefix().length);
+        } catch (FileAlreadyExistsException e) {
+            throw EvomergeException.usage("Temporary file " + out.partial
+                    + " already exists (another write in progress, or left by a killed one); remove it and retry.", e);
+        } catch (IOException e) {
+            throw EvomergeException.runtime("Cannot create output file " + out.partial + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The final paths of the shard files, in order (they exist only after {@link #commit()}). */
+    public List<Path> files() {
+        return outputs.stream().map(o -> o.target).toList();
+    }
+
+    /** The output plan, in order. */
+    public List<TensorInfo> plan() {
+        return plan;
+    }
+
+    /**
+     * Copies {@code tensor} into its planned slot, converting to the planned dtype if needed. Safe to call from
+     * several threads at once for distinct names; a name outside the plan, a shape different from the plan, or a
+     * second write of the same name is a usage error naming the tensor.
+     */
+    @Override
+    public void accept(String name, Tensor tensor) {
+        Slot slot = slots.get(name);
+        if (slot == null) {
+            throw EvomergeException.usage("Tensor '" + name + "' is not in the output plan for " + dir + ".");
+        }
+        if (!tensor.shape().equals(slot.info().shape())) {
+            throw EvomergeException.usage("Tensor '" + name + "' has shape " + tensor.shape()
+                    + " but the output plan for " + dir + " expects " + slot.info().shape() + ".");
+        }
+        if (finished) {
+            throw new IllegalStateException("the writer for " + dir + " is already committed or closed");
+        }
+        if (!state.compareAndSet(slot.index(), EMPTY, WRITING)) {
+            throw EvomergeException.usage("Tensor '" + name + "' was written twice to " + dir + ".");
+        }
+        boolean ok = false;
+        try {
+            Kernels.convert(tensor, new Tensor(slot.info().dtype(), slot.info().shape(), slot.region()));
+            ok = true;
+        } finally {
+            state.set(slot.index(), ok ? DONE : EMPTY);
+        }
+    }
+
+    /** True once every planned tensor has been written. */
+    public boolean complete() {
+        for (int i = 0; i < plan.size(); i++) {
+            if (state.get(i) != DONE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Checks that every planned tensor was written exactly once, flushes and unmaps the shards, renames them to
+     * their final names and writes the index (only for several shards).
+     */
+    @Override
+    public void commit() {
+        synchronized (lifecycle) {
+            if (finished) {
+                throw new IllegalStateException("the writer for " + dir + " is already committed or closed");
+            }
+            for (int i = 0; i < plan.size(); i++) {
+                if (state.get(i) != DONE) {
+                    throw EvomergeException.usage("Tensor '" + plan.get(i).name() + "' of the output plan for " + dir
+                            + " was never written, so nothing was committed.");
+                }
+            }
+            finished = true;
+            try {
+                for (OutputFile out : outputs) {
+                    out.mapping.force();
+                    out.arena.close();
+                    out.arena = null;
+                }
+                for (OutputFile out : outputs) {
+                    Files.move(out.partial, out.target, StandardCopyOption.ATOMIC_MOVE);
+                    out.createdPartial = false;
+                    out.createdTarget = true;
+                }
+                if (indexJson != null) {
+                    Path partial = dir.resolve("." + ShardIndex.FILE_NAME + ".partial");
+                    Path target = dir.resolve(ShardIndex.FILE_NAME);
+                    OutputFile index = new OutputFile(partial, target);
+                    outputs.add(index);
+                    index.createdPartial = true;
+                    Files.writeString(partial, indexJson, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE);
+                    Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+                    index.createdPartial = false;
+                    index.createdTarget = true;
+                }
+                committed = true;
+            } catch (IOException e) {
+                throw EvomergeException.runtime("Cannot finish writing the model in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** After a commit: nothing. Otherwise unmaps and deletes every file this writer created. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            finished = true;
+            if (!committed) {
+                discard(null);
+            }
+        }
+    }
+
+    private void discard(RuntimeException cause) {
+        RuntimeException failure = null;
+        for (OutputFile out : outputs) {
+            try {
+                if (out.arena != null) {
+                    Arena a = out.arena;
+                    out.arena = null;
+                    a.close();
+                }
+                if (out.createdPartial) {
+                    Files.deleteIfExists(out.partial);
+                    out.createdPartial = false;
+                }
+                if (out.createdTarget) {
+                    Files.deleteIfExists(out.target);
+                    out.createdTarget = false;
+                }
+            } catch (IOException | RuntimeException e) {
+                if (failure == null) {
+                    failure = EvomergeException.runtime("Cannot delete the partial output in " + dir + ": "
+                            + e.getMessage(), e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            if (cause != null) {
+                cause.addSuppressed(failure);
+            } else {
+                throw failure;
+            }
+        }
+    }
+
+    /** The index as transformers writes it: json.dumps(index, indent=2, sort_keys=True) + "\n". */
+    static String indexJson(ShardLayout layout) {
+        List<String[]> entries = new ArrayList<>();
+        for (ShardLayout.Shard s : layout.shards()) {
+            for (TensorInfo t : s.tensors()) {
+                entries.add(new String[] {t.name(), s.fileName()});
+            }
+        }
+        entries.sort((a, b) -> JsonText.compareCodePoints(a[0], b[0]));
+        StringBuilder sb = new StringBuilder(64 + 64 * entries.size());
+        sb.append("{\n  \"metadata\": {\n    \"total_size\": ").append(layout.totalTensorBytes())
+                .append("\n  },\n  \"weight_map\": {");
+        for (int i = 0; i < entries.size(); i++) {
+            sb.append(i == 0 ? "\n    " : ",\n    ");
+            JsonText.appendPythonString(sb, entries.get(i)[0]);
+            sb.append(": ");
+            JsonText.appendPythonString(sb, entries.get(i)[1]);
+        }
+        sb.append(entries.isEmpty() ? "}" : "\n  }").append("\n}\n");
+        return sb.toString();
+    }
+}

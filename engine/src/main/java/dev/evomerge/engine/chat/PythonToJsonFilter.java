@@ -1,0 +1,122 @@
+package dev.evomerge.engine.chat;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.objects.SafeString;
+import dev.evomerge.core.model.PythonJson;
+
+import java.util.Map;
+
+/**
+ * {@code tojson} as transformers defines it for chat templates: Python's
+ * {@code json.dumps(x, ensure_ascii=False, indent=None)} (", " and ": " separators), with the {@code indent} and
+ * {@code ensure_ascii} keyword arguments.
+ */
+final class PythonToJsonFilter implements Filter {
+
+    @Override
+    public String getName() {
+        return "tojson";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+        return filter(var, interpreter, args, Map.of());
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+        Object indentArg = kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
+        Integer indent = indentArg instanceof Number n ? Integer.valueOf(n.intValue())
+                : indentArg == null ? null : Integer.valueOf(Integer.parseInt(indentArg.toString()));
+        boolean ascii = Boolean.TRUE.equals(kwargs.get("ensure_ascii"));
+        StringBuilder out = new StringBuilder();
+        write(out, var, indent, 0, ascii);
+        return out.toString();
+    }
+
+    static void write(StringBuilder out, Object v, Integer indent, int depth, boolean ascii) {
+        if (v == null) {
+            out.append("null");
+        } else if (v instanceof Boolean b) {
+            out.append(b ? "true" : "false");
+        } else if (v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal) {
+            double d = ((Number) v).doubleValue();
+            out.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity")
+                    : PythonJson.pythonFloat(d));
+        } else if (v instanceof Number n) {
+            out.append(n);
+        } else if (v instanceof Map<?, ?> m) {
+            if (m.isEmpty()) {
+                out.append("{}");
+                return;
+            }
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) {
+                    out.append(indent == null ? ", " : ",");
+                }
+                first = false;
+                newline(out, indent, depth + 1);
+                string(out, String.valueOf(e.getKey()), ascii);
+                out.append(": ");
+                write(out, e.getValue(), indent, depth + 1, ascii);
+            }
+            newline(out, indent, depth);
+            out.append('}');
+        } else if (v instanceof Iterable<?> || v instanceof Object[]) {
+            Iterable<?> items = v instanceof Object[] arr ? java.util.Arrays.asList(arr) : (Iterable<?>) v;
+            if (!items.iterator().hasNext()) {
+                out.append("[]");
+                return;
+            }
+            out.append('[');
+            boolean first = true;
+            for (Object o : items) {
+                if (!first) {
+                    out.append(indent == null ? ", " : ",");
+                }
+                first = false;
+                newline(out, indent, depth + 1);
+                write(out, o, indent, depth + 1, ascii);
+            }
+            newline(out, indent, depth);
+            out.append(']');
+        } else if (v instanceof SafeString s) {
+            string(out, s.getValue(), ascii);
+        } else {
+            string(out, v.toString(), ascii);
+        }
+    }
+
+    private static void newline(StringBuilder out, Integer indent, int depth) {
+        if (indent != null) {
+            out.append('\n').append(" ".repeat(indent * depth));
+        }
+    }
+
+    private static void string(StringBuilder out, String s, boolean ascii) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                default -> {
+                    if (c < 0x20 || ascii && c > 0x7e) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+}

@@ -1,0 +1,31 @@
+package dev.evomerge.engine.compute;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/** The vector shapes the kernels use: the machine's preferred float vector and the bf16 shorts that widen into it. */
+public final class Simd {
+
+    /** Preferred float species (16 lanes with AVX-512, 8 with AVX2). */
+    public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Float lanes per vector. */
+    public static final int LANES = F.length();
+    /** Shorts holding one float vector's worth of bf16 values. */
+    public static final VectorSpecies<Short> BF16 = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Ints with the float species' lane count (bf16 widening goes through them). */
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+
+    private Simd() {
+    }
+
+    /** LANES bf16 values at {@code src[off..]} widened to floats (a bf16 is the top half of a float32). */
+    public static FloatVector loadBf16(short[] src, int off) {
+        return ((IntVector) ShortVector.fromArray(BF16, src, off).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+}

@@ -1,0 +1,158 @@
+package dev.evomerge.engine.compute;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vectorized row operations of the forward pass (norms, activations, softmax pieces). */
+public final class VectorMath {
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.LANES;
+
+    private VectorMath() {
+    }
+
+    /** dst[d..d+n) = x[x0..x0+n) / rms(x) * w[0..n) with rms = sqrt(mean(x²) + eps). */
+    public static void rmsNorm(float[] x, int x0, float[] w, int n, float eps, float[] dst, int d0) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, x0 + i);
+            acc = v.fma(v, acc);
+        }
+        float ss = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            ss += x[x0 + i] * x[x0 + i];
+        }
+        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+        i = 0;
+        for (; i < upper; i += L) {
+            FloatVector.fromArray(F, x, x0 + i).mul(scale).mul(FloatVector.fromArray(F, w, i)).intoArray(dst, d0 + i);
+        }
+        for (; i < n; i++) {
+            dst[d0 + i] = x[x0 + i] * scale * w[i];
+        }
+    }
+
+    /** dst[d0+i] = silu(gate[g0+i]) * up[u0+i] for i &lt; n, silu(g) = g / (1 + e^-g). */
+    public static void siluMul(float[] gate, int g0, float[] up, int u0, int n, float[] dst, int d0) {
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, g0 + i);
+            FloatVector s = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            s.mul(FloatVector.fromArray(F, up, u0 + i)).intoArray(dst, d0 + i);
+        }
+        for (; i < n; i++) {
+            float g = gate[g0 + i];
+            dst[d0 + i] = (float) (g / (1.0 + Math.exp(-g))) * up[u0 + i];
+        }
+    }
+
+    /** Maximum of x[from..to). */
+    public static float max(float[] x, int from, int to) {
+        float m = Float.NEGATIVE_INFINITY;
+        int i = from;
+        int n = to - from;
+        if (n >= L) {
+            FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int upper = from + F.loopBound(n);
+            for (; i < upper; i += L) {
+                acc = acc.max(FloatVector.fromArray(F, x, i));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < to; i++) {
+            m = Math.max(m, x[i]);
+        }
+        return m;
+    }
+
+    /** x[i] = exp(x[i] - shift) for i in [from, to); returns the sum of the new values. */
+    public static float expInPlace(float[] x, int from, int to, float shift) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = from;
+        int upper = from + F.loopBound(to - from);
+        for (; i < upper; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            float e = (float) Math.exp(x[i] - shift);
+            x[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /**
+     * log Σ exp(x[from..to)) computed stably: exponentials in float, summed per block of a few hundred into a
+     * double so the sum over a large vocabulary keeps double accuracy.
+     */
+    public static double logSumExp(float[] x, int from, int to) {
+        float m = max(x, from, to);
+        if (m == Float.NEGATIVE_INFINITY || Float.isNaN(m)) {
+            return m;
+        }
+        double total = 0;
+        int i = from;
+        int upper = from + F.loopBound(to - from);
+        final int block = 16 * L;
+        while (i < upper) {
+            int end = Math.min(upper, i + block);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                acc = acc.add(FloatVector.fromArray(F, x, i).sub(m).lanewise(VectorOperators.EXP));
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < to; i++) {
+            total += Math.exp((double) x[i] - m);
+        }
+        return m + Math.log(total);
+    }
+
+    /** acc[a0..a0+n) += s * v[v0..v0+n). */
+    public static void axpy(float s, float[] v, int v0, float[] acc, int a0, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            sv.fma(FloatVector.fromArray(F, v, v0 + i), FloatVector.fromArray(F, acc, a0 + i)).intoArray(acc, a0 + i);
+        }
+        for (; i < n; i++) {
+            acc[a0 + i] += s * v[v0 + i];
+        }
+    }
+
+    /**
+     * scores[s0 + j] = scale * Σ_d q[q0+d] · kT[d*stride + k0 + j] for j &lt; n: attention scores of one query
+     * against n consecutive keys stored transposed.
+     */
+    public static void scoresTransposed(float[] q, int q0, int dim, float scale, float[] kT, int stride, int k0,
+                                        int n, float[] scores, int s0) {
+        int j = 0;
+        for (; j < n; j += L) {
+            VectorMask<Float> m = j + L <= n ? null : F.indexInRange(j, n);
+            FloatVector acc = FloatVector.zero(F);
+            if (m == null) {
+                for (int d = 0; d < dim; d++) {
+                    acc = FloatVector.broadcast(F, q[q0 + d]).fma(FloatVector.fromArray(F, kT, d * stride + k0 + j),
+                            acc);
+                }
+                acc.mul(scale).intoArray(scores, s0 + j);
+            } else {
+                for (int d = 0; d < dim; d++) {
+                    acc = FloatVector.broadcast(F, q[q0 + d])
+                            .fma(FloatVector.fromArray(F, kT, d * stride + k0 + j, m), acc);
+                }
+                acc.mul(scale).intoArray(scores, s0 + j, m);
+            }
+        }
+    }
+}

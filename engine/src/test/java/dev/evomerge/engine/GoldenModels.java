@@ -1,0 +1,27 @@
+package dev.evomerge.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Locates /work/shared/golden-style reference models: the {@code shared/golden} folder beside the repository. */
+public final class GoldenModels {
+
+    private GoldenModels() {
+    }
+
+    /** Walks up from the working directory until a {@code shared/golden} directory is found. */
+    public static Path dir() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path g = d.resolve("shared").resolve("golden");
+            if (Files.isDirectory(g)) {
+                return g;
+            }
+        }
+        throw new IllegalStateException("no shared/golden directory above " + Path.of("").toAbsolutePath()
+                + " (CI checks out shared/ beside the repository)");
+    }
+
+    public static Path model(String name) {
+        return dir().resolve(name);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.evomerge.eval;
+
+import dev.evomerge.eval.model.Progress;
+
+/** What an evaluation reports while it runs; the CLI prints warnings and draws a progress bar. */
+public interface EvaluationListener {
+
+    /** Says nothing. */
+    EvaluationListener QUIET = new EvaluationListener() {
+        @Override
+        public void warning(String message) {
+        }
+
+        @Override
+        public Progress phase(String name, int total) {
+            return Progress.NONE;
+        }
+    };
+
+    /** One sentence about something ignored or suspicious. */
+    void warning(String message);
+
+    /** A phase (e.g. "loglikelihood requests") of {@code total} requests starts; returns where to report progress. */
+    Progress phase(String name, int total);
+
+    /** The current phase ended. */
+    default void phaseDone() {
+    }
+}

@@ -1,0 +1,176 @@
+package dev.evomerge.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.eval.task.FunctionRef;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The results file in lm-evaluation-harness's layout: {@code results[task]["acc,none"]}, {@code "acc_stderr,none"}
+ * ({@code "N/A"} when not computed), {@code groups}, {@code group_subtasks}, {@code configs}, {@code versions},
+ * {@code n-shot}, {@code higher_is_better}, {@code n-samples} and the run's {@code config}.
+ */
+public final class ResultsJson {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ResultsJson() {
+    }
+
+    /**
+     * The whole document.
+     *
+     * @param dateSeconds the run's time, seconds since the epoch (lm-eval's {@code date})
+     */
+    public static ObjectNode toJson(EvaluationResults r, double dateSeconds) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode results = root.putObject("results");
+        for (TaskResult t : r.tasks()) {
+            ObjectNode n = results.putObject(t.name());
+            n.put("alias", t.alias());
+            putMetrics(n, t.metrics());
+            n.put("samples", t.nEffective());
+        }
+        for (GroupResult g : r.groups()) {
+            ObjectNode n = results.putObject(g.name());
+            n.put("alias", g.alias());
+            putMetrics(n, g.metrics());
+            n.put("samples", g.size());
+        }
+        if (!r.groups().isEmpty()) {
+            ObjectNode groups = root.putObject("groups");
+            for (GroupResult g : r.groups()) {
+                ObjectNode n = groups.putObject(g.name());
+                n.put("alias", g.alias());
+                putMetrics(n, g.metrics());
+                n.put("samples", g.size());
+            }
+        }
+        ObjectNode subtasks = root.putObject("group_subtasks");
+        for (GroupResult g : r.groups()) {
+            subtasks.set(g.name(), JSON.valueToTree(g.subtasks()));
+        }
+        for (TaskResult t : r.tasks()) {
+            subtasks.putArray(t.name());
+        }
+        ObjectNode configs = root.putObject("configs");
+        for (TaskResult t : r.tasks()) {
+            configs.set(t.name(), JSON.valueToTree(plain(t.config())));
+        }
+        ObjectNode versions = root.putObject("versions");
+        for (GroupResult g : r.groups()) {
+            versions.set(g.name(), JSON.valueToTree(g.version()));
+        }
+        for (TaskResult t : r.tasks()) {
+            versions.set(t.name(), JSON.valueToTree(t.version()));
+        }
+        ObjectNode nShot = root.putObject("n-shot");
+        for (TaskResult t : r.tasks()) {
+            nShot.put(t.name(), t.nShot());
+        }
+        ObjectNode hib = root.putObject("higher_is_better");
+        for (GroupResult g : r.groups()) {
+            ObjectNode n = hib.putObject(g.name());
+            g.metrics().forEach(m -> n.put(m.metric(), m.higherIsBetter()));
+        }
+        for (TaskResult t : r.tasks()) {
+            ObjectNode n = hib.putObject(t.name());
+            t.metrics().forEach(m -> n.put(m.metric(), m.higherIsBetter()));
+        }
+        ObjectNode nSamples = root.putObject("n-samples");
+        for (TaskResult t : r.tasks()) {
+            ObjectNode n = nSamples.putObject(t.name());
+            n.put("original", t.nOriginal());
+            n.put("effective", t.nEffective());
+        }
+        ObjectNode config = root.putObject("config");
+        Map<String, Object> info = r.modelInfo();
+        config.set("model", JSON.valueToTree(info.getOrDefault("model", r.model())));
+        config.set("model_args", JSON.valueToTree(info.getOrDefault("model_args", "")));
+        config.set("batch_size", JSON.valueToTree(info.get("batch_size")));
+        if (r.options().limit().isPresent()) {
+            double l = r.options().limit().getAsDouble();
+            if (l >= 1) {
+                config.put("limit", (long) l);
+            } else {
+                config.put("limit", l);
+            }
+        } else {
+            config.putNull("limit");
+        }
+        config.put("bootstrap_iters", r.options().bootstrapIters());
+        config.putNull("gen_kwargs");
+        config.put("random_seed", 0);
+        config.put("numpy_seed", 1234);
+        config.put("torch_seed", 1234);
+        config.put("fewshot_seed", r.options().fewshotSeed());
+        config.put("apply_chat_template", r.options().applyChatTemplate());
+        info.forEach((k, v) -> {
+            if (!config.has(k)) {
+                config.set(k, JSON.valueToTree(v));
+            }
+        });
+        root.putNull("git_hash");
+        root.put("date", dateSeconds);
+        root.put("model_name", r.model());
+        root.put("model_name_sanitized", sanitize(r.model()));
+        root.put("total_evaluation_time_seconds", String.valueOf(r.seconds()));
+        return root;
+    }
+
+    /** The document as lm-eval writes it: Python's json.dumps(indent=2, ensure_ascii=False). */
+    public static String toText(EvaluationResults r, double dateSeconds) {
+        return PythonJson.document(toJson(r, dateSeconds), false);
+    }
+
+    private static void putMetrics(ObjectNode n, List<MetricResult> metrics) {
+        for (MetricResult m : metrics) {
+            n.put(m.key(), m.value());
+            String se = m.metric() + "_stderr," + m.filter();
+            if (m.stderr().isPresent()) {
+                n.put(se, m.stderr().getAsDouble());
+            } else {
+                n.put(se, "N/A");
+            }
+        }
+    }
+
+    /** lm-eval's model-name sanitizer for directory names. */
+    public static String sanitize(String model) {
+        return model.replaceAll("[\"<>:/|\\\\?*\\[\\]]+", "__");
+    }
+
+    /** Config values as JSON-ready plain values ({@code !function} references as text). */
+    static Object plain(Object v) {
+        return switch (v) {
+            case FunctionRef f -> f.toString();
+            case Map<?, ?> m -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                m.forEach((k, val) -> out.put(String.valueOf(k), plain(val)));
+                yield out;
+            }
+            case List<?> l -> {
+                List<Object> out = new ArrayList<>();
+                l.forEach(x -> out.add(plain(x)));
+                yield out;
+            }
+            case java.util.Date d -> d.toInstant().toString();
+            case null, default -> v;
+        };
+    }
+
+    /** Reads back a written results file (tests and tools). */
+    public static JsonNode parse(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a results document: " + e.getMessage(), e);
+        }
+    }
+}

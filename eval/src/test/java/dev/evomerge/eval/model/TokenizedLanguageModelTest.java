@@ -1,0 +1,201 @@
+package dev.evomerge.eval.model;
+
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.engine.LoglikelihoodRequest;
+import dev.evomerge.engine.LoglikelihoodResult;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TokenizedLanguageModelTest {
+
+    /**
+     * A word-piece tokenizer for tests: a word with its leading space is one token (" cat"), other text one token per
+     * character, BOS = 1 prepended when special tokens are added, EOS = 2.
+     */
+    static final class ToyTokenizer implements TextTokenizer {
+        final Map<String, Integer> ids = new HashMap<>();
+        final List<String> pieces = new ArrayList<>(List.of("<pad>", "<s>", "</s>"));
+
+        @Override
+        public int[] encode(String text, boolean addSpecialTokens) {
+            List<Integer> out = new ArrayList<>();
+            if (addSpecialTokens) {
+                out.add(1);
+            }
+            int i = 0;
+            while (i < text.length()) {
+                int j = i;
+                if (text.charAt(j) == ' ') {
+                    j++;
+                }
+                while (j < text.length() && Character.isLetter(text.charAt(j))) {
+                    j++;
+                }
+                if (j == i) {
+                    j = i + 1;
+                }
+                out.add(id(text.substring(i, j)));
+                i = j;
+            }
+            return out.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        int id(String piece) {
+            return ids.computeIfAbsent(piece, p -> {
+                pieces.add(p);
+                return pieces.size() - 1;
+            });
+        }
+
+        @Override
+        public String decode(int[] tokens) {
+            StringBuilder sb = new StringBuilder();
+            for (int t : tokens) {
+                if (t > 2) {
+                    sb.append(pieces.get(t));
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public OptionalInt bosTokenId() {
+            return OptionalInt.of(1);
+        }
+
+        @Override
+        public Optional<String> bosToken() {
+            return Optional.of("<s>");
+        }
+
+        @Override
+        public List<Integer> eosTokenIds() {
+            return List.of(2);
+        }
+    }
+
+    /** Records calls; logprob = -(sum of continuation ids), greedy when the continuation is one token. */
+    static class RecordingScorer implements TokenScorer {
+        final List<List<LoglikelihoodRequest>> calls = new ArrayList<>();
+        final List<TokenGeneration> generations = new ArrayList<>();
+        int contextLength = 64;
+        String generated = "";
+
+        @Override
+        public int contextLength() {
+            return contextLength;
+        }
+
+        @Override
+        public List<LoglikelihoodResult> loglikelihood(List<LoglikelihoodRequest> requests) {
+            calls.add(List.copyOf(requests));
+            return requests.stream().map(r -> new LoglikelihoodResult(-Arrays.stream(r.continuation()).sum(),
+                    r.continuation().length == 1)).toList();
+        }
+
+        @Override
+        public List<String> generate(List<TokenGeneration> requests) {
+            generations.addAll(requests);
+            return requests.stream().map(r -> generated).toList();
+        }
+
+        @Override
+        public Map<String, Object> describe() {
+            return Map.of("model", "recording");
+        }
+    }
+
+    private final ToyTokenizer tok = new ToyTokenizer();
+    private final RecordingScorer scorer = new RecordingScorer();
+
+    private TokenizedLanguageModel model(int batch) {
+        return new TokenizedLanguageModel("toy", tok, scorer, true, batch, Optional.empty());
+    }
+
+    @Test
+    void trailingContextSpaceMovesToTheContinuationAndContextsAreEncodedAlone() {
+        LoglikelihoodRequest r = model(8).encode(new LoglikelihoodQuery("Answer: ", "cat"));
+        // context "Answer:" -> [BOS, "Answer", ":"]; whole "Answer: cat" -> [BOS, "Answer", ":", " cat"]
+        assertThat(r.context()).containsExactly(1, tok.id("Answer"), tok.id(":"));
+        assertThat(r.continuation()).containsExactly(tok.id(" cat"));
+        LoglikelihoodRequest empty = model(8).encode(new LoglikelihoodQuery("", " dog"));
+        assertThat(empty.context()).containsExactly(1);
+        assertThat(empty.continuation()).containsExactly(tok.id(" dog"));
+    }
+
+    @Test
+    void choicesOfOneQuestionShareOneContextInOneBatchAndDuplicatesAreScoredOnce() {
+        List<LoglikelihoodQuery> queries = List.of(
+                new LoglikelihoodQuery("Q one", " a"), new LoglikelihoodQuery("Q one", " bb"),
+                new LoglikelihoodQuery("Q one", " ccc"), new LoglikelihoodQuery("Q one", " dddd"),
+                new LoglikelihoodQuery("Q two", " a"), new LoglikelihoodQuery("Q one", " a"));
+        int[] progress = new int[1];
+        List<LoglikelihoodAnswer> answers = model(3).loglikelihood(queries, n -> progress[0] += n);
+        assertThat(progress[0]).isEqualTo(6);
+        // batch size 3 is exceeded to keep the 4 choices of "Q one" together; "Q two" goes in the next batch
+        assertThat(scorer.calls).hasSize(2);
+        assertThat(scorer.calls.getFirst()).hasSize(4)
+                .allSatisfy(r -> assertThat(r.context()).isEqualTo(scorer.calls.getFirst().getFirst().context()));
+        assertThat(scorer.calls.get(1)).hasSize(1);
+        assertThat(answers.get(5)).isEqualTo(answers.getFirst());
+        assertThat(answers.getFirst().logprob()).isEqualTo(-tok.id(" a"));
+        assertThat(answers.getFirst().greedy()).isTrue();
+    }
+
+    @Test
+    void rollingSplitsIntoLmEvalWindows() {
+        // tokens 1..5, prefix 0, max length 2: ([0],[1,2]) ([2],[3,4]) ([3,4],[5]) as get_rolling_token_windows +
+        // make_disjoint_window give
+        List<LoglikelihoodRequest> w = RollingWindows.of(new int[] {1, 2, 3, 4, 5}, 0, 2);
+        assertThat(w).containsExactly(new LoglikelihoodRequest(new int[] {0}, new int[] {1, 2}),
+                new LoglikelihoodRequest(new int[] {2}, new int[] {3, 4}),
+                new LoglikelihoodRequest(new int[] {3, 4}, new int[] {5}));
+        assertThat(RollingWindows.of(new int[] {7, 8}, 1, 16))
+                .containsExactly(new LoglikelihoodRequest(new int[] {1}, new int[] {7, 8}));
+        scorer.contextLength = 2;
+        List<Double> ll = model(8).loglikelihoodRolling(List.of("abcde"), Progress.NONE);
+        int sum = 0;
+        for (int id : tok.encode("abcde", false)) {
+            sum += id;
+        }
+        assertThat(ll).containsExactly((double) -sum);
+    }
+
+    @Test
+    void generationTruncatesThePromptAndCutsAtStopStrings() {
+        scorer.contextLength = 10;
+        scorer.generated = " forty two\nQuestion: next";
+        List<String> out = model(4).generate(List.of(
+                GenerationQuery.greedy("a b c d e f g h i j k", List.of("\n", "Question:"), 4),
+                GenerationQuery.greedy("a b c d e f g h i j k", List.of("\n", "Question:"), 4)), Progress.NONE);
+        assertThat(out).containsExactly(" forty two", " forty two");
+        // identical greedy requests run once; the prompt keeps its last 10 - 4 tokens
+        assertThat(scorer.generations).hasSize(1);
+        assertThat(scorer.generations.getFirst().prompt()).hasSize(6);
+        assertThatThrownBy(() -> model(1).generate(List.of(GenerationQuery.greedy("x", List.of(), 10)), Progress.NONE))
+                .isInstanceOf(EvomergeException.class).hasMessageContaining("leaves no room");
+    }
+
+    @Test
+    void nanFromTheBackendIsAnError() {
+        TokenScorer nan = new RecordingScorer() {
+            @Override
+            public List<LoglikelihoodResult> loglikelihood(List<LoglikelihoodRequest> requests) {
+                return requests.stream().map(r -> new LoglikelihoodResult(Double.NaN, false)).toList();
+            }
+        };
+        TokenizedLanguageModel m = new TokenizedLanguageModel("broken", tok, nan, true, 4, Optional.empty());
+        assertThatThrownBy(() -> m.loglikelihood(List.of(new LoglikelihoodQuery("Q", " a")), Progress.NONE))
+                .isInstanceOf(EvomergeException.class).hasMessageContaining("model broken returned a log-probability of NaN");
+    }
+}

@@ -1,0 +1,122 @@
+package dev.evomerge.merge;
+
+import dev.evomerge.core.tensor.TensorSink;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.exec.MergeExecutor;
+import dev.evomerge.merge.method.MaskSource;
+import dev.evomerge.merge.method.TaskVectorCache;
+import dev.evomerge.merge.output.ModelWriter;
+import dev.evomerge.merge.plan.JobParameters;
+import dev.evomerge.merge.plan.MergePlan;
+import dev.evomerge.merge.plan.MergePlanner;
+import dev.evomerge.merge.plan.ModelCatalog;
+import dev.evomerge.merge.plan.PlanOptions;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The merge engine's entry point: opens the models a config names, plans and validates the merge once, then
+ * merges as often as asked, into a model directory or any {@link TensorSink} (a resident model's weights). The
+ * evolution loop keeps one session per run and calls {@link #mergeInto(MergeConfig, TensorSink)} with each
+ * candidate's config; task vectors and sorted magnitudes are then computed once and reused (with
+ * {@link MergeOptions#taskVectorCacheBytes()} &gt; 0). Close it to unmap the input models.
+ */
+public final class MergeSession implements AutoCloseable {
+
+    private final MergeOptions options;
+    private final MergeReporter reporter;
+    private final ModelCatalog models;
+    private final MergePlan plan;
+    private final MaskSource masks;
+    private final TaskVectorCache cache;
+
+    private MergeSession(MergeOptions options, MergeReporter reporter, ModelCatalog models, MergePlan plan) {
+        this.options = options;
+        this.reporter = reporter;
+        this.models = models;
+        this.plan = plan;
+        long seed = options.randomSeed() != null ? options.randomSeed() : new SplittableRandom().nextLong();
+        this.masks = MaskSource.seeded(seed);
+        this.cache = options.taskVectorCacheBytes() > 0 ? new TaskVectorCache(options.taskVectorCacheBytes()) : null;
+    }
+
+    /**
+     * Opens the config's models and plans the merge. Every check that needs no tensor data runs here, so a config
+     * error surfaces before anything is written.
+     */
+    public static MergeSession open(MergeConfig config, MergeOptions options, MergeReporter reporter) {
+        ModelCatalog models = ModelCatalog.open(config.referencedModels(), options.baseDirectory(),
+                reporter::warning);
+        try {
+            MergePlan plan = MergePlanner.plan(config, models, new PlanOptions(options.allowCrimes()),
+                    reporter::warning);
+            return new MergeSession(options, reporter, models, plan);
+        } catch (RuntimeException e) {
+            models.close();
+            throw e;
+        }
+    }
+
+    /** Reads a YAML config and opens a session for it. */
+    public static MergeSession open(Path configFile, MergeOptions options, MergeReporter reporter) {
+        return open(dev.evomerge.merge.config.MergeConfigReader.read(configFile, reporter::warning), options,
+                reporter);
+    }
+
+    public MergePlan plan() {
+        return plan;
+    }
+
+    /** The task-vector cache shared by this session's merges, or null. */
+    public TaskVectorCache cache() {
+        return cache;
+    }
+
+    /**
+     * Writes the merged model to {@code out} (shards, config.json, tokenizer, model card), which must not exist
+     * or be an empty directory; it appears only when complete.
+     */
+    public void writeModel(Path out) {
+        ModelWriter.checkTarget(out);
+        run(() -> ModelWriter.write(plan, plan.parameters(), out, writerOptions(), reporter));
+    }
+
+    /** Merges with the planned config's own parameters into {@code sink} (not committed). */
+    public void mergeInto(TensorSink sink) {
+        mergeInto(plan.config(), sink);
+    }
+
+    /**
+     * Merges a config with the planned layout and other parameter values into {@code sink} (not committed).
+     * A config with another layout is a usage error.
+     */
+    public void mergeInto(MergeConfig candidate, TensorSink sink) {
+        List<JobParameters> params = plan.parameters(candidate);
+        run(() -> MergeExecutor.execute(plan, params, sink, executorOptions(), reporter::tensorDone));
+    }
+
+    private void run(Runnable merge) {
+        reporter.started(plan.jobs().size(), plan.inputBytes());
+        try {
+            merge.run();
+        } finally {
+            reporter.finished();
+        }
+    }
+
+    private MergeExecutor.Options executorOptions() {
+        return new MergeExecutor.Options(options.threads(), masks, cache);
+    }
+
+    private ModelWriter.Options writerOptions() {
+        return new ModelWriter.Options(executorOptions(), options.maxShardBytes(), options.copyTokenizer(),
+                options.writeModelCard());
+    }
+
+    @Override
+    public void close() {
+        models.close();
+    }
+}

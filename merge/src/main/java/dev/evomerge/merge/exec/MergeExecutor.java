@@ -1,0 +1,142 @@
+package dev.evomerge.merge.exec;
+
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.tensor.Kernels;
+import dev.evomerge.core.tensor.Tensor;
+import dev.evomerge.core.tensor.TensorSink;
+import dev.evomerge.merge.config.ModelReference;
+import dev.evomerge.merge.method.MaskSource;
+import dev.evomerge.merge.method.MergeInputs;
+import dev.evomerge.merge.method.TaskVectorCache;
+import dev.evomerge.merge.plan.JobInput;
+import dev.evomerge.merge.plan.JobParameters;
+import dev.evomerge.merge.plan.MergePlan;
+import dev.evomerge.merge.plan.TensorJob;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Runs a plan's tensors on a fixed number of threads into a {@link TensorSink}. Each tensor is read from the
+ * memory-mapped inputs, cast to the work dtype, re-indexed for the tokenizer if needed, merged, cast to the output
+ * dtype and handed to the sink; nothing else is kept, so memory stays about {@code threads} tensors' worth.
+ */
+public final class MergeExecutor {
+
+    /**
+     * How to execute.
+     *
+     * @param threads tensors merged at once (at least 1)
+     * @param masks   random draws of dare, della and arcee_fusion (seeded for reproducible merges)
+     * @param cache   task-vector reuse across merges of one plan, or null
+     */
+    public record Options(int threads, MaskSource masks, TaskVectorCache cache) {
+        public Options {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1");
+            }
+        }
+    }
+
+    private MergeExecutor() {
+    }
+
+    /**
+     * Merges every tensor of {@code plan} with {@code parameters} (one entry per job) into {@code sink}, calling
+     * {@code done} after each tensor (from worker threads). Does not commit the sink. The first failure stops the
+     * merge and is rethrown.
+     */
+    public static void execute(MergePlan plan, List<JobParameters> parameters, TensorSink sink, Options options,
+                               Consumer<TensorJob> done) {
+        List<TensorJob> jobs = plan.jobs();
+        if (parameters.size() != jobs.size()) {
+            throw new IllegalArgumentException("one JobParameters per job expected");
+        }
+        if (options.threads() == 1) {
+            for (int i = 0; i < jobs.size(); i++) {
+                run(plan, jobs.get(i), parameters.get(i), sink, options);
+                done.accept(jobs.get(i));
+            }
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "evomerge-merge");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>(jobs.size());
+            for (int i = 0; i < jobs.size(); i++) {
+                TensorJob job = jobs.get(i);
+                JobParameters p = parameters.get(i);
+                futures.add(pool.submit(() -> {
+                    run(plan, job, p, sink, options);
+                    done.accept(job);
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    futures.forEach(x -> x.cancel(true));
+                    throw rethrow(e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EvomergeException.runtime("The merge was interrupted.", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable cause) {
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        return EvomergeException.runtime("The merge failed: " + cause.getMessage(), cause);
+    }
+
+    /** Merges one tensor; copies made here live in an arena closed when the tensor is done. */
+    static void run(MergePlan plan, TensorJob job, JobParameters params, TensorSink sink, Options options) {
+        try (Arena arena = Arena.ofShared()) {
+            List<Tensor> tensors = new ArrayList<>(job.inputs().size());
+            List<ModelReference> models = new ArrayList<>(job.inputs().size());
+            for (JobInput in : job.inputs()) {
+                Tensor stored = plan.models().get(in.model()).tensors().tensor(in.storedName());
+                tensors.add(stored.dtype() == job.workDtype() ? stored
+                        : Kernels.convert(stored, job.workDtype(), arena));
+                models.add(in.model());
+            }
+            if (job.permuted()) {
+                tensors = plan.vocabulary().permute(job.name(), models, tensors, job.baseModel());
+            }
+            List<MergeInputs.InputTensor> inputs = new ArrayList<>(tensors.size());
+            for (int i = 0; i < tensors.size(); i++) {
+                inputs.add(new MergeInputs.InputTensor(models.get(i).toString(), tensors.get(i),
+                        params.perInput().get(i)));
+            }
+            MergeInputs mi = new MergeInputs(job.name(), job.isEmbed(), inputs,
+                    job.baseModel() == null ? null : job.baseModel().toString(), params.global(), job.workDtype(),
+                    options.masks(), options.cache());
+            Tensor merged = plan.method().merge(mi);
+            if (!merged.shape().equals(job.shape())) {
+                throw new IllegalStateException("method " + plan.method().name() + " returned shape "
+                        + merged.shape() + " for " + job.name() + ", planned " + job.shape());
+            }
+            if (merged.dtype() != job.outDtype()) {
+                merged = Kernels.convert(merged, job.outDtype(), arena);
+            }
+            sink.accept(job.name(), merged);
+        }
+    }
+}

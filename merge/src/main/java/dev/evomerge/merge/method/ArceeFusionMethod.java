@@ -1,0 +1,118 @@
+package dev.evomerge.merge.method;
+
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.Shape;
+import dev.evomerge.core.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * arcee_fusion: takes the other model's value only where its importance {@code |b-a|·KL(softmax(b)‖softmax(a))}
+ * (KL per row along the last dim) reaches {@code median + 1.5·IQR} of all importances; quantiles come from a random
+ * sample of 10⁶ elements on larger tensors. mergekit returns float32 here (issue #604); evomerge returns the work
+ * dtype, i.e. mergekit's values with out_dtype equal to the work dtype.
+ */
+final class ArceeFusionMethod extends AbstractMergeMethod {
+
+    static final int SAMPLE = 1_000_000;
+
+    ArceeFusionMethod() {
+        super("arcee_fusion", BaseModelUse.REQUIRED, InputArity.exactly(1), List.of());
+    }
+
+    @Override
+    public Tensor merge(MergeInputs in) {
+        DType d = in.workDtype();
+        MergeInputs.InputTensor base = requireBase(in);
+        List<MergeInputs.InputTensor> others = in.others();
+        if (others.isEmpty()) {
+            return Numerics.write(d, base.tensor().shape(), Numerics.read(base.tensor()));
+        }
+        if (others.size() > 1) {
+            throw usage(in, "arcee_fusion merges the base with exactly one other model, got " + others.size() + ".");
+        }
+        List<Tensor> ts = Shapes.rectifyEmbed(in.isEmbed(), List.of(base.tensor(), others.get(0).tensor()));
+        if (!Shapes.sameShape(ts)) {
+            throw usage(in, "tensor size mismatch: " + Shapes.describe(List.of(base, others.get(0)), ts) + ".");
+        }
+        Shape shape = ts.get(0).shape();
+        float[] a = Numerics.read(ts.get(0));
+        float[] b = Numerics.read(ts.get(1));
+        float[] importance = importance(d, a, b, shape);
+        float thr = threshold(d, importance, in.masks(), new MaskSource.MaskKey(in.tensorName(), "", "arcee_fusion"));
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            float delta = Numerics.round(d, b[i] - a[i]);
+            float mask = importance[i] >= thr ? 1f : 0f;
+            // float32 in mergekit (the mask is float32), rounded to the work dtype once.
+            out[i] = Numerics.round(d, a[i] + delta * mask);
+        }
+        return Numerics.write(d, shape, out);
+    }
+
+    /** I = round(|round(b-a)| · KL_row), KL_row = round(Σ round(p·round(log(round(p/q))))), p/q = softmax + 1e-8. */
+    static float[] importance(DType d, float[] a, float[] b, Shape shape) {
+        Lines lines = Lines.along(shape.rank() == 0 ? Shape.of(1) : shape, -1);
+        float[] imp = new float[a.length];
+        for (int l = 0; l < lines.count(); l++) {
+            float[] p = softmaxPlusEps(d, b, lines, l);
+            float[] q = softmaxPlusEps(d, a, lines, l);
+            double kl = 0;
+            for (int j = 0; j < lines.length(); j++) {
+                float ratio = Numerics.round(d, p[j] / q[j]);
+                float log = Numerics.round(d, (float) Math.log(ratio));
+                kl += Numerics.round(d, p[j] * log);
+            }
+            float klRow = Numerics.reduced(d, kl);
+            for (int j = 0; j < lines.length(); j++) {
+                int i = lines.at(l, j);
+                float diff = Math.abs(Numerics.round(d, b[i] - a[i]));
+                imp[i] = Numerics.round(d, diff * klRow);
+            }
+        }
+        return imp;
+    }
+
+    private static float[] softmaxPlusEps(DType d, float[] x, Lines lines, int l) {
+        int len = lines.length();
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < len; j++) {
+            max = Math.max(max, x[lines.at(l, j)]);
+        }
+        double[] e = new double[len];
+        double sum = 0;
+        for (int j = 0; j < len; j++) {
+            e[j] = (float) Math.exp(x[lines.at(l, j)] - max);
+            sum += e[j];
+        }
+        float[] p = new float[len];
+        float eps = 1e-8f;
+        for (int j = 0; j < len; j++) {
+            float sm = Numerics.round(d, (float) (e[j] / sum));
+            p[j] = Numerics.round(d, sm + eps);
+        }
+        return p;
+    }
+
+    /** median + 1.5·(Q3 - Q1) of the (sampled) importances; quantile q = sorted[(long)(q·(n-1))] in float32. */
+    static float threshold(DType d, float[] importance, MaskSource masks, MaskSource.MaskKey key) {
+        float[] sample;
+        if (importance.length > SAMPLE) {
+            int[] idx = masks.permutationPrefix(key, importance.length, SAMPLE);
+            sample = new float[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                sample[i] = importance[idx[i]];
+            }
+        } else {
+            sample = importance.clone();
+        }
+        Arrays.sort(sample);
+        float last = (float) (sample.length - 1);
+        float q1 = sample[(int) (0.25f * last)];
+        float median = sample[(int) (0.5f * last)];
+        float q3 = sample[(int) (0.75f * last)];
+        float iqr = Numerics.round(d, q3 - q1);
+        return Numerics.round(d, median + Numerics.round(d, 1.5f * iqr));
+    }
+}

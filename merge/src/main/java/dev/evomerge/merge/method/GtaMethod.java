@@ -1,0 +1,189 @@
+package dev.evomerge.merge.method;
+
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The generalized task arithmetic family (task_arithmetic, ties, dare_ties, dare_linear, breadcrumbs,
+ * breadcrumbs_ties, della, della_linear): task vectors, per-model sparsification, optional TIES sign consensus,
+ * weighted sum, optional normalisation and lambda, added back to the base (mergekit §2.2).
+ */
+final class GtaMethod extends AbstractMergeMethod {
+
+    /** How each task vector is sparsified before mixing. */
+    enum Sparsification { NONE, MAGNITUDE, RANDOM, OUTLIERS, DELLA }
+
+    private final Sparsification sparsification;
+    private final boolean consensus;
+
+    GtaMethod(String name, Sparsification sparsification, boolean consensus, boolean normalize, boolean rescale) {
+        super(name, BaseModelUse.REQUIRED, InputArity.atLeast(1), params(sparsification, normalize, rescale));
+        this.sparsification = sparsification;
+        this.consensus = consensus;
+    }
+
+    private static List<ParameterSpec> params(Sparsification sp, boolean normalize, boolean rescale) {
+        List<ParameterSpec> p = new ArrayList<>(List.of(
+                ParameterSpec.bool("int8_mask", ParameterSpec.Scope.GLOBAL, false),
+                ParameterSpec.bool("normalize", ParameterSpec.Scope.GLOBAL, normalize),
+                ParameterSpec.bool("rescale", ParameterSpec.Scope.GLOBAL, rescale),
+                ParameterSpec.number("lambda", ParameterSpec.Scope.GLOBAL, 1.0),
+                ParameterSpec.required("weight", ParameterSpec.Scope.PER_MODEL, ParameterSpec.Kind.NUMBER),
+                ParameterSpec.number("density", ParameterSpec.Scope.PER_MODEL, 1.0)));
+        if (sp == Sparsification.OUTLIERS) {
+            p.add(ParameterSpec.number("gamma", ParameterSpec.Scope.PER_MODEL, 0.01));
+        }
+        if (sp == Sparsification.DELLA) {
+            p.add(ParameterSpec.number("epsilon", ParameterSpec.Scope.PER_MODEL, 0.15));
+        }
+        return p;
+    }
+
+    @Override
+    public Tensor merge(MergeInputs in) {
+        MergeInputs.InputTensor base = requireBase(in);
+        DType d = in.workDtype();
+        boolean normalize = flag(in, "normalize");
+        boolean rescale = flag(in, "rescale");
+        double lambda = global(in, "lambda");
+        // Resolve every parameter before any arithmetic so config errors surface first.
+        List<MergeInputs.InputTensor> others = in.others();
+        int n = others.size();
+        double[] weight = new double[n];
+        double[] density = new double[n];
+        double[] extra = new double[n];
+        for (int i = 0; i < n; i++) {
+            MergeInputs.InputTensor t = others.get(i);
+            weight[i] = perModel(in, t, "weight");
+            density[i] = perModel(in, t, "density");
+            if (sparsification == Sparsification.OUTLIERS) {
+                extra[i] = perModel(in, t, "gamma");
+            } else if (sparsification == Sparsification.DELLA) {
+                extra[i] = perModel(in, t, "epsilon");
+            }
+        }
+        List<TaskVectors.TaskVector> tvs = TaskVectors.of(this, in, base);
+        float[] b = Numerics.read(base.tensor());
+        if (tvs.isEmpty()) {
+            return Numerics.write(d, base.tensor().shape(), b);
+        }
+        float[][] deltas = new float[n][];
+        for (int i = 0; i < n; i++) {
+            deltas[i] = sparsify(in, tvs.get(i), density[i], extra[i], rescale);
+        }
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = Numerics.tensorOf(d, weight[i]);
+        }
+        float[] out = consensus
+                ? combineTies(d, b, deltas, w, normalize, lambda)
+                : combineLinear(d, b, deltas, w, normalize, lambda);
+        return Numerics.write(d, base.tensor().shape(), out);
+    }
+
+    private float[] sparsify(MergeInputs in, TaskVectors.TaskVector tv, double density, double extra, boolean rescale) {
+        DType d = in.workDtype();
+        String model = tv.input().model();
+        return switch (sparsification) {
+            case NONE -> tv.delta();
+            case MAGNITUDE -> Sparsifiers.magnitude(d, tv.delta(), density < 1 ? tv.sortedAbs() : null,
+                    tv.l1(), density, rescale);
+            case OUTLIERS -> Sparsifiers.outliers(d, tv.delta(), density < 1 ? tv.sortedAbs() : null,
+                    tv.l1(), density, extra, rescale);
+            case RANDOM -> Sparsifiers.bernoulli(d, tv.delta(), density, rescale, in.masks(),
+                    new MaskSource.MaskKey(in.tensorName(), model, "dare"));
+            case DELLA -> Sparsifiers.della(d, tv.delta(), in.base().tensor().shape(), density, extra, rescale,
+                    in.masks(), new MaskSource.MaskKey(in.tensorName(), model, "della"), name());
+        };
+    }
+
+    /**
+     * Without consensus: {@code mixed = round(Σ round(δ_i W_i))}, divisor {@code round(Σ W_i)} (1 if |div| < 1e-8),
+     * then normalise, lambda, add base.
+     */
+    static float[] combineLinear(DType d, float[] b, float[][] deltas, float[] w, boolean normalize, double lambda) {
+        int n = deltas.length;
+        float divSum = 0f;
+        for (float wi : w) {
+            divSum += wi;
+        }
+        float div0 = Numerics.round(d, divSum);
+        float div = Math.abs(div0) < Numerics.round(d, 1e-8f) ? 1f : div0;
+        boolean scale = lambda != 1;
+        float lam = (float) lambda;
+        boolean r = Numerics.rounds(d);
+        float[] out = new float[b.length];
+        Numerics.forRange(b.length, (s, e) -> {
+            for (int i = 0; i < n; i++) {
+                float[] di = deltas[i];
+                float wi = w[i];
+                if (r) {
+                    for (int j = s; j < e; j++) {
+                        out[j] += Numerics.round(d, di[j] * wi);
+                    }
+                } else {
+                    for (int j = s; j < e; j++) {
+                        out[j] += di[j] * wi;
+                    }
+                }
+            }
+            for (int j = s; j < e; j++) {
+                float m = Numerics.round(d, out[j]);
+                if (normalize) {
+                    m = Numerics.round(d, m / div);
+                }
+                if (scale) {
+                    m = Numerics.round(d, m * lam);
+                }
+                out[j] = Numerics.round(d, b[j] + m);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * TIES "sum" consensus: {@code wd_i = round(δ_i W_i)}, majority sign {@code +1 if round(Σ wd_i) ≥ 0 else -1},
+     * {@code mixed = round(Σ wd_i [sign(wd_i) = M])}, {@code div = round(Σ W_i [sign(wd_i) = M])} (1 if 0), then
+     * normalise, lambda, add base. Zero task-vector entries have sign 0 and never count.
+     */
+    static float[] combineTies(DType d, float[] b, float[][] deltas, float[] w, boolean normalize, double lambda) {
+        int n = deltas.length;
+        boolean scale = lambda != 1;
+        float lam = (float) lambda;
+        float[] out = new float[b.length];
+        Numerics.forRange(b.length, (s, e) -> {
+            float[] wd = new float[n];
+            for (int j = s; j < e; j++) {
+                float sw = 0f;
+                for (int i = 0; i < n; i++) {
+                    float v = Numerics.round(d, deltas[i][j] * w[i]);
+                    wd[i] = v;
+                    sw += v;
+                }
+                // The vote is taken on the sum as torch stores it (rounded to the work dtype; NaN votes -1).
+                float majority = Numerics.round(d, sw) >= 0f ? 1f : -1f;
+                float mixed = 0f;
+                float div = 0f;
+                for (int i = 0; i < n; i++) {
+                    if (Math.signum(wd[i]) == majority) {
+                        mixed += wd[i];
+                        div += w[i];
+                    }
+                }
+                float m = Numerics.round(d, mixed);
+                if (normalize) {
+                    float dv = Numerics.round(d, div);
+                    m = Numerics.round(d, m / (dv == 0f ? 1f : dv));
+                }
+                if (scale) {
+                    m = Numerics.round(d, m * lam);
+                }
+                out[j] = Numerics.round(d, b[j] + m);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.evomerge.merge.method;
+
+/**
+ * A parameter a merge method reads: its name as written in the YAML config, whether it is global (one value per
+ * output tensor) or per model, its kind, and either a default or the fact that it is required.
+ * A null {@code defaultValue} on an optional parameter means "unset" (Python None), e.g. passthrough's scale.
+ * Booleans travel as numbers: true = 1.0, false = 0.0 (mergekit's pydantic coerces them the same way).
+ */
+public record ParameterSpec(String name, Scope scope, Kind kind, Double defaultValue, boolean required) {
+
+    /** Where the value is resolved: global parameters against the output tensor name, per-model ones against each input. */
+    public enum Scope { GLOBAL, PER_MODEL }
+
+    /** How the value is read: any number, or a truth value (non-zero = true). */
+    public enum Kind { NUMBER, BOOLEAN }
+
+    public ParameterSpec {
+        if (required && defaultValue != null) {
+            throw new IllegalArgumentException("required parameter " + name + " cannot have a default");
+        }
+    }
+
+    /** A required parameter (no default). */
+    public static ParameterSpec required(String name, Scope scope, Kind kind) {
+        return new ParameterSpec(name, scope, kind, null, true);
+    }
+
+    /** An optional numeric parameter with a default (null = unset). */
+    public static ParameterSpec number(String name, Scope scope, Double defaultValue) {
+        return new ParameterSpec(name, scope, Kind.NUMBER, defaultValue, false);
+    }
+
+    /** An optional boolean parameter with a default. */
+    public static ParameterSpec bool(String name, Scope scope, boolean defaultValue) {
+        return new ParameterSpec(name, scope, Kind.BOOLEAN, defaultValue ? 1.0 : 0.0, false);
+    }
+}

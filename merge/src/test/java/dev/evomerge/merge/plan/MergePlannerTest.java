@@ -1,0 +1,225 @@
+package dev.evomerge.merge.plan;
+
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.synth.SynthArch;
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.Shape;
+import dev.evomerge.merge.MergeOptions;
+import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.config.MergeConfigReader;
+import dev.evomerge.merge.testing.TestModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The planner's walk: slices, renumbering, t, pre/post weights, tied lm_head, base handling (facts 1-5, 23). */
+class MergePlannerTest {
+
+    @TempDir
+    static Path dir;
+    static Path a;
+    static Path b;
+    static Path tied;
+    static Path base;
+
+    @BeforeAll
+    static void models() {
+        base = TestModels.base(dir, "base", 4, DType.F32, 1);
+        a = TestModels.fineTune(base, dir, "a", 2);
+        b = TestModels.fineTune(base, dir, "b", 3);
+        tied = TestModels.model(dir, "tied", TestModels.spec(SynthArch.LLAMA, 4, DType.F32, 4, true));
+    }
+
+    private final List<String> warnings = new ArrayList<>();
+
+    private MergePlan plan(String yaml) {
+        Consumer<String> w = warnings::add;
+        try (MergeSession s = MergeSession.open(MergeConfigReader.parse(yaml, "cfg.yml", w),
+                MergeOptions.defaults().withThreads(1), w::accept)) {
+            return s.plan();
+        }
+    }
+
+    private static TensorJob job(MergePlan p, String name) {
+        return p.jobs().stream().filter(j -> j.name().equals(name)).findFirst().orElseThrow(
+                () -> new AssertionError("no job " + name));
+    }
+
+    @Test
+    void slicesAreRenumberedConsecutivelyAndReadTheirOwnLayers() {
+        MergePlan p = plan("""
+                merge_method: passthrough
+                slices:
+                  - sources: [{model: %s, layer_range: [0, 2]}]
+                  - sources: [{model: %s, layer_range: [1, 4]}]
+                """.formatted(a, b));
+        TensorJob out2 = job(p, "model.layers.2.mlp.down_proj.weight");
+        assertThat(out2.inputs()).singleElement().satisfies(in -> {
+            assertThat(in.model().path()).isEqualTo(b.toString());
+            assertThat(in.storedName()).isEqualTo("model.layers.1.mlp.down_proj.weight");
+            assertThat(in.weightName()).isEqualTo("model.layers.1.mlp.down_proj.weight");
+        });
+        assertThat(job(p, "model.layers.4.input_layernorm.weight").inputs().getFirst().storedName())
+                .isEqualTo("model.layers.3.input_layernorm.weight");
+        assertThat(p.jobs()).noneMatch(j -> j.name().startsWith("model.layers.5."));
+        // t restarts in every slice: 2-layer slice -> 0, 1; 3-layer slice -> 0, 0.5, 1
+        assertThat(job(p, "model.layers.0.mlp.up_proj.weight").t()).isEqualTo(0.0);
+        assertThat(job(p, "model.layers.1.mlp.up_proj.weight").t()).isEqualTo(1.0);
+        assertThat(job(p, "model.layers.2.mlp.up_proj.weight").t()).isEqualTo(0.0);
+        assertThat(job(p, "model.layers.3.mlp.up_proj.weight").t()).isEqualTo(0.5);
+        assertThat(job(p, "model.layers.4.mlp.up_proj.weight").t()).isEqualTo(1.0);
+        // pre-weights from the first slice, post-weights from the last, both at t = 0 (fact 3)
+        TensorJob embed = job(p, "model.embed_tokens.weight");
+        assertThat(embed.inputs().getFirst().model().path()).isEqualTo(a.toString());
+        assertThat(embed.part()).isEqualTo(TensorJob.Part.PRE);
+        assertThat(embed.t()).isEqualTo(0.0);
+        TensorJob norm = job(p, "model.norm.weight");
+        assertThat(norm.inputs().getFirst().model().path()).isEqualTo(b.toString());
+        assertThat(norm.part()).isEqualTo(TensorJob.Part.POST);
+        assertThat(norm.t()).isEqualTo(0.0);
+        assertThat(job(p, "lm_head.weight").inputs().getFirst().model().path()).isEqualTo(b.toString());
+        // order: pre, layers 0..4, post
+        assertThat(p.jobs().getFirst().name()).isEqualTo("model.embed_tokens.weight");
+        assertThat(p.jobs().getLast().name()).isEqualTo("lm_head.weight");
+        assertThat(p.outputConfig().numLayers()).isEqualTo(5);
+    }
+
+    @Test
+    void gradientsRestartInEachSliceAndPrePostWeightsUseTZero() {
+        MergePlan p = plan("""
+                merge_method: linear
+                slices:
+                  - sources:
+                      - {model: %1$s, layer_range: [0, 3]}
+                      - {model: %2$s, layer_range: [0, 3]}
+                    parameters: {weight: [0, 1]}
+                  - sources:
+                      - {model: %1$s, layer_range: [3, 4]}
+                      - {model: %2$s, layer_range: [3, 4]}
+                    parameters: {weight: [0.2, 0.8]}
+                """.formatted(a, b));
+        assertThat(weights(p, "model.embed_tokens.weight")).containsExactly(0.0, 0.0);
+        assertThat(weights(p, "model.layers.0.self_attn.q_proj.weight")).containsExactly(0.0, 0.0);
+        assertThat(weights(p, "model.layers.1.self_attn.q_proj.weight")).containsExactly(0.5, 0.5);
+        assertThat(weights(p, "model.layers.2.self_attn.q_proj.weight")).containsExactly(1.0, 1.0);
+        // a one-layer slice has t = 1 (fact 2)
+        assertThat(weights(p, "model.layers.3.self_attn.q_proj.weight")).containsExactly(0.8, 0.8);
+        // post-weights come from the last slice at t = 0 (fact 3: not t = 1)
+        assertThat(weights(p, "model.norm.weight")).containsExactly(0.2, 0.2);
+        assertThat(weights(p, "lm_head.weight")).containsExactly(0.2, 0.2);
+    }
+
+    private static List<Double> weights(MergePlan p, String tensor) {
+        int i = job(p, tensor).index();
+        return p.parameters().get(i).perInput().stream().map(m -> m.get("weight")).toList();
+    }
+
+    @Test
+    void perModelFiltersMatchInputNamesAndGlobalFiltersOutputNames() {
+        MergePlan p = plan("""
+                merge_method: linear
+                slices:
+                  - sources:
+                      - model: %1$s
+                        layer_range: [1, 2]
+                        parameters:
+                          weight: [{filter: layers.1., value: 0.9}, {value: 0.1}]
+                      - {model: %2$s, layer_range: [1, 2], parameters: {weight: 1}}
+                parameters:
+                  normalize: [{filter: layers.0., value: 0}, {value: 1}]
+                """.formatted(a, b));
+        // output layer 0 reads input layer 1: the per-model filter sees "layers.1.", the global one "layers.0."
+        TensorJob j = job(p, "model.layers.0.mlp.gate_proj.weight");
+        JobParameters jp = p.parameters().get(j.index());
+        assertThat(jp.perInput().get(0).get("weight")).isEqualTo(0.9);
+        assertThat(jp.perInput().get(1).get("weight")).isEqualTo(1.0);
+        assertThat(jp.global().get("normalize")).isEqualTo(0.0);
+        // the embedding matches neither filter of 'weight' on "layers.1." and falls to the catch-all
+        JobParameters embed = p.parameters().get(job(p, "model.embed_tokens.weight").index());
+        assertThat(embed.perInput().get(0).get("weight")).isEqualTo(0.1);
+        assertThat(embed.global().get("normalize")).isEqualTo(1.0);
+    }
+
+    @Test
+    void aTiedLmHeadStandsInForModelsWithoutOneAndIsSkippedWhenNoModelHasOne() {
+        MergePlan mixed = plan("""
+                merge_method: linear
+                models:
+                  - {model: %s, parameters: {weight: 0.5}}
+                  - {model: %s, parameters: {weight: 0.5}}
+                """.formatted(a, tied));
+        TensorJob head = job(mixed, "lm_head.weight");
+        assertThat(head.inputs()).extracting(JobInput::storedName)
+                .containsExactly("lm_head.weight", "model.embed_tokens.weight");
+        assertThat(head.inputs()).extracting(JobInput::weightName)
+                .containsExactly("lm_head.weight", "lm_head.weight");
+
+        MergePlan allTied = plan("""
+                merge_method: linear
+                models:
+                  - {model: %1$s, parameters: {weight: 0.5}}
+                  - {model: %1$s@x, parameters: {weight: 0.5}}
+                """.formatted(tied));
+        assertThat(allTied.jobs()).noneMatch(j -> j.name().equals("lm_head.weight"));
+        assertThat(warnings).anyMatch(w -> w.contains("revision 'x'"));
+    }
+
+    @Test
+    void aBaseModelNotListedIsAppendedLastForModelsConfigs() {
+        MergePlan p = plan("""
+                merge_method: linear
+                base_model: %3$s
+                models:
+                  - {model: %1$s, parameters: {weight: 0.3}}
+                  - {model: %2$s, parameters: {weight: 0.3}}
+                parameters: {weight: 0.4}
+                """.formatted(a, b, base));
+        TensorJob j = job(p, "model.layers.2.mlp.up_proj.weight");
+        assertThat(j.inputs()).extracting(in -> in.model().path())
+                .containsExactly(a.toString(), b.toString(), base.toString());
+        assertThat(weights(p, j.name())).containsExactly(0.3, 0.3, 0.4);
+        assertThat(j.shape()).isEqualTo(Shape.of(24, TestModels.HIDDEN));
+        assertThat(p.donor().directory()).isEqualTo(base);
+        // models: merges keep the layer count of config.json as it is
+        assertThat(p.outputConfig().numLayers()).isEqualTo(4);
+    }
+
+    @Test
+    void dtypesAndUnknownParametersAreHandled() {
+        MergePlan p = plan("""
+                merge_method: linear
+                models:
+                  - {model: %s, parameters: {weight: 1, density: 0.5}}
+                dtype: bfloat16
+                out_dtype: float16
+                parameters: {frobnicate: 1}
+                """.formatted(a));
+        TensorJob j = p.jobs().getFirst();
+        assertThat(j.workDtype()).isEqualTo(DType.BF16);
+        assertThat(j.outDtype()).isEqualTo(DType.F16);
+        assertThat(p.outputConfig().torchDtype()).contains(DType.F16);
+        assertThat(warnings).contains("Parameters 'density', 'frobnicate' are not read by method linear and ignored"
+                + " (it reads 'normalize', 'weight').");
+    }
+
+    @Test
+    void aRequiredParameterMissingForOneTensorNamesMethodParameterModelAndTensor() {
+        assertThatThrownBy(() -> plan("""
+                merge_method: linear
+                models:
+                  - model: %s
+                    parameters: {weight: [{filter: mlp, value: 1}]}
+                """.formatted(a)))
+                .isInstanceOf(EvomergeException.class)
+                .hasMessage("Method linear needs parameter 'weight' for model " + a
+                        + ", tensor model.embed_tokens.weight.");
+    }
+}

@@ -1,0 +1,268 @@
+package dev.evomerge.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.evomerge.core.EvomergeException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An OpenAI-compatible HTTP server over one model: {@code GET /v1/models}, {@code POST /v1/completions},
+ * {@code POST /v1/chat/completions}, plus {@code GET /health}. Requests are read and validated on their own
+ * threads; model work runs on one thread, so concurrent requests queue and each sees the model alone.
+ */
+public final class OpenAiServer implements AutoCloseable {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final ServedModel served;
+    private final ServerOptions options;
+    private final HttpServer http;
+    private final ExecutorService httpThreads;
+    private final ExecutorService modelThread;
+    private final CompletionsEndpoint completions;
+    private final ChatCompletionsEndpoint chat;
+    private final AtomicLong requestCounter = new AtomicLong();
+    private final SplittableRandom seeds = new SplittableRandom();
+    private final String idPrefix;
+    private final long created = Instant.now().getEpochSecond();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private OpenAiServer(ServedModel served, ServerOptions options) throws IOException {
+        this.served = served;
+        this.options = options;
+        this.completions = new CompletionsEndpoint(served);
+        this.chat = new ChatCompletionsEndpoint(served);
+        this.idPrefix = Long.toHexString(seeds.nextLong() & 0xffffffffL);
+        this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
+        this.httpThreads = Executors.newVirtualThreadPerTaskExecutor();
+        this.modelThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "evomerge-model");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(httpThreads);
+        http.createContext("/", this::handle);
+    }
+
+    /** Binds and starts serving; the model stays owned by the caller. */
+    public static OpenAiServer start(ServedModel served, ServerOptions options) {
+        OpenAiServer server;
+        try {
+            server = new OpenAiServer(served, options);
+        } catch (IOException e) {
+            throw EvomergeException.usage("cannot listen on " + options.host() + ":" + options.port() + ": "
+                    + e.getMessage(), e);
+        }
+        server.http.start();
+        return server;
+    }
+
+    /** The bound port (the chosen one when the options asked for 0). */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** {@code http://HOST:PORT} with the host as configured. */
+    public String baseUrl() {
+        String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return "http://" + host + ":" + port();
+    }
+
+    /** Blocks until {@link #close()} is called (by another thread). */
+    public void awaitClose() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Stops accepting requests and ends the worker threads; does not close the model. Idempotent. */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        http.stop(0);
+        modelThread.shutdownNow();
+        httpThreads.shutdownNow();
+        closed.countDown();
+    }
+
+    private void handle(HttpExchange ex) {
+        try (ex) {
+            try {
+                route(ex);
+            } catch (ApiException e) {
+                sendError(ex, e);
+            } catch (RuntimeException e) {
+                sendError(ex, new ApiException(500, "server_error", "The server failed: " + describe(e), null,
+                        null));
+            }
+        } catch (IOException ignored) {
+            // the client went away; nothing to tell it
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        if (path.equals("/health")) {
+            requireMethod(ex, "GET");
+            ObjectNode ok = MAPPER.createObjectNode().put("status", "ok");
+            send(ex, 200, ok);
+            return;
+        }
+        if (path.equals("/v1") || path.startsWith("/v1/")) {
+            authorize(ex);
+        }
+        switch (path) {
+            case "/v1/models" -> {
+                requireMethod(ex, "GET");
+                ObjectNode list = MAPPER.createObjectNode().put("object", "list");
+                list.putArray("data").add(modelObject());
+                send(ex, 200, list);
+            }
+            case "/v1/completions" -> {
+                requireMethod(ex, "POST");
+                CompletionRequest req = completions.parse(readJson(ex));
+                long seed = nextSeed();
+                String id = "cmpl-" + idPrefix + "-" + requestCounter.incrementAndGet();
+                send(ex, 200, onModelThread(() -> completions.handle(req, seed, id, Instant.now().getEpochSecond())));
+            }
+            case "/v1/chat/completions" -> {
+                requireMethod(ex, "POST");
+                ChatRequest req = chat.parse(readJson(ex));
+                long seed = nextSeed();
+                String id = "chatcmpl-" + idPrefix + "-" + requestCounter.incrementAndGet();
+                send(ex, 200, onModelThread(() -> chat.handle(req, seed, id, Instant.now().getEpochSecond())));
+            }
+            default -> {
+                if (path.startsWith("/v1/models/") && method.equals("GET")
+                        && path.substring("/v1/models/".length()).equals(served.name())) {
+                    send(ex, 200, modelObject());
+                    return;
+                }
+                throw new ApiException(404, "invalid_request_error", "Unknown route: " + method + " " + path
+                        + " (this server has GET /v1/models, POST /v1/completions, POST /v1/chat/completions).",
+                        null, "unknown_url");
+            }
+        }
+    }
+
+    private ObjectNode modelObject() {
+        return MAPPER.createObjectNode().put("id", served.name()).put("object", "model").put("created", created)
+                .put("owned_by", "evomerge").put("max_model_len", served.contextLength());
+    }
+
+    private synchronized long nextSeed() {
+        return seeds.nextLong();
+    }
+
+    private ObjectNode onModelThread(Callable<ObjectNode> work) {
+        Future<ObjectNode> f;
+        try {
+            f = modelThread.submit(work);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new ApiException(503, "server_error", "The server is shutting down.", null, null);
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "server_error", "The server is shutting down.", null, null);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ApiException api) {
+                throw api;
+            }
+            if (cause instanceof EvomergeException ee && ee.kind() == EvomergeException.Kind.USAGE) {
+                throw ApiException.invalid(ee.getMessage(), null);
+            }
+            throw new ApiException(500, "server_error", "The model failed: " + describe(cause), null, null);
+        }
+    }
+
+    private void authorize(HttpExchange ex) {
+        if (options.apiKey().isEmpty()) {
+            return;
+        }
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        String expected = "Bearer " + options.apiKey().get();
+        if (header == null || !MessageDigest.isEqual(header.strip().getBytes(StandardCharsets.UTF_8),
+                expected.getBytes(StandardCharsets.UTF_8))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            throw new ApiException(401, "invalid_request_error", header == null
+                    ? "This server needs an API key: send 'Authorization: Bearer <key>'."
+                    : "Incorrect API key provided.", null, "invalid_api_key");
+        }
+    }
+
+    private static void requireMethod(HttpExchange ex, String method) {
+        if (!ex.getRequestMethod().equals(method)) {
+            ex.getResponseHeaders().set("Allow", method);
+            throw new ApiException(405, "invalid_request_error", ex.getRequestURI().getPath() + " takes " + method
+                    + ", not " + ex.getRequestMethod() + ".", null, "method_not_allowed");
+        }
+    }
+
+    private JsonNode readJson(HttpExchange ex) throws IOException {
+        byte[] body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = in.readNBytes(options.maxBodyBytes() + 1);
+        }
+        if (body.length > options.maxBodyBytes()) {
+            throw new ApiException(413, "invalid_request_error", "The request body is larger than "
+                    + options.maxBodyBytes() + " bytes.", null, null);
+        }
+        try {
+            JsonNode node = MAPPER.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw ApiException.invalid("The request body must be a JSON object.", null);
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid("The request body is not valid JSON: " + e.getOriginalMessage(), null);
+        }
+    }
+
+    private static void sendError(HttpExchange ex, ApiException e) throws IOException {
+        ObjectNode body = MAPPER.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("message", e.getMessage());
+        error.put("type", e.type());
+        error.put("param", e.param());
+        error.put("code", e.code());
+        send(ex, e.status(), body);
+    }
+
+    private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
+        byte[] bytes = MAPPER.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static String describe(Throwable t) {
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}
