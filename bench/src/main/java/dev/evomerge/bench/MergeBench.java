@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * and peak RSS (VmHWM, reset before each merge); then the evolution loop's cost: re-merging a ~110M-parameter model
  * into resident weights with new parameters.
  *
- * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--keep]}. Models are generated into WORKDIR (reused when
+ * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--keep] [--only-disk | --only-memory]}. Models are generated into WORKDIR (reused when
  * present) and deleted at the end unless {@code --keep}. Disk: about 3.1 GB of inputs, 1 GB of output at a time,
  * 0.7 GB for the small models.
  */
@@ -42,16 +42,20 @@ public final class MergeBench {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: MergeBench WORKDIR [--threads N] [--keep]");
+            System.err.println("usage: MergeBench WORKDIR [--threads N] [--keep] [--only-disk | --only-memory]");
             System.exit(2);
         }
         Path work = Path.of(args[0]).toAbsolutePath();
         int threads = Runtime.getRuntime().availableProcessors();
         boolean keep = false;
+        boolean disk = true;
+        boolean memory = true;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--keep" -> keep = true;
+                case "--only-disk" -> memory = false;
+                case "--only-memory" -> disk = false;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -64,6 +68,20 @@ public final class MergeBench {
                 copySingle, copyParallel, threads);
         double copy = Math.max(copySingle, copyParallel);
 
+        if (disk) {
+            diskMerges(work, threads, copy);
+        }
+        if (memory) {
+            memoryMerges(work, threads);
+        }
+        if (!keep) {
+            for (String d : List.of("big-base", "big-ft1", "big-ft2", "small-base", "small-ft1", "small-ft2")) {
+                deleteTree(work.resolve(d));
+            }
+        }
+    }
+
+    private static void diskMerges(Path work, int threads, double copy) throws IOException {
         // ~509M parameters: vocab 32000 x hidden 2048 (untied), 8 layers of intermediate 5632, 16 heads / 8 KV heads.
         SynthModelSpec big = new SynthModelSpec(SynthArch.LLAMA, 32000, 2048, 8, 16, 8, 5632, DType.BF16, 1, false,
                 false);
@@ -76,8 +94,11 @@ public final class MergeBench {
         System.out.printf(Locale.ROOT, "input model size: %.3f GB each (bf16)%n", modelBytes / 1e9);
 
         System.out.println();
-        System.out.println("| method | seconds | input GB/s | ratio to memory copy | peak RSS (VmHWM) | peak RSS / one input |");
-        System.out.println("|---|---|---|---|---|---|");
+        warmUp(work, threads);
+        System.out.println("| method | seconds | input GB/s | ratio to memory copy | CPU s | input GB/s if alone"
+                + " | ratio if alone | peak RSS (VmHWM) | peak RSS / one input | peak anonymous RSS"
+                + " | peak file-backed RSS |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         String models = "  - {model: %s, parameters: {weight: 0.4, density: 0.5}}\n".formatted(ft1)
                 + "  - {model: %s, parameters: {weight: 0.3, density: 0.5}}\n".formatted(ft2);
         String[][] runs = {
@@ -90,7 +111,10 @@ public final class MergeBench {
             MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
             Path out = work.resolve("out-" + run[0]);
             deleteTree(out);
+            System.gc();
             resetPeakRss();
+            RssSampler sampler = RssSampler.start();
+            long cpuStart = cpuNanos();
             long start = System.nanoTime();
             long input;
             try (MergeSession s = MergeSession.open(cfg, MergeOptions.defaults().withThreads(threads)
@@ -99,14 +123,39 @@ public final class MergeBench {
                 input = s.plan().inputBytes();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpu = (cpuNanos() - cpuStart) / 1e9;
+            sampler.stop();
             long peak = peakRss();
             double gbps = input / 1e9 / seconds;
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f GB | %.2f |%n", run[0], seconds, gbps,
-                    gbps / copy, peak / 1e9, (double) peak / modelBytes);
+            // With other processes on the cores, wall time overstates the cost; CPU time / threads is what the wall
+            // time would be on an idle machine (an estimate: it assumes the threads kept every core busy).
+            double alone = input / 1e9 / Math.min(seconds, cpu / threads);
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f GB | %.2f | %.2f GB"
+                            + " | %.2f GB |%n", run[0], seconds, gbps, gbps / copy, cpu, alone, alone / copy,
+                    peak / 1e9, (double) peak / modelBytes, sampler.anon() / 1e9, sampler.file() / 1e9);
             deleteTree(out);
         }
+    }
 
-        // The evolution loop: ~110M parameters (hidden 768, 12 layers, vocab 32000, tied), re-merged in memory.
+    /** One small merge to disk so that the timed merges run JIT-compiled code. */
+    private static void warmUp(Path work, int threads) throws IOException {
+        Path[] small = smallModels(work);
+        Path out = work.resolve("out-warmup");
+        deleteTree(out);
+        try (MergeSession s = MergeSession.open(candidate("ties", small[0], small[1], small[2], 0.5, 0.5, 0.5),
+                MergeOptions.defaults().withThreads(threads).withRandomSeed(1L), MergeReporter.silent())) {
+            s.writeModel(out);
+        }
+        deleteTree(out);
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static Path[] smallModels(Path work) {
+        // ~110M parameters: hidden 768, 12 layers, vocab 32000, tied embeddings.
         SynthModelSpec small = new SynthModelSpec(SynthArch.LLAMA, 32000, 768, 12, 12, 12, 2048, DType.BF16, 7, true,
                 false);
         Path sBase = ensure(work.resolve("small-base"), () -> ModelSynthesizer.write(small, work.resolve("small-base")));
@@ -114,9 +163,19 @@ public final class MergeBench {
                 0.5));
         Path s2 = ensure(work.resolve("small-ft2"), () -> FineTuneSynthesizer.write(sBase, work.resolve("small-ft2"), 9,
                 0.5));
+        return new Path[] {sBase, s1, s2};
+    }
+
+    private static void memoryMerges(Path work, int threads) {
+        // The evolution loop: ~110M parameters re-merged into resident weights.
+        Path[] small = smallModels(work);
+        Path sBase = small[0];
+        Path s1 = small[1];
+        Path s2 = small[2];
         System.out.println();
-        System.out.println("| in-memory re-merge, ~110M parameters | first merge s | later merges s (mean of 5) |");
-        System.out.println("|---|---|---|");
+        System.out.println("| in-memory re-merge, ~110M parameters | first merge s | later merges s (mean of 5)"
+                + " | later merges CPU s (mean) |");
+        System.out.println("|---|---|---|---|");
         for (String method : List.of("task_arithmetic", "ties", "dare_ties")) {
             MergeOptions options = MergeOptions.defaults().withThreads(threads).withRandomSeed(1L)
                     .withTaskVectorCacheBytes(2L << 30);
@@ -127,20 +186,17 @@ public final class MergeBench {
                 s.mergeInto(weights);
                 double first = (System.nanoTime() - t0) / 1e9;
                 double total = 0;
+                long cpu0 = cpuNanos();
                 for (int k = 0; k < 5; k++) {
                     MergeConfig c = candidate(method, sBase, s1, s2, 0.2 + 0.1 * k, 0.7 - 0.1 * k, 0.3 + 0.1 * k);
                     long t = System.nanoTime();
                     s.mergeInto(c, weights);
                     total += (System.nanoTime() - t) / 1e9;
                 }
+                double cpu = (cpuNanos() - cpu0) / 1e9;
                 long params = s.plan().outputs().stream().mapToLong(o -> o.shape().numel()).sum();
-                System.out.printf(Locale.ROOT, "| %s (%dM parameters) | %.3f | %.3f |%n", method, params / 1_000_000,
-                        first, total / 5);
-            }
-        }
-        if (!keep) {
-            for (String d : List.of("big-base", "big-ft1", "big-ft2", "small-base", "small-ft1", "small-ft2")) {
-                deleteTree(work.resolve(d));
+                System.out.printf(Locale.ROOT, "| %s (%dM parameters) | %.3f | %.3f | %.3f |%n", method,
+                        params / 1_000_000, first, total / 5, cpu / 5);
             }
         }
     }
@@ -178,6 +234,57 @@ public final class MergeBench {
                 best = Math.max(best, per * threads / 1e9 / s);
             }
             return best;
+        }
+    }
+
+    /** Samples RssAnon and RssFile of /proc/self/status every 10 ms and keeps their maxima. */
+    private static final class RssSampler {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private volatile long anon;
+        private volatile long file;
+
+        private RssSampler() {
+            thread = new Thread(() -> {
+                while (running) {
+                    try {
+                        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                            if (line.startsWith("RssAnon:")) {
+                                anon = Math.max(anon, Long.parseLong(line.replaceAll("\\D", "")) * 1024);
+                            } else if (line.startsWith("RssFile:")) {
+                                file = Math.max(file, Long.parseLong(line.replaceAll("\\D", "")) * 1024);
+                            }
+                        }
+                        Thread.sleep(10);
+                    } catch (IOException | InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+            thread.setDaemon(true);
+        }
+
+        static RssSampler start() {
+            RssSampler s = new RssSampler();
+            s.thread.start();
+            return s;
+        }
+
+        void stop() throws IOException {
+            running = false;
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        long anon() {
+            return anon;
+        }
+
+        long file() {
+            return file;
         }
     }
 

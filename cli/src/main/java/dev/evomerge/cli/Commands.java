@@ -10,6 +10,6 @@ final class Commands {
 
     static List<Object> all() {
         return List.of(new MergeCommand(), new EvalCommand(), new DashboardCommand(), new ReportCommand(), new SynthCommand(),
-                new InspectCommand(), new ServeCommand());
+                new InspectCommand(), new ServeCommand(), new EvolveCommand(), new DemoCommand(), new WorkerCommand());
     }
 }

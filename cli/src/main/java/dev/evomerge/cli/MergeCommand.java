@@ -69,7 +69,9 @@ final class MergeCommand implements Callable<Integer> {
         if (n < 1) {
             throw EvomergeException.usage("-j/--threads must be at least 1, got " + n + ".");
         }
-        CliReporter reporter = new CliReporter(stdout, stderr, !quiet && System.console() != null);
+        // Since JDK 22 System.console() can exist without a terminal; the bar needs one.
+        java.io.Console console = System.console();
+        CliReporter reporter = new CliReporter(stdout, stderr, !quiet && console != null && console.isTerminal());
         MergeConfig cfg = MergeConfigReader.read(config, reporter::warning);
         ModelWriter.checkTarget(out);
         MergeOptions options = MergeOptions.defaults().withThreads(n).withRandomSeed(randomSeed)

@@ -75,6 +75,9 @@ class EvalCommandTest {
 
     @Test
     void badInputIsOneSentenceAndExitTwo() throws IOException {
+        Result list = run("eval", "--list-tasks");
+        assertThat(list.exit()).isZero();
+        assertThat(list.out()).contains("toy_arc").contains("groups: toy").contains("toy_kobest");
         Result unknown = run("eval", "--model", model.toString(), "--tasks", "no_such_task");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).startsWith("evomerge: unknown task, group or tag 'no_such_task'");

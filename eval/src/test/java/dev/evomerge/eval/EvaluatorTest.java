@@ -206,6 +206,57 @@ class EvaluatorTest {
     }
 
     @Test
+    void chatTemplatePutsDescriptionInSystemAndDropsTheDelimiter() throws IOException {
+        writeMcTask();
+        List<List<dev.evomerge.engine.chat.ChatMessage>> rendered = new ArrayList<>();
+        FakeLanguageModel base = FakeLanguageModel.byLength();
+        dev.evomerge.eval.model.LanguageModel chat = new dev.evomerge.eval.model.LanguageModel() {
+            @Override
+            public String name() {
+                return "chat";
+            }
+
+            @Override
+            public List<LoglikelihoodAnswer> loglikelihood(List<dev.evomerge.eval.model.LoglikelihoodQuery> q,
+                                                           dev.evomerge.eval.model.Progress p) {
+                return base.loglikelihood(q, p);
+            }
+
+            @Override
+            public List<Double> loglikelihoodRolling(List<String> texts, dev.evomerge.eval.model.Progress p) {
+                return base.loglikelihoodRolling(texts, p);
+            }
+
+            @Override
+            public List<String> generate(List<dev.evomerge.eval.model.GenerationQuery> q, dev.evomerge.eval.model.Progress p) {
+                return base.generate(q, p);
+            }
+
+            @Override
+            public String applyChatTemplate(List<dev.evomerge.engine.chat.ChatMessage> messages, boolean addGenerationPrompt) {
+                rendered.add(messages);
+                StringBuilder sb = new StringBuilder();
+                messages.forEach(m -> sb.append('<').append(m.role()).append('>').append(m.content()));
+                return sb.append(addGenerationPrompt ? "<assistant>" : "").toString();
+            }
+        };
+        TaskCatalog catalog = TaskCatalog.load(List.of(dir), warnings::add);
+        new Evaluator(new DatasetLoader(Optional.empty(), dir), EvaluationListener.QUIET)
+                .evaluate(catalog.select(List.of("mc")), chat, EvaluationOptions.defaults().withChatTemplate(true)
+                        .withNumFewshot(1).withLimit(1));
+        assertThat(rendered).hasSize(1);
+        assertThat(rendered.getFirst()).extracting(dev.evomerge.engine.chat.ChatMessage::role)
+                .containsExactly("system", "user");
+        assertThat(rendered.getFirst().getFirst().content()).isEqualTo("Pick one.\n\n");
+        // Python: random.Random(1234).sample(range(6), 1) == [3]
+        assertThat(rendered.getFirst().get(1).content()).isEqualTo("Q: t3 x3\n\nQ: a?");
+        assertThat(base.loglikelihoodQueries.getFirst().context())
+                .isEqualTo("<system>Pick one.\n\n<user>Q: t3 x3\n\nQ: a?<assistant>");
+        assertThat(base.loglikelihoodQueries).extracting(dev.evomerge.eval.model.LoglikelihoodQuery::continuation)
+                .containsExactly("a", "bbb");
+    }
+
+    @Test
     void truthfulqaMc2ThroughTheBuiltinProcessResults() throws IOException {
         Files.writeString(dir.resolve("tqa.yaml"), """
                 task: tqa_mc2

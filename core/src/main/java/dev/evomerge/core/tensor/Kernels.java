@@ -25,7 +25,9 @@ import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_S2I;
 
 /**
- * SIMD (Vector API) and multi-threaded bulk operations on tensors, bit-identical to {@link ScalarKernels}.
+ * SIMD (Vector API) and multi-threaded bulk operations on tensors, bit-identical to {@link ScalarKernels}
+ * (conversions to the last bit, NaN payloads included; arithmetic too, except the payload of a NaN it produces,
+ * which Java leaves unspecified).
  *
  * <p>Arithmetic is float32: {@link #scale}, {@link #add}, {@link #dot} and {@link #norm} take F32 tensors;
  * {@link #axpy} also accepts a BF16/F16 x (widened exactly on the fly) so merges can accumulate 16-bit weights into

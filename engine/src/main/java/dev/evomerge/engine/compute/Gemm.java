@@ -24,6 +24,8 @@ public final class Gemm {
     static final int KC = 256;
     /** Rows per task. */
     static final int MC = 64;
+    /** Row blocks at least this tall widen bf16 weight blocks into a float scratch first. */
+    private static final int UNPACK_MIN_ROWS = 16;
 
     private Gemm() {
     }
@@ -88,7 +90,8 @@ public final class Gemm {
         }
         float[] wf = w.f32();
         short[] wb = w.bf16();
-        float[] unpacked = wb != null && mb >= 4 ? new float[KC * NR] : null;
+        // Widening a weight block once pays off when many rows reuse it; a few rows widen in registers instead.
+        float[] unpacked = wb != null && mb >= UNPACK_MIN_ROWS ? new float[KC * NR] : null;
         long panelBase = (long) p * k * NR;
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
@@ -112,6 +115,9 @@ public final class Gemm {
                     kernel1x3(a, aBase + r * lda, b, bOff, kc, tile, tileOff + r * tileLd);
                 }
             } else {
+                for (; r + 4 <= mb; r += 4) {
+                    kernel4x3Bf16(a, aBase + r * lda, lda, wb, bOff, kc, tile, tileOff + r * tileLd, tileLd);
+                }
                 for (; r < mb; r++) {
                     kernel1x3Bf16(a, aBase + r * lda, wb, bOff, kc, tile, tileOff + r * tileLd);
                 }
@@ -303,6 +309,62 @@ public final class Gemm {
         c00.intoArray(c, c0);
         c01.intoArray(c, c0 + L);
         c02.intoArray(c, c0 + 2 * L);
+    }
+
+    private static void kernel4x3Bf16(float[] a, int a0, int lda, short[] b, int b0, int kc, float[] c, int c0,
+                                      int ldc) {
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int c1 = c0 + ldc;
+        int c2 = c1 + ldc;
+        int c3 = c2 + ldc;
+        FloatVector c00 = FloatVector.fromArray(F, c, c0);
+        FloatVector c01 = FloatVector.fromArray(F, c, c0 + L);
+        FloatVector c02 = FloatVector.fromArray(F, c, c0 + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(F, c, c1);
+        FloatVector c11 = FloatVector.fromArray(F, c, c1 + L);
+        FloatVector c12 = FloatVector.fromArray(F, c, c1 + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(F, c, c2);
+        FloatVector c21 = FloatVector.fromArray(F, c, c2 + L);
+        FloatVector c22 = FloatVector.fromArray(F, c, c2 + 2 * L);
+        FloatVector c30 = FloatVector.fromArray(F, c, c3);
+        FloatVector c31 = FloatVector.fromArray(F, c, c3 + L);
+        FloatVector c32 = FloatVector.fromArray(F, c, c3 + 2 * L);
+        for (int k = 0; k < kc; k++) {
+            int bo = b0 + k * NR;
+            FloatVector w0 = Simd.loadBf16(b, bo);
+            FloatVector w1 = Simd.loadBf16(b, bo + L);
+            FloatVector w2 = Simd.loadBf16(b, bo + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(F, a[a0 + k]);
+            c00 = x0.fma(w0, c00);
+            c01 = x0.fma(w1, c01);
+            c02 = x0.fma(w2, c02);
+            FloatVector x1 = FloatVector.broadcast(F, a[a1 + k]);
+            c10 = x1.fma(w0, c10);
+            c11 = x1.fma(w1, c11);
+            c12 = x1.fma(w2, c12);
+            FloatVector x2 = FloatVector.broadcast(F, a[a2 + k]);
+            c20 = x2.fma(w0, c20);
+            c21 = x2.fma(w1, c21);
+            c22 = x2.fma(w2, c22);
+            FloatVector x3 = FloatVector.broadcast(F, a[a3 + k]);
+            c30 = x3.fma(w0, c30);
+            c31 = x3.fma(w1, c31);
+            c32 = x3.fma(w2, c32);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c02.intoArray(c, c0 + 2 * L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c12.intoArray(c, c1 + 2 * L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c22.intoArray(c, c2 + 2 * L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
+        c32.intoArray(c, c3 + 2 * L);
     }
 
     private static void kernel1x3Bf16(float[] a, int a0, short[] b, int b0, int kc, float[] c, int c0) {

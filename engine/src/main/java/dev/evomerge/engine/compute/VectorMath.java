@@ -1,7 +1,6 @@
 package dev.evomerge.engine.compute;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -126,7 +125,7 @@ public final class VectorMath {
             sv.fma(FloatVector.fromArray(F, v, v0 + i), FloatVector.fromArray(F, acc, a0 + i)).intoArray(acc, a0 + i);
         }
         for (; i < n; i++) {
-            acc[a0 + i] += s * v[v0 + i];
+            acc[a0 + i] = Math.fma(s, v[v0 + i], acc[a0 + i]);
         }
     }
 
@@ -137,22 +136,106 @@ public final class VectorMath {
     public static void scoresTransposed(float[] q, int q0, int dim, float scale, float[] kT, int stride, int k0,
                                         int n, float[] scores, int s0) {
         int j = 0;
-        for (; j < n; j += L) {
-            VectorMask<Float> m = j + L <= n ? null : F.indexInRange(j, n);
+        for (; j + L <= n; j += L) {
             FloatVector acc = FloatVector.zero(F);
-            if (m == null) {
+            for (int d = 0; d < dim; d++) {
+                acc = FloatVector.broadcast(F, q[q0 + d]).fma(FloatVector.fromArray(F, kT, d * stride + k0 + j), acc);
+            }
+            acc.mul(scale).intoArray(scores, s0 + j);
+        }
+        for (; j < n; j++) {
+            float acc = 0;
+            for (int d = 0; d < dim; d++) {
+                acc = Math.fma(q[q0 + d], kT[d * stride + k0 + j], acc);
+            }
+            scores[s0 + j] = acc * scale;
+        }
+    }
+
+    /**
+     * Scores of four queries against the same n keys (stored transposed), sharing each key load:
+     * {@code s[q*sStride + s0 + j] = scale * Σ_d q[q0 + q*qStride + d] · kT[d*stride + k0 + j]} for q &lt; 4, j &lt; n.
+     * The vector loop has no masked operations so that C2 compiles it whole; the last n % LANES keys are scalar.
+     */
+    public static void scores4(float[] q, int q0, int qStride, int dim, float scale, float[] kT, int stride, int k0,
+                               int n, float[] s, int sStride, int s0) {
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            scores4Block(q, q0, qStride, dim, scale, kT, stride, k0 + j, s, sStride, s0 + j);
+        }
+        for (; j < n; j++) {
+            for (int qq = 0; qq < 4; qq++) {
+                int qo = q0 + qq * qStride;
+                float acc = 0;
                 for (int d = 0; d < dim; d++) {
-                    acc = FloatVector.broadcast(F, q[q0 + d]).fma(FloatVector.fromArray(F, kT, d * stride + k0 + j),
-                            acc);
+                    acc = Math.fma(q[qo + d], kT[d * stride + k0 + j], acc);
                 }
-                acc.mul(scale).intoArray(scores, s0 + j);
-            } else {
-                for (int d = 0; d < dim; d++) {
-                    acc = FloatVector.broadcast(F, q[q0 + d])
-                            .fma(FloatVector.fromArray(F, kT, d * stride + k0 + j, m), acc);
-                }
-                acc.mul(scale).intoArray(scores, s0 + j, m);
+                s[qq * sStride + s0 + j] = acc * scale;
             }
         }
+    }
+
+    private static void scores4Block(float[] q, int q0, int qStride, int dim, float scale, float[] kT, int stride,
+                                     int k, float[] s, int sStride, int o) {
+        int q1 = q0 + qStride;
+        int q2 = q1 + qStride;
+        int q3 = q2 + qStride;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int d = 0; d < dim; d++) {
+            FloatVector kv = FloatVector.fromArray(F, kT, d * stride + k);
+            a0 = FloatVector.broadcast(F, q[q0 + d]).fma(kv, a0);
+            a1 = FloatVector.broadcast(F, q[q1 + d]).fma(kv, a1);
+            a2 = FloatVector.broadcast(F, q[q2 + d]).fma(kv, a2);
+            a3 = FloatVector.broadcast(F, q[q3 + d]).fma(kv, a3);
+        }
+        a0.mul(scale).intoArray(s, o);
+        a1.mul(scale).intoArray(s, o + sStride);
+        a2.mul(scale).intoArray(s, o + 2 * sStride);
+        a3.mul(scale).intoArray(s, o + 3 * sStride);
+    }
+
+    /**
+     * Adds the weighted values of n positions to four outputs, sharing each value load:
+     * {@code out[o0 + q*oStride + d] += Σ_j p[q*pStride + p0 + j] · v[v0 + j*dim + d]} for q &lt; 4, d &lt; dim.
+     * Whole vectors of the head dimension go through an unmasked loop; a remainder (dim % LANES) is scalar.
+     */
+    public static void weightedSum4(float[] p, int pStride, int p0, int n, float[] v, int v0, int dim, float[] out,
+                                    int o0, int oStride) {
+        int d = 0;
+        for (; d + L <= dim; d += L) {
+            weightedSum4Slice(p, pStride, p0, n, v, v0 + d, dim, out, o0 + d, oStride);
+        }
+        for (; d < dim; d++) {
+            for (int qq = 0; qq < 4; qq++) {
+                float acc = out[o0 + qq * oStride + d];
+                for (int j = 0; j < n; j++) {
+                    acc = Math.fma(p[qq * pStride + p0 + j], v[v0 + j * dim + d], acc);
+                }
+                out[o0 + qq * oStride + d] = acc;
+            }
+        }
+    }
+
+    private static void weightedSum4Slice(float[] p, int pStride, int p0, int n, float[] v, int v0, int dim,
+                                          float[] out, int o, int oStride) {
+        FloatVector a0 = FloatVector.fromArray(F, out, o);
+        FloatVector a1 = FloatVector.fromArray(F, out, o + oStride);
+        FloatVector a2 = FloatVector.fromArray(F, out, o + 2 * oStride);
+        FloatVector a3 = FloatVector.fromArray(F, out, o + 3 * oStride);
+        for (int j = 0; j < n; j++) {
+            FloatVector x = FloatVector.fromArray(F, v, v0 + j * dim);
+            int pj = p0 + j;
+            a0 = FloatVector.broadcast(F, p[pj]).fma(x, a0);
+            a1 = FloatVector.broadcast(F, p[pj + pStride]).fma(x, a1);
+            a2 = FloatVector.broadcast(F, p[pj + 2 * pStride]).fma(x, a2);
+            a3 = FloatVector.broadcast(F, p[pj + 3 * pStride]).fma(x, a3);
+        }
+        a0.intoArray(out, o);
+        a1.intoArray(out, o + oStride);
+        a2.intoArray(out, o + 2 * oStride);
+        a3.intoArray(out, o + 3 * oStride);
     }
 }

@@ -202,49 +202,143 @@ final class ForwardPass {
     /** Causal (optionally sliding-window) attention of one chunk's rows for one query head. */
     private void attention(int l, State s, int c, int head, int qkvDim) {
         Chunk ch = s.chunks.get(c);
-        KvCache cache = ch.cache();
         int n = ch.tokens().length;
         if (n == 0) {
             return;
         }
-        int hd = config.headDim();
-        int g = head / (config.numHeads() / config.numKvHeads());
-        int window = config.slidingWindow(l);
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        int p0 = cache.length();
-        List<KvCache> chain = cache.chain();
-        float[] scores = new float[p0 + n];
-        float[] out = s.attn;
-        for (int i = 0; i < n; i++) {
-            int r = s.rowStart[c] + i;
+        int total = ch.cache().length() + n;
+        Attend a = new Attend(l, s, c, head, qkvDim, ch.cache().chain(), new float[4 * total], total);
+        int i = 0;
+        // Four queries at a time share every key and value load.
+        for (; i + 4 <= n; i += 4) {
+            a.block(i);
+        }
+        for (; i < n; i++) {
+            a.single(i);
+        }
+    }
+
+    /** The state of one (chunk, head) attention task. */
+    private final class Attend {
+        private final int layer;
+        private final State s;
+        private final int rowStart;
+        private final int p0;
+        private final int qkvDim;
+        private final int hd;
+        private final int g;
+        private final int head;
+        private final int window;
+        private final float scale;
+        private final List<KvCache> chain;
+        private final float[] scores;
+        private final int stride;
+
+        Attend(int layer, State s, int c, int head, int qkvDim, List<KvCache> chain, float[] scores, int stride) {
+            this.layer = layer;
+            this.s = s;
+            this.rowStart = s.rowStart[c];
+            this.p0 = s.chunks.get(c).cache().length();
+            this.qkvDim = qkvDim;
+            this.hd = config.headDim();
+            this.head = head;
+            this.g = head / (config.numHeads() / config.numKvHeads());
+            this.window = config.slidingWindow(layer);
+            this.scale = (float) (1.0 / Math.sqrt(hd));
+            this.chain = chain;
+            this.scores = scores;
+            this.stride = stride;
+        }
+
+        private int lo(int pos) {
+            return window > 0 ? Math.max(0, pos - window + 1) : 0;
+        }
+
+        /** End (exclusive) of chain segment k's positions, capped at hi. */
+        private int segEnd(int k, int hi) {
+            return k + 1 < chain.size() ? Math.min(hi, chain.get(k + 1).base()) : hi;
+        }
+
+        /** Queries i..i+3 of the chunk. */
+        void block(int i) {
+            int r = rowStart + i;
+            int lo = lo(p0 + i);
+            int hi = p0 + i + 4;
+            int q0 = r * qkvDim + head * hd;
+            for (int k = 0; k < chain.size(); k++) {
+                KvCache seg = chain.get(k);
+                int from = Math.max(lo, seg.base());
+                int to = segEnd(k, hi);
+                if (from < to) {
+                    VectorMath.scores4(s.qkv, q0, qkvDim, hd, scale, seg.keysT(layer, g), seg.capacity(),
+                            from - seg.base(), to - from, scores, stride, from);
+                }
+            }
+            float[] inv = new float[4];
+            for (int q = 0; q < 4; q++) {
+                int off = q * stride;
+                int qLo = lo(p0 + i + q);
+                int qHi = p0 + i + q + 1;
+                float max = VectorMath.max(scores, off + qLo, off + qHi);
+                inv[q] = 1f / VectorMath.expInPlace(scores, off + qLo, off + qHi, max);
+                // positions this query must not see (later ones, or before its window) weigh nothing
+                java.util.Arrays.fill(scores, off + lo, off + qLo, 0f);
+                java.util.Arrays.fill(scores, off + qHi, off + hi, 0f);
+            }
+            int qDim = config.qDim();
+            int o0 = r * qDim + head * hd;
+            for (int q = 0; q < 4; q++) {
+                java.util.Arrays.fill(s.attn, o0 + q * qDim, o0 + q * qDim + hd, 0f);
+            }
+            for (int k = 0; k < chain.size(); k++) {
+                KvCache seg = chain.get(k);
+                int from = Math.max(lo, seg.base());
+                int to = segEnd(k, hi);
+                if (from < to) {
+                    VectorMath.weightedSum4(scores, stride, from, to - from, seg.values(layer, g),
+                            (from - seg.base()) * hd, hd, s.attn, o0, qDim);
+                }
+            }
+            for (int q = 0; q < 4; q++) {
+                int o = o0 + q * qDim;
+                for (int d = 0; d < hd; d++) {
+                    s.attn[o + d] *= inv[q];
+                }
+            }
+        }
+
+        /** Query i of the chunk alone. */
+        void single(int i) {
+            int r = rowStart + i;
             int pos = p0 + i;
-            int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
+            int lo = lo(pos);
             int hi = pos + 1;
             int q0 = r * qkvDim + head * hd;
             for (int k = 0; k < chain.size(); k++) {
                 KvCache seg = chain.get(k);
-                int segEnd = k + 1 < chain.size() ? chain.get(k + 1).base() : hi;
                 int from = Math.max(lo, seg.base());
-                int to = Math.min(hi, segEnd);
+                int to = segEnd(k, hi);
                 if (from < to) {
-                    VectorMath.scoresTransposed(s.qkv, q0, hd, scale, seg.keysT(l, g), seg.capacity(),
+                    VectorMath.scoresTransposed(s.qkv, q0, hd, scale, seg.keysT(layer, g), seg.capacity(),
                             from - seg.base(), to - from, scores, from);
                 }
             }
             float max = VectorMath.max(scores, lo, hi);
-            float sum = VectorMath.expInPlace(scores, lo, hi, max);
-            float inv = 1f / sum;
+            float inv = 1f / VectorMath.expInPlace(scores, lo, hi, max);
             int o0 = r * config.qDim() + head * hd;
-            java.util.Arrays.fill(out, o0, o0 + hd, 0f);
+            java.util.Arrays.fill(s.attn, o0, o0 + hd, 0f);
             for (int k = 0; k < chain.size(); k++) {
                 KvCache seg = chain.get(k);
-                int segEnd = k + 1 < chain.size() ? chain.get(k + 1).base() : hi;
                 int from = Math.max(lo, seg.base());
-                int to = Math.min(hi, segEnd);
-                float[] v = seg.values(l, g);
+                int to = segEnd(k, hi);
+                float[] v = seg.values(layer, g);
                 for (int j = from; j < to; j++) {
-                    VectorMath.axpy(scores[j] * inv, v, (j - seg.base()) * hd, out, o0, hd);
+                    VectorMath.axpy(scores[j], v, (j - seg.base()) * hd, s.attn, o0, hd);
                 }
+            }
+            // normalise last, exactly as block() does, so decode and prefill round identically
+            for (int d = 0; d < hd; d++) {
+                s.attn[o0 + d] *= inv;
             }
         }
     }

@@ -85,4 +85,45 @@ class VectorMathTest {
         assertThat(VectorMath.max(new float[]{3, -1, 7, 2, 9, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 8}, 0, 19))
                 .isEqualTo(9f);
     }
+
+    @Test
+    void fourQueryKernelsMatchLoops() {
+        for (int dim : new int[]{16, 24, 64}) {
+            int stride = 45;
+            int qStride = dim + 5;
+            float[] q = random(4 * qStride, 1);
+            float[] kT = random(dim * stride, 1);
+            int sStride = 60;
+            float[] s = new float[4 * sStride];
+            VectorMath.scores4(q, 2, qStride, dim, 0.25f, kT, stride, 4, 37, s, sStride, 20);
+            for (int qq = 0; qq < 4; qq++) {
+                for (int j = 0; j < 37; j++) {
+                    double want = 0;
+                    for (int d = 0; d < dim; d++) {
+                        want += (double) q[2 + qq * qStride + d] * kT[d * stride + 4 + j];
+                    }
+                    assertThat((double) s[qq * sStride + 20 + j]).isCloseTo(0.25 * want, within(1e-5));
+                }
+                assertThat(s[qq * sStride + 19]).isZero();
+                assertThat(s[qq * sStride + 57]).isZero();
+            }
+            float[] v = random(40 * dim, 1);
+            int oStride = dim + 3;
+            float[] out = random(4 * oStride, 1);
+            float[] before = out.clone();
+            VectorMath.weightedSum4(s, sStride, 20, 37, v, 2 * dim, dim, out, 0, oStride);
+            for (int qq = 0; qq < 4; qq++) {
+                for (int d = 0; d < dim; d++) {
+                    double want = before[qq * oStride + d];
+                    for (int j = 0; j < 37; j++) {
+                        want += (double) s[qq * sStride + 20 + j] * v[2 * dim + j * dim + d];
+                    }
+                    assertThat((double) out[qq * oStride + d]).isCloseTo(want, within(1e-4));
+                }
+                for (int d = dim; d < oStride; d++) {
+                    assertThat(out[qq * oStride + d]).isEqualTo(before[qq * oStride + d]);
+                }
+            }
+        }
+    }
 }

@@ -119,8 +119,8 @@ public final class Genome {
         return cfg;
     }
 
-    /** Parameter value for gene v of parameter p, after the seed's transforms. */
-    private double transform(String param, double v) {
+    /** The value a merge receives for gene {@code v} of parameter {@code param}, after the seed's transforms. */
+    public double transform(String param, double v) {
         return switch (param) {
             case "density" -> Math.clamp(Math.abs(v), 0.0, 1.0);
             case "weight" -> def.allowNegativeWeights() ? 2 * v - 1 : Math.abs(v);
@@ -128,7 +128,8 @@ public final class Genome {
         };
     }
 
-    private List<Integer> layerRange(int group) {
+    /** The half-open layer range [start, end) of a layer group. */
+    public List<Integer> layerRange(int group) {
         int step = def.layerGranularity() > 0 ? def.layerGranularity() : numLayers;
         return List.of(group * step, (group + 1) * step);
     }

@@ -326,6 +326,10 @@ public final class MergeConfigReader {
         if (node.isTextual() && node.asText().equals("union")) {
             return new TokenizerSource.Union();
         }
+        if (node.isTextual() && node.asText().startsWith("model:")) {
+            // the older mergekit spelling "model:PATH"
+            return new TokenizerSource.Model(parseReference(node.asText().substring("model:".length()), path));
+        }
         return new TokenizerSource.Model(reference(node, path));
     }
 

@@ -20,12 +20,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 
 /**
  * Runs a plan's tensors on a fixed number of threads into a {@link TensorSink}. Each tensor is read from the
  * memory-mapped inputs, cast to the work dtype, re-indexed for the tokenizer if needed, merged, cast to the output
- * dtype and handed to the sink; nothing else is kept, so memory stays about {@code threads} tensors' worth.
+ * dtype and handed to the sink; nothing else is kept, so memory stays about {@code threads} tensors' worth, and
+ * a budget of half the heap limits how many huge tensors (embeddings) are merged at once.
  */
 public final class MergeExecutor {
 
@@ -35,12 +37,25 @@ public final class MergeExecutor {
      * @param threads tensors merged at once (at least 1)
      * @param masks   random draws of dare, della and arcee_fusion (seeded for reproducible merges)
      * @param cache   task-vector reuse across merges of one plan, or null
+     * @param releaseInputPages drop each memory-mapped input tensor's pages from the process after its merge, so
+     *                the resident set of a large merge stays small (worth it for one pass over the inputs; the
+     *                evolution loop, which re-reads them for every candidate, keeps them)
      */
-    public record Options(int threads, MaskSource masks, TaskVectorCache cache) {
+    public record Options(int threads, MaskSource masks, TaskVectorCache cache, boolean releaseInputPages) {
         public Options {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be at least 1");
             }
+        }
+
+        /** Options that keep input pages mapped. */
+        public Options(int threads, MaskSource masks, TaskVectorCache cache) {
+            this(threads, masks, cache, false);
+        }
+
+        /** These options with page release switched on or off. */
+        public Options withReleaseInputPages(boolean release) {
+            return new Options(threads, masks, cache, release);
         }
     }
 
@@ -65,6 +80,15 @@ public final class MergeExecutor {
             }
             return;
         }
+        // Methods work on float copies of whole tensors, so a job needs about 4 bytes per element per input plus
+        // output and scratch; a budget of half the heap (but at least the largest job) keeps several huge tensors
+        // (embeddings) from being merged at once and exhausting it. Units: MiB.
+        int largest = 1;
+        for (TensorJob job : jobs) {
+            largest = Math.max(largest, workingMiB(job));
+        }
+        int budget = (int) Math.max(largest, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 2 >> 20));
+        Semaphore memory = new Semaphore(budget, true);
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "evomerge-merge");
             t.setDaemon(true);
@@ -75,8 +99,14 @@ public final class MergeExecutor {
             for (int i = 0; i < jobs.size(); i++) {
                 TensorJob job = jobs.get(i);
                 JobParameters p = parameters.get(i);
+                int need = workingMiB(job);
                 futures.add(pool.submit(() -> {
-                    run(plan, job, p, sink, options);
+                    memory.acquireUninterruptibly(need);
+                    try {
+                        run(plan, job, p, sink, options);
+                    } finally {
+                        memory.release(need);
+                    }
                     done.accept(job);
                 }));
             }
@@ -96,6 +126,16 @@ public final class MergeExecutor {
         }
     }
 
+    /** Estimated heap a job's merge needs, in MiB: float copies of every input, the output and one scratch copy. */
+    static int workingMiB(TensorJob job) {
+        long elements = job.shape().numel();
+        for (JobInput in : job.inputs()) {
+            elements = Math.max(elements, in.stored().shape().numel());
+        }
+        long bytes = 4L * elements * (job.inputs().size() + 2);
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 20));
+    }
+
     private static RuntimeException rethrow(Throwable cause) {
         if (cause instanceof RuntimeException r) {
             return r;
@@ -108,13 +148,15 @@ public final class MergeExecutor {
 
     /** Merges one tensor; copies made here live in an arena closed when the tensor is done. */
     static void run(MergePlan plan, TensorJob job, JobParameters params, TensorSink sink, Options options) {
+        List<Tensor> stored = new ArrayList<>(job.inputs().size());
         try (Arena arena = Arena.ofShared()) {
             List<Tensor> tensors = new ArrayList<>(job.inputs().size());
             List<ModelReference> models = new ArrayList<>(job.inputs().size());
             for (JobInput in : job.inputs()) {
-                Tensor stored = plan.models().get(in.model()).tensors().tensor(in.storedName());
-                tensors.add(stored.dtype() == job.workDtype() ? stored
-                        : Kernels.convert(stored, job.workDtype(), arena));
+                Tensor input = plan.models().get(in.model()).tensors().tensor(in.storedName());
+                stored.add(input);
+                tensors.add(input.dtype() == job.workDtype() ? input
+                        : Kernels.convert(input, job.workDtype(), arena));
                 models.add(in.model());
             }
             if (job.permuted()) {
@@ -137,6 +179,10 @@ public final class MergeExecutor {
                 merged = Kernels.convert(merged, job.outDtype(), arena);
             }
             sink.accept(job.name(), merged);
+        } finally {
+            if (options.releaseInputPages()) {
+                stored.forEach(t -> MappedPages.release(t.data()));
+            }
         }
     }
 }

@@ -66,9 +66,8 @@ final class GtaMethod extends AbstractMergeMethod {
             }
         }
         List<TaskVectors.TaskVector> tvs = TaskVectors.of(this, in, base);
-        float[] b = Numerics.read(base.tensor());
         if (tvs.isEmpty()) {
-            return Numerics.write(d, base.tensor().shape(), b);
+            return Numerics.write(d, base.tensor().shape(), Numerics.read(base.tensor()));
         }
         float[][] deltas = new float[n][];
         for (int i = 0; i < n; i++) {
@@ -78,10 +77,13 @@ final class GtaMethod extends AbstractMergeMethod {
         for (int i = 0; i < n; i++) {
             w[i] = Numerics.tensorOf(d, weight[i]);
         }
-        float[] out = consensus
-                ? combineTies(d, b, deltas, w, normalize, lambda)
-                : combineLinear(d, b, deltas, w, normalize, lambda);
-        return Numerics.write(d, base.tensor().shape(), out);
+        Tensor out = Tensor.allocate(d, base.tensor().shape());
+        if (consensus) {
+            combineTies(d, base.tensor(), deltas, w, normalize, lambda, out);
+        } else {
+            combineLinear(d, base.tensor(), deltas, w, normalize, lambda, out);
+        }
+        return out;
     }
 
     private float[] sparsify(MergeInputs in, TaskVectors.TaskVector tv, double density, double extra, boolean rescale) {
@@ -104,7 +106,8 @@ final class GtaMethod extends AbstractMergeMethod {
      * Without consensus: {@code mixed = round(Σ round(δ_i W_i))}, divisor {@code round(Σ W_i)} (1 if |div| < 1e-8),
      * then normalise, lambda, add base.
      */
-    static float[] combineLinear(DType d, float[] b, float[][] deltas, float[] w, boolean normalize, double lambda) {
+    static void combineLinear(DType d, Tensor b, float[][] deltas, float[] w, boolean normalize, double lambda,
+                              Tensor out) {
         int n = deltas.length;
         float divSum = 0f;
         for (float wi : w) {
@@ -114,34 +117,17 @@ final class GtaMethod extends AbstractMergeMethod {
         float div = Math.abs(div0) < Numerics.round(d, 1e-8f) ? 1f : div0;
         boolean scale = lambda != 1;
         float lam = (float) lambda;
-        boolean r = Numerics.rounds(d);
-        float[] out = new float[b.length];
-        Numerics.forRange(b.length, (s, e) -> {
+        Numerics.forRange(deltas[0].length, (s, e) -> {
+            int len = e - s;
+            float[] mixed = new float[len];
             for (int i = 0; i < n; i++) {
-                float[] di = deltas[i];
-                float wi = w[i];
-                if (r) {
-                    for (int j = s; j < e; j++) {
-                        out[j] += Numerics.round(d, di[j] * wi);
-                    }
-                } else {
-                    for (int j = s; j < e; j++) {
-                        out[j] += di[j] * wi;
-                    }
-                }
+                VectorMath.addScaled(d, mixed, 0, deltas[i], s, w[i], len);
             }
-            for (int j = s; j < e; j++) {
-                float m = Numerics.round(d, out[j]);
-                if (normalize) {
-                    m = Numerics.round(d, m / div);
-                }
-                if (scale) {
-                    m = Numerics.round(d, m * lam);
-                }
-                out[j] = Numerics.round(d, b[j] + m);
-            }
+            float[] piece = new float[len];
+            Numerics.read(b, s, piece, 0, len);
+            VectorMath.finish(d, piece, piece, 0, mixed, null, div, normalize, scale, lam, len);
+            Numerics.writePiece(out, s, piece, len);
         });
-        return out;
     }
 
     /**
@@ -149,41 +135,28 @@ final class GtaMethod extends AbstractMergeMethod {
      * {@code mixed = round(Σ wd_i [sign(wd_i) = M])}, {@code div = round(Σ W_i [sign(wd_i) = M])} (1 if 0), then
      * normalise, lambda, add base. Zero task-vector entries have sign 0 and never count.
      */
-    static float[] combineTies(DType d, float[] b, float[][] deltas, float[] w, boolean normalize, double lambda) {
+    static void combineTies(DType d, Tensor b, float[][] deltas, float[] w, boolean normalize, double lambda,
+                            Tensor out) {
         int n = deltas.length;
         boolean scale = lambda != 1;
         float lam = (float) lambda;
-        float[] out = new float[b.length];
-        Numerics.forRange(b.length, (s, e) -> {
-            float[] wd = new float[n];
-            for (int j = s; j < e; j++) {
-                float sw = 0f;
-                for (int i = 0; i < n; i++) {
-                    float v = Numerics.round(d, deltas[i][j] * w[i]);
-                    wd[i] = v;
-                    sw += v;
-                }
-                // The vote is taken on the sum as torch stores it (rounded to the work dtype; NaN votes -1).
-                float majority = Numerics.round(d, sw) >= 0f ? 1f : -1f;
-                float mixed = 0f;
-                float div = 0f;
-                for (int i = 0; i < n; i++) {
-                    if (Math.signum(wd[i]) == majority) {
-                        mixed += wd[i];
-                        div += w[i];
-                    }
-                }
-                float m = Numerics.round(d, mixed);
-                if (normalize) {
-                    float dv = Numerics.round(d, div);
-                    m = Numerics.round(d, m / (dv == 0f ? 1f : dv));
-                }
-                if (scale) {
-                    m = Numerics.round(d, m * lam);
-                }
-                out[j] = Numerics.round(d, b[j] + m);
+        Numerics.forRange(deltas[0].length, (s, e) -> {
+            int len = e - s;
+            float[][] wd = new float[n][len];
+            float[] vote = new float[len];
+            for (int i = 0; i < n; i++) {
+                VectorMath.scaleAndVote(d, wd[i], 0, deltas[i], s, w[i], vote, len);
             }
+            // The vote is taken on the sum as torch stores it (rounded to the work dtype); NaN votes -1.
+            float[] mixed = new float[len];
+            float[] div = new float[len];
+            for (int i = 0; i < n; i++) {
+                VectorMath.agreeing(d, wd[i], vote, w[i], mixed, div, len);
+            }
+            float[] piece = new float[len];
+            Numerics.read(b, s, piece, 0, len);
+            VectorMath.finish(d, piece, piece, 0, mixed, div, 1f, normalize, scale, lam, len);
+            Numerics.writePiece(out, s, piece, len);
         });
-        return out;
     }
 }

@@ -47,7 +47,8 @@ final class LinearMethod extends AbstractMergeMethod {
                 throw usage(in, "the weights sum to zero, so normalize: true would divide by zero.");
             }
         }
-        float[] out = MergeKernels.weightedSum(d, tensors, w, normalize, den);
-        return Numerics.write(d, tensors.get(0).shape(), out);
+        Tensor out = Tensor.allocate(d, tensors.get(0).shape());
+        MergeKernels.weightedSum(d, tensors, w, normalize, den, out);
+        return out;
     }
 }

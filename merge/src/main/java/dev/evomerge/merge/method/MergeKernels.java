@@ -13,51 +13,22 @@ final class MergeKernels {
 
     /**
      * {@code round(Σ_k round(w_k x_k))} (float32 accumulation in input order, like torch's sum over a small stacked
-     * dim), then {@code round(sum / den)} when normalize. Inputs are read chunk by chunk so nothing but the output is
-     * materialised.
+     * dim), then {@code round(sum / den)} when normalize, written piece by piece into out. Inputs are read piece by
+     * piece, so nothing but the output is materialised.
      */
-    static float[] weightedSum(DType d, List<Tensor> xs, float[] w, boolean normalize, float den) {
+    static void weightedSum(DType d, List<Tensor> xs, float[] w, boolean normalize, float den, Tensor out) {
         int n = Math.toIntExact(xs.get(0).numel());
-        float[] out = new float[n];
-        boolean r = Numerics.rounds(d);
         Numerics.forRange(n, (s, e) -> {
             int len = e - s;
             float[] buf = new float[len];
+            float[] acc = new float[len];
             for (int k = 0; k < xs.size(); k++) {
                 Numerics.read(xs.get(k), s, buf, 0, len);
-                float wk = w[k];
-                if (k == 0) {
-                    // torch's accumulator starts at +0.0: 0 + p keeps p except that -0 becomes +0.
-                    if (r) {
-                        for (int i = 0; i < len; i++) {
-                            out[s + i] = 0f + Numerics.round(d, wk * buf[i]);
-                        }
-                    } else {
-                        for (int i = 0; i < len; i++) {
-                            out[s + i] = 0f + wk * buf[i];
-                        }
-                    }
-                } else if (r) {
-                    for (int i = 0; i < len; i++) {
-                        out[s + i] += Numerics.round(d, wk * buf[i]);
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        out[s + i] += wk * buf[i];
-                    }
-                }
+                // acc starts at +0 like torch's accumulator (0 + p keeps p except that -0 becomes +0)
+                VectorMath.addScaled(d, acc, 0, buf, 0, w[k], len);
             }
-            if (r) {
-                for (int i = s; i < e; i++) {
-                    out[i] = Numerics.round(d, out[i]);
-                }
-            }
-            if (normalize) {
-                for (int i = s; i < e; i++) {
-                    out[i] = Numerics.round(d, out[i] / den);
-                }
-            }
+            VectorMath.roundAndDivide(d, acc, 0, len, normalize, den);
+            Numerics.writePiece(out, s, acc, len);
         });
-        return out;
     }
 }

@@ -42,11 +42,14 @@ final class Numerics {
 
     /** The result of one torch op in dtype d: a float32 result rounded to d. */
     static float round(DType d, float x) {
-        return switch (d) {
-            case BF16 -> bf16(x);
-            case F16 -> f16(x);
-            default -> x;
-        };
+        // if-chain rather than an enum switch: no $SwitchMap load, so the JIT can hoist the test out of loops
+        if (d == DType.BF16) {
+            return bf16(x);
+        }
+        if (d == DType.F16) {
+            return f16(x);
+        }
+        return x;
     }
 
     /** Whether d needs a rounding step after each op (bf16/fp16). */
@@ -66,7 +69,7 @@ final class Numerics {
     static float[] read(Tensor t) {
         int n = Math.toIntExact(t.numel());
         float[] out = new float[n];
-        read(t, 0, out, 0, n);
+        forRange(n, (a, b) -> read(t, a, out, a, b - a));
         return out;
     }
 
@@ -76,13 +79,17 @@ final class Numerics {
         switch (t.dtype()) {
             case F32 -> MemorySegment.copy(s, F32_LE, start * 4, dst, off, len);
             case BF16 -> {
+                short[] raw = new short[len];
+                MemorySegment.copy(s, I16_LE, start * 2, raw, 0, len);
                 for (int i = 0; i < len; i++) {
-                    dst[off + i] = Float.intBitsToFloat((s.getAtIndex(I16_LE, start + i) & 0xFFFF) << 16);
+                    dst[off + i] = Float.intBitsToFloat((raw[i] & 0xFFFF) << 16);
                 }
             }
             case F16 -> {
+                short[] raw = new short[len];
+                MemorySegment.copy(s, I16_LE, start * 2, raw, 0, len);
                 for (int i = 0; i < len; i++) {
-                    dst[off + i] = Float.float16ToFloat(s.getAtIndex(I16_LE, start + i));
+                    dst[off + i] = Float.float16ToFloat(raw[i]);
                 }
             }
             default -> {
@@ -99,16 +106,20 @@ final class Numerics {
         MemorySegment s = out.data();
         int n = v.length;
         switch (d) {
-            case F32 -> MemorySegment.copy(v, 0, s, F32_LE, 0, n);
+            case F32 -> forRange(n, (a, b) -> MemorySegment.copy(v, a, s, F32_LE, 4L * a, b - a));
             case BF16 -> forRange(n, (a, b) -> {
+                short[] raw = new short[b - a];
                 for (int i = a; i < b; i++) {
-                    s.setAtIndex(I16_LE, i, FloatFormats.floatToBf16(v[i]));
+                    raw[i - a] = FloatFormats.floatToBf16(v[i]);
                 }
+                MemorySegment.copy(raw, 0, s, I16_LE, 2L * a, b - a);
             });
             case F16 -> forRange(n, (a, b) -> {
+                short[] raw = new short[b - a];
                 for (int i = a; i < b; i++) {
-                    s.setAtIndex(I16_LE, i, Float.floatToFloat16(v[i]));
+                    raw[i - a] = Float.floatToFloat16(v[i]);
                 }
+                MemorySegment.copy(raw, 0, s, I16_LE, 2L * a, b - a);
             });
             default -> {
                 for (int i = 0; i < n; i++) {
@@ -117,6 +128,33 @@ final class Numerics {
             }
         }
         return out;
+    }
+
+    /** Stores v[0..len) as elements [start, start+len) of t (rounding to t's dtype). */
+    static void writePiece(Tensor t, long start, float[] v, int len) {
+        MemorySegment s = t.data();
+        switch (t.dtype()) {
+            case F32 -> MemorySegment.copy(v, 0, s, F32_LE, start * 4, len);
+            case BF16 -> {
+                short[] raw = new short[len];
+                for (int i = 0; i < len; i++) {
+                    raw[i] = FloatFormats.floatToBf16(v[i]);
+                }
+                MemorySegment.copy(raw, 0, s, I16_LE, start * 2, len);
+            }
+            case F16 -> {
+                short[] raw = new short[len];
+                for (int i = 0; i < len; i++) {
+                    raw[i] = Float.floatToFloat16(v[i]);
+                }
+                MemorySegment.copy(raw, 0, s, I16_LE, start * 2, len);
+            }
+            default -> {
+                for (int i = 0; i < len; i++) {
+                    t.setFloat(start + i, v[i]);
+                }
+            }
+        }
     }
 
     /** Σ|a| accumulated in double. */

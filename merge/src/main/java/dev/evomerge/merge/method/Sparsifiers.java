@@ -226,11 +226,25 @@ final class Sparsifiers {
     }
 
     /**
-     * δ·keep where keep selects the elements of descending-magnitude rank in [lo, hi) (ties by ascending index).
+     * δ·keep where keep selects the elements of descending-magnitude rank in [lo, hi) (ties by ascending index), in one
+     * pass (the mask is never materialised).
      */
     static float[] keepRankRange(float[] delta, float[] sortedAbs, long lo, long hi) {
-        byte[] keep = rankMask(delta, sortedAbs, lo, hi);
-        return applyMask(delta, keep);
+        int n = delta.length;
+        float[] out = new float[n];
+        if (hi > lo && n > 0) {
+            float vTop = sortedAbs[(int) (n - 1 - lo)];
+            float vBot = sortedAbs[(int) (n - hi)];
+            Window top = window(sortedAbs, vTop, lo, hi);
+            Window bot = vBot == vTop ? top : window(sortedAbs, vBot, lo, hi);
+            if (!top.partial() && !bot.partial()) {
+                // No cut-off inside a run of equal magnitudes: keep exactly vBot ≤ |δ| ≤ vTop.
+                Numerics.forRange(n, (s, e) -> VectorMath.keepBand(delta, out, s, e - s, vBot, vTop));
+                return out;
+            }
+        }
+        rankRange(delta, sortedAbs, lo, hi, (i, keep) -> out[i] = delta[i] * (keep ? 1f : 0f));
+        return out;
     }
 
     /**
@@ -239,10 +253,27 @@ final class Sparsifiers {
      * first parallel pass. sortedAbs may be null when hi ≤ lo.
      */
     static byte[] rankMask(float[] v, float[] sortedAbs, long lo, long hi) {
+        byte[] keep = new byte[v.length];
+        rankRange(v, sortedAbs, lo, hi, (i, k) -> keep[i] = k ? (byte) 1 : 0);
+        return keep;
+    }
+
+    /** Receives the keep decision of every element. */
+    @FunctionalInterface
+    interface KeepSink {
+        void accept(int index, boolean keep);
+    }
+
+    /** Calls sink for every index with whether its rank is in [lo, hi). */
+    static void rankRange(float[] v, float[] sortedAbs, long lo, long hi, KeepSink sink) {
         int n = v.length;
-        byte[] keep = new byte[n];
         if (hi <= lo || n == 0) {
-            return keep;
+            Numerics.forRange(n, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    sink.accept(i, false);
+                }
+            });
+            return;
         }
         float vTop = sortedAbs[(int) (n - 1 - lo)];
         float vBot = sortedAbs[(int) (n - hi)];
@@ -299,10 +330,9 @@ final class Sparsifiers {
                 } else {
                     k = false;
                 }
-                keep[i] = k ? (byte) 1 : 0;
+                sink.accept(i, k);
             }
         });
-        return keep;
     }
 
     /** Positions among the elements equal to v (in index order) whose rank falls in [lo, hi). */

@@ -68,17 +68,10 @@ final class TaskVectors {
         Numerics.forRange(n, (s, e) -> {
             int len = e - s;
             float[] xb = new float[len];
+            float[] bb = new float[len];
             Numerics.read(x, s, xb, 0, len);
-            Numerics.read(b, s, out, s, len);
-            if (Numerics.rounds(d)) {
-                for (int i = 0; i < len; i++) {
-                    out[s + i] = Numerics.round(d, xb[i] - out[s + i]);
-                }
-            } else {
-                for (int i = 0; i < len; i++) {
-                    out[s + i] = xb[i] - out[s + i];
-                }
-            }
+            Numerics.read(b, s, bb, 0, len);
+            VectorMath.subtract(d, out, s, xb, 0, bb, 0, len);
         });
         return out;
     }

@@ -67,7 +67,8 @@ public final class ModelWriter {
         try (AtomicDirectory dir = AtomicDirectory.create(out)) {
             Path tmp = dir.path();
             try (SafetensorsWriter shards = SafetensorsWriter.create(tmp, plan.outputs(), options.maxShardBytes())) {
-                MergeExecutor.execute(plan, parameters, shards, options.execution(), reporter::tensorDone);
+                MergeExecutor.execute(plan, parameters, shards, options.execution().withReleaseInputPages(true),
+                        reporter::tensorDone);
                 shards.commit();
             }
             plan.outputConfig().write(tmp.resolve("config.json"));

@@ -174,10 +174,10 @@ public final class MergePlanner {
         int counted = slice.sources().size()
                 - (baseIsInput && use != BaseModelUse.JUST_AN_INPUT && use != BaseModelUse.NONE ? 1 : 0);
         if (!method.arity().accepts(counted)) {
-            String what = use == BaseModelUse.JUST_AN_INPUT || use == BaseModelUse.NONE ? "model" : "model besides"
-                    + " the base";
+            String what = (method.arity().max() == 1 ? "model" : "models")
+                    + (use == BaseModelUse.JUST_AN_INPUT || use == BaseModelUse.NONE ? "" : " besides the base");
             throw EvomergeException.usage("Method " + method.name() + " takes " + method.arity() + " " + what
-                    + (method.arity().max() == 1 ? "" : "s") + ", but " + where.toLowerCase(java.util.Locale.ROOT)
+                    + ", but " + where.toLowerCase(java.util.Locale.ROOT)
                     + (where.startsWith("The") ? " give " : " has ") + counted + ".");
         }
     }

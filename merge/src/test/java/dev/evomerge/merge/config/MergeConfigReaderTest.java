@@ -141,7 +141,8 @@ class MergeConfigReaderTest {
     @CsvSource(delimiter = '|', value = {
             "base | base",
             "union | union",
-            "some/model | some/model"})
+            "some/model | some/model",
+            "model:some/model | some/model"})
     void legacyTokenizerSourceBecomesATokenizerBlock(String value, String expected) {
         MergeConfig c = parse("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: " + value + "\n");
         assertThat(c.legacyTokenizerSource()).isTrue();

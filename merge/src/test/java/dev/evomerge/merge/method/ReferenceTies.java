@@ -1,8 +1,11 @@
 package dev.evomerge.merge.method;
 
+import dev.evomerge.core.tensor.FloatFormats;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * A deliberately naive float32 TIES (magnitude top-k by a full sort of (|δ|, index) pairs, normalize on) written
@@ -14,13 +17,23 @@ final class ReferenceTies {
     }
 
     static float[] ties(double[] base, double[][] xs, double[] weights, double[] density) {
+        return ties(base, xs, weights, density, v -> (float) v);
+    }
+
+    /** bf16 rounding through core's FloatFormats (independent of the merge code's own rounding). */
+    static float bf16(double v) {
+        return FloatFormats.bf16ToFloat(FloatFormats.floatToBf16((float) v));
+    }
+
+    /** TIES with every op's float32 result passed through round (identity for float32, bf16 for bfloat16). */
+    static float[] ties(double[] base, double[][] xs, double[] weights, double[] density, DoubleUnaryOperator round) {
         int n = base.length;
         int models = xs.length;
         float[][] kept = new float[models][n];
         for (int m = 0; m < models; m++) {
             float[] delta = new float[n];
             for (int j = 0; j < n; j++) {
-                delta[j] = (float) xs[m][j] - (float) base[j];
+                delta[j] = r(round, (float) xs[m][j] - (float) base[j]);
             }
             if (density[m] >= 1) {
                 kept[m] = delta;
@@ -37,27 +50,36 @@ final class ReferenceTies {
                 kept[m][order.get(r)] = delta[order.get(r)];
             }
         }
+        float[] w = new float[models];
+        for (int m = 0; m < models; m++) {
+            w[m] = r(round, (float) weights[m]);
+        }
         float[] out = new float[n];
         for (int j = 0; j < n; j++) {
             float vote = 0f;
             for (int m = 0; m < models; m++) {
-                vote += kept[m][j] * (float) weights[m];
+                vote += r(round, kept[m][j] * w[m]);
             }
-            float sign = vote >= 0 ? 1f : -1f;
+            float sign = r(round, vote) >= 0 ? 1f : -1f;
             float mixed = 0f;
             float div = 0f;
             for (int m = 0; m < models; m++) {
-                float wd = kept[m][j] * (float) weights[m];
+                float wd = r(round, kept[m][j] * w[m]);
                 if (Math.signum(wd) == sign) {
                     mixed += wd;
-                    div += (float) weights[m];
+                    div += w[m];
                 }
             }
-            if (div == 0f) {
-                div = 1f;
+            float dv = r(round, div);
+            if (dv == 0f) {
+                dv = 1f;
             }
-            out[j] = (float) base[j] + mixed / div;
+            out[j] = r(round, (float) base[j] + r(round, r(round, mixed) / dv));
         }
         return out;
+    }
+
+    private static float r(DoubleUnaryOperator round, float v) {
+        return (float) round.applyAsDouble(v);
     }
 }

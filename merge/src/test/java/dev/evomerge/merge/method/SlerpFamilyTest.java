@@ -168,7 +168,8 @@ class SlerpFamilyTest {
                 : merge(null, p("nuslerp_flatten", flatten, "nuslerp_row_wise", rowWise), ia, ib);
         float[] got = values(run("nuslerp", in));
         for (int i = 0; i < 4; i++) {
-            assertThat((double) got[i]).as("element %d", i).isCloseTo(want[i], within(3e-6));
+            // near-antiparallel rows (sin θ small) amplify float32 rounding, hence a relative tolerance
+            assertThat((double) got[i]).as("element %d", i).isCloseTo(want[i], within(4e-6 * (1 + Math.abs(want[i]))));
         }
     }
 

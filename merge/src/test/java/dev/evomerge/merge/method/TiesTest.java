@@ -149,21 +149,23 @@ class TiesTest {
         assertThat(values(run("ties", in2))).containsExactly(0.30078125f, 0.5f);
     }
 
-    @Test
-    void float32MatchesAStraightforwardReferenceOnRandomTies() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void matchesAStraightforwardReferenceOnRandomTies(DType dtype) {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
         for (int rep = 0; rep < 30; rep++) {
-            int n = 1 + rnd.nextInt(200);
+            // sizes below and above the vector width and the 32Ki parallel piece
+            int n = rep == 29 ? 70_000 + rnd.nextInt(1000) : 1 + rnd.nextInt(200);
             int models = 1 + rnd.nextInt(4);
             double[] base = new double[n];
             double[][] xs = new double[models][n];
             double[] w = new double[models];
             double[] dens = new double[models];
             for (int j = 0; j < n; j++) {
-                base[j] = rnd.nextInt(-8, 9) / 4.0;
+                base[j] = rnd.nextInt(-8, 9) / 4.0 + (dtype == DType.F32 ? rnd.nextInt(100) * 1e-3 : 0);
             }
             for (int m = 0; m < models; m++) {
-                w[m] = rnd.nextInt(-4, 9) / 4.0;
+                w[m] = rnd.nextInt(-4, 9) / 4.0 + rnd.nextInt(10) * 0.01;
                 dens[m] = rnd.nextDouble(0.05, 1.2);
                 for (int j = 0; j < n; j++) {
                     // coarse values: many equal magnitudes, many zero deltas
@@ -171,12 +173,14 @@ class TiesTest {
                 }
             }
             MergeInputs.InputTensor[] ins = new MergeInputs.InputTensor[models + 1];
-            ins[0] = in("base", f32(base));
+            ins[0] = in("base", t(dtype, shape(n), base));
             for (int m = 0; m < models; m++) {
-                ins[m + 1] = in("m" + m, f32(xs[m]), "weight", w[m], "density", dens[m]);
+                ins[m + 1] = in("m" + m, t(dtype, shape(n), xs[m]), "weight", w[m], "density", dens[m]);
             }
             float[] got = values(run("ties", merge("base", p(), ins)));
-            float[] want = ReferenceTies.ties(base, xs, w, dens);
+            float[] want = dtype == DType.BF16
+                    ? ReferenceTies.ties(base, xs, w, dens, ReferenceTies::bf16)
+                    : ReferenceTies.ties(base, xs, w, dens);
             assertThat(got).as("rep %d", rep).containsExactly(want);
         }
     }

@@ -211,6 +211,24 @@ class MergePlannerTest {
     }
 
     @Test
+    void theNumberOfModelsIsCheckedAgainstTheMethod() {
+        assertThatThrownBy(() -> plan("""
+                merge_method: slerp
+                base_model: %s
+                models: [{model: %s}, {model: %s}]
+                parameters: {t: 0.5}
+                """.formatted(base, a, b)))
+                .hasMessage("Method slerp takes exactly 1 model besides the base, but the models give 2.");
+        assertThatThrownBy(() -> plan("""
+                merge_method: model_stock
+                base_model: %s
+                slices:
+                  - sources: [{model: %s, layer_range: [0, 4]}, {model: %s, layer_range: [0, 4]}]
+                """.formatted(base, base, a)))
+                .hasMessage("Method model_stock takes at least 2 models besides the base, but slice 0 has 1.");
+    }
+
+    @Test
     void aRequiredParameterMissingForOneTensorNamesMethodParameterModelAndTensor() {
         assertThatThrownBy(() -> plan("""
                 merge_method: linear

@@ -1,0 +1,153 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.demo.HiddenRecipe;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.CandidateEvaluator;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.EvolutionListener;
+import dev.evomerge.evolve.run.EvolutionRun;
+import dev.evomerge.evolve.run.Fitness;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code evomerge demo}: the whole loop offline on synthetic models. A hidden recipe merges two fine-tunes into a
+ * target model that labels a multiple-choice task; the evolution must find a recipe that scores as well as the target.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run the whole evolutionary merge offline on synthetic models and a hidden target recipe.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--work-dir", description = "Folder for the models, task and run (default: a new temporary folder).")
+    Path workDir;
+    @Option(names = "--optimizer", description = "llm, cmaes or random (default: llm when an LLM is configured, else cmaes).")
+    String optimizer;
+    @Option(names = "--llm-model", defaultValue = "gpt-4o", description = "Chat model, or local:DIR (default: ${DEFAULT-VALUE}).")
+    String llmModel;
+    @Option(names = "--llm-base-url", description = "OpenAI-compatible endpoint.")
+    String llmBaseUrl;
+    @Option(names = "--api-key", description = "LLM API key (else OPENAI_API_KEY).")
+    String apiKey;
+    @Option(names = "--max-generation", defaultValue = "16", description = "Generations after the first (default: ${DEFAULT-VALUE}).")
+    int maxGeneration;
+    @Option(names = "--rows", defaultValue = "96", description = "Questions in the task (default: ${DEFAULT-VALUE}).")
+    int rows;
+    @Option(names = "--random-seed", defaultValue = "1", description = "Seed of models, task and search (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--finetune-scale", defaultValue = "0.15", description = "Size of the fine-tunes' changes (default: ${DEFAULT-VALUE}).")
+    double scale;
+    @Option(names = "--quiet", description = "No progress bars.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("evomerge-demo-");
+        int threads = Runtime.getRuntime().availableProcessors();
+        out.println("evomerge demo in " + dir);
+        out.println("1. synthesizing a base model, two fine-tunes, a hidden target recipe and a task labelled by the target...");
+        out.flush();
+        HiddenRecipe.Setup setup = HiddenRecipe.prepare(dir, seed, rows, threads, scale);
+
+        boolean llmConfigured = apiKey != null || System.getenv("OPENAI_API_KEY") != null || llmBaseUrl != null
+                || llmModel.startsWith("local:");
+        String opt = optimizer != null ? optimizer : llmConfigured ? "llm" : "cmaes";
+        if (optimizer == null && !llmConfigured) {
+            out.println("   no LLM configured, so the search uses CMA-ES; to use the LLM strategy set OPENAI_API_KEY, "
+                    + "or pass --llm-base-url URL or --llm-model local:DIR");
+        }
+        Path storage = dir.resolve("run");
+        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, maxGeneration, 0.05, 0.2, 3, apiKey, llmModel,
+                llmBaseUrl, 4, 0, false, opt, "pool", true, List.of(setup.taskDir()), null, 32, seed, null, true, false,
+                null, false, 1, "embedded", null, threads, false);
+        List<String> warnings = new ArrayList<>();
+        EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
+        EvolutionLauncher.Prepared p = launcher.prepare();
+        CandidateEvaluator evaluator = launcher.localEvaluator(p);
+        double targetScore = score(evaluator, p, new Candidate(-1, 0, setup.targetGenes(), setup.targetYaml()));
+        out.printf(Locale.ROOT, "2. the hidden recipe scores %.4f on %s (%d questions); searching with %s, population %d, %d generations...%n",
+                targetScore, setup.taskName(), rows, opt, p.populationSize(), maxGeneration + 1);
+        out.flush();
+
+        List<double[]> curve = new ArrayList<>();
+        boolean bars = ProgressBar.enabledFor(quiet);
+        EvolutionListener listener = new EvolutionListener() {
+            ProgressBar bar;
+
+            @Override
+            public void generationStarted(int generation, int candidates, int alreadyEvaluated) {
+                bar = new ProgressBar(out, "   generation " + generation, candidates, "candidates", bars);
+            }
+
+            @Override
+            public void candidateDone(Evaluation e) {
+                bar.step(1);
+            }
+
+            @Override
+            public void generationDone(int generation, double best, double mean, double bestSoFar) {
+                bar.close();
+                curve.add(new double[] {generation, best, mean, bestSoFar});
+            }
+        };
+        EvolutionRun.Result r = launcher.run(p, x -> evaluator, listener);
+
+        out.println();
+        out.println("3. fitness by generation (best so far; '|' marks the hidden recipe's score)");
+        for (double[] g : curve) {
+            out.printf(Locale.ROOT, "   gen %2d %s %.4f  (generation best %.4f, mean %.4f)%n", (int) g[0], bar(g[3], targetScore),
+                    g[3], g[1], g[2]);
+        }
+        out.println();
+        out.println("4. hidden recipe (task_arithmetic weights)");
+        out.print(indent(RecipeTable.render(setup.genome(), setup.targetGenes())));
+        if (r.best() != null) {
+            out.println("   recovered recipe");
+            out.print(indent(RecipeTable.render(setup.genome(), r.best().candidate().genes())));
+            double ratio = targetScore > 0 ? r.best().score() / targetScore : Double.NaN;
+            out.printf(Locale.ROOT, "%n   recovered fitness %.4f = %.1f%% of the hidden recipe's %.4f, after %d evaluations in %.0f s%n",
+                    r.best().score(), 100 * ratio, targetScore, r.evaluations(), (System.nanoTime() - t0) / 1e9);
+        }
+        out.println("   run: " + storage + " (see it with: evomerge dashboard --storage-path " + storage + ")");
+        for (String w : warnings) {
+            spec.commandLine().getErr().println("evomerge: warning: " + w);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The target's score through exactly the path candidates take (same evaluator, same fitness formula). */
+    private static double score(CandidateEvaluator evaluator, EvolutionLauncher.Prepared p, Candidate c) {
+        Evaluation[] out = new Evaluation[1];
+        evaluator.evaluate(List.of(c), e -> out[0] = e);
+        if (out[0].error() != null) {
+            throw new IllegalStateException("the hidden recipe failed to evaluate: " + out[0].error());
+        }
+        return Fitness.score(p.config().tasks(), out[0].metrics());
+    }
+
+    private static String bar(double value, double target) {
+        int width = 40;
+        int filled = (int) Math.round(width * Math.max(0, Math.min(1, value / Math.max(target, 1e-9))));
+        return "[" + "#".repeat(Math.min(filled, width)) + " ".repeat(Math.max(0, width - filled)) + "|";
+    }
+
+    private static String indent(String s) {
+        return s.lines().map(l -> "   " + l).reduce("", (a, b) -> a + b + "\n");
+    }
+}

@@ -1,0 +1,212 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.cluster.ClusterEvaluator;
+import dev.evomerge.cluster.ClusterOptions;
+import dev.evomerge.cluster.RunSpec;
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.genome.GeneLayout;
+import dev.evomerge.evolve.run.CandidateEvaluator;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.EvolutionListener;
+import dev.evomerge.evolve.run.EvolutionRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code evomerge evolve}: the seed's evolutionary merge, with its options, plus evomerge's. */
+@Command(name = "evolve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Search for the best merge recipe: propose genomes, merge, evaluate, keep what scores well, repeat.")
+final class EvolveCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "GENOME", description = "The genome file (the seed's YAML: genome, tasks, ...).")
+    Path genomeFile;
+
+    @Option(names = "--storage-path", required = true, description = "Where the run lives: run.db, best_config.yaml, final_model/.")
+    Path storage;
+    @Option(names = "--optimizer", defaultValue = "llm", description = "llm (default), cmaes or random.")
+    String optimizer;
+    @Option(names = "--max-generation", defaultValue = "10", description = "Generations after the initial population (default: ${DEFAULT-VALUE}).")
+    int maxGeneration;
+    @Option(names = "--max-evaluations", description = "Stop once this many candidates have been evaluated.")
+    Integer maxEvaluations;
+    @Option(names = "--sigma-low", defaultValue = "0.05", description = "llm: sampling sigma after an improvement (default: ${DEFAULT-VALUE}).")
+    double sigmaLow;
+    @Option(names = "--sigma-high", defaultValue = "0.2", description = "llm: sampling sigma otherwise (default: ${DEFAULT-VALUE}).")
+    double sigmaHigh;
+    @Option(names = "--max-retries", defaultValue = "3", description = "llm: attempts per generation for a usable reply (default: ${DEFAULT-VALUE}).")
+    int maxRetries;
+    @Option(names = "--api-key", description = "LLM API key (else OPENAI_API_KEY). Never stored.")
+    String apiKey;
+    @Option(names = "--llm-model", defaultValue = "gpt-4o", description = "Chat model, or local:DIR for a local instruct model (default: ${DEFAULT-VALUE}).")
+    String llmModel;
+    @Option(names = "--llm-base-url", description = "OpenAI-compatible endpoint (default: https://api.openai.com/v1).")
+    String llmBaseUrl;
+    @Option(names = "--top-k", defaultValue = "4", description = "llm: genomes shown per generation (default: ${DEFAULT-VALUE}).")
+    int topK;
+    @Option(names = "--llm-history", defaultValue = "0", description = "llm: messages of history sent after the system prompt; 0 = all.")
+    int llmHistory;
+    @Option(names = "--elitism", description = "Put the best genome back into every population.")
+    boolean elitism;
+    @Option(names = {"-s", "--strategy"}, defaultValue = "pool", description = "pool, buffered or serial (default: ${DEFAULT-VALUE}).")
+    String strategy;
+    @Option(names = "--in-memory", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Merge into a resident model's weights (default); --no-in-memory writes each merge to disk.")
+    boolean inMemory;
+    @Option(names = "--num-workers", defaultValue = "1", description = "Evaluation slots in this process (default: ${DEFAULT-VALUE}).")
+    int numWorkers;
+    @Option(names = "--backend", defaultValue = "embedded", description = "embedded or openai-completions (default: ${DEFAULT-VALUE}).")
+    String backend;
+    @Option(names = "--eval-server-cmd", description = "openai-completions: server command with {model} and {port}, started per candidate.")
+    String evalServerCmd;
+    @Option(names = {"--task-search-path", "--include-path"}, description = "Extra folder of task YAMLs (repeatable).")
+    List<Path> taskSearchPaths = new ArrayList<>();
+    @Option(names = "--data-dir", description = "Local root of hub datasets (else EVOMERGE_DATA).")
+    Path dataDir;
+    @Option(names = "--batch-size", defaultValue = "16", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--random-seed", defaultValue = "0", description = "Seed of every random draw (default: ${DEFAULT-VALUE}).")
+    long randomSeed;
+    @Option(names = "--force-population-size", description = "Population size of every generation (default 4 + round(3 ln N)).")
+    Integer forcePopulationSize;
+    @Option(names = "--save-final-model", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Merge the best recipe into STORAGE/final_model at the end (default).")
+    boolean saveFinalModel;
+    @Option(names = "--resume", description = "Continue the run in --storage-path from its last completed generation.")
+    boolean resume;
+    @Option(names = {"-j", "--threads"}, description = "Threads per evaluation slot (default: all cores).")
+    Integer threads;
+    @Option(names = "--allow-crimes", description = "Allow merging different architectures.")
+    boolean allowCrimes;
+    @Option(names = "--i-understand-the-depths-of-the-evils-i-am-unleashing", description = "Allow benchmark tasks as fitness.")
+    boolean evils;
+    @Option(names = "--quiet", description = "No progress bars.")
+    boolean quiet;
+    @Option(names = "--cluster-name", description = "Evaluate on a Hazelcast cluster of `evomerge worker` members with this name.")
+    String clusterName;
+    @Option(names = "--members", split = ",", description = "Cluster members host:port,... (with --cluster-name).")
+    List<String> members = new ArrayList<>();
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Cluster address to bind (default: ${DEFAULT-VALUE}).")
+    String bind;
+    @Option(names = "--port", defaultValue = "5701", description = "Cluster port (default: ${DEFAULT-VALUE}).")
+    int port;
+    @Option(names = "--allow-public-bind", description = "Allow binding the cluster to a wildcard address.")
+    boolean allowPublicBind;
+    @Option(names = "--eval-timeout", defaultValue = "3600", description = "Cluster: seconds before a candidate is retried elsewhere (default: ${DEFAULT-VALUE}).")
+    long evalTimeout;
+    @Option(names = "--min-workers", defaultValue = "1", description = "Cluster: workers to wait for before starting (default: ${DEFAULT-VALUE}).")
+    int minWorkers;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        EvolveOptions o = new EvolveOptions(genomeFile, storage, maxGeneration, sigmaLow, sigmaHigh, maxRetries, apiKey,
+                llmModel, llmBaseUrl, topK, llmHistory, elitism, optimizer, strategy, inMemory, taskSearchPaths, dataDir,
+                batchSize, randomSeed, forcePopulationSize, saveFinalModel, evils, maxEvaluations, resume, numWorkers,
+                backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes);
+        EvolutionLauncher launcher = new EvolutionLauncher(o, w -> err.println("evomerge: warning: " + w));
+        EvolutionLauncher.Prepared p = launcher.prepare();
+        GeneLayout l = p.genome().layout();
+        out.printf(Locale.ROOT, "evolving %s: genome %s = %d genes, population %d, optimizer %s%s%n", genomeFile,
+                l.dimensionsText(), l.size(), p.populationSize(), optimizer,
+                p.firstGeneration() > 0 ? ", resuming at generation " + p.firstGeneration() : "");
+        out.flush();
+        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out));
+        printResult(out, p, r);
+        return 0;
+    }
+
+    private CandidateEvaluator evaluator(EvolutionLauncher launcher, EvolutionLauncher.Prepared p, PrintWriter err) {
+        if (clusterName == null) {
+            return launcher.localEvaluator(p);
+        }
+        List<String> inputs = new ArrayList<>(p.settings().modelPaths());
+        inputs.addAll(p.settings().includePaths());
+        RunSpec spec = new RunSpec(storage.toAbsolutePath() + "#" + ProcessHandle.current().pid(),
+                Map.of("settings", p.settings().toJson()), inputs);
+        ClusterEvaluator ce = new ClusterEvaluator(new ClusterOptions(clusterName, members, bind, port, allowPublicBind),
+                spec, Duration.ofSeconds(evalTimeout), 2, m -> err.println("evomerge: cluster: " + m));
+        try {
+            err.println("evomerge: cluster: waiting for " + minWorkers + " worker(s)...");
+            err.flush();
+            while (!ce.awaitWorkers(minWorkers, Duration.ofSeconds(30))) {
+                err.println("evomerge: cluster: still waiting for workers (" + ce.workers() + " of " + minWorkers + ")");
+                err.flush();
+            }
+        } catch (InterruptedException e) {
+            ce.close();
+            Thread.currentThread().interrupt();
+            throw EvomergeException.runtime("Interrupted while waiting for cluster workers.", e);
+        }
+        return ce;
+    }
+
+    private EvolutionListener listener(PrintWriter out) {
+        boolean bars = ProgressBar.enabledFor(quiet);
+        return new EvolutionListener() {
+            ProgressBar bar;
+            double genBest = Double.NaN;
+            double sum;
+            int n;
+
+            @Override
+            public void generationStarted(int generation, int candidates, int alreadyEvaluated) {
+                genBest = Double.NaN;
+                sum = 0;
+                n = 0;
+                bar = new ProgressBar(out, "generation " + generation, candidates, "candidates", bars)
+                        .suffix(() -> Double.isNaN(genBest) ? "" : String.format(Locale.ROOT, "best %.4f mean %.4f", genBest, sum / n));
+                bar.step(alreadyEvaluated);
+            }
+
+            @Override
+            public void candidateDone(Evaluation e) {
+                if (e.ok()) {
+                    genBest = Double.isNaN(genBest) ? e.score() : Math.max(genBest, e.score());
+                    sum += e.score();
+                    n++;
+                }
+                bar.step(1);
+            }
+
+            @Override
+            public void generationDone(int generation, double best, double mean, double bestSoFar) {
+                bar.close();
+                if (!bars) {
+                    out.printf(Locale.ROOT, "generation %d: best %.4f, mean %.4f, best so far %.4f%n", generation, best, mean, bestSoFar);
+                    out.flush();
+                }
+            }
+        };
+    }
+
+    private void printResult(PrintWriter out, EvolutionLauncher.Prepared p, EvolutionRun.Result r) {
+        if (r.best() == null) {
+            out.println("No candidate produced a score; see the errors in " + storage.resolve("run.db") + ".");
+            return;
+        }
+        out.printf(Locale.ROOT, "%nbest fitness %.6f (generation %d, candidate %d) after %d evaluations%n", r.best().score(),
+                r.best().candidate().generation(), r.best().candidate().index(), r.evaluations());
+        r.best().metrics().forEach((k, v) -> out.printf(Locale.ROOT, "  %-40s %.4f%n", k, v));
+        out.println();
+        out.print(RecipeTable.render(p.genome(), r.best().candidate().genes()));
+        out.println();
+        out.println("recipe: " + storage.resolve("best_config.yaml") + (saveFinalModel ? "; model: " + storage.resolve("final_model") : ""));
+        out.flush();
+    }
+}

@@ -1,0 +1,273 @@
+package dev.evomerge.evolve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.model.ModelDirectory;
+import dev.evomerge.evolve.genome.EvolveConfig;
+import dev.evomerge.evolve.genome.GeneLayout;
+import dev.evomerge.evolve.genome.Genome;
+import dev.evomerge.evolve.genome.GenomeDefinition;
+import dev.evomerge.evolve.genome.TaskSpec;
+import dev.evomerge.evolve.llm.ChatClient;
+import dev.evomerge.evolve.llm.ChatClients;
+import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
+import dev.evomerge.evolve.local.EvaluationSettings;
+import dev.evomerge.evolve.local.LocalEvaluator;
+import dev.evomerge.evolve.optimizer.CmaEs;
+import dev.evomerge.evolve.optimizer.Optimizer;
+import dev.evomerge.evolve.optimizer.Population;
+import dev.evomerge.evolve.optimizer.RandomSearch;
+import dev.evomerge.evolve.optimizer.RandomStreams;
+import dev.evomerge.evolve.run.CandidateEvaluator;
+import dev.evomerge.evolve.run.EvolutionListener;
+import dev.evomerge.evolve.run.EvolutionRun;
+import dev.evomerge.evolve.store.RunMeta;
+import dev.evomerge.evolve.store.RunStore;
+import dev.evomerge.merge.MergeOptions;
+import dev.evomerge.merge.MergeReporter;
+import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.config.MergeConfigReader;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Assembles and runs an evolution from {@link EvolveOptions}: reads and validates the genome file, opens (or resumes)
+ * the run store, builds the optimizer and the evaluator, runs the generations and merges the final model. Prints
+ * nothing: warnings and progress go to the callbacks the CLI hands in.
+ */
+public final class EvolutionLauncher {
+
+    /** Everything decided before the first generation, for the CLI to show and for the evaluator factory. */
+    public record Prepared(EvolveConfig config, Genome genome, EvaluationSettings settings, int populationSize,
+                           int firstGeneration) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EvolveOptions o;
+    private final Consumer<String> warnings;
+
+    public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {
+        this.o = options;
+        this.warnings = warnings;
+    }
+
+    /** Validates everything that needs no model data; fails with one sentence before any file is written. */
+    public Prepared prepare() {
+        EvolveConfig config = EvolveConfig.load(o.genomeFile(), warnings);
+        List<String> benchmarks = config.benchmarkTaskNames();
+        if (!benchmarks.isEmpty()) {
+            if (!o.allowBenchmarkTasks()) {
+                throw EvomergeException.usage("Task(s) " + String.join(", ", benchmarks) + " look like public benchmarks; "
+                        + "evolving against a test set overfits it. Use a training split (a task name ending in _train) or pass "
+                        + "--i-understand-the-depths-of-the-evils-i-am-unleashing.");
+            }
+            warnings.accept("evolving against benchmark task(s) " + String.join(", ", benchmarks) + ": their scores will be optimistic.");
+        }
+        Path baseDir = o.genomeFile().toAbsolutePath().getParent();
+        GenomeDefinition def = config.genome();
+        List<String> modelPaths = new ArrayList<>();
+        for (String m : def.models()) {
+            modelPaths.add(resolveModel(baseDir, m, "genome.models").toString());
+        }
+        String base = def.baseModel() == null ? null : resolveModel(baseDir, def.baseModel(), "genome.base_model").toString();
+        if (base != null && !modelPaths.contains(base)) {
+            modelPaths.add(base);
+        }
+        int numLayers = ModelDirectory.open(Path.of(modelPaths.get(0))).config().numLayers();
+        Genome genome = new Genome(def, numLayers);
+        int population = o.forcePopulationSize() != null ? o.forcePopulationSize() : Population.defaultSize(genome.layout().size());
+        if (population < 2) {
+            throw EvomergeException.usage("--force-population-size must be at least 2.");
+        }
+        if (!o.backend().equals("embedded") && !o.backend().equals("openai-completions")) {
+            throw EvomergeException.usage("--backend must be embedded or openai-completions, got '" + o.backend() + "'.");
+        }
+        if (o.backend().equals("openai-completions")) {
+            if (o.inMemory()) {
+                throw EvomergeException.usage("--backend openai-completions evaluates a merged model on disk: add --no-in-memory.");
+            }
+            if (o.evalServerCmd() == null || !o.evalServerCmd().contains("{model}") || !o.evalServerCmd().contains("{port}")) {
+                throw EvomergeException.usage("--backend openai-completions needs --eval-server-cmd with {model} and {port}, "
+                        + "e.g. \"vllm serve {model} --port {port}\".");
+            }
+        }
+        int first = firstGeneration();
+        List<String> includes = o.taskSearchPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
+        EvaluationSettings settings = new EvaluationSettings(config.tasks(), includes,
+                o.dataDir() == null ? null : o.dataDir().toAbsolutePath().toString(), config.limit(), config.numFewshot(),
+                o.batchSize(), config.applyChatTemplate(), o.inMemory(), o.backend(), o.evalServerCmd(),
+                Math.max(1, o.threads()), o.randomSeed(), o.storage().toAbsolutePath().toString(), baseDir.toString(),
+                base != null ? base : modelPaths.get(0), modelPaths);
+        return new Prepared(config, genome, settings, population, first);
+    }
+
+    private static Path resolveModel(Path baseDir, String ref, String key) {
+        String path = ref.contains("@") && !Files.isDirectory(baseDir.resolve(ref)) ? ref.substring(0, ref.indexOf('@')) : ref;
+        Path p = baseDir.resolve(path).normalize();
+        if (!Files.isDirectory(p)) {
+            throw EvomergeException.usage(key + " entry '" + ref + "' is not a local model directory (looked at " + p
+                    + "); download the model first.");
+        }
+        return p;
+    }
+
+    /** 0 for a new run; the generation after the last completed one for --resume. */
+    private int firstGeneration() {
+        Path db = o.storage().resolve(RunStore.FILE_NAME);
+        if (!o.resume()) {
+            if (Files.exists(db)) {
+                throw EvomergeException.usage("The storage path " + o.storage() + " already holds a run (run.db); pass --resume "
+                        + "to continue it, or choose another --storage-path.");
+            }
+            return 0;
+        }
+        if (!Files.exists(db)) {
+            throw EvomergeException.usage("--resume: " + o.storage() + " holds no run.db to resume.");
+        }
+        try (RunStore s = RunStore.openReadOnly(o.storage())) {
+            return s.latestOptimizerState().map(st -> st.generation() + 1).orElse(0);
+        }
+    }
+
+    /**
+     * Runs the evolution with the evaluator the CLI chose (local, or a cluster), then merges the final model.
+     *
+     * @param evaluators builds the evaluator once the settings are known
+     */
+    public EvolutionRun.Result run(Prepared p, Function<Prepared, CandidateEvaluator> evaluators, EvolutionListener listener) {
+        try {
+            Files.createDirectories(o.storage());
+        } catch (IOException e) {
+            throw EvomergeException.usage("Cannot create the storage path " + o.storage() + ": " + e.getMessage() + ".", e);
+        }
+        EvolutionRun.Result result;
+        try (RunStore store = RunStore.open(o.storage())) {
+            String configText = readText(o.genomeFile());
+            if (o.resume()) {
+                String before = store.meta(RunMeta.CONFIG_YAML).orElse(null);
+                if (before != null && !before.equals(configText)) {
+                    throw EvomergeException.usage("--resume: " + o.genomeFile() + " differs from the genome file the run in "
+                            + o.storage() + " was started with.");
+                }
+                String opt = store.meta(RunMeta.OPTIMIZER).orElse(o.optimizer());
+                if (!opt.equals(o.optimizer())) {
+                    throw EvomergeException.usage("--resume: the run in " + o.storage() + " uses --optimizer " + opt
+                            + ", not " + o.optimizer() + ".");
+                }
+            }
+            writeMeta(store, p, configText);
+            Optimizer optimizer = optimizer(p, store);
+            try (CandidateEvaluator evaluator = evaluators.apply(p)) {
+                EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener);
+                result = run.run(p.firstGeneration(), o.maxGeneration(), o.maxEvaluations());
+            } catch (RuntimeException e) {
+                store.putMeta(RunMeta.STATUS, "failed");
+                store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));
+                throw e;
+            }
+        }
+        if (o.saveFinalModel() && result.best() != null) {
+            mergeFinalModel(result.best().candidate().mergeYaml(), p);
+        }
+        return result;
+    }
+
+    private void writeMeta(RunStore store, Prepared p, String configText) {
+        store.putMeta(RunMeta.CONFIG_YAML, configText);
+        store.putMeta(RunMeta.OPTIMIZER, o.optimizer());
+        ObjectNode opts = JSON.valueToTree(o);
+        opts.remove("apiKey"); // never store secrets
+        opts.put("populationSize", p.populationSize());
+        store.putMeta(RunMeta.OPTIONS, opts.toString());
+        GeneLayout l = p.genome().layout();
+        ObjectNode layout = JSON.createObjectNode();
+        layout.put("method", p.config().genome().mergeMethod());
+        var dims = layout.putArray("dimensions");
+        for (int d : l.dimensions()) {
+            dims.add(d);
+        }
+        var models = layout.putArray("models");
+        p.config().genome().models().forEach(models::add);
+        var params = layout.putArray("parameters");
+        l.parameters().forEach(params::add);
+        var filters = layout.putArray("filters");
+        p.config().genome().filters().forEach(filters::add);
+        var ranges = layout.putArray("layer_ranges");
+        for (int g = 0; g < l.layerGroups(); g++) {
+            List<Integer> r = p.genome().layerRange(g);
+            ranges.addArray().add(r.get(0)).add(r.get(1));
+        }
+        store.putMeta(RunMeta.LAYOUT, layout.toString());
+        var tasks = JSON.createArrayNode();
+        for (TaskSpec t : p.config().tasks()) {
+            tasks.addObject().put("name", t.name()).put("weight", t.weight()).put("metric", t.metric());
+        }
+        store.putMeta(RunMeta.TASKS, tasks.toString());
+    }
+
+    private Optimizer optimizer(Prepared p, RunStore store) {
+        int n = p.genome().layout().size();
+        var saved = o.resume() ? store.latestOptimizerState() : java.util.Optional.<RunStore.SavedState>empty();
+        return switch (o.optimizer()) {
+            case "cmaes" -> saved.map(s -> new CmaEs(s.as(CmaEs.State.class))).orElseGet(() -> {
+                double[] x0 = p.genome().initialGenes();
+                if (p.config().randomInit()) {
+                    SplittableRandom rng = RandomStreams.forGeneration(o.randomSeed(), "cmaes-x0", 0);
+                    for (int i = 0; i < n; i++) {
+                        x0[i] = rng.nextDouble();
+                    }
+                }
+                return CmaEs.start(x0, 1.0 / 6, p.populationSize(), o.randomSeed());
+            });
+            case "random" -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
+                    .orElseGet(() -> new RandomSearch(n, p.populationSize(), o.randomSeed()));
+            case "llm" -> {
+                ChatClient chat = ChatClients.create(o.llmModel(), o.llmBaseUrl(), o.apiKey());
+                yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, store::recordExchange))
+                        .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
+                                p.populationSize(), o.randomSeed(), o.sigmaLow(), o.sigmaHigh(), o.topK(), o.maxRetries(),
+                                o.llmHistory(), o.elitism()), chat, store::recordExchange));
+            }
+            default -> throw EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + o.optimizer() + "'.");
+        };
+    }
+
+    /** The local evaluator for these options (the default when no cluster is given). */
+    public CandidateEvaluator localEvaluator(Prepared p) {
+        return new LocalEvaluator(p.settings(), o.numWorkers(), LocalEvaluator.Strategy.parse(o.strategy()), warnings);
+    }
+
+    private void mergeFinalModel(String yaml, Prepared p) {
+        Path out = o.storage().resolve("final_model");
+        try {
+            if (Files.exists(out)) {
+                dev.evomerge.evolve.local.Trees.delete(out);
+            }
+        } catch (IOException e) {
+            throw EvomergeException.runtime("Cannot replace " + out + ": " + e.getMessage(), e);
+        }
+        var cfg = MergeConfigReader.parse(yaml, o.storage().resolve("best_config.yaml").toString(), warnings);
+        MergeOptions mo = MergeOptions.defaults().withThreads(Math.max(1, o.threads())).withRandomSeed(o.randomSeed())
+                .withBaseDirectory(Path.of(p.settings().baseDirectory())).withAllowCrimes(o.allowCrimes());
+        try (MergeSession s = MergeSession.open(cfg, mo, MergeReporter.silent())) {
+            s.writeModel(out);
+        }
+    }
+
+    private static String readText(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (IOException e) {
+            throw EvomergeException.usage("Cannot read " + f + ": " + e.getMessage() + ".", e);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.evomerge.evolve;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The options of {@code evomerge evolve} (the seed's, plus evomerge's), as plain values. The API key is held here only
+ * to build the chat client; it is never written to the run store.
+ */
+public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, double sigmaLow, double sigmaHigh,
+                            int maxRetries, String apiKey, String llmModel, String llmBaseUrl, int topK, int llmHistory,
+                            boolean elitism, String optimizer, String strategy, boolean inMemory,
+                            List<Path> taskSearchPaths, Path dataDir, int batchSize, long randomSeed,
+                            Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
+                            Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
+                            int threads, boolean allowCrimes) {
+
+    public EvolveOptions {
+        taskSearchPaths = List.copyOf(taskSearchPaths);
+    }
+}

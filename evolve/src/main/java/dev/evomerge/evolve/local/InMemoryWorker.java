@@ -1,0 +1,108 @@
+package dev.evomerge.evolve.local;
+
+import dev.evomerge.core.EvomergeException;
+import dev.evomerge.engine.CausalLanguageModel;
+import dev.evomerge.engine.LoadOptions;
+import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.chat.ChatTemplate;
+import dev.evomerge.engine.tokenizer.Tokenizer;
+import dev.evomerge.eval.model.LanguageModel;
+import dev.evomerge.eval.model.LanguageModels;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.merge.MergeOptions;
+import dev.evomerge.merge.MergeReporter;
+import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.MergeConfigReader;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The in-memory slot: one resident model whose weights each merge overwrites in place, scored by the embedded engine.
+ * Nothing touches disk per candidate. The merge session is planned once and reused while candidates keep the same
+ * layout (task vectors and sorted magnitudes are then computed once for the whole run).
+ */
+final class InMemoryWorker implements CandidateWorker {
+
+    private final EvaluationSettings settings;
+    private final String name;
+    private final Consumer<String> warnings;
+    private final CausalLanguageModel model;
+    private final LanguageModel lm;
+    private final TaskScorer scorer;
+    private MergeSession session;
+
+    InMemoryWorker(EvaluationSettings settings, String name, Consumer<String> warnings) {
+        this.settings = settings;
+        this.name = name;
+        this.warnings = warnings;
+        Path resident = Path.of(settings.residentModel());
+        this.model = ModelLoader.load(resident, LoadOptions.defaults().withThreads(settings.threads()));
+        Tokenizer tokenizer = Tokenizer.load(resident);
+        this.lm = LanguageModels.embedded(model, tokenizer, ChatTemplate.load(resident), name, false, true,
+                settings.batchSize());
+        this.scorer = new TaskScorer(settings, warnings);
+    }
+
+    @Override
+    public Evaluation evaluate(Candidate c) {
+        long t0 = System.nanoTime();
+        double mergeSeconds = 0;
+        try {
+            MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
+            mergeInto(cfg);
+            mergeSeconds = (System.nanoTime() - t0) / 1e9;
+            long t1 = System.nanoTime();
+            Map<String, Double> metrics = scorer.score(lm);
+            return new Evaluation(c, Double.NaN, metrics, null, mergeSeconds, (System.nanoTime() - t1) / 1e9, name);
+        } catch (RuntimeException e) {
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            return Evaluation.failed(c, describe(e), mergeSeconds, elapsed - mergeSeconds, name);
+        }
+    }
+
+    private void mergeInto(MergeConfig cfg) {
+        var sink = model.weightSink();
+        if (session != null) {
+            try {
+                session.mergeInto(cfg, sink);
+                sink.commit();
+                return;
+            } catch (EvomergeException layoutChanged) {
+                // slerp picks different models per layer group, so some candidates need a new plan
+                session.close();
+                session = null;
+            }
+        }
+        session = MergeSession.open(cfg, mergeOptions(settings), MergeReporter.silent());
+        session.mergeInto(cfg, sink);
+        sink.commit();
+    }
+
+    static MergeOptions mergeOptions(EvaluationSettings s) {
+        MergeOptions o = MergeOptions.defaults().withThreads(Math.max(1, s.threads())).withRandomSeed(s.randomSeed());
+        if (s.baseDirectory() != null) {
+            o = o.withBaseDirectory(Path.of(s.baseDirectory()));
+        }
+        return o.withTaskVectorCacheBytes(1L << 30);
+    }
+
+    static String describe(RuntimeException e) {
+        if (e instanceof EvomergeException) {
+            return e.getMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    @Override
+    public void close() {
+        if (session != null) {
+            session.close();
+        }
+        lm.close();
+        model.close();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.evomerge.evolve.local;
+
+import dev.evomerge.eval.EvaluationListener;
+import dev.evomerge.eval.EvaluationOptions;
+import dev.evomerge.eval.EvaluationResults;
+import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.MetricResult;
+import dev.evomerge.eval.TaskResult;
+import dev.evomerge.eval.data.DatasetLoader;
+import dev.evomerge.eval.model.LanguageModel;
+import dev.evomerge.eval.task.TaskCatalog;
+import dev.evomerge.evolve.genome.TaskSpec;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.function.Consumer;
+
+/**
+ * Runs a run's fitness tasks on a model and returns every metric as "task/metric,filter" keys. The task catalog is
+ * resolved once; bootstrap standard errors are skipped (fitness needs only the values).
+ */
+final class TaskScorer {
+
+    private final TaskCatalog.Selection selection;
+    private final Evaluator evaluator;
+    private final EvaluationOptions options;
+
+    TaskScorer(EvaluationSettings s, Consumer<String> warnings) {
+        TaskCatalog catalog = TaskCatalog.load(s.includePaths().stream().map(Path::of).toList(), warnings);
+        this.selection = catalog.select(s.tasks().stream().map(TaskSpec::name).distinct().toList());
+        this.evaluator = new Evaluator(new DatasetLoader(s.dataRoot(),
+                s.baseDirectory() == null ? Path.of("").toAbsolutePath() : Path.of(s.baseDirectory())),
+                new EvaluationListener() {
+                    @Override
+                    public void warning(String message) {
+                        warnings.accept(message);
+                    }
+
+                    @Override
+                    public dev.evomerge.eval.model.Progress phase(String name, int total) {
+                        return dev.evomerge.eval.model.Progress.NONE;
+                    }
+                });
+        this.options = new EvaluationOptions(
+                s.numFewshot() == null ? OptionalInt.empty() : OptionalInt.of(s.numFewshot()),
+                s.limit() == null ? OptionalDouble.empty() : OptionalDouble.of(s.limit()),
+                0, EvaluationOptions.DEFAULT_FEWSHOT_SEED, s.applyChatTemplate(), false);
+    }
+
+    Map<String, Double> score(LanguageModel model) {
+        EvaluationResults r = evaluator.evaluate(selection, model, options);
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (TaskResult t : r.tasks()) {
+            for (MetricResult m : t.metrics()) {
+                out.put(t.name() + "/" + m.key(), m.value());
+            }
+        }
+        return out;
+    }
+
+    List<String> taskNames() {
+        return List.copyOf(selection.tasks().keySet());
+    }
+}

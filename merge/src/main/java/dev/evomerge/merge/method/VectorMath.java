@@ -1,0 +1,196 @@
+package dev.evomerge.merge.method;
+
+import dev.evomerge.core.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API versions of the element-wise steps of the hot methods, with the same per-op rounding as
+ * {@link Numerics#round} (float32 op, then round to bf16; fp16 falls back to scalar loops). Multiplies and adds stay
+ * separate operations (no fused multiply-add), so results are bit-identical to the scalar code.
+ */
+final class VectorMath {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private VectorMath() {
+    }
+
+    /** Whether dtype d has a vector path (f32 and bf16). */
+    static boolean vectorised(DType d) {
+        return d != DType.F16;
+    }
+
+    /** v rounded to bf16 lane-wise (round to nearest even; NaN lanes unchanged). */
+    static FloatVector bf16(FloatVector v) {
+        IntVector bits = v.reinterpretAsInts();
+        IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
+        FloatVector r = bits.add(0x7FFF).add(lsb).and(0xFFFF_0000).reinterpretAsFloats();
+        return r.blend(v, v.test(VectorOperators.IS_NAN));
+    }
+
+    static FloatVector round(DType d, FloatVector v) {
+        return d == DType.BF16 ? bf16(v) : v;
+    }
+
+    /** acc[ao..] += round(src[so..]·w) over len elements (acc holds a float32 running sum). */
+    static void addScaled(DType d, float[] acc, int ao, float[] src, int so, float w, int len) {
+        int j = 0;
+        if (vectorised(d)) {
+            FloatVector wv = FloatVector.broadcast(S, w);
+            for (; j < S.loopBound(len); j += S.length()) {
+                FloatVector p = round(d, FloatVector.fromArray(S, src, so + j).mul(wv));
+                FloatVector.fromArray(S, acc, ao + j).add(p).intoArray(acc, ao + j);
+            }
+        }
+        for (; j < len; j++) {
+            acc[ao + j] += Numerics.round(d, src[so + j] * w);
+        }
+    }
+
+    /** dst[do..] = round(src[so..]·w); also vote[vo..] += that value. */
+    static void scaleAndVote(DType d, float[] dst, int dOff, float[] src, int so, float w, float[] vote, int len) {
+        int j = 0;
+        if (vectorised(d)) {
+            FloatVector wv = FloatVector.broadcast(S, w);
+            for (; j < S.loopBound(len); j += S.length()) {
+                FloatVector p = round(d, FloatVector.fromArray(S, src, so + j).mul(wv));
+                p.intoArray(dst, dOff + j);
+                FloatVector.fromArray(S, vote, j).add(p).intoArray(vote, j);
+            }
+        }
+        for (; j < len; j++) {
+            float p = Numerics.round(d, src[so + j] * w);
+            dst[dOff + j] = p;
+            vote[j] += p;
+        }
+    }
+
+    /**
+     * For each j: keep = (round(vote[j]) ≥ 0 ? wd[j] > 0 : wd[j] < 0); mixed[j] += keep ? wd[j] : 0;
+     * div[j] += keep ? w : 0. Adding +0 instead of torch's signed zero never changes a sum that starts at +0.
+     */
+    static void agreeing(DType d, float[] wd, float[] vote, float w, float[] mixed, float[] div, int len) {
+        int j = 0;
+        if (vectorised(d)) {
+            FloatVector zero = FloatVector.zero(S);
+            FloatVector wv = FloatVector.broadcast(S, w);
+            for (; j < S.loopBound(len); j += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, wd, j);
+                VectorMask<Float> pos = round(d, FloatVector.fromArray(S, vote, j)).compare(VectorOperators.GE, 0f);
+                VectorMask<Float> keep = pos.and(v.compare(VectorOperators.GT, 0f))
+                        .or(pos.not().and(v.compare(VectorOperators.LT, 0f)));
+                FloatVector.fromArray(S, mixed, j).add(zero.blend(v, keep)).intoArray(mixed, j);
+                FloatVector.fromArray(S, div, j).add(zero.blend(wv, keep)).intoArray(div, j);
+            }
+        }
+        for (; j < len; j++) {
+            float v = wd[j];
+            boolean keep = Numerics.round(d, vote[j]) >= 0f ? v > 0f : v < 0f;
+            mixed[j] += keep ? v : 0f;
+            div[j] += keep ? w : 0f;
+        }
+    }
+
+    /**
+     * The tail shared by the GTA family: out[oo+j] = round(b + m) where m = round(mixed[j]), divided by the rounded
+     * divisor (or the scalar divisor when div is null; 0 → 1 for per-element divisors) if normalize, then times lambda.
+     */
+    static void finish(DType d, float[] out, float[] b, int oo, float[] mixed, float[] div, float scalarDiv,
+                       boolean normalize, boolean scale, float lam, int len) {
+        int j = 0;
+        if (vectorised(d)) {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            FloatVector sd = FloatVector.broadcast(S, scalarDiv);
+            for (; j < S.loopBound(len); j += S.length()) {
+                FloatVector m = round(d, FloatVector.fromArray(S, mixed, j));
+                if (normalize) {
+                    FloatVector dv;
+                    if (div != null) {
+                        dv = round(d, FloatVector.fromArray(S, div, j));
+                        dv = dv.blend(one, dv.compare(VectorOperators.EQ, 0f));
+                    } else {
+                        dv = sd;
+                    }
+                    m = round(d, m.div(dv));
+                }
+                if (scale) {
+                    m = round(d, m.mul(lam));
+                }
+                round(d, FloatVector.fromArray(S, b, oo + j).add(m)).intoArray(out, oo + j);
+            }
+        }
+        for (; j < len; j++) {
+            float m = Numerics.round(d, mixed[j]);
+            if (normalize) {
+                float dv;
+                if (div != null) {
+                    dv = Numerics.round(d, div[j]);
+                    dv = dv == 0f ? 1f : dv;
+                } else {
+                    dv = scalarDiv;
+                }
+                m = Numerics.round(d, m / dv);
+            }
+            if (scale) {
+                m = Numerics.round(d, m * lam);
+            }
+            out[oo + j] = Numerics.round(d, b[oo + j] + m);
+        }
+    }
+
+    /** a[off..] = round(a[off..]), then round(a / den) when divide. */
+    static void roundAndDivide(DType d, float[] a, int off, int len, boolean divide, float den) {
+        int j = 0;
+        if (vectorised(d)) {
+            for (; j < S.loopBound(len); j += S.length()) {
+                FloatVector v = round(d, FloatVector.fromArray(S, a, off + j));
+                if (divide) {
+                    v = round(d, v.div(den));
+                }
+                v.intoArray(a, off + j);
+            }
+        }
+        for (; j < len; j++) {
+            float v = Numerics.round(d, a[off + j]);
+            if (divide) {
+                v = Numerics.round(d, v / den);
+            }
+            a[off + j] = v;
+        }
+    }
+
+    /** dst[off..] = round(x[..] - b[..]) for the piece. */
+    static void subtract(DType d, float[] dst, int off, float[] x, int xo, float[] b, int bo, int len) {
+        int j = 0;
+        if (vectorised(d)) {
+            for (; j < S.loopBound(len); j += S.length()) {
+                round(d, FloatVector.fromArray(S, x, xo + j).sub(FloatVector.fromArray(S, b, bo + j)))
+                        .intoArray(dst, off + j);
+            }
+        }
+        for (; j < len; j++) {
+            dst[off + j] = Numerics.round(d, x[xo + j] - b[bo + j]);
+        }
+    }
+
+    /** out[off+j] = δ·(lo ≤ |δ| ≤ hi ? 1 : 0) for the piece (a float multiply, so dropped negatives give -0). */
+    static void keepBand(float[] delta, float[] out, int off, int len, float lo, float hi) {
+        int j = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector zero = FloatVector.zero(S);
+        for (; j < S.loopBound(len); j += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, delta, off + j);
+            FloatVector a = v.abs();
+            VectorMask<Float> keep = a.compare(VectorOperators.GE, lo).and(a.compare(VectorOperators.LE, hi));
+            v.mul(zero.blend(one, keep)).intoArray(out, off + j);
+        }
+        for (; j < len; j++) {
+            float a = Math.abs(delta[off + j]);
+            out[off + j] = delta[off + j] * (a >= lo && a <= hi ? 1f : 0f);
+        }
+    }
+}
