@@ -42,6 +42,24 @@ public final class EngineBench {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
+    /** Results, printed once the best wall-clock peak of the whole run is known. */
+    private record Result(String what, double tokens, double flops, Timing timing) {
+    }
+
+    /** Samples the all-core FMA peak between timed rounds; the best sample is the run's peak. */
+    private static final class PeakSampler {
+        private final int threads;
+        private double best;
+
+        PeakSampler(int threads) {
+            this.threads = threads;
+        }
+
+        void sample() {
+            best = Math.max(best, fmaPeak(threads, 1, 20_000_000L));
+        }
+    }
+
     private EngineBench() {
     }
 
@@ -81,10 +99,11 @@ public final class EngineBench {
         System.out.printf("machine: %d available processors, %d-bit float vectors (%d lanes), Java %s%n",
                 Runtime.getRuntime().availableProcessors(), F.vectorBitSize(), F.length(),
                 Runtime.version());
-        double peak = fmaPeak(threads);
+        fmaLoop(20_000_000L); // compile the peak loop
+        PeakSampler peak = new PeakSampler(threads);
+        peak.best = fmaPeak(threads, 5, 50_000_000L);
         double corePeak = fmaPeakPerCpuSecond();
-        System.out.printf("fp32 FMA peak, %d threads: %.1f GFLOP/s wall; one core per CPU-second: %.1f GFLOP/s%n",
-                threads, peak, corePeak);
+        List<Result> results = new ArrayList<>();
         long t0 = System.nanoTime();
         LoadOptions options = LoadOptions.defaults().withThreads(threads)
                 .withWeightStorage(bf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32);
@@ -108,34 +127,68 @@ public final class EngineBench {
 
             // Prefill: every prompt token through the decoder, logits only after the last one (= first token).
             List<GenerationRequest> one = prompts.stream().map(p -> GenerationRequest.greedy(p, 1, Set.of())).toList();
-            Timing prefill = time(rounds, () -> m.generate(one));
+            Timing prefill = time(rounds, peak, () -> m.generate(one));
             double prefillFlops = 2 * rows * matrixParams + attention + 2.0 * batch * headParams;
-            report("prefill 8 x 128 (logits at last position)", rows, prefillFlops, prefill, peak, corePeak);
+            results.add(new Result("prefill 8 x 128 (logits at last position)", rows, prefillFlops, prefill));
 
             // Scoring: logits and log-softmax at every position (what loglikelihood requests need).
-            Timing score = time(rounds, () -> m.tokenLogprobs(prompts, 0));
+            Timing score = time(rounds, peak, () -> m.tokenLogprobs(prompts, 0));
             double scoreFlops = 2 * rows * (matrixParams + headParams) + attention;
-            report("scoring 8 x 128 (logits at every position)", rows, scoreFlops, score, peak, corePeak);
+            results.add(new Result("scoring 8 x 128 (logits at every position)", rows, scoreFlops, score));
 
-            // Decode: time of N+1 generated tokens minus time of 1, after the same prompt.
+            // Decode: the time between the first and the last generated token of one generation (the first
+            // token ends the prefill), read off token arrival times; best of several generations.
             int n = 32;
             for (int b : new int[]{1, batch}) {
-                List<GenerationRequest> first = prompts.subList(0, b).stream()
-                        .map(p -> GenerationRequest.greedy(p, 1, Set.of())).toList();
-                List<GenerationRequest> more = prompts.subList(0, b).stream()
-                        .map(p -> GenerationRequest.greedy(p, n + 1, Set.of())).toList();
-                Timing t1 = time(Math.max(2, rounds / 2), () -> m.generate(first));
-                Timing tn = time(Math.max(2, rounds / 2), () -> m.generate(more));
-                Timing perStep = new Timing((tn.wall() - t1.wall()) / n, (tn.cpu() - t1.cpu()) / n);
+                Timing perStep = decodeStep(m, prompts.subList(0, b), n, Math.max(2, rounds / 2), peak);
                 double stepFlops = 2.0 * b * (matrixParams + headParams)
                         + 4.0 * b * s.numLayers() * s.numHeads() * s.headDim() * (len + n / 2.0);
-                long weightBytes = (matrixParams + headParams) * (bf16 ? 2 : 4);
-                report(String.format("decode batch %d (context ~%d)", b, len + n / 2), b, stepFlops, perStep, peak,
-                        corePeak);
-                System.out.printf("    weights streamed per step: %.0f MB -> %.1f GB/s%n", weightBytes / 1e6,
-                        weightBytes / perStep.wall() / 1e9);
+                results.add(new Result(String.format("decode batch %d (context ~%d)", b, len + n / 2), b, stepFlops,
+                        perStep));
+            }
+            System.out.printf("fp32 FMA peak: %d threads %.1f GFLOP/s wall (best sample, taken before every timed"
+                    + " round); one core per CPU-second %.1f GFLOP/s%n", threads, peak.best, corePeak);
+            for (Result r : results) {
+                report(r.what(), r.tokens(), r.flops(), r.timing(), peak.best, corePeak);
+            }
+            long weightBytes = (matrixParams + headParams) * (bf16 ? 2 : 4);
+            for (Result r : results.subList(2, results.size())) {
+                System.out.printf("%s: weights streamed per step %.0f MB -> %.1f GB/s%n", r.what(), weightBytes / 1e6,
+                        weightBytes / r.timing().wall() / 1e9);
             }
         }
+    }
+
+    /** Wall and CPU seconds per decode step (all sequences advance one token), best of several generations. */
+    private static Timing decodeStep(CausalLanguageModel m, List<int[]> prompts, int steps, int rounds,
+                                     PeakSampler peak) {
+        double wall = Double.MAX_VALUE;
+        double cpu = Double.MAX_VALUE;
+        for (int round = 0; round <= rounds; round++) {
+            peak.sample();
+            long[] wallAt = new long[steps + 1];
+            long[] cpuAt = new long[steps + 1];
+            int[] seen = new int[1];
+            List<GenerationRequest> reqs = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                GenerationRequest r = GenerationRequest.greedy(prompts.get(i), steps + 1, Set.of());
+                if (i == 0) {
+                    // tokens of request 0 arrive once per step, after every sequence's logits of that step
+                    r = r.withListener(t -> {
+                        wallAt[seen[0]] = System.nanoTime();
+                        cpuAt[seen[0]] = processCpuNanos();
+                        seen[0]++;
+                    });
+                }
+                reqs.add(r);
+            }
+            m.generate(reqs);
+            if (round > 0) { // round 0 warms up
+                wall = Math.min(wall, (wallAt[steps] - wallAt[0]) / 1e9 / steps);
+                cpu = Math.min(cpu, (cpuAt[steps] - cpuAt[0]) / 1e9 / steps);
+            }
+        }
+        return new Timing(wall, cpu);
     }
 
     private static void report(String what, double tokens, double flops, Timing t, double peak, double corePeak) {
@@ -156,11 +209,12 @@ public final class EngineBench {
     private record Timing(double wall, double cpu) {
     }
 
-    private static Timing time(int rounds, Runnable r) {
+    private static Timing time(int rounds, PeakSampler peak, Runnable r) {
         r.run();
         double wall = Double.MAX_VALUE;
         double cpu = Double.MAX_VALUE;
         for (int i = 0; i < rounds; i++) {
+            peak.sample();
             long c0 = processCpuNanos();
             long t0 = System.nanoTime();
             r.run();
@@ -192,12 +246,10 @@ public final class EngineBench {
         return best;
     }
 
-    /** GFLOP/s of 12 independent FMA chains per thread, all threads together; best of 5 rounds. */
-    static double fmaPeak(int threads) {
-        fmaLoop(20_000_000L); // compile
+    /** GFLOP/s of 12 independent FMA chains per thread, all threads together; best of some rounds. */
+    static double fmaPeak(int threads, int rounds, long iters) {
         double best = 0;
-        for (int round = 0; round < 5; round++) {
-            long iters = 50_000_000L;
+        for (int round = 0; round < rounds; round++) {
             DoubleAdder sink = new DoubleAdder();
             List<Thread> ts = new ArrayList<>();
             long t0 = System.nanoTime();

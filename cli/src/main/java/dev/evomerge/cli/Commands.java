@@ -9,7 +9,7 @@ final class Commands {
     }
 
     static List<Object> all() {
-        return List.of(new MergeCommand(), new EvalCommand(), new DashboardCommand(), new ReportCommand(), new SynthCommand(),
-                new InspectCommand(), new ServeCommand(), new EvolveCommand(), new DemoCommand(), new WorkerCommand());
+        return List.of(new MergeCommand(), new EvalCommand(), new EvolveCommand(), new DemoCommand(), new ServeCommand(),
+                new DashboardCommand(), new ReportCommand(), new WorkerCommand(), new SynthCommand(), new InspectCommand());
     }
 }

@@ -52,7 +52,7 @@ class DashboardBrowserTest {
     @Test
     void theDashboardRendersChartsTableAndEscapesThoughts(@TempDir Path dir) throws Exception {
         Path storage = dir.resolve("run");
-        int n = RunFixtures.write(storage);
+        int n = RealRun.write(dir.resolve("work"), storage);
         try (DashboardServer s = new DashboardServer(storage, "127.0.0.1", 0)) {
             s.start();
             String url = s.uri().toString();
@@ -60,7 +60,8 @@ class DashboardBrowserTest {
             assertThat(dom).contains("data-ready=\"run\"");
             // fitness chart: best, mean and every scored candidate; metrics chart: one series per task metric
             assertThat(attr(dom, "fitness-chart", "data-series")).isEqualTo("3");
-            assertThat(attr(dom, "fitness-chart", "data-points")).isEqualTo("4,4," + (n - 1));
+            assertThat(attr(dom, "fitness-chart", "data-points")).isEqualTo("4,4," + n);
+            // the task reports acc and acc_norm: one curve each, one point per generation
             assertThat(attr(dom, "metrics-chart", "data-series")).isEqualTo("2");
             assertThat(attr(dom, "metrics-chart", "data-points")).isEqualTo("4,4");
             assertThat(attr(dom, "candidates", "data-rows")).isEqualTo(String.valueOf(n));

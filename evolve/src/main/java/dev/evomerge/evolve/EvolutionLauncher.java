@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.model.ModelDirectory;
+import dev.evomerge.eval.task.TaskCatalog;
 import dev.evomerge.evolve.genome.EvolveConfig;
 import dev.evomerge.evolve.genome.GeneLayout;
 import dev.evomerge.evolve.genome.Genome;
@@ -47,7 +48,7 @@ public final class EvolutionLauncher {
 
     /** Everything decided before the first generation, for the CLI to show and for the evaluator factory. */
     public record Prepared(EvolveConfig config, Genome genome, EvaluationSettings settings, int populationSize,
-                           int firstGeneration) {
+                           int firstGeneration, ChatClient chat) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -100,6 +101,9 @@ public final class EvolutionLauncher {
                         + "e.g. \"vllm serve {model} --port {port}\".");
             }
         }
+        if (!List.of("llm", "cmaes", "random").contains(o.optimizer())) {
+            throw EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + o.optimizer() + "'.");
+        }
         int first = firstGeneration();
         List<String> includes = o.taskSearchPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
         EvaluationSettings settings = new EvaluationSettings(config.tasks(), includes,
@@ -107,7 +111,11 @@ public final class EvolutionLauncher {
                 o.batchSize(), config.applyChatTemplate(), o.inMemory(), o.backend(), o.evalServerCmd(),
                 Math.max(1, o.threads()), o.randomSeed(), o.storage().toAbsolutePath().toString(), baseDir.toString(),
                 base != null ? base : modelPaths.get(0), modelPaths);
-        return new Prepared(config, genome, settings, population, first);
+        // Unknown tasks or missing task data fail now, before the run store exists.
+        TaskCatalog.load(includes.stream().map(Path::of).toList(), warnings)
+                .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
+        ChatClient chat = o.optimizer().equals("llm") ? ChatClients.create(o.llmModel(), o.llmBaseUrl(), o.apiKey()) : null;
+        return new Prepared(config, genome, settings, population, first, chat);
     }
 
     private static Path resolveModel(Path baseDir, String ref, String key) {
@@ -231,7 +239,7 @@ public final class EvolutionLauncher {
             case "random" -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
                     .orElseGet(() -> new RandomSearch(n, p.populationSize(), o.randomSeed()));
             case "llm" -> {
-                ChatClient chat = ChatClients.create(o.llmModel(), o.llmBaseUrl(), o.apiKey());
+                ChatClient chat = p.chat();
                 yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, store::recordExchange))
                         .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
                                 p.populationSize(), o.randomSeed(), o.sigmaLow(), o.sigmaHigh(), o.topK(), o.maxRetries(),

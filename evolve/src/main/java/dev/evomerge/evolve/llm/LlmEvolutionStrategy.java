@@ -37,10 +37,15 @@ public final class LlmEvolutionStrategy implements Optimizer {
 
     /**
      * Resume state. {@code bestFitness} is null until a candidate has a finite score; {@code pending} is the population
-     * the next {@link #ask()} returns.
+     * the next {@link #ask()} returns, if already drawn; otherwise {@code told} is the last generation with its fitness
+     * (null for a failed candidate), from which the next {@link #ask()} asks the LLM.
      */
     public record State(Settings settings, int generation, Double bestFitness, double[] bestGenome,
-                        List<ChatMessage> history, List<double[]> pending) {
+                        List<ChatMessage> history, List<double[]> pending, Told told) {
+    }
+
+    /** A generation told but not yet turned into the next population (the LLM is asked only when one is needed). */
+    public record Told(List<double[]> candidates, List<Double> fitness, boolean improved) {
     }
 
     private final Settings s;
@@ -51,6 +56,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
     private double[] bestGenome;
     private final List<ChatMessage> history = new ArrayList<>();
     private List<double[]> pending;
+    private Told told;
 
     public LlmEvolutionStrategy(Settings settings, ChatClient llm, Consumer<LlmExchange> exchanges) {
         this.s = settings;
@@ -68,6 +74,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
         this.bestGenome = state.bestGenome() == null ? null : state.bestGenome().clone();
         this.history.addAll(state.history());
         this.pending = state.pending() == null ? null : state.pending().stream().map(double[]::clone).toList();
+        this.told = state.told();
     }
 
     @Override
@@ -87,6 +94,10 @@ public final class LlmEvolutionStrategy implements Optimizer {
 
     @Override
     public List<double[]> ask() {
+        if (pending == null && told != null) {
+            pending = next(told);
+            told = null;
+        }
         if (pending == null) {
             SplittableRandom rng = RandomStreams.forGeneration(s.seed(), "llm-initial", 0);
             List<double[]> pop = new ArrayList<>();
@@ -116,8 +127,19 @@ public final class LlmEvolutionStrategy implements Optimizer {
             }
         }
         generation++;
-        double[] mean = proposeMean(candidates, fitness);
-        double sigma = improved ? s.sigmaLow() : s.sigmaHigh();
+        List<Double> f = new ArrayList<>();
+        for (double v : fitness) {
+            f.add(Double.isFinite(v) ? v : null);
+        }
+        told = new Told(candidates.stream().map(double[]::clone).toList(), f, improved);
+        pending = null;
+    }
+
+    /** Asks the LLM for the mean after a told generation and samples the next population around it. */
+    private List<double[]> next(Told t) {
+        double[] fitness = t.fitness().stream().mapToDouble(v -> v == null ? Double.NEGATIVE_INFINITY : v).toArray();
+        double[] mean = proposeMean(t.candidates(), fitness);
+        double sigma = t.improved() ? s.sigmaLow() : s.sigmaHigh();
         SplittableRandom rng = RandomStreams.forGeneration(s.seed(), "llm-sample", generation);
         List<double[]> next = new ArrayList<>();
         for (int k = 0; k < s.populationSize(); k++) {
@@ -130,7 +152,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
         if (s.elitism() && bestGenome != null) {
             next.set(0, bestGenome.clone());
         }
-        pending = next;
+        return next;
     }
 
     /** Asks the LLM for the next mean (in [0, 1]); falls back to the best genome when it cannot give a usable one. */
@@ -221,6 +243,6 @@ public final class LlmEvolutionStrategy implements Optimizer {
     public State state() {
         return new State(s, generation, Double.isFinite(bestFitness) ? bestFitness : null,
                 bestGenome == null ? null : bestGenome.clone(), List.copyOf(history),
-                pending == null ? null : pending.stream().map(double[]::clone).toList());
+                pending == null ? null : pending.stream().map(double[]::clone).toList(), told);
     }
 }

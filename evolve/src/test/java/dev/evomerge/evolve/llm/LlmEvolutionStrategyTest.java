@@ -55,6 +55,7 @@ class LlmEvolutionStrategyTest {
         List<double[]> first = es.ask();
         assertThat(first).hasSize(5);
         es.tell(first, new double[] {0.1, 0.5, 0.3, 0.2, 0.4});
+        es.ask();
         // The first generation always improves on -inf, so sigma = sigma_low = 0: every candidate is the mean.
         for (double[] x : es.ask()) {
             assertThat(x).containsExactly(0.10, 0.90, 0.30, 0.70);
@@ -70,7 +71,9 @@ class LlmEvolutionStrategyTest {
                 .then(Reply.content(reply("b", "[[[[20]], [[40]]], [[[60]], [[80]]]]")));
         LlmEvolutionStrategy es = strategy(0.25, 0.0, 3, 0, false);
         es.tell(es.ask(), new double[] {0.9, 0.1, 0.1, 0.1, 0.1});
+        es.ask();
         es.tell(es.ask(), new double[] {0.5, 0.5, 0.5, 0.5, 0.9}); // equal to the best: not an improvement
+        es.ask();
         for (double[] x : es.ask()) {
             assertThat(x).containsExactly(0.2, 0.4, 0.6, 0.8);
         }
@@ -84,6 +87,7 @@ class LlmEvolutionStrategyTest {
         List<double[]> pop = List.of(new double[] {0.111, 0.5, 1.0, 0.0}, new double[] {0.2, 0.2, 0.2, 0.2},
                 new double[] {0.3, 0.3, 0.3, 0.3}, new double[] {0.4, 0.4, 0.4, 0.4}, new double[] {0.996, 0.5, 0.5, 0.5});
         es.tell(pop, new double[] {0.75, 0.1, Double.NEGATIVE_INFINITY, 0.25, 1e-5});
+        es.ask();
         JsonNode req = server.requests().get(0);
         assertThat(req.get("model").asText()).isEqualTo("gpt-4o");
         assertThat(req.get("temperature").asDouble()).isZero();
@@ -113,6 +117,7 @@ class LlmEvolutionStrategyTest {
                 .then(Reply.content(reply("fine", "[[[[40]], [[40]]], [[[40]], [[40]]]]")));
         LlmEvolutionStrategy es = strategy(0.0, 0.0, 3, 0, false);
         es.tell(es.ask(), new double[] {1, 2, 3, 4, 5});
+        es.ask();
         assertThat(waits).containsExactly(Duration.ofMillis(10), Duration.ofSeconds(2), Duration.ofMillis(40));
         assertThat(es.ask().get(0)).containsExactly(0.4, 0.4, 0.4, 0.4);
         assertThat(server.requests()).hasSize(4);
@@ -125,6 +130,7 @@ class LlmEvolutionStrategyTest {
         var settings = new LlmEvolutionStrategy.Settings(DIMS, 3, 1, 0.0, 0.0, 4, 3, 0, false);
         var es = new LlmEvolutionStrategy(settings, client(Duration.ofMillis(300)), exchanges::add);
         es.tell(es.ask(), new double[] {1, 2, 3});
+        es.ask();
         assertThat(es.ask().get(0)).containsExactly(0.6, 0.6, 0.6, 0.6);
         assertThat(exchanges.get(0).thought()).isEqualTo("on time");
     }
@@ -137,6 +143,7 @@ class LlmEvolutionStrategyTest {
                 .then(Reply.content(reply("good", "[[[[5]], [[6]]], [[[7]], [[8]]]]")));
         LlmEvolutionStrategy es = strategy(0.0, 0.0, 4, 0, false);
         es.tell(es.ask(), new double[] {1, 2, 3, 4, 5});
+        es.ask();
         assertThat(es.ask().get(0)).containsExactly(0.05, 0.06, 0.07, 0.08);
         assertThat(exchanges).extracting(LlmExchange::error).containsExactly(
                 "the reply is not valid JSON.",
@@ -157,6 +164,7 @@ class LlmEvolutionStrategyTest {
         LlmEvolutionStrategy es = strategy(0.0, 0.0, 2, 0, false);
         List<double[]> pop = es.ask();
         es.tell(pop, new double[] {0.1, 0.9, 0.2, 0.3, 0.4});
+        es.ask();
         for (double[] x : es.ask()) {
             assertThat(x).containsExactly(pop.get(1));
         }
@@ -171,6 +179,7 @@ class LlmEvolutionStrategyTest {
                 .then(Reply.content(reply("plain", "[[[[25]], [[25]]], [[[25]], [[25]]]]")));
         LlmEvolutionStrategy es = strategy(0.0, 0.0, 3, 0, false);
         es.tell(es.ask(), new double[] {1, 2, 3, 4, 5});
+        es.ask();
         assertThat(server.requests().get(0).has("response_format")).isTrue();
         assertThat(server.requests().get(1).has("response_format")).isFalse();
         assertThat(es.ask().get(0)).containsExactly(0.25, 0.25, 0.25, 0.25);
@@ -194,6 +203,7 @@ class LlmEvolutionStrategyTest {
         LlmEvolutionStrategy es = strategy(0.1, 0.1, 3, 3, false);
         for (int g = 0; g < 3; g++) {
             es.tell(es.ask(), new double[] {g, 1, 2, 3, 4});
+            es.ask();
         }
         // Full history at the third call: system, u1, a1, u2, a2, u3; the last 3 start at a user message.
         JsonNode third = server.requests().get(2).get("messages");
@@ -211,6 +221,7 @@ class LlmEvolutionStrategyTest {
         LlmEvolutionStrategy es = strategy(0.0, 0.0, 3, 0, true);
         List<double[]> pop = es.ask();
         es.tell(pop, new double[] {0, 0, 7, 0, 0});
+        es.ask();
         assertThat(es.ask().get(0)).containsExactly(pop.get(2));
         assertThat(es.ask().get(1)).containsExactly(0.0, 0.0, 0.0, 0.0);
     }
@@ -218,17 +229,27 @@ class LlmEvolutionStrategyTest {
     @Test
     void resumingFromStateGivesTheSamePopulations() {
         server.then(Reply.content(reply("m", "[[[[30]], [[60]]], [[[20]], [[80]]]]")))
-                .then(Reply.content(reply("m", "[[[[35]], [[65]]], [[[25]], [[85]]]]")));
+                .then(Reply.content(reply("m", "[[[[30]], [[60]]], [[[20]], [[80]]]]")));
         LlmEvolutionStrategy a = strategy(0.05, 0.2, 3, 0, false);
         a.tell(a.ask(), new double[] {1, 2, 3, 4, 5});
+        // Saved after tell: the LLM has not been asked yet, so a resumed run asks it with the same conversation.
         var b = new LlmEvolutionStrategy(a.state(), client(Duration.ofSeconds(5)), exchanges::add);
         List<double[]> pa = a.ask();
         List<double[]> pb = b.ask();
         for (int k = 0; k < pa.size(); k++) {
             assertThat(pb.get(k)).containsExactly(pa.get(k));
         }
-        b.tell(pb, new double[] {5, 4, 3, 2, 1});
-        assertThat(server.requests().get(1).get("messages")).hasSize(4);
+        assertThat(server.requests().get(1).get("messages")).isEqualTo(server.requests().get(0).get("messages"));
+    }
+
+    @Test
+    void theLlmIsAskedOnlyWhenAnotherGenerationIsNeeded() {
+        server.then(Reply.content(reply("m", "[[[[30]], [[60]]], [[[20]], [[80]]]]")));
+        LlmEvolutionStrategy es = strategy(0.05, 0.2, 3, 0, false);
+        es.tell(es.ask(), new double[] {1, 2, 3, 4, 5});
+        assertThat(server.requests()).isEmpty();
+        es.ask();
+        assertThat(server.requests()).hasSize(1);
     }
 
     @Test
@@ -238,7 +259,9 @@ class LlmEvolutionStrategyTest {
         LlmEvolutionStrategy a = strategy(0.5, 0.5, 3, 0, false);
         LlmEvolutionStrategy b = strategy(0.5, 0.5, 3, 0, false);
         a.tell(a.ask(), new double[] {1, 2, 3, 4, 5});
+        a.ask();
         b.tell(b.ask(), new double[] {1, 2, 3, 4, 5});
+        b.ask();
         List<double[]> pa = a.ask();
         boolean sawLowerClip = false;
         for (int k = 0; k < pa.size(); k++) {

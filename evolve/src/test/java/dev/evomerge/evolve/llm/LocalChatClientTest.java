@@ -190,6 +190,7 @@ class LocalChatClientTest {
             LlmEvolutionStrategy es = new LlmEvolutionStrategy(settings, client, exchanges::add);
             List<double[]> first = es.ask();
             es.tell(first, new double[] {0.1, 0.7, 0.3, 0.2, 0.4});
+            List<double[]> second = es.ask(); // the LLM is consulted when the next generation is drawn
 
             // two attempts, each answered with text that is not a mean genome, then the fallback
             assertThat(exchanges).hasSize(3);
@@ -203,7 +204,7 @@ class LocalChatClientTest {
             assertThat(exchanges.get(1).sent()).hasSize(4); // system, user, bad reply, correction
             assertThat(exchanges.get(2).fallback()).isTrue();
             // sigma 0: every next candidate is the fallback mean, the best genome of generation 0 (fitness 0.7)
-            for (double[] x : es.ask()) {
+            for (double[] x : second) {
                 assertThat(x).containsExactly(first.get(1));
             }
             assertThat(es.bestFitness()).isEqualTo(0.7);

@@ -20,11 +20,11 @@ import java.util.concurrent.Executors;
  * A real HTTP server on 127.0.0.1 that speaks OpenAI's chat-completions protocol and plays scripted replies in order:
  * the stand-in for a hosted LLM API, which cannot exist here.
  */
-final class ScriptedOpenAiServer implements AutoCloseable {
+public final class ScriptedOpenAiServer implements AutoCloseable {
 
     /** One scripted answer: an HTTP status, headers and body, optionally after a delay (to provoke client timeouts). */
-    record Reply(int status, Map<String, String> headers, String body, long delayMillis) {
-        static Reply content(String assistantText) {
+    public record Reply(int status, Map<String, String> headers, String body, long delayMillis) {
+        public static Reply content(String assistantText) {
             String body = MAPPER.createObjectNode()
                     .put("id", "chatcmpl-test").put("object", "chat.completion").put("model", "scripted")
                     .set("choices", MAPPER.createArrayNode().add(MAPPER.createObjectNode().put("index", 0)
@@ -34,46 +34,47 @@ final class ScriptedOpenAiServer implements AutoCloseable {
             return new Reply(200, Map.of("Content-Type", "application/json"), body, 0);
         }
 
-        static Reply error(int status, String message, Map<String, String> headers) {
+        public static Reply error(int status, String message, Map<String, String> headers) {
             String body = MAPPER.createObjectNode().set("error", MAPPER.createObjectNode()
                     .put("message", message).put("type", "server_error")).toString();
             return new Reply(status, headers, body, 0);
         }
 
-        Reply delayed(long ms) {
+        public Reply delayed(long ms) {
             return new Reply(status, headers, body, ms);
         }
     }
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final HttpServer server;
     private final Deque<Reply> script = new ArrayDeque<>();
+    private java.util.function.Function<JsonNode, Reply> fallback;
     private final List<JsonNode> requests = new ArrayList<>();
     private final List<String> authorizations = new ArrayList<>();
 
-    ScriptedOpenAiServer() throws IOException {
+    public ScriptedOpenAiServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/chat/completions", this::handle);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
-    synchronized ScriptedOpenAiServer then(Reply r) {
+    public synchronized ScriptedOpenAiServer then(Reply r) {
         script.add(r);
         return this;
     }
 
-    synchronized List<JsonNode> requests() {
+    public synchronized List<JsonNode> requests() {
         return List.copyOf(requests);
     }
 
-    synchronized List<String> authorizations() {
-        return List.copyOf(authorizations);
+    public synchronized List<String> authorizations() {
+        return java.util.Collections.unmodifiableList(new ArrayList<>(authorizations));
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -84,7 +85,7 @@ final class ScriptedOpenAiServer implements AutoCloseable {
             r = script.poll();
         }
         if (r == null) {
-            r = Reply.error(500, "script exhausted", Map.of());
+            r = fallback != null ? fallback.apply(requests.getLast()) : Reply.error(500, "script exhausted", Map.of());
         }
         if (r.delayMillis() > 0) {
             try {
@@ -103,6 +104,12 @@ final class ScriptedOpenAiServer implements AutoCloseable {
         } catch (IOException clientGone) {
             // the client timed out and closed the connection: nothing to answer
         }
+    }
+
+    /** Answers requests the script does not cover (e.g. every later generation of a run). */
+    public synchronized ScriptedOpenAiServer otherwise(java.util.function.Function<JsonNode, Reply> f) {
+        this.fallback = f;
+        return this;
     }
 
     @Override

@@ -75,7 +75,9 @@ class RunStoreTest {
     void llmStateAndExchangesRoundTrip(@TempDir Path dir) {
         var settings = new LlmEvolutionStrategy.Settings(new int[] {1, 2, 1, 1}, 4, 5, 0.05, 0.2, 4, 3, 0, false);
         var state = new LlmEvolutionStrategy.State(settings, 2, null, null,
-                List.of(ChatMessage.system("sys"), ChatMessage.user("u")), List.of(new double[] {0.1, 0.2}));
+                List.of(ChatMessage.system("sys"), ChatMessage.user("u")), List.of(new double[] {0.1, 0.2}),
+                new LlmEvolutionStrategy.Told(List.of(new double[] {0.3, 0.4}, new double[] {0.5, 0.6}),
+                        java.util.Arrays.asList(0.75, null), true));
         try (RunStore s = RunStore.open(dir)) {
             s.saveOptimizerState(1, "llm", state);
             s.recordExchange(new LlmExchange(1, 2, List.of(ChatMessage.user("u")), "{\"thought\":\"<script>\"}",
@@ -85,6 +87,8 @@ class RunStoreTest {
             assertThat(back.bestFitness()).isNull();
             assertThat(back.history()).containsExactly(ChatMessage.system("sys"), ChatMessage.user("u"));
             assertThat(back.pending().get(0)).containsExactly(0.1, 0.2);
+            assertThat(back.told().fitness()).containsExactly(0.75, null); // a failed candidate round-trips as null
+            assertThat(back.told().improved()).isTrue();
             assertThat(s.exchanges()).singleElement().satisfies(x -> {
                 assertThat(x.thought()).isEqualTo("<script>");
                 assertThat(x.attempt()).isEqualTo(2);

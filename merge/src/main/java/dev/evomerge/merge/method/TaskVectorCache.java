@@ -2,7 +2,6 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.DType;
 
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -110,9 +109,5 @@ public final class TaskVectorCache {
     @Override
     public String toString() {
         return "TaskVectorCache[" + entries.size() + " entries, " + bytes.get() + " bytes]";
-    }
-
-    static float[] copyOf(float[] a) {
-        return Arrays.copyOf(a, a.length);
     }
 }

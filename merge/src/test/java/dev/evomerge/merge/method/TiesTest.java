@@ -184,4 +184,39 @@ class TiesTest {
             assertThat(got).as("rep %d", rep).containsExactly(want);
         }
     }
+
+    @Test
+    void int8MaskChangesNothingButMemory() {
+        assertThat(values(run("ties", ties(p("int8_mask", true), 1, 0.5, 2))))
+                .containsExactly(values(run("ties", ties(p(), 1, 0.5, 2))));
+    }
+
+    @Test
+    void largerEmbeddingsAreCroppedToTheBaseAndOtherMismatchesAreErrors() {
+        // base [2, 2]; the model's embedding has an extra row that is ignored.
+        Tensor base = t(DType.F32, shape(2, 2), 1, 1, 1, 1);
+        Tensor big = t(DType.F32, shape(3, 2), 2, 3, 4, 5, 99, 99);
+        MergeInputs embed = new MergeInputs("lm_head.weight", true,
+                java.util.List.of(in("b", base), in("x", big, "weight", 1)), "b", p(), DType.F32, null, null);
+        Tensor r = MergeMethods.byName("task_arithmetic").merge(embed);
+        assertThat(r.shape().dims()).containsExactly(2, 2);
+        assertThat(values(r)).containsExactly(2f, 3f, 4f, 5f);
+        // smaller than the base: error naming the model and both shapes
+        MergeInputs smaller = new MergeInputs("lm_head.weight", true,
+                java.util.List.of(in("b", big), in("x", base, "weight", 1)), "b", p(), DType.F32, null, null);
+        assertThatThrownBy(() -> MergeMethods.byName("ties").merge(smaller))
+                .hasMessageContaining("model x").hasMessageContaining("[2, 2]").hasMessageContaining("[3, 2]");
+        // not an embedding: mergekit would silently skip the model; evomerge refuses
+        MergeInputs notEmbed = merge("b", p(), in("b", base), in("x", big, "weight", 1));
+        assertThatThrownBy(() -> run("task_arithmetic", notEmbed))
+                .isInstanceOf(dev.evomerge.core.EvomergeException.class).hasMessageContaining("shape");
+    }
+
+    @Test
+    void inputsMustBeInTheWorkDtypeAndTheBaseMustBeAnInput() {
+        assertThatThrownBy(() -> new MergeInputs("w", false, java.util.List.of(in("a", f32(1))), null, p(),
+                DType.BF16, null, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> merge("missing", p(), in("a", f32(1), "weight", 1)))
+                .isInstanceOf(dev.evomerge.core.EvomergeException.class).hasMessageContaining("missing");
+    }
 }

@@ -1,0 +1,89 @@
+package dev.evomerge.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad input to `evomerge evolve` gives one sentence, exit 2, and writes nothing. */
+class EvolveCommandTest {
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    static Path genome(Path dir, String body) throws Exception {
+        Files.createDirectories(dir.resolve("a"));
+        Files.writeString(dir.resolve("a/config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"num_hidden_layers\": 4}");
+        Path g = dir.resolve("genome.yml");
+        Files.writeString(g, body);
+        return g;
+    }
+
+    @Test
+    void aMissingModelDirectoryIsNamed(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a, nowhere], merge_method: task_arithmetic, base_model: a}\ntasks: [t]\n");
+        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("genome.models entry 'nowhere' is not a local model directory").contains("download the model first");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void benchmarkTasksNeedTheSeedsLongFlag(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [arc_challenge]\n");
+        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("arc_challenge").contains("--i-understand-the-depths-of-the-evils-i-am-unleashing");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void granularityMustDivideTheLayerCount(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear, layer_granularity: 3}\ntasks: [t]\n");
+        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("layer_granularity 3 must divide the layer count 4");
+    }
+
+    @Test
+    void anExistingRunNeedsResumeAndResumeNeedsARun(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Result r1 = run("evolve", g.toString(), "--storage-path", run.toString(), "--optimizer", "cmaes", "--resume");
+        assertThat(r1.exit()).isEqualTo(2);
+        assertThat(r1.err()).contains("holds no run.db to resume");
+        Files.writeString(run.resolve("run.db"), "");
+        Result r2 = run("evolve", g.toString(), "--storage-path", run.toString(), "--optimizer", "cmaes");
+        assertThat(r2.exit()).isEqualTo(2);
+        assertThat(r2.err()).contains("already holds a run").contains("--resume");
+    }
+
+    @Test
+    void theLlmOptimizerWithoutAKeyForOpenAiSaysHowToGiveOne(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "bogus");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--optimizer must be llm, cmaes or random");
+    }
+
+    @Test
+    void anUnknownTaskIsNamedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [no_such_task_anywhere]\n");
+        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("no_such_task_anywhere");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.evomerge.evolve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.evolve.demo.HiddenRecipe;
+import dev.evomerge.evolve.llm.ScriptedOpenAiServer;
+import dev.evomerge.evolve.llm.ScriptedOpenAiServer.Reply;
+import dev.evomerge.evolve.run.EvolutionListener;
+import dev.evomerge.evolve.run.EvolutionRun;
+import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.store.RunMeta;
+import dev.evomerge.evolve.store.RunStore;
+import dev.evomerge.merge.MergeOptions;
+import dev.evomerge.merge.MergeReporter;
+import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.config.MergeConfigReader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A real evolution on synthetic models: the LLM strategy against a scripted OpenAI-protocol server. */
+class EvolutionLauncherTest {
+
+    @TempDir
+    static Path dir;
+    static HiddenRecipe.Setup setup;
+
+    @BeforeAll
+    static void models() {
+        setup = HiddenRecipe.prepare(dir.resolve("demo"), 5, 32, 2);
+    }
+
+    static EvolveOptions options(Path storage, String optimizer, String baseUrl, int generations) {
+        return new EvolveOptions(setup.genomeFile(), storage, generations, 0.02, 0.2, 3, "sk-secret-key", "gpt-4o", baseUrl, 4,
+                0, false, optimizer, "pool", true, List.of(setup.taskDir()), null, 16, 11, 6, true, false, null, false, 1,
+                "embedded", null, 2, false);
+    }
+
+    @Test
+    void theLlmStrategyRunsEndToEndAndRecordsEverything() throws Exception {
+        Path storage = dir.resolve("llm-run");
+        try (ScriptedOpenAiServer llm = new ScriptedOpenAiServer()) {
+            // The first reply is not JSON (a correction and a retry follow); then the LLM proposes the hidden recipe.
+            llm.then(Reply.content("I think the first model matters most."))
+                    .otherwise(req -> Reply.content("{\"thought\": \"model A early, model B late\", "
+                            + "\"mean_genome\": [[[[85]], [[15]]], [[[20]], [[75]]]]}"));
+            EvolutionLauncher launcher = new EvolutionLauncher(options(storage, "llm", llm.baseUrl(), 2), w -> { });
+            EvolutionLauncher.Prepared p = launcher.prepare();
+            EvolutionRun.Result r = launcher.run(p, launcher::localEvaluator, new EvolutionListener() { });
+
+            assertThat(r.evaluations()).isEqualTo(3 * 6);
+            assertThat(r.best().score()).isGreaterThanOrEqualTo(0.9);
+            try (RunStore s = RunStore.openReadOnly(storage)) {
+                assertThat(s.allCandidates()).hasSize(18).allSatisfy(c -> assertThat(c.status()).isEqualTo(CandidateRecord.Status.OK));
+                assertThat(s.exchanges()).hasSize(3); // generation 1: a rejected reply and a good one; generation 2: one
+                assertThat(s.exchanges().get(0).error()).isEqualTo("the reply is not valid JSON.");
+                assertThat(s.exchanges().get(1).thought()).isEqualTo("model A early, model B late");
+                assertThat(s.meta(RunMeta.STATUS)).contains("completed");
+                assertThat(s.meta(RunMeta.OPTIONS).orElseThrow()).doesNotContain("sk-secret-key").contains("\"optimizer\":\"llm\"");
+                assertThat(s.latestOptimizerState().orElseThrow().generation()).isEqualTo(2);
+            }
+            assertThat(llm.authorizations()).allMatch("Bearer sk-secret-key"::equals);
+        }
+        // No secret anywhere in the run's files.
+        for (String f : new String[] {"run.db", "summary.json", "best_config.yaml"}) {
+            assertThat(new String(Files.readAllBytes(storage.resolve(f)), StandardCharsets.ISO_8859_1)).as(f).doesNotContain("sk-secret-key");
+        }
+        // best_config.yaml is a plain mergekit YAML that merges again, and final_model is that merge.
+        String best = Files.readString(storage.resolve("best_config.yaml"));
+        var summary = new ObjectMapper().readTree(storage.resolve("summary.json").toFile());
+        assertThat(summary.get("best_config").asText()).isEqualTo(best);
+        Path again = dir.resolve("again");
+        try (MergeSession s = MergeSession.open(MergeConfigReader.parse(best, "best_config.yaml", w -> { }),
+                MergeOptions.defaults().withBaseDirectory(setup.genomeFile().getParent()), MergeReporter.silent())) {
+            s.writeModel(again);
+        }
+        assertThat(Files.readAllBytes(storage.resolve("final_model/model.safetensors")))
+                .isEqualTo(Files.readAllBytes(again.resolve("model.safetensors")));
+        assertThat(storage.resolve("final_model/config.json")).exists();
+        assertThat(storage.resolve("final_model/tokenizer.json")).exists();
+    }
+
+    @Test
+    void resumingACompletedRunWithMoreGenerationsReevaluatesNothing() throws Exception {
+        Path storage = dir.resolve("cma-run");
+        EvolutionLauncher first = new EvolutionLauncher(options(storage, "cmaes", null, 1), w -> { });
+        EvolutionLauncher.Prepared p1 = first.prepare();
+        first.run(p1, first::localEvaluator, new EvolutionListener() { });
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            assertThat(s.allCandidates()).hasSize(12);
+        }
+        EvolveOptions more = options(storage, "cmaes", null, 3);
+        more = new EvolveOptions(more.genomeFile(), more.storage(), 3, more.sigmaLow(), more.sigmaHigh(), more.maxRetries(),
+                more.apiKey(), more.llmModel(), more.llmBaseUrl(), more.topK(), more.llmHistory(), more.elitism(), more.optimizer(),
+                more.strategy(), more.inMemory(), more.taskSearchPaths(), more.dataDir(), more.batchSize(), more.randomSeed(),
+                more.forcePopulationSize(), more.saveFinalModel(), more.allowBenchmarkTasks(), more.maxEvaluations(), true,
+                more.numWorkers(), more.backend(), more.evalServerCmd(), more.threads(), more.allowCrimes());
+        EvolutionLauncher second = new EvolutionLauncher(more, w -> { });
+        EvolutionLauncher.Prepared p2 = second.prepare();
+        assertThat(p2.firstGeneration()).isEqualTo(2);
+        int[] evaluated = {0};
+        second.run(p2, x -> {
+            var inner = second.localEvaluator(x);
+            return new dev.evomerge.evolve.run.CandidateEvaluator() {
+                @Override
+                public void evaluate(List<dev.evomerge.evolve.run.Candidate> cs, java.util.function.Consumer<dev.evomerge.evolve.run.Evaluation> done) {
+                    evaluated[0] += cs.size();
+                    inner.evaluate(cs, done);
+                }
+
+                @Override
+                public void close() {
+                    inner.close();
+                }
+            };
+        }, new EvolutionListener() { });
+        assertThat(evaluated[0]).isEqualTo(12);
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            assertThat(s.allCandidates()).hasSize(24);
+        }
+    }
+}
