@@ -67,6 +67,24 @@ public final class ConvertBench {
     }
 
     /**
+     * Conversion throughput with data that stays in the core's cache (64 Ki elements, converted 200 times per round,
+     * one thread): what the kernel itself can do when memory is not the limit.
+     */
+    public static Measurement measureConvertInCache(DType from, DType to, int rounds) {
+        try (Arena arena = Arena.ofShared()) {
+            Tensor src = Tensor.allocate(from, Shape.of(1 << 16), arena);
+            Tensor dst = Tensor.allocate(to, src.shape(), arena);
+            int repeats = 200;
+            return best(from + " -> " + to + " in cache (Kernels.convert)", 1, repeats * src.byteSize(), rounds, () -> {
+                for (int r = 0; r < repeats; r++) {
+                    Kernels.convert(src, dst);
+                }
+                return null;
+            });
+        }
+    }
+
+    /**
      * MemorySegment.copy bandwidth (GB/s of bytes copied, each read once and written once) over two buffers of the
      * given size, split into chunks across the pool like the conversion kernel.
      */
@@ -130,6 +148,7 @@ public final class ConvertBench {
                 bf16.data().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) random.nextInt());
             }
             Tensor f32 = Tensor.allocate(DType.F32, bf16.shape(), arena);
+            System.out.println(measureConvertInCache(DType.BF16, DType.F32, rounds));
             for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
                 // copy and conversion alternate, so a noisy neighbour slows both alike; the best of each is kept
                 Measurement copy = null;

@@ -99,6 +99,13 @@ class MergeSessionTest {
                     .replace("bfloat16", "float32"), "cfg.yml", w -> { });
             assertThatThrownBy(() -> session.mergeInto(otherDtype, weights))
                     .hasMessageContaining("in dtype or out_dtype");
+            MergeConfig unplannedModel = MergeConfigReader.parse(ties(0.5, 0.5, 0.5).sourceText()
+                    .replace(c.toString(), dir.resolve("elsewhere").toString()), "cfg.yml", w -> { });
+            assertThatThrownBy(() -> session.mergeInto(unplannedModel, weights))
+                    .isInstanceOf(EvomergeException.class)
+                    .hasMessageContaining("in its models (" + dir.resolve("elsewhere") + " was not planned)");
+            assertThat(session.plan().layoutMatches(otherModels)).isFalse();
+            assertThat(session.plan().layoutMatches(ties(0.9, 0.1, 0.2))).isTrue();
         }
     }
 

@@ -28,8 +28,8 @@ public record InputModelInfo(ModelReference reference, Path directory, ModelConf
         return tensors.info(tensorName);
     }
 
-    /** A name identifying the architecture for the mixed-architecture check. */
+    /** The architecture's class name (architectures[0]) for the mixed-architecture check and messages. */
     public String architectureName() {
-        return inferred ? "inferred from " + directory.getFileName() : config.architecture();
+        return config.architectures().isEmpty() ? "an unnamed architecture" : config.architecture();
     }
 }

@@ -108,13 +108,33 @@ public final class MergePlan {
         if (candidate == config) {
             return parameters;
         }
-        NormalizedConfig other = NormalizedConfig.of(candidate, r -> models.get(r).numLayers());
-        String difference = layoutDifference(candidate, other);
+        String difference = layoutDifference(candidate);
         if (difference != null) {
             throw EvomergeException.usage("The config differs from the planned one in " + difference
                     + "; only parameter values may change between merges of one plan.");
         }
+        NormalizedConfig other = NormalizedConfig.of(candidate, r -> models.get(r).numLayers());
         return ParameterResolver.resolve(method, candidate, other, jobs);
+    }
+
+    /** Whether {@code candidate} has this plan's layout, i.e. {@link #parameters(MergeConfig)} accepts it. */
+    public boolean layoutMatches(MergeConfig candidate) {
+        return candidate == config || layoutDifference(candidate) == null;
+    }
+
+    private String layoutDifference(MergeConfig c) {
+        for (ModelReference r : c.referencedModels()) {
+            if (!models.contains(r)) {
+                return "its models (" + r + " was not planned)";
+            }
+        }
+        NormalizedConfig n;
+        try {
+            n = NormalizedConfig.of(c, r -> models.get(r).numLayers());
+        } catch (EvomergeException e) {
+            return "its modules";
+        }
+        return layoutDifference(c, n);
     }
 
     private String layoutDifference(MergeConfig c, NormalizedConfig n) {

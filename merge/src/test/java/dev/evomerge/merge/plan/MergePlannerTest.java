@@ -211,6 +211,27 @@ class MergePlannerTest {
     }
 
     @Test
+    void modelsWithoutATemplateGetAnInferredArchitecture() {
+        MergePlan p = plan("""
+                merge_method: linear
+                slices:
+                  - sources:
+                      - {model: {model: {path: %1$s}, override_architecture: FooForCausalLM}, layer_range: [0, 2]}
+                      - {model: {model: {path: %2$s}, override_architecture: FooForCausalLM}, layer_range: [2, 4]}
+                parameters: {weight: 0.5}
+                """.formatted(a, b));
+        // inferred templates have no post-weights: the final norm and lm_head are pre-weights of the first slice
+        TensorJob norm = job(p, "model.norm.weight");
+        assertThat(norm.part()).isEqualTo(TensorJob.Part.PRE);
+        assertThat(job(p, "lm_head.weight").isEmbed()).isTrue();
+        assertThat(job(p, "model.layers.1.self_attn.v_proj.weight").inputs()).extracting(JobInput::storedName)
+                .containsExactly("model.layers.1.self_attn.v_proj.weight", "model.layers.3.self_attn.v_proj.weight");
+        assertThat(p.jobs()).noneMatch(j -> j.name().startsWith("model.layers.2."));
+        assertThat(p.outputConfig().architectures()).containsExactly("FooForCausalLM");
+        assertThat(p.outputConfig().requireInt("num_hidden_layers")).isEqualTo(2);
+    }
+
+    @Test
     void theNumberOfModelsIsCheckedAgainstTheMethod() {
         assertThatThrownBy(() -> plan("""
                 merge_method: slerp
