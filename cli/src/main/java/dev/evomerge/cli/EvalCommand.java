@@ -112,6 +112,9 @@ final class EvalCommand implements Callable<Integer> {
             description = "Per-request timeout for openai-completions (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--quiet", description = "No progress bars.")
+    boolean quiet;
+
     @Option(names = "--list-tasks", description = "List the known tasks, groups and tags, then exit.")
     boolean listTasks;
 
@@ -175,7 +178,8 @@ final class EvalCommand implements Callable<Integer> {
                 if (baseUrl != null) {
                     throw EvomergeException.usage("--base-url is for --backend openai-completions");
                 }
-                LoadOptions load = LoadOptions.defaults();
+                LoadOptions load = LoadOptions.defaults()
+                        .withListener(ProgressBar.modelLoad(spec.commandLine().getErr(), ProgressBar.enabledFor(quiet)));
                 if (threads != null) {
                     load = load.withThreads(threads);
                 }
@@ -194,10 +198,10 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** Warnings to stderr; a progress bar only when stdout is a terminal. */
-    private static EvaluationListener listener(PrintWriter err) {
-        boolean terminal = System.console() != null && System.console().isTerminal();
+    private EvaluationListener listener(PrintWriter err) {
+        boolean terminal = ProgressBar.enabledFor(quiet);
         return new EvaluationListener() {
-            private EvalProgressBar bar;
+            private ProgressBar bar;
 
             @Override
             public void warning(String message) {
@@ -209,14 +213,15 @@ final class EvalCommand implements Callable<Integer> {
                 if (!terminal) {
                     return Progress.NONE;
                 }
-                bar = new EvalProgressBar(err, name, total);
-                return bar;
+                ProgressBar b = new ProgressBar(err, name, total, "requests", true);
+                bar = b;
+                return b::step;
             }
 
             @Override
             public void phaseDone() {
                 if (bar != null) {
-                    bar.finish();
+                    bar.close();
                     bar = null;
                 }
             }

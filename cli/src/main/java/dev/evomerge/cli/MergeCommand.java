@@ -69,9 +69,7 @@ final class MergeCommand implements Callable<Integer> {
         if (n < 1) {
             throw EvomergeException.usage("-j/--threads must be at least 1, got " + n + ".");
         }
-        // Since JDK 22 System.console() can exist without a terminal; the bar needs one.
-        java.io.Console console = System.console();
-        CliReporter reporter = new CliReporter(stdout, stderr, !quiet && console != null && console.isTerminal());
+        CliReporter reporter = new CliReporter(stdout, stderr, ProgressBar.enabledFor(quiet));
         MergeConfig cfg = MergeConfigReader.read(config, reporter::warning);
         ModelWriter.checkTarget(out);
         MergeOptions options = MergeOptions.defaults().withThreads(n).withRandomSeed(randomSeed)
@@ -95,7 +93,9 @@ final class MergeCommand implements Callable<Integer> {
         private final PrintWriter stdout;
         private final PrintWriter stderr;
         private final boolean progress;
-        private TextProgressBar bar;
+        private ProgressBar bar;
+        private long bytesDone;
+        private long startNanos;
 
         CliReporter(PrintWriter stdout, PrintWriter stderr, boolean progress) {
             this.stdout = stdout;
@@ -112,18 +112,26 @@ final class MergeCommand implements Callable<Integer> {
         @Override
         public synchronized void started(int tensors, long inputBytes) {
             if (progress) {
-                bar = new TextProgressBar(stdout, "merging", tensors);
+                bytesDone = 0;
+                startNanos = System.nanoTime();
+                bar = new ProgressBar(stdout, "merging", tensors, "tensors", true).suffix(() -> String.format(Locale.ROOT,
+                        "%.2f GB/s", bytesDone() / 1e9 / Math.max((System.nanoTime() - startNanos) / 1e9, 1e-9)));
             }
+        }
+
+        private synchronized long bytesDone() {
+            return bytesDone;
         }
 
         @Override
         public void tensorDone(TensorJob job) {
-            TextProgressBar b;
+            ProgressBar b;
             synchronized (this) {
                 b = bar;
+                bytesDone += job.inputBytes();
             }
             if (b != null) {
-                b.step(job.inputBytes());
+                b.step(1);
             }
         }
 

@@ -45,10 +45,15 @@ final class ProgressBar implements AutoCloseable {
     }
 
     synchronized void step(long n) {
+        set(done + n);
+    }
+
+    /** Sets absolute progress (for sources that report totals, like model loading). */
+    synchronized void set(long value) {
         if (closed) {
             return;
         }
-        done = Math.min(total, done + n);
+        done = Math.min(total, value);
         long now = System.nanoTime();
         if (enabled && (now - lastDraw >= REDRAW_NANOS || done == total)) {
             lastDraw = now;
@@ -81,6 +86,22 @@ final class ProgressBar implements AutoCloseable {
         long t = Math.round(s);
         return t < 3600 ? String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60)
                 : String.format(Locale.ROOT, "%dh%02dm", t / 3600, (t % 3600) / 60);
+    }
+
+    /** A model-load listener drawing a bar over the checkpoint's megabytes, closed when the last tensor is in. */
+    static dev.evomerge.engine.LoadListener modelLoad(PrintWriter out, boolean enabled) {
+        ProgressBar[] bar = new ProgressBar[1];
+        return p -> {
+            synchronized (bar) {
+                if (bar[0] == null) {
+                    bar[0] = new ProgressBar(out, "loading model", Math.max(1, p.bytesTotal() / 1_000_000), "MB", enabled);
+                }
+                bar[0].set(p.bytesDone() / 1_000_000);
+                if (p.tensorsDone() == p.tensorsTotal()) {
+                    bar[0].close();
+                }
+            }
+        };
     }
 
     @Override

@@ -46,6 +46,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads for the forward pass (default: all processors).")
     Integer threads;
 
+    @Option(names = "--quiet", description = "No progress bars.")
+    boolean quiet;
+
     @Option(names = "--bf16-weights", description = "Keep weights as bfloat16 in memory (half the memory).")
     boolean bf16;
 
@@ -61,7 +64,8 @@ final class ServeCommand implements Callable<Integer> {
             throw EvomergeException.usage("--port must be between 0 and 65535, got " + port + ".");
         }
         LoadOptions load = LoadOptions.defaults()
-                .withWeightStorage(bf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32);
+                .withWeightStorage(bf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32)
+                .withListener(ProgressBar.modelLoad(spec.commandLine().getErr(), ProgressBar.enabledFor(quiet)));
         if (threads != null) {
             if (threads < 1) {
                 throw EvomergeException.usage("--threads must be at least 1, got " + threads + ".");

@@ -87,8 +87,16 @@ public record TransformerConfig(Architecture architecture, int vocabSize, int hi
         boolean oBias = arch != Architecture.QWEN2 && arch != Architecture.MISTRAL && attentionBias;
         boolean mlpBias = arch == Architecture.LLAMA && bool(c, "mlp_bias");
         int[] windows = slidingWindows(c, arch, layers);
-        return new TransformerConfig(arch, positive(c, "vocab_size", c.vocabSize()), hidden, layers, heads, kvHeads,
-                headDim, positive(c, "intermediate_size", c.intermediateSize()), c.rmsNormEps(), theta, rope, context,
+        int vocab = positive(c, "vocab_size", c.vocabSize());
+        int inter = positive(c, "intermediate_size", c.intermediateSize());
+        // Each packed matrix is one Java array (rows padded to a panel of 48), so it must stay below 2^31 elements.
+        long largest = Math.max(Math.max((long) vocab, 2L * inter), (long) (heads + 2 * kvHeads) * headDim) + 48;
+        if (largest * Math.max(hidden, Math.max(inter, heads * headDim)) > Integer.MAX_VALUE - 16) {
+            throw EvomergeException.usage("Config " + src + ": a weight matrix of this model has more than 2^31"
+                    + " elements, more than the engine can hold in one array.");
+        }
+        return new TransformerConfig(arch, vocab, hidden, layers, heads, kvHeads, headDim, inter, c.rmsNormEps(),
+                theta, rope, context,
                 tied, qkvBias, oBias, mlpBias, arch == Architecture.QWEN3, windows, c.bosTokenId(), c.eosTokenIds());
     }
 

@@ -65,19 +65,15 @@ final class InMemoryWorker implements CandidateWorker {
     }
 
     private void mergeInto(MergeConfig cfg) {
-        var sink = model.weightSink();
-        if (session != null) {
-            try {
-                session.mergeInto(cfg, sink);
-                sink.commit();
-                return;
-            } catch (EvomergeException layoutChanged) {
-                // slerp picks different models per layer group, so some candidates need a new plan
-                session.close();
-                session = null;
-            }
+        if (session != null && !session.plan().layoutMatches(cfg)) {
+            // slerp picks different models per layer group, so some candidates need a new plan
+            session.close();
+            session = null;
         }
-        session = MergeSession.open(cfg, mergeOptions(settings), MergeReporter.silent());
+        if (session == null) {
+            session = MergeSession.open(cfg, mergeOptions(settings), MergeReporter.silent());
+        }
+        var sink = model.weightSink();
         session.mergeInto(cfg, sink);
         sink.commit();
     }
