@@ -36,7 +36,7 @@ import java.util.function.LongFunction;
  * seeds, for random search and CMA-ES (and the LLM strategy when an LLM answers); (b) wall time per candidate of the
  * in-memory and the on-disk (embedded engine) evaluators on the same candidates, interleaved in one run.
  *
- * <p>Usage: {@code EvolveBench [--seeds 5] [--budget 200] [--problem-seed 1] [--threads N] [--cost-candidates 8]
+ * <p>Usage: {@code EvolveBench [--seeds 5] [--budget 400] [--problem-seed 1] [--threads N] [--cost-candidates 16]
  * [--work DIR] [--llm-base-url URL] [--llm-model gpt-4o] [--api-key KEY] [--runs]}; the key may come from
  * OPENAI_API_KEY. One model setup serves every optimizer seed (only the optimizer's seed varies).
  */
@@ -85,10 +85,10 @@ public final class EvolveBench {
 
     public static void main(String[] args) throws IOException {
         int seeds = 5;
-        long budget = 200;
+        long budget = 400;
         long problemSeed = 1;
         int threads = Runtime.getRuntime().availableProcessors();
-        int costCandidates = 8;
+        int costCandidates = 16;
         Path work = null;
         String baseUrl = null;
         String llmModel = "gpt-4o";
@@ -292,7 +292,7 @@ public final class EvolveBench {
             }
         }
         System.out.println();
-        System.out.println("| evaluator | wall per candidate, median (mean) | merge, median | merge + write (disk) / load + score, median |");
+        System.out.println("| evaluator | wall per candidate, median (mean) | merge (on-disk: + write), median | score (on-disk: load + score), median |");
         System.out.println("|---|---|---|---|");
         row("in-memory", mem);
         row("on-disk (embedded)", disk);

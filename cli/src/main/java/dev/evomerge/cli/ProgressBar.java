@@ -13,6 +13,8 @@ final class ProgressBar implements AutoCloseable {
 
     private static final int WIDTH = 28;
     private static final long REDRAW_NANOS = 100_000_000L;
+    /** ANSI "erase to end of line": a shorter redraw must not leave the tail of a longer one (bars draw only on terminals). */
+    static final String CLEAR_TO_END = "\u001B[K";
 
     private final PrintWriter out;
     private final String label;
@@ -57,7 +59,7 @@ final class ProgressBar implements AutoCloseable {
         long now = System.nanoTime();
         if (enabled && (now - lastDraw >= REDRAW_NANOS || done == total)) {
             lastDraw = now;
-            out.print("\r" + line(now));
+            out.print("\r" + line(now) + CLEAR_TO_END);
             out.flush();
         }
     }
@@ -109,7 +111,7 @@ final class ProgressBar implements AutoCloseable {
         if (!closed) {
             closed = true;
             if (enabled) {
-                out.print("\r" + line(System.nanoTime()));
+                out.print("\r" + line(System.nanoTime()) + CLEAR_TO_END);
                 out.println();
                 out.flush();
             }

@@ -20,10 +20,10 @@ class ProgressBarTest {
         String[] frames = sw.toString().split("\r");
         // the first step draws at once; the last step and close draw the complete bar, then a newline
         assertThat(frames[1]).startsWith("merging [#######---------------------] 1/4 tensors (").contains(" left)")
-                .endsWith(" 0.50 GB/s");
+                .endsWith(" 0.50 GB/s" + ProgressBar.CLEAR_TO_END);
         String last = frames[frames.length - 1];
         assertThat(last).startsWith("merging [############################] 4/4 tensors (").doesNotContain("left")
-                .endsWith("0.50 GB/s" + System.lineSeparator());
+                .endsWith("0.50 GB/s" + ProgressBar.CLEAR_TO_END + System.lineSeparator());
         assertThat(last).matches("(?s).*\\(\\d+\\.\\d (tensors/s|s/tensors), \\d+\\.\\d s\\).*");
     }
 

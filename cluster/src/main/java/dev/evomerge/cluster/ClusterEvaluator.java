@@ -27,10 +27,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -46,10 +48,18 @@ public final class ClusterEvaluator implements CandidateEvaluator {
     private record Pending(Candidate candidate, int timeouts, Set<UUID> timedOutOn) {
     }
 
-    private record InFlight(long token, Pending pending, Member member, long startNanos, Future<Evaluation> future) {
+    /**
+     * One candidate sent to one worker, with the queue of the {@code evaluate} call that waits for it. An abandoned
+     * (timed-out) attempt no longer counts for its candidate but still occupies the worker's slot until it answers,
+     * because the worker goes on evaluating it.
+     */
+    private record Attempt(Pending pending, Member member, long startNanos, BlockingQueue<Outcome> sink, boolean abandoned) {
+        Attempt abandon() {
+            return new Attempt(pending, member, startNanos, sink, true);
+        }
     }
 
-    private record Outcome(long token, Evaluation evaluation, Throwable failure) {
+    private record Outcome(Attempt attempt, Evaluation evaluation, Throwable failure) {
     }
 
     private final HazelcastInstance hz;
@@ -61,6 +71,9 @@ public final class ClusterEvaluator implements CandidateEvaluator {
     private final Map<UUID, Slotted> accepted = new ConcurrentHashMap<>();
     private final Set<UUID> refused = ConcurrentHashMap.newKeySet();
     private final IExecutorService executor;
+    private final IExecutorService control;
+    private final Map<Long, Attempt> attempts = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong();
     private final Object changed = new Object();
 
     /** Starts the coordinator member and accepts the workers that see the same inputs. */
@@ -76,6 +89,7 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         config.setLiteMember(true);
         this.hz = Hazelcast.newHazelcastInstance(config);
         this.executor = hz.getExecutorService(ClusterWorker.EXECUTOR);
+        this.control = hz.getExecutorService(ClusterWorker.CONTROL);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -84,6 +98,8 @@ public final class ClusterEvaluator implements CandidateEvaluator {
 
             @Override
             public void memberRemoved(MembershipEvent e) {
+                // Its abandoned attempts will never answer; its live ones fail with MemberLeftException and are re-sent.
+                attempts.values().removeIf(a -> a.abandoned() && a.member().getUuid().equals(e.getMember().getUuid()));
                 if (accepted.remove(e.getMember().getUuid()) != null) {
                     log.accept("worker " + e.getMember().getAddress() + " left the cluster");
                 }
@@ -122,7 +138,7 @@ public final class ClusterEvaluator implements CandidateEvaluator {
             return;
         }
         try {
-            Map<String, String> seen = executor.submitToMember(new ClusterTasks.Fingerprint(spec), m).get(60, TimeUnit.SECONDS);
+            Map<String, String> seen = control.submitToMember(new ClusterTasks.Fingerprint(spec), m).get(60, TimeUnit.SECONDS);
             List<String> diffs = new ArrayList<>();
             for (var e : expected.entrySet()) {
                 String theirs = seen.get(e.getKey());
@@ -138,7 +154,7 @@ public final class ClusterEvaluator implements CandidateEvaluator {
                 refused.add(m.getUuid());
                 String reason = "worker " + m.getAddress() + " does not see the same inputs as the coordinator: " + String.join("; ", diffs) + ".";
                 log.accept("refused " + reason);
-                executor.submitToMember(new ClusterTasks.Refuse(reason), m);
+                control.submitToMember(new ClusterTasks.Refuse(reason), m);
             }
         } catch (Exception e) {
             log.accept("could not check worker " + m.getAddress() + ": " + e.getMessage());
@@ -156,71 +172,85 @@ public final class ClusterEvaluator implements CandidateEvaluator {
     public void evaluate(List<Candidate> candidates, Consumer<Evaluation> done) {
         Deque<Pending> queue = new ArrayDeque<>();
         candidates.forEach(c -> queue.add(new Pending(c, 0, Set.of())));
-        Map<Long, InFlight> inFlight = new HashMap<>();
         LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
-        long nextToken = 0;
         int remaining = candidates.size();
         while (remaining > 0) {
-            // Fill free slots.
-            Map<UUID, Integer> busy = new HashMap<>();
-            inFlight.values().forEach(f -> busy.merge(f.member().getUuid(), 1, Integer::sum));
-            for (Slotted w : accepted.values()) {
-                int free = w.slots() - busy.getOrDefault(w.member().getUuid(), 0);
-                for (int i = 0; i < free && !queue.isEmpty(); i++) {
-                    Pending p = pickFor(queue, w.member().getUuid());
-                    if (p == null) {
-                        break;
-                    }
-                    long token = nextToken++;
-                    Future<Evaluation> f = submit(w.member(), p, token, outcomes);
-                    inFlight.put(token, new InFlight(token, p, w.member(), System.nanoTime(), f));
-                }
-            }
+            dispatch(queue, outcomes);
             Outcome o;
             try {
+                // The timeout also paces the time-out checks and notices slots freed by abandoned attempts.
                 o = outcomes.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for cluster results", e);
             }
             if (o != null) {
-                InFlight f = inFlight.remove(o.token());
-                if (f != null) { // null: a cancelled (timed-out) attempt finishing late
-                    if (o.failure() == null) {
-                        done.accept(o.evaluation());
-                        remaining--;
-                    } else if (memberGone(o.failure())) {
-                        log.accept("worker " + f.member().getAddress() + " was lost; re-dispatching candidate "
-                                + f.pending().candidate().index() + " of generation " + f.pending().candidate().generation());
-                        queue.addFirst(f.pending());
-                    } else {
-                        done.accept(Evaluation.failed(f.pending().candidate(), "evaluation failed on " + f.member().getAddress()
-                                + ": " + o.failure(), 0, secondsSince(f.startNanos()), f.member().getAddress().toString()));
-                        remaining--;
-                    }
+                Attempt a = o.attempt();
+                if (o.failure() == null) {
+                    done.accept(o.evaluation());
+                    remaining--;
+                } else if (memberGone(o.failure())) {
+                    log.accept("worker " + a.member().getAddress() + " was lost; re-dispatching candidate "
+                            + a.pending().candidate().index() + " of generation " + a.pending().candidate().generation());
+                    queue.addFirst(a.pending());
+                } else {
+                    done.accept(Evaluation.failed(a.pending().candidate(), "evaluation failed on " + a.member().getAddress()
+                            + ": " + o.failure(), 0, secondsSince(a.startNanos()), a.member().getAddress().toString()));
+                    remaining--;
                 }
             }
-            // Time-outs.
-            long now = System.nanoTime();
-            for (InFlight f : new ArrayList<>(inFlight.values())) {
-                if (now - f.startNanos() > evalTimeout.toNanos()) {
-                    inFlight.remove(f.token());
-                    f.future().cancel(true);
-                    Set<UUID> on = new HashSet<>(f.pending().timedOutOn());
-                    on.add(f.member().getUuid());
-                    int timeouts = f.pending().timeouts() + 1;
-                    if (timeouts < maxTimeouts) {
-                        log.accept("candidate " + f.pending().candidate().index() + " timed out on " + f.member().getAddress() + "; retrying elsewhere");
-                        queue.addLast(new Pending(f.pending().candidate(), timeouts, on));
-                    } else {
-                        done.accept(Evaluation.failed(f.pending().candidate(), "evaluation timed out after "
-                                + evalTimeout.toSeconds() + " s on " + timeouts + " attempt(s)", 0, secondsSince(f.startNanos()),
-                                f.member().getAddress().toString()));
-                        remaining--;
-                    }
+            remaining -= expire(outcomes, queue, done);
+        }
+    }
+
+    /** Sends queued candidates to the free slots; a slot whose attempt was abandoned stays busy until it answers. */
+    private void dispatch(Deque<Pending> queue, LinkedBlockingQueue<Outcome> outcomes) {
+        Map<UUID, Integer> busy = new HashMap<>();
+        attempts.values().forEach(a -> busy.merge(a.member().getUuid(), 1, Integer::sum));
+        for (Slotted w : accepted.values()) {
+            int free = w.slots() - busy.getOrDefault(w.member().getUuid(), 0);
+            for (int i = 0; i < free && !queue.isEmpty(); i++) {
+                Pending p = pickFor(queue, w.member().getUuid());
+                if (p == null) {
+                    break;
                 }
+                submit(w.member(), p, outcomes);
             }
         }
+    }
+
+    /**
+     * Abandons this call's attempts that ran past the evaluation timeout: each is queued again for another worker, or
+     * reported as failed after {@code maxTimeouts} time-outs. Returns how many candidates were reported.
+     */
+    private int expire(LinkedBlockingQueue<Outcome> outcomes, Deque<Pending> queue, Consumer<Evaluation> done) {
+        int reported = 0;
+        long now = System.nanoTime();
+        for (Map.Entry<Long, Attempt> e : attempts.entrySet()) {
+            Attempt a = e.getValue();
+            if (a.sink() != outcomes || a.abandoned() || now - a.startNanos() <= evalTimeout.toNanos()) {
+                continue;
+            }
+            if (!attempts.replace(e.getKey(), a, a.abandon())) {
+                continue; // it answered meanwhile: its outcome is queued and counts
+            }
+            Set<UUID> on = new HashSet<>(a.pending().timedOutOn());
+            on.add(a.member().getUuid());
+            int timeouts = a.pending().timeouts() + 1;
+            Candidate c = a.pending().candidate();
+            if (timeouts < maxTimeouts) {
+                log.accept("candidate " + c.index() + " of generation " + c.generation() + " timed out on "
+                        + a.member().getAddress() + "; retrying elsewhere");
+                queue.addLast(new Pending(c, timeouts, on));
+            } else {
+                log.accept("candidate " + c.index() + " of generation " + c.generation() + " timed out on "
+                        + a.member().getAddress() + "; recorded as failed");
+                done.accept(Evaluation.failed(c, "evaluation timed out after " + seconds(evalTimeout) + " s on " + timeouts
+                        + " attempt(s)", 0, secondsSince(a.startNanos()), a.member().getAddress().toString()));
+                reported++;
+            }
+        }
+        return reported;
     }
 
     /** The first queued candidate that has not timed out on this worker (or any, if every worker was tried). */
@@ -234,27 +264,32 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         return null;
     }
 
-    private Future<Evaluation> submit(Member m, Pending p, long token, LinkedBlockingQueue<Outcome> outcomes) {
-        var task = new ClusterTasks.Evaluate(spec, p.candidate());
-        var future = new java.util.concurrent.CompletableFuture<Evaluation>();
+    private void submit(Member m, Pending p, LinkedBlockingQueue<Outcome> outcomes) {
+        long token = tokens.getAndIncrement();
+        attempts.put(token, new Attempt(p, m, System.nanoTime(), outcomes, false));
         try {
-            executor.submitToMember(task, m, new ExecutionCallback<Evaluation>() {
+            executor.submitToMember(new ClusterTasks.Evaluate(spec, p.candidate()), m, new ExecutionCallback<Evaluation>() {
                 @Override
                 public void onResponse(Evaluation response) {
-                    outcomes.add(new Outcome(token, response, null));
-                    future.complete(response);
+                    answered(token, response, null);
                 }
 
                 @Override
                 public void onFailure(Throwable t) {
-                    outcomes.add(new Outcome(token, null, t));
-                    future.completeExceptionally(t);
+                    answered(token, null, t);
                 }
             });
         } catch (RuntimeException e) {
-            outcomes.add(new Outcome(token, null, e));
+            answered(token, null, e);
         }
-        return future;
+    }
+
+    /** A worker's answer: it frees the slot; the candidate's result counts unless the attempt was abandoned. */
+    private void answered(long token, Evaluation evaluation, Throwable failure) {
+        Attempt a = attempts.remove(token);
+        if (a != null && !a.abandoned()) {
+            a.sink().add(new Outcome(a, evaluation, failure));
+        }
     }
 
     private static boolean memberGone(Throwable t) {
@@ -265,6 +300,10 @@ public final class ClusterEvaluator implements CandidateEvaluator {
             }
         }
         return false;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? String.valueOf(d.toSeconds()) : String.format(Locale.ROOT, "%.1f", d.toMillis() / 1000.0);
     }
 
     private static double secondsSince(long start) {

@@ -13,6 +13,8 @@ public final class ClusterWorker implements AutoCloseable {
 
     static final String ON_REFUSED = "evomerge.onRefused";
     static final String EXECUTOR = "evomerge-eval";
+    /** Input checks and refusals run apart from evaluations, so a worker busy with long ones can still be accepted. */
+    static final String CONTROL = "evomerge-control";
 
     private final HazelcastInstance hz;
     private final WorkerRuntime runtime;
@@ -32,7 +34,9 @@ public final class ClusterWorker implements AutoCloseable {
         };
         Config config = options.toConfig("worker", Map.of(ClusterOptions.SLOTS, String.valueOf(slots)),
                 Map.of(WorkerRuntime.KEY, runtime, ON_REFUSED, onRefused));
-        config.getExecutorConfig(EXECUTOR).setPoolSize(slots + 2);
+        // Evaluations of a replaced coordinator may still hold every slot while the new one's wait for them.
+        config.getExecutorConfig(EXECUTOR).setPoolSize(2 * slots);
+        config.getExecutorConfig(CONTROL).setPoolSize(2);
         this.hz = Hazelcast.newHazelcastInstance(config);
         hz.getLifecycleService().addLifecycleListener(e -> {
             if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.SHUTDOWN) {

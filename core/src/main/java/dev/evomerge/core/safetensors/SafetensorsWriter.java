@@ -6,9 +6,13 @@ import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSink;
 
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.Shape;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,12 +25,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes a planned set of tensors as safetensors shards, the way mergekit names and splits them. Every file is
- * created at its final size and memory-mapped up front, so {@link #accept} copies each tensor straight into its
- * slot (memory stays O(one tensor)), from any thread, in any order. Files are written under hidden
+ * created at its final size up front, and {@link #accept} writes each tensor into its slot with positional writes
+ * (from any thread, in any order), converting in pieces of a few MiB when the dtype differs. Nothing of the output
+ * stays in the process's memory: written data lives in the page cache, and every {@value #FLUSH_BYTES} bytes a
+ * background flush starts writing it to disk while the merge goes on, so {@link #commit()} has little left to wait
+ * for. Files are written under hidden
  * {@code .NAME.partial} names and renamed by {@link #commit()}; {@link #close()} before commit deletes them.
  *
  * <p>Output: {@code model.safetensors} for one shard, else {@code model-00001-of-0000N.safetensors} and
@@ -39,6 +48,11 @@ public final class SafetensorsWriter implements TensorSink {
     /** The header metadata mergekit and transformers write. */
     public static final Map<String, String> DEFAULT_METADATA = Map.of("format", "pt");
 
+    /** Bytes written between background flushes (64 MiB). */
+    static final long FLUSH_BYTES = 64L << 20;
+    /** Largest piece handed to one write call, and the conversion buffer's size. */
+    private static final int PIECE_BYTES = 4 << 20;
+
     private static final int EMPTY = 0;
     private static final int WRITING = 1;
     private static final int DONE = 2;
@@ -50,19 +64,21 @@ public final class SafetensorsWriter implements TensorSink {
     private final AtomicIntegerArray state;
     private final String indexJson;
     private final Object lifecycle = new Object();
+    private final AtomicLong unflushed = new AtomicLong();
+    private final AtomicBoolean flushing = new AtomicBoolean();
+    private volatile Thread flusher;
     private volatile boolean finished;
     private boolean committed;
 
-    /** One planned tensor: its position in the plan and the region of its mapped shard it occupies. */
-    private record Slot(int index, TensorInfo info, MemorySegment region) {
+    /** One planned tensor: its position in the plan, its shard and its byte offset there. */
+    private record Slot(int index, TensorInfo info, OutputFile file, long offset) {
     }
 
     /** One output shard while it is being written. */
     private static final class OutputFile {
         final Path partial;
         final Path target;
-        Arena arena;
-        MemorySegment mapping;
+        FileChannel channel;
         boolean createdPartial;
         boolean createdTarget;
 
@@ -88,12 +104,11 @@ public final class SafetensorsWriter implements TensorSink {
                 OutputFile out = new OutputFile(dir.resolve("." + s.fileName() + ".partial"),
                         dir.resolve(s.fileName()));
                 outputs.add(out);
-                createMapped(out, s);
+                createSized(out, s);
                 long offset = s.dataStart();
                 for (TensorInfo t : s.tensors()) {
-                    long bytes = t.byteSize();
-                    slots.put(t.name(), new Slot(planIndex.get(t.name()), t, out.mapping.asSlice(offset, bytes)));
-                    offset += bytes;
+                    slots.put(t.name(), new Slot(planIndex.get(t.name()), t, out, offset));
+                    offset += t.byteSize();
                 }
             }
         } catch (RuntimeException e) {
@@ -158,24 +173,26 @@ public final class SafetensorsWriter implements TensorSink {
         } catch (IOException e) {
             usable = Long.MAX_VALUE; // unknown: let the write itself report a full disk
         }
-        // Checked up front because a full disk under a memory mapping surfaces as a fault, not an IOException.
+        // Checked up front so that a model that cannot fit fails before any merging work, not at its last tensor.
         if (usable < totalBytes) {
             throw EvomergeException.runtime("Output directory " + dir + " has " + usable
                     + " bytes free but the model needs " + totalBytes + ".", null);
         }
     }
 
-    private void createMapped(OutputFile out, ShardLayout.Shard s) {
+    private void createSized(OutputFile out, ShardLayout.Shard s) {
         if (Files.exists(out.target)) {
             throw EvomergeException.usage("Output file " + out.target + " already exists; refusing to overwrite it.");
         }
-        try (FileChannel ch = FileChannel.open(out.partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+        try {
+            out.channel = FileChannel.open(out.partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
             out.createdPartial = true;
-            out.arena = Arena.ofShared();
-            // Mapping beyond the end extends the file to its final size (sparse until the tensors arrive).
-            out.mapping = ch.map(FileChannel.MapMode.READ_WRITE, 0, s.fileSize(), out.arena);
-            MemorySegment.copy(MemorySegment.ofArray(s.prefix()), 0, out.mapping, 0, s.prefix().length);
+            writeFully(out.channel, ByteBuffer.wrap(s.prefix()), 0);
+            if (s.fileSize() > s.prefix().length) {
+                // One byte at the end gives the file its final size (sparse until the tensors arrive).
+                writeFully(out.channel, ByteBuffer.allocate(1), s.fileSize() - 1);
+            }
         } catch (FileAlreadyExistsException e) {
             throw EvomergeException.usage("Temporary file " + out.partial
                     + " already exists (another write in progress, or left by a killed one); remove it and retry.", e);
@@ -217,10 +234,98 @@ public final class SafetensorsWriter implements TensorSink {
         }
         boolean ok = false;
         try {
-            Kernels.convert(tensor, new Tensor(slot.info().dtype(), slot.info().shape(), slot.region()));
+            write(slot, tensor);
             ok = true;
+        } catch (IOException e) {
+            throw EvomergeException.runtime("Cannot write tensor '" + name + "' to " + slot.file().partial + ": "
+                    + e.getMessage(), e);
         } finally {
             state.set(slot.index(), ok ? DONE : EMPTY);
+        }
+    }
+
+    /**
+     * Writes the tensor's bytes at its slot: straight from its memory when it is off-heap in the planned dtype, else
+     * converted piece by piece through a small off-heap buffer (a heap buffer would make the JDK keep a temporary
+     * direct copy of the whole write per thread).
+     */
+    private void write(Slot slot, Tensor tensor) throws IOException {
+        DType dtype = slot.info().dtype();
+        FileChannel ch = slot.file().channel;
+        long bytes = slot.info().byteSize();
+        MemorySegment data = tensor.data();
+        if (tensor.dtype() == dtype && data.isNative()) {
+            for (long off = 0; off < bytes; off += PIECE_BYTES) {
+                int len = (int) Math.min(PIECE_BYTES, bytes - off);
+                writeFully(ch, data.asSlice(off, len).asByteBuffer(), slot.offset() + off);
+                flushed(len);
+            }
+            return;
+        }
+        long n = tensor.numel();
+        long perPiece = Math.max(1, PIECE_BYTES / dtype.byteSize());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.min(bytes, perPiece * dtype.byteSize()), 64);
+            long inSize = tensor.dtype().byteSize();
+            for (long from = 0; from < n; from += perPiece) {
+                long len = Math.min(perPiece, n - from);
+                MemorySegment piece = buf.asSlice(0, len * dtype.byteSize());
+                Kernels.convert(new Tensor(tensor.dtype(), Shape.of(len), data.asSlice(from * inSize, len * inSize)),
+                        new Tensor(dtype, Shape.of(len), piece));
+                writeFully(ch, piece.asByteBuffer(), slot.offset() + from * dtype.byteSize());
+                flushed(piece.byteSize());
+            }
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            pos += ch.write(buf, pos);
+        }
+    }
+
+    /**
+     * Counts written bytes and, every {@link #FLUSH_BYTES}, starts one background {@code fdatasync} of the shards,
+     * so that the disk works while the merge computes instead of all at once in {@link #commit()}.
+     */
+    private void flushed(long bytes) {
+        if (unflushed.addAndGet(bytes) < FLUSH_BYTES || finished || !flushing.compareAndSet(false, true)) {
+            return;
+        }
+        unflushed.set(0);
+        flusher = Thread.ofPlatform().daemon().name("evomerge-flush").start(() -> {
+            try {
+                for (OutputFile out : outputs) {
+                    FileChannel ch = out.channel;
+                    if (ch != null && ch.isOpen() && !finished) {
+                        ch.force(false);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // only an early start of the write-back: commit() forces everything and reports errors
+            } finally {
+                flushing.set(false);
+            }
+        });
+    }
+
+    /** Waits for a background flush in progress (before channels are forced, closed or deleted). */
+    private void awaitFlusher() {
+        Thread t = flusher;
+        if (t == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -251,11 +356,12 @@ public final class SafetensorsWriter implements TensorSink {
                 }
             }
             finished = true;
+            awaitFlusher();
             try {
                 for (OutputFile out : outputs) {
-                    out.mapping.force();
-                    out.arena.close();
-                    out.arena = null;
+                    out.channel.force(false);
+                    out.channel.close();
+                    out.channel = null;
                 }
                 for (OutputFile out : outputs) {
                     Files.move(out.partial, out.target, StandardCopyOption.ATOMIC_MOVE);
@@ -293,13 +399,15 @@ public final class SafetensorsWriter implements TensorSink {
     }
 
     private void discard(RuntimeException cause) {
+        finished = true;
+        awaitFlusher();
         RuntimeException failure = null;
         for (OutputFile out : outputs) {
             try {
-                if (out.arena != null) {
-                    Arena a = out.arena;
-                    out.arena = null;
-                    a.close();
+                if (out.channel != null) {
+                    FileChannel ch = out.channel;
+                    out.channel = null;
+                    ch.close();
                 }
                 if (out.createdPartial) {
                     Files.deleteIfExists(out.partial);

@@ -90,8 +90,11 @@ public record TransformerConfig(Architecture architecture, int vocabSize, int hi
         int vocab = positive(c, "vocab_size", c.vocabSize());
         int inter = positive(c, "intermediate_size", c.intermediateSize());
         // Each packed matrix is one Java array (rows padded to a panel of 48), so it must stay below 2^31 elements.
-        long largest = Math.max(Math.max((long) vocab, 2L * inter), (long) (heads + 2 * kvHeads) * headDim) + 48;
-        if (largest * Math.max(hidden, Math.max(inter, heads * headDim)) > Integer.MAX_VALUE - 16) {
+        long pad = 48;
+        long largest = Math.max(Math.max((vocab + pad) * hidden, (2L * inter + pad) * hidden),
+                Math.max(((long) (heads + 2 * kvHeads) * headDim + pad) * hidden,
+                        Math.max((hidden + pad) * (long) heads * headDim, (hidden + pad) * (long) inter)));
+        if (largest > Integer.MAX_VALUE - 16) {
             throw EvomergeException.usage("Config " + src + ": a weight matrix of this model has more than 2^31"
                     + " elements, more than the engine can hold in one array.");
         }
