@@ -99,15 +99,7 @@ public final class MergeBench {
                 + " | ratio if alone | peak RSS (VmHWM) | peak RSS / one input | peak anonymous RSS"
                 + " | peak file-backed RSS |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
-        String models = "  - {model: %s, parameters: {weight: 0.4, density: 0.5}}\n".formatted(ft1)
-                + "  - {model: %s, parameters: {weight: 0.3, density: 0.5}}\n".formatted(ft2);
-        String[][] runs = {
-                {"linear", "merge_method: linear\nmodels:\n" + models
-                        + "  - {model: %s, parameters: {weight: 0.3}}\n".formatted(base)},
-                {"task_arithmetic", "merge_method: task_arithmetic\nbase_model: %s\nmodels:\n".formatted(base) + models},
-                {"ties", "merge_method: ties\nbase_model: %s\nmodels:\n".formatted(base) + models},
-                {"dare_ties", "merge_method: dare_ties\nbase_model: %s\nmodels:\n".formatted(base) + models}};
-        for (String[] run : runs) {
+        for (String[] run : runs(base, ft1, ft2)) {
             MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
             Path out = work.resolve("out-" + run[0]);
             deleteTree(out);
@@ -137,14 +129,33 @@ public final class MergeBench {
         }
     }
 
-    /** One small merge to disk so that the timed merges run JIT-compiled code. */
+    /** The four timed merges as {name, YAML without dtype}: linear of all three, then the base-model methods. */
+    private static String[][] runs(Path base, Path ft1, Path ft2) {
+        String models = "  - {model: %s, parameters: {weight: 0.4, density: 0.5}}\n".formatted(ft1)
+                + "  - {model: %s, parameters: {weight: 0.3, density: 0.5}}\n".formatted(ft2);
+        return new String[][] {
+                {"linear", "merge_method: linear\nmodels:\n" + models
+                        + "  - {model: %s, parameters: {weight: 0.3}}\n".formatted(base)},
+                {"task_arithmetic", "merge_method: task_arithmetic\nbase_model: %s\nmodels:\n".formatted(base) + models},
+                {"ties", "merge_method: ties\nbase_model: %s\nmodels:\n".formatted(base) + models},
+                {"dare_ties", "merge_method: dare_ties\nbase_model: %s\nmodels:\n".formatted(base) + models}};
+    }
+
+    /**
+     * The same four merges of the small models to disk, so that the timed merges run JIT-compiled code (a cold
+     * Vector API loop allocates a vector object per operation until C2 compiles it, which both slows the first
+     * tensors and grows the young generation).
+     */
     private static void warmUp(Path work, int threads) throws IOException {
         Path[] small = smallModels(work);
         Path out = work.resolve("out-warmup");
-        deleteTree(out);
-        try (MergeSession s = MergeSession.open(candidate("ties", small[0], small[1], small[2], 0.5, 0.5, 0.5),
-                MergeOptions.defaults().withThreads(threads).withRandomSeed(1L), MergeReporter.silent())) {
-            s.writeModel(out);
+        for (String[] run : runs(small[0], small[1], small[2])) {
+            deleteTree(out);
+            MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
+            try (MergeSession s = MergeSession.open(cfg, MergeOptions.defaults().withThreads(threads)
+                    .withRandomSeed(1L), MergeReporter.silent())) {
+                s.writeModel(out);
+            }
         }
         deleteTree(out);
     }

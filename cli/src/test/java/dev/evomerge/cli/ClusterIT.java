@@ -31,10 +31,30 @@ class ClusterIT {
         });
     }
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    final java.util.Set<Integer> ports = new java.util.HashSet<>();
+    final java.util.SplittableRandom random = new java.util.SplittableRandom(ProcessHandle.current().pid() * 31 + System.nanoTime());
+
+    /**
+     * A free 127.0.0.1 port, each handed out once, below Linux's ephemeral range (32768 and up): a port from there can be
+     * taken as the local port of an outgoing connection (a worker already trying to reach the coordinator) before the
+     * member binds it.
+     */
+    int freePort() throws Exception {
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (ports.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false); // as Hazelcast binds: a port in TIME_WAIT counts as taken
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            } catch (java.io.IOException taken) {
+                continue;
+            }
+            ports.add(port);
+            return port;
         }
+        throw new IllegalStateException("no free port between 20000 and 31999 on 127.0.0.1");
     }
 
     Process start(Path log, String... args) throws Exception {
@@ -93,5 +113,81 @@ class ClusterIT {
         }
         assertThat(Files.readString(clustered.resolve("summary.json"))).contains("\"best_score\"");
         assertThat(Files.readString(clustered.resolve("best_config.yaml"))).isEqualTo(Files.readString(single.resolve("best_config.yaml")));
+    }
+
+    @Test
+    void aKilledCoordinatorResumesWithTheStillRunningWorkersAndTheResultEqualsASingleProcessRun(@TempDir Path dir) throws Exception {
+        HiddenRecipe.Setup setup = HiddenRecipe.prepare(dir.resolve("demo"), 6, 24, 1);
+        String cluster = "evomerge-it-resume-" + ProcessHandle.current().pid();
+        int pc = freePort(), p1 = freePort(), p2 = freePort();
+        String members = "127.0.0.1:" + pc + ",127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
+        Process w1 = start(dir.resolve("w1.log"), "worker", "--cluster-name", cluster, "--members", members, "--port", String.valueOf(p1), "-j", "1");
+        Process w2 = start(dir.resolve("w2.log"), "worker", "--cluster-name", cluster, "--members", members, "--port", String.valueOf(p2), "-j", "1");
+        Path clustered = dir.resolve("clustered");
+        String[] args = evolveArgs(setup.genomeFile(), clustered, setup.taskDir(),
+                "--cluster-name", cluster, "--members", members, "--port", String.valueOf(pc), "--min-workers", "2");
+        Process first = start(dir.resolve("first.log"), args);
+
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (EvolveResumeIT.rows(clustered).size() < 8 && first.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(first.isAlive()).as("coordinator log: %s", Files.readString(dir.resolve("first.log"))).isTrue();
+        assertThat(EvolveResumeIT.rows(clustered).size()).as("generation 1 under way; coordinator log: %s",
+                Files.readString(dir.resolve("first.log"))).isGreaterThanOrEqualTo(8);
+        first.descendants().forEach(ProcessHandle::destroyForcibly);
+        first.destroyForcibly(); // SIGKILL while the workers evaluate generation 1
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Map<String, List<String>> beforeResume = EvolveResumeIT.rows(clustered);
+        assertThat(beforeResume.size()).as("killed mid-run").isBetween(8, 23);
+
+        // The same command plus --resume, on the same port; the workers were not restarted.
+        List<String> resumeArgs = new ArrayList<>(List.of(args));
+        resumeArgs.add("--resume");
+        Process resumed = start(dir.resolve("resume.log"), resumeArgs.toArray(String[]::new));
+        assertThat(resumed.waitFor(2, TimeUnit.MINUTES)).as("resumed coordinator finished").isTrue();
+        String log = Files.readString(dir.resolve("resume.log"));
+        assertThat(resumed.exitValue()).as(log).isZero();
+        Map<String, Long> perGeneration = beforeResume.keySet().stream()
+                .collect(java.util.stream.Collectors.groupingBy(k -> k.substring(0, 2), java.util.stream.Collectors.counting()));
+        int firstIncomplete = 0;
+        while (perGeneration.getOrDefault(String.format("%02d", firstIncomplete), 0L) == 6) {
+            firstIncomplete++;
+        }
+        assertThat(log).contains("resuming at generation " + firstIncomplete);
+        assertThat(log.split("accepted with 1 slot\\(s\\)", -1)).as("both workers accepted again: %s", log).hasSize(3);
+        assertThat(w1.isAlive()).isTrue();
+        assertThat(w2.isAlive()).isTrue();
+        assertThat(Files.readString(dir.resolve("w1.log")).split("joined cluster", -1)).as("worker 1 never restarted").hasSize(2);
+
+        Path single = dir.resolve("single");
+        Process ref = start(dir.resolve("single.log"), evolveArgs(setup.genomeFile(), single, setup.taskDir()));
+        assertThat(ref.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(ref.exitValue()).as(Files.readString(dir.resolve("single.log"))).isZero();
+
+        Map<String, List<String>> a = EvolveResumeIT.rows(clustered);
+        Map<String, List<String>> b = EvolveResumeIT.rows(single);
+        assertThat(a.keySet()).hasSize(24).isEqualTo(b.keySet()); // the primary key makes each candidate appear once
+        for (String k : a.keySet()) {
+            assertThat(a.get(k).subList(0, 2)).as(k).isEqualTo(b.get(k).subList(0, 2)); // same genes, same score
+        }
+        // Candidates recorded before the kill were not evaluated again; the rest were evaluated by the same two workers.
+        beforeResume.forEach((k, v) -> assertThat(a.get(k)).as(k).isEqualTo(v));
+        Map<String, String> workers = workers(clustered);
+        assertThat(workers.keySet()).hasSize(24);
+        assertThat(workers.values()).containsOnly("worker-" + w1.pid(), "worker-" + w2.pid());
+        assertThat(Files.readString(clustered.resolve("best_config.yaml"))).isEqualTo(Files.readString(single.resolve("best_config.yaml")));
+    }
+
+    /** (generation/index) -> the worker column of run.db. */
+    static Map<String, String> workers(Path storage) throws Exception {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:file:" + storage.resolve("run.db") + "?mode=ro");
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT generation, idx, worker FROM candidates")) {
+            while (rs.next()) {
+                out.put(String.format("%02d/%02d", rs.getInt(1), rs.getInt(2)), rs.getString(3));
+            }
+        }
+        return out;
     }
 }

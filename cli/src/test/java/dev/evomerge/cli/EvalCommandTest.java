@@ -10,9 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,15 +23,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code evomerge eval} and {@code evomerge synth task} in-process on tiny synthetic models. */
 class EvalCommandTest {
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     @TempDir
     static Path dir;
@@ -48,7 +37,7 @@ class EvalCommandTest {
     @Test
     void evaluatesBundledTasksWritesLmEvalResultsAndSamples() throws IOException {
         Path results = dir.resolve("out/results.json");
-        Result r = run("eval", "--model", model.toString(), "--tasks", "toy_arc,toy_kobest_boolq", "--limit", "3",
+        CliRun r = CliRun.run("eval", "--model", model.toString(), "--tasks", "toy_arc,toy_kobest_boolq", "--limit", "3",
                 "--output-path", results.toString(), "--log-samples", "--threads", "1");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains(", limit: 3, num_fewshot: None").contains("|     Tasks      |Version|Filter|n-shot| Metric |   |Value |   |Stderr|")
@@ -75,17 +64,17 @@ class EvalCommandTest {
 
     @Test
     void badInputIsOneSentenceAndExitTwo() throws IOException {
-        Result list = run("eval", "--list-tasks");
+        CliRun list = CliRun.run("eval", "--list-tasks");
         assertThat(list.exit()).isZero();
         assertThat(list.out()).contains("toy_arc").contains("groups: toy").contains("toy_kobest");
-        Result unknown = run("eval", "--model", model.toString(), "--tasks", "no_such_task");
+        CliRun unknown = CliRun.run("eval", "--model", model.toString(), "--tasks", "no_such_task");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).startsWith("evomerge: unknown task, group or tag 'no_such_task'");
         assertThat(unknown.err().strip().lines()).hasSize(1);
 
         Path tasks = Files.createDirectories(dir.resolve("badtasks"));
         Files.writeString(tasks.resolve("broken.yaml"), "task: broken\ndoc_to_text: [unclosed\n");
-        Result malformed = run("eval", "--model", model.toString(), "--include-path", tasks.toString(), "--tasks", "toy_arc");
+        CliRun malformed = CliRun.run("eval", "--model", model.toString(), "--include-path", tasks.toString(), "--tasks", "toy_arc");
         assertThat(malformed.exit()).isEqualTo(2);
         assertThat(malformed.err()).contains("malformed YAML in " + tasks.resolve("broken.yaml").toAbsolutePath() + ":");
 
@@ -100,7 +89,7 @@ class EvalCommandTest {
                 doc_to_target: "{{choices.label.index(answerKey)}}"
                 doc_to_choice: "{{choices.text}}"
                 """);
-        Result missing = run("eval", "--model", model.toString(), "--include-path", hub.toString(), "--tasks", "arc_hub",
+        CliRun missing = CliRun.run("eval", "--model", model.toString(), "--include-path", hub.toString(), "--tasks", "arc_hub",
                 "--data-dir", dir.resolve("data").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("dataset allenai/ai2_arc (ARC-Challenge) split 'test' for task arc_hub")
@@ -110,7 +99,7 @@ class EvalCommandTest {
         Path data = Files.createDirectories(dir.resolve("data/allenai/ai2_arc/ARC-Challenge"));
         Files.writeString(data.resolve("test.jsonl"), "{\"question\": \"2+2?\", \"choices\": {\"text\": [\"4\", \"5\"], "
                 + "\"label\": [\"A\", \"B\"]}, \"answerKey\": \"A\"}\n");
-        Result placed = run("eval", "--model", model.toString(), "--include-path", hub.toString(), "--tasks", "arc_hub",
+        CliRun placed = CliRun.run("eval", "--model", model.toString(), "--include-path", hub.toString(), "--tasks", "arc_hub",
                 "--data-dir", dir.resolve("data").toString(), "--threads", "1");
         assertThat(placed.exit()).as(placed.err()).isZero();
         assertThat(placed.out()).contains("|arc_hub|");
@@ -121,7 +110,7 @@ class EvalCommandTest {
         Path broken = dir.resolve("nan-model");
         ModelSynthesizer.write(SynthModelSpec.defaults().withLayers(1).withDtype(DType.F32).withSeed(9), broken);
         poisonTensor(broken.resolve("model.safetensors"), "model.norm.weight");
-        Result r = run("eval", "--model", broken.toString(), "--tasks", "toy_arc", "--limit", "1", "--threads", "1");
+        CliRun r = CliRun.run("eval", "--model", broken.toString(), "--tasks", "toy_arc", "--limit", "1", "--threads", "1");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("evomerge: model ").contains("NaN").contains("no metric is reported");
     }
@@ -149,27 +138,27 @@ class EvalCommandTest {
     @Test
     void synthTaskLabelledByATeacherScoresTheTeacherPerfectly() throws IOException {
         Path task = dir.resolve("synth-mc");
-        Result w = run("synth", "task", "mc", task.toString(), "--teacher", model.toString(), "--rows", "12",
+        CliRun w = CliRun.run("synth", "task", "mc", task.toString(), "--teacher", model.toString(), "--rows", "12",
                 "--choices", "4", "--seed", "3", "--threads", "1");
         assertThat(w.exit()).as(w.err()).isZero();
         assertThat(w.out()).contains("Wrote task synth_mc (12 test rows)");
         assertThat(Files.readAllLines(task.resolve("data/test.jsonl"))).hasSize(12);
         Path results = dir.resolve("synth-results.json");
-        Result e = run("eval", "--model", model.toString(), "--include-path", task.toString(), "--tasks", "synth_mc",
+        CliRun e = CliRun.run("eval", "--model", model.toString(), "--include-path", task.toString(), "--tasks", "synth_mc",
                 "--output-path", results.toString(), "--threads", "1");
         assertThat(e.exit()).as(e.err()).isZero();
         assertThat(new ObjectMapper().readTree(results.toFile()).at("/results/synth_mc/acc,none").asDouble())
                 .isEqualTo(1.0);
 
         Path gen = dir.resolve("synth-gen");
-        Result g = run("synth", "task", "gen", gen.toString(), "--teacher", model.toString(), "--rows", "3",
+        CliRun g = CliRun.run("synth", "task", "gen", gen.toString(), "--teacher", model.toString(), "--rows", "3",
                 "--seed", "2", "--threads", "1", "--max-gen-toks", "4");
         assertThat(g.exit()).as(g.err()).isZero();
-        Result eg = run("eval", "--model", model.toString(), "--include-path", gen.toString(), "--tasks", "synth_gen",
+        CliRun eg = CliRun.run("eval", "--model", model.toString(), "--include-path", gen.toString(), "--tasks", "synth_gen",
                 "--threads", "1");
         assertThat(eg.exit()).as(eg.err()).isZero();
         assertThat(eg.out()).contains("|synth_gen|").contains("|exact_match|↑  |1.0000|");
-        Result again = run("synth", "task", "gen", gen.toString());
+        CliRun again = CliRun.run("synth", "task", "gen", gen.toString());
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err()).contains("is not empty");
     }

@@ -3,8 +3,6 @@ package dev.evomerge.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -13,15 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Bad input to `evomerge evolve` gives one sentence, exit 2, and writes nothing. */
 class EvolveCommandTest {
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     static Path genome(Path dir, String body) throws Exception {
         Files.createDirectories(dir.resolve("a"));
@@ -34,7 +23,7 @@ class EvolveCommandTest {
     @Test
     void aMissingModelDirectoryIsNamed(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [a, nowhere], merge_method: task_arithmetic, base_model: a}\ntasks: [t]\n");
-        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("genome.models entry 'nowhere' is not a local model directory").contains("download the model first");
         assertThat(dir.resolve("run")).doesNotExist();
@@ -43,7 +32,7 @@ class EvolveCommandTest {
     @Test
     void benchmarkTasksNeedTheSeedsLongFlag(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [arc_challenge]\n");
-        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("arc_challenge").contains("--i-understand-the-depths-of-the-evils-i-am-unleashing");
         assertThat(dir.resolve("run")).doesNotExist();
@@ -52,7 +41,7 @@ class EvolveCommandTest {
     @Test
     void granularityMustDivideTheLayerCount(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [a], merge_method: linear, layer_granularity: 3}\ntasks: [t]\n");
-        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("layer_granularity 3 must divide the layer count 4");
     }
@@ -61,11 +50,11 @@ class EvolveCommandTest {
     void anExistingRunNeedsResumeAndResumeNeedsARun(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
         Path run = Files.createDirectories(dir.resolve("run"));
-        Result r1 = run("evolve", g.toString(), "--storage-path", run.toString(), "--optimizer", "cmaes", "--resume");
+        CliRun r1 = CliRun.run("evolve", g.toString(), "--storage-path", run.toString(), "--optimizer", "cmaes", "--resume");
         assertThat(r1.exit()).isEqualTo(2);
         assertThat(r1.err()).contains("holds no run.db to resume");
         Files.writeString(run.resolve("run.db"), "");
-        Result r2 = run("evolve", g.toString(), "--storage-path", run.toString(), "--optimizer", "cmaes");
+        CliRun r2 = CliRun.run("evolve", g.toString(), "--storage-path", run.toString(), "--optimizer", "cmaes");
         assertThat(r2.exit()).isEqualTo(2);
         assertThat(r2.err()).contains("already holds a run").contains("--resume");
     }
@@ -73,7 +62,7 @@ class EvolveCommandTest {
     @Test
     void theLlmOptimizerWithoutAKeyForOpenAiSaysHowToGiveOne(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
-        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "bogus");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "bogus");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--optimizer must be llm, cmaes or random");
     }
@@ -81,7 +70,7 @@ class EvolveCommandTest {
     @Test
     void anUnknownTaskIsNamedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [no_such_task_anywhere]\n");
-        Result r = run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("no_such_task_anywhere");
         assertThat(dir.resolve("run")).doesNotExist();

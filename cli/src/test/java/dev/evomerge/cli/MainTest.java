@@ -10,33 +10,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MainTest {
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     @Test
     void helpListsUsageAndExitsZero() {
-        Result r = run("--help");
+        CliRun r = CliRun.run("--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("Usage: evomerge").contains("--version");
     }
 
     @Test
     void versionNamesTheToolAndJava() {
-        Result r = run("--version");
+        CliRun r = CliRun.run("--version");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).startsWith("evomerge ").contains("Java " + Runtime.version().feature());
     }
 
     @Test
     void unknownOptionIsAUsageErrorWithOneSentence() {
-        Result r = run("--no-such-option");
+        CliRun r = CliRun.run("--no-such-option");
         assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(r.err()).startsWith("evomerge: ").contains("--no-such-option");
         assertThat(r.err().lines().count()).isEqualTo(1);
@@ -44,7 +35,7 @@ class MainTest {
 
     @Test
     void missingSubcommandIsAUsageError() {
-        Result r = run();
+        CliRun r = CliRun.run();
         assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(r.err()).contains("Missing subcommand");
     }

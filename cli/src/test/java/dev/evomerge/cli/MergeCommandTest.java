@@ -15,8 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -68,15 +66,6 @@ class MergeCommandTest {
         SafetensorsWriter.writeFile(holed.resolve("model.safetensors"), kept);
     }
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     private static Path config(String name, String yaml) throws IOException {
         Path f = dir.resolve(name + ".yml");
@@ -102,7 +91,7 @@ class MergeCommandTest {
                 dtype: bfloat16
                 """);
         Path out = dir.resolve("ok-out");
-        Result r = run("merge", cfg.toString(), out.toString(), "-j", "2", "--out-shard-size", "10K",
+        CliRun r = CliRun.run("merge", cfg.toString(), out.toString(), "-j", "2", "--out-shard-size", "10K",
                 "--random-seed", "3", "--no-write-model-card", "--no-copy-tokenizer");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).matches("Merged 21 tensors \\(0\\.\\d\\d GB written\\) into .*ok-out in \\d+\\.\\d s\\.\\R");
@@ -123,7 +112,7 @@ class MergeCommandTest {
                   - {model: MISTRAL, parameters: {weight: 0.5}}
                 """);
         Path out = dir.resolve("crimes-out");
-        Result r = run("merge", cfg.toString(), out.toString(), "--allow-crimes", "--quiet");
+        CliRun r = CliRun.run("merge", cfg.toString(), out.toString(), "--allow-crimes", "--quiet");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).contains("Merging different architectures");
@@ -220,7 +209,7 @@ class MergeCommandTest {
     void invalidMergesExitTwoWithOneSentenceAndWriteNothing(Invalid k) throws IOException {
         Path cfg = config(k.name().replace(' ', '-'), k.yaml());
         Path out = dir.resolve("nothing-" + k.name().replace(' ', '-'));
-        Result r = run("merge", cfg.toString(), out.toString());
+        CliRun r = CliRun.run("merge", cfg.toString(), out.toString());
         String message = k.message().replace("BASE", base.toString()).replace("TUNE", tune.toString())
                 .replace("WIDE", wide.toString()).replace("QWEN", qwen.toString()).replace("HOLED", holed.toString());
         assertThat(r.exit()).as(r.err()).isEqualTo(Main.EXIT_USAGE);
@@ -238,7 +227,7 @@ class MergeCommandTest {
                 """);
         Path out = Files.createDirectories(dir.resolve("exists-out"));
         Files.writeString(out.resolve("notes.txt"), "mine");
-        Result r = run("merge", cfg.toString(), out.toString());
+        CliRun r = CliRun.run("merge", cfg.toString(), out.toString());
         assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(r.err()).isEqualTo("evomerge: Output directory " + out + " already exists and is not empty;"
                 + " choose another path or remove it." + System.lineSeparator());
@@ -250,14 +239,14 @@ class MergeCommandTest {
     @Test
     void badOptionValuesAreUsageErrors() throws IOException {
         Path cfg = config("opts", "merge_method: linear\nmodels: [{model: BASE, parameters: {weight: 1}}]\n");
-        Result shard = run("merge", cfg.toString(), dir.resolve("o1").toString(), "--out-shard-size", "5G");
+        CliRun shard = CliRun.run("merge", cfg.toString(), dir.resolve("o1").toString(), "--out-shard-size", "5G");
         assertThat(shard.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(shard.err()).startsWith("evomerge: --out-shard-size '5G' is not a size");
-        Result missing = run("merge", dir.resolve("nope.yml").toString(), dir.resolve("o2").toString());
+        CliRun missing = CliRun.run("merge", dir.resolve("nope.yml").toString(), dir.resolve("o2").toString());
         assertThat(missing.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(missing.err()).isEqualTo("evomerge: Merge config " + dir.resolve("nope.yml")
                 + " does not exist." + System.lineSeparator());
-        Result verbose = run("merge", dir.resolve("nope.yml").toString(), dir.resolve("o3").toString(), "-v");
+        CliRun verbose = CliRun.run("merge", dir.resolve("nope.yml").toString(), dir.resolve("o3").toString(), "-v");
         assertThat(verbose.err()).contains("\tat ");
     }
 }

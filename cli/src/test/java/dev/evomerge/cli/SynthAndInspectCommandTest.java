@@ -12,8 +12,6 @@ import dev.evomerge.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -24,15 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SynthAndInspectCommandTest {
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     // the default model: 512*64 embed + 512*64 head + 64 norm + 4 layers of
     // (64*64 q + 2*32*64 k,v + 64*64 o + 3*176*64 mlp + 2*64 norms) = 65,600 + 4 * 50,048
@@ -41,7 +30,7 @@ class SynthAndInspectCommandTest {
     @Test
     void synthModelWithDefaultsThenInspectIt(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("base");
-        Result r = run("synth", "model", out.toString(), "--seed", "1");
+        CliRun r = CliRun.run("synth", "model", out.toString(), "--seed", "1");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo(String.format("Wrote %s: llama, 4 layers, hidden 64, vocab 512, %,d parameters "
                 + "(bfloat16, %,d bytes).%n", out, DEFAULT_PARAMS, 2 * DEFAULT_PARAMS));
@@ -49,7 +38,7 @@ class SynthAndInspectCommandTest {
         assertThat(config.get("num_key_value_heads").asInt()).isEqualTo(2);
         assertThat(config.get("intermediate_size").asInt()).isEqualTo(176);
 
-        Result i = run("inspect", out.toString());
+        CliRun i = CliRun.run("inspect", out.toString());
         assertThat(i.exit()).as(i.err()).isZero();
         String nl = System.lineSeparator();
         assertThat(i.out()).isEqualTo(
@@ -67,11 +56,11 @@ class SynthAndInspectCommandTest {
     @Test
     void synthOptionsReachTheModelAndInspectListsTensors(@TempDir Path tmp) {
         Path out = tmp.resolve("q");
-        Result r = run("synth", "model", out.toString(), "--arch", "qwen2", "--vocab", "300", "--hidden", "32",
+        CliRun r = CliRun.run("synth", "model", out.toString(), "--arch", "qwen2", "--vocab", "300", "--hidden", "32",
                 "--layers", "2", "--heads", "4", "--kv-heads", "1", "--intermediate", "40", "--dtype", "fp32",
                 "--seed", "3", "--tie-embeddings", "--rope-scaling", "llama3");
         assertThat(r.exit()).as(r.err()).isZero();
-        Result i = run("inspect", "--tensors", out.toString());
+        CliRun i = CliRun.run("inspect", "--tensors", out.toString());
         assertThat(i.exit()).as(i.err()).isZero();
         assertThat(i.out()).contains("Qwen2ForCausalLM (model_type qwen2, template qwen2)")
                 .contains("dtypes        float32 x 26")
@@ -89,8 +78,8 @@ class SynthAndInspectCommandTest {
     void finetuneWritesADifferentModelWithTheSameTensors(@TempDir Path tmp) throws Exception {
         Path base = tmp.resolve("base");
         Path ft = tmp.resolve("ft");
-        assertThat(run("synth", "model", base.toString(), "--layers", "2").exit()).isZero();
-        Result r = run("synth", "finetune", base.toString(), ft.toString(), "--seed", "5", "--scale", "0.1");
+        assertThat(CliRun.run("synth", "model", base.toString(), "--layers", "2").exit()).isZero();
+        CliRun r = CliRun.run("synth", "finetune", base.toString(), ft.toString(), "--seed", "5", "--scale", "0.1");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("Wrote " + ft + ": fine-tune of " + base + " (seed 5, scale 0.1)."
                 + System.lineSeparator());
@@ -98,15 +87,15 @@ class SynthAndInspectCommandTest {
                 .isEqualTo(Files.readAllBytes(base.resolve("tokenizer.json")));
         assertThat(Files.readAllBytes(ft.resolve("model.safetensors")))
                 .isNotEqualTo(Files.readAllBytes(base.resolve("model.safetensors")));
-        Result a = run("inspect", base.toString());
-        Result b = run("inspect", ft.toString());
+        CliRun a = CliRun.run("inspect", base.toString());
+        CliRun b = CliRun.run("inspect", ft.toString());
         assertThat(b.out().replace(ft.toString(), "X")).isEqualTo(a.out().replace(base.toString(), "X"));
     }
 
     @Test
     void chatTemplateRendersInTheEnginesTemplateEngineAsInJinja2(@TempDir Path tmp) {
         Path out = tmp.resolve("m");
-        assertThat(run("synth", "model", out.toString()).exit()).isZero();
+        assertThat(CliRun.run("synth", "model", out.toString()).exit()).isZero();
         ChatTemplate template = ChatTemplate.load(out).orElseThrow();
         String text = template.render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi"),
                 ChatMessage.assistant("Hello."), ChatMessage.user("2+2?")), true);
@@ -117,7 +106,7 @@ class SynthAndInspectCommandTest {
     @Test
     void tokenizerLoadsInTheEngineWithTheConfiguredVocabulary(@TempDir Path tmp) {
         Path out = tmp.resolve("m");
-        assertThat(run("synth", "model", out.toString(), "--vocab", "700").exit()).isZero();
+        assertThat(CliRun.run("synth", "model", out.toString(), "--vocab", "700").exit()).isZero();
         try (Tokenizer tok = Tokenizer.load(out)) {
             assertThat(tok.vocabSize()).isEqualTo(700);
             String text = "The river runs through the valley. 42 \u00e9t\u00e9";
@@ -129,36 +118,36 @@ class SynthAndInspectCommandTest {
 
     @Test
     void badArgumentsExitTwoWithOneSentence(@TempDir Path tmp) {
-        Result heads = run("synth", "model", tmp.resolve("a").toString(), "--heads", "3");
+        CliRun heads = CliRun.run("synth", "model", tmp.resolve("a").toString(), "--heads", "3");
         assertThat(heads.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(heads.err()).isEqualTo("evomerge: --hidden (64) must be divisible by --heads (3)."
                 + System.lineSeparator());
-        Result arch = run("synth", "model", tmp.resolve("b").toString(), "--arch", "gpt2");
+        CliRun arch = CliRun.run("synth", "model", tmp.resolve("b").toString(), "--arch", "gpt2");
         assertThat(arch.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(arch.err()).startsWith("evomerge: Unknown architecture 'gpt2'");
-        Result rope = run("synth", "model", tmp.resolve("c").toString(), "--rope-scaling", "yarn");
+        CliRun rope = CliRun.run("synth", "model", tmp.resolve("c").toString(), "--rope-scaling", "yarn");
         assertThat(rope.err()).isEqualTo("evomerge: --rope-scaling supports only llama3, got 'yarn'."
                 + System.lineSeparator());
-        Result scale = run("synth", "finetune", tmp.resolve("nope").toString(), tmp.resolve("d").toString());
+        CliRun scale = CliRun.run("synth", "finetune", tmp.resolve("nope").toString(), tmp.resolve("d").toString());
         assertThat(scale.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(scale.err()).isEqualTo("evomerge: Model directory " + tmp.resolve("nope") + " does not exist."
                 + System.lineSeparator());
         assertThat(tmp.resolve("a")).doesNotExist();
-        assertThat(run("synth").exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(CliRun.run("synth").exit()).isEqualTo(Main.EXIT_USAGE);
     }
 
     @Test
     void inspectOfABadDirectoryExitsTwoWithOneSentence(@TempDir Path tmp) throws Exception {
-        Result missing = run("inspect", tmp.resolve("missing").toString());
+        CliRun missing = CliRun.run("inspect", tmp.resolve("missing").toString());
         assertThat(missing.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(missing.err()).isEqualTo("evomerge: Model directory " + tmp.resolve("missing")
                 + " does not exist." + System.lineSeparator());
-        Result noConfig = run("inspect", tmp.toString());
+        CliRun noConfig = CliRun.run("inspect", tmp.toString());
         assertThat(noConfig.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(noConfig.err()).isEqualTo("evomerge: Model directory " + tmp + " has no config.json."
                 + System.lineSeparator());
         Files.writeString(tmp.resolve("config.json"), "{}");
-        Result noWeights = run("inspect", tmp.toString());
+        CliRun noWeights = CliRun.run("inspect", tmp.toString());
         assertThat(noWeights.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(noWeights.err().lines().count()).isEqualTo(1);
         assertThat(noWeights.err()).contains("no .safetensors file");
@@ -173,7 +162,7 @@ class SynthAndInspectCommandTest {
         t.put("h.1.w", Tensor.allocate(DType.F32, Shape.of(4, 4)));
         t.put("h.2.w", Tensor.allocate(DType.F32, Shape.of(4, 4)));
         SafetensorsWriter.writeFile(tmp.resolve("model.safetensors"), t);
-        Result r = run("inspect", tmp.toString());
+        CliRun r = CliRun.run("inspect", tmp.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("TinyLM (model_type tiny, no template: inferred from tensor names)")
                 .contains("layers        3 (counted from tensor names)")

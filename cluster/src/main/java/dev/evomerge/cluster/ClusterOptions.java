@@ -64,6 +64,9 @@ public record ClusterOptions(String clusterName, List<String> members, String bi
         c.setProperty("hazelcast.shutdownhook.enabled", "false");
         NetworkConfig net = c.getNetworkConfig();
         net.setPort(port == 0 ? 5701 : port).setPortAutoIncrement(port == 0);
+        // A coordinator restarted with --resume binds its port again at once, while connections of the killed one may
+        // still be in TIME_WAIT there (on Linux this never lets two members listen on one port).
+        net.setReuseAddress(true);
         if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
             net.getInterfaces().setEnabled(true).addInterface(bind);
         }

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,10 +38,10 @@ class ClusterProcessTest {
         processes.forEach(Process::destroyForcibly);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    final LoopbackPorts ports = new LoopbackPorts();
+
+    int freePort() throws IOException {
+        return ports.next();
     }
 
     Process worker(Path log, String cluster, String members, int port, int slots, String... extra) throws IOException {

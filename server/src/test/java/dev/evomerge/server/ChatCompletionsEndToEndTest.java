@@ -1,5 +1,6 @@
 package dev.evomerge.server;
 
+import dev.evomerge.core.testing.GoldenModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.engine.LoadOptions;
@@ -30,7 +31,7 @@ class ChatCompletionsEndToEndTest {
 
     @BeforeAll
     static void start() throws IOException {
-        Path golden = GoldenModels.dir("llama-pico-base");
+        Path golden = GoldenModels.model("llama-pico-base");
         dir = Files.createTempDirectory("evomerge-chat-model");
         for (String f : List.of("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
                 "special_tokens_map.json")) {

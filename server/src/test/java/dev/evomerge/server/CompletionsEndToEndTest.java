@@ -1,5 +1,6 @@
 package dev.evomerge.server;
 
+import dev.evomerge.core.testing.GoldenModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.engine.LoadOptions;
@@ -31,7 +32,7 @@ class CompletionsEndToEndTest {
 
     @BeforeAll
     static void start() throws IOException {
-        Path dir = GoldenModels.dir("llama-pico-base");
+        Path dir = GoldenModels.model("llama-pico-base");
         golden = Http.JSON.readTree(dir.resolveSibling("llama-pico-base.logprobs.json").toFile()).get("results");
         served = ServedModel.load(dir, "pico", LoadOptions.defaults().withThreads(1));
         server = OpenAiServer.start(served, ServerOptions.localDefaults());

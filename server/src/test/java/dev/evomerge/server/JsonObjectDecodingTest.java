@@ -1,5 +1,6 @@
 package dev.evomerge.server;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +22,7 @@ class JsonObjectDecodingTest {
 
     @BeforeAll
     static void load() {
-        tok = Tokenizer.load(GoldenModels.dir("llama-pico-base"));
+        tok = Tokenizer.load(GoldenModels.model("llama-pico-base"));
     }
 
     @AfterAll

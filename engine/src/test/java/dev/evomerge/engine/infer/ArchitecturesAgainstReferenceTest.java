@@ -1,9 +1,9 @@
 package dev.evomerge.engine.infer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.core.synth.SynthArch;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.engine.CausalLanguageModel;
-import dev.evomerge.engine.GoldenModels;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;

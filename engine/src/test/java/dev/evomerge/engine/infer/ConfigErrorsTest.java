@@ -1,7 +1,7 @@
 package dev.evomerge.engine.infer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.engine.GoldenModels;
 import dev.evomerge.engine.ModelLoader;
 import dev.evomerge.engine.TestModels;
 import org.junit.jupiter.api.Test;

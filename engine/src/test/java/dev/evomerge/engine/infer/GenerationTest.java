@@ -1,11 +1,11 @@
 package dev.evomerge.engine.infer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.FinishReason;
 import dev.evomerge.engine.GeneratedToken;
 import dev.evomerge.engine.Generation;
 import dev.evomerge.engine.GenerationRequest;
-import dev.evomerge.engine.GoldenModels;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.ModelLoader;
 import dev.evomerge.engine.Sampling;

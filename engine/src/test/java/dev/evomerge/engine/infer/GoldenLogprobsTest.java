@@ -1,9 +1,9 @@
 package dev.evomerge.engine.infer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.engine.CausalLanguageModel;
-import dev.evomerge.engine.GoldenModels;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.ModelLoader;
 import dev.evomerge.engine.SequenceLogprobs;

@@ -1,8 +1,8 @@
 package dev.evomerge.engine.infer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.engine.Generation;
 import dev.evomerge.engine.GenerationRequest;
-import dev.evomerge.engine.GoldenModels;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;

@@ -1,5 +1,6 @@
 package dev.evomerge.engine.infer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.safetensors.SafetensorsModel;
 import dev.evomerge.core.safetensors.SafetensorsWriter;
@@ -13,7 +14,6 @@ import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorSink;
 import dev.evomerge.core.tensor.TensorSource;
 import dev.evomerge.engine.CausalLanguageModel;
-import dev.evomerge.engine.GoldenModels;
 import dev.evomerge.engine.LayerPointer;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.ModelLoader;

@@ -1,10 +1,10 @@
 package dev.evomerge.engine.infer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.core.safetensors.SafetensorsModel;
 import dev.evomerge.core.safetensors.SafetensorsWriter;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.engine.CausalLanguageModel;
-import dev.evomerge.engine.GoldenModels;
 import dev.evomerge.engine.ModelLoader;
 import dev.evomerge.engine.TestModels;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.evomerge.engine.tokenizer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.synth.ModelSynthesizer;
@@ -39,7 +40,7 @@ class TokenizerPythonCrossCheckTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama-pico-base", "qwen2-pico-base"})
     void matchesPythonTokenizersOnGoldenModels(String model) throws Exception {
-        crossCheck(GoldenModels.dir(model));
+        crossCheck(GoldenModels.model(model));
     }
 
     /** The byte-level BPE that {@code evomerge synth model} writes, with a vocabulary of 2000 learned tokens. */

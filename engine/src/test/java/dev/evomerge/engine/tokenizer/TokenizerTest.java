@@ -1,5 +1,6 @@
 package dev.evomerge.engine.tokenizer;
 
+import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.core.EvomergeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +27,7 @@ class TokenizerTest {
 
     @BeforeAll
     static void load() {
-        golden = GoldenModels.dir("llama-pico-base");
+        golden = GoldenModels.model("llama-pico-base");
         tok = Tokenizer.load(golden);
     }
 

@@ -19,11 +19,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +41,17 @@ final class OnDiskWorker implements CandidateWorker {
     /** A merged model on disk, waiting to be scored (the buffered strategy merges ahead). */
     record Merged(Candidate candidate, Path dir, double mergeSeconds, String error) {
     }
+
+    /** A started evaluation server: its process, where its output goes, and the hook that stops it if we exit first. */
+    private record Server(Process process, Path log, Thread exitHook) {
+    }
+
+    /** How long a server gets to stop on SIGTERM (closing its port, freeing accelerator memory) before SIGKILL. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** How long a server gets to answer /v1/models after it was started (large models load for minutes). */
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
+    /** The tail of a server's output quoted when it fails to start. */
+    private static final int LOG_TAIL_CHARS = 2000;
 
     private final EvaluationSettings settings;
     private final String name;
@@ -77,7 +94,7 @@ final class OnDiskWorker implements CandidateWorker {
             return Evaluation.failed(m.candidate(), m.error(), m.mergeSeconds(), 0, name);
         }
         long t0 = System.nanoTime();
-        Process server = null;
+        Server server = null;
         try {
             LanguageModel lm;
             if ("openai-completions".equals(settings.backend())) {
@@ -98,53 +115,122 @@ final class OnDiskWorker implements CandidateWorker {
             return Evaluation.failed(m.candidate(), InMemoryWorker.describe(e), m.mergeSeconds(), (System.nanoTime() - t0) / 1e9, name);
         } finally {
             if (server != null) {
-                server.descendants().forEach(ProcessHandle::destroyForcibly);
-                server.destroyForcibly();
+                stop(server);
             }
             deleteQuietly(m.dir());
         }
     }
 
-    private Process startServer(Path model, int port) {
+    private Server startServer(Path model, int port) {
         String cmd = settings.serverCommand().replace("{model}", model.toString()).replace("{port}", String.valueOf(port));
+        Path log = null;
         try {
-            Path log = Files.createTempFile("evomerge-eval-server", ".log");
-            return new ProcessBuilder("/bin/sh", "-c", cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            log = Files.createTempFile("evomerge-eval-server", ".log");
+            Process p = new ProcessBuilder("/bin/sh", "-c", cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            // Ctrl-C (or any normal exit) of this run while a server is up must not leave the server running.
+            Thread hook = new Thread(() -> kill(p), "evomerge-eval-server-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            return new Server(p, log, hook);
         } catch (IOException e) {
+            deleteLog(log);
             throw EvomergeException.runtime("Cannot start the evaluation server '" + cmd + "': " + e.getMessage(), e);
         }
     }
 
-    /** Waits until the server answers /v1/models and returns the first model id it serves. */
-    private static String awaitServer(Process server, String baseUrl) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) {
-                throw EvomergeException.runtime("The evaluation server exited with status " + server.exitValue()
-                        + " before answering at " + baseUrl + ".", null);
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/models"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    JsonNode ids = new ObjectMapper().readTree(r.body()).path("data");
-                    return ids.path(0).path("id").asText("model");
+    /**
+     * Waits until the server answers /v1/models and returns the first model id it serves (the name requests must
+     * use: vLLM serves the path it was given, `evomerge serve` the directory's name).
+     */
+    private static String awaitServer(Server server, String baseUrl) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            while (System.nanoTime() < deadline) {
+                if (!server.process().isAlive()) {
+                    throw EvomergeException.runtime("The evaluation server exited with status " + server.process().exitValue()
+                            + " before answering at " + baseUrl + ". Its output ended with:\n" + tail(server.log()), null);
                 }
-            } catch (IOException notYet) {
-                // still starting
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw EvomergeException.runtime("Interrupted while waiting for the evaluation server.", e);
-            }
-            try {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/models"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        JsonNode ids = new ObjectMapper().readTree(r.body()).path("data");
+                        return ids.path(0).path("id").asText("model");
+                    }
+                } catch (IOException notYet) {
+                    // still starting
+                }
                 Thread.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EvomergeException.runtime("Interrupted while waiting for the evaluation server.", e);
+        }
+        throw EvomergeException.runtime("The evaluation server did not answer at " + baseUrl + " within "
+                + START_TIMEOUT.toMinutes() + " minutes. Its output ended with:\n" + tail(server.log()), null);
+    }
+
+    /** The last characters of a server's output, for an error message. */
+    private static String tail(Path log) {
+        try {
+            String s = Files.readString(log, StandardCharsets.UTF_8).strip();
+            return s.length() <= LOG_TAIL_CHARS ? s : "…" + s.substring(s.length() - LOG_TAIL_CHARS);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Stops the server and everything it started, and waits until they are gone, so that the next candidate's server
+     * finds the memory (and accelerator) free. The command runs under {@code sh -c}, which may keep the real server as
+     * its child, so the whole tree is signalled: SIGTERM first (a clean shutdown), SIGKILL after the grace period.
+     */
+    private static void stop(Server server) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(server.exitHook());
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to run and kills the server itself
+        }
+        kill(server.process());
+        deleteLog(server.log());
+    }
+
+    private static void kill(Process process) {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroy);
+        if (!awaitExit(tree, STOP_GRACE)) {
+            tree.forEach(ProcessHandle::destroyForcibly);
+            awaitExit(tree, STOP_GRACE);
+        }
+    }
+
+    /** True if every process ended within the time allowed (shared among them). */
+    private static boolean awaitExit(List<ProcessHandle> processes, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (ProcessHandle h : processes) {
+            try {
+                h.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                return false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw EvomergeException.runtime("Interrupted while waiting for the evaluation server.", e);
+                return false;
             }
         }
-        throw EvomergeException.runtime("The evaluation server did not answer at " + baseUrl + " within 10 minutes.", null);
+        return true;
+    }
+
+    private static void deleteLog(Path log) {
+        if (log == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // a stray log in the temporary folder is harmless
+        }
     }
 
     private static int freePort() {

@@ -59,6 +59,9 @@ public final class MergeExecutor {
         }
     }
 
+    /** Resident-set budget for the tensors in flight of a merge that releases input pages (MiB). */
+    static final int RESIDENT_BUDGET_MIB = 384;
+
     private MergeExecutor() {
     }
 
@@ -89,6 +92,14 @@ public final class MergeExecutor {
         }
         int budget = (int) Math.max(largest, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 2 >> 20));
         Semaphore memory = new Semaphore(budget, true);
+        // When input pages are released after each tensor, the resident set is about the mapped inputs and the output
+        // of the tensors in flight; a second budget keeps it to a fraction of a model (a huge embedding then runs
+        // alone, its kernels parallel inside). Units: MiB.
+        int residentLargest = 1;
+        for (TensorJob job : jobs) {
+            residentLargest = Math.max(residentLargest, residentMiB(job));
+        }
+        Semaphore resident = new Semaphore(Math.max(residentLargest, RESIDENT_BUDGET_MIB), true);
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "evomerge-merge");
             t.setDaemon(true);
@@ -100,10 +111,16 @@ public final class MergeExecutor {
                 TensorJob job = jobs.get(i);
                 JobParameters p = parameters.get(i);
                 int need = workingMiB(job);
+                int mapped = options.releaseInputPages() ? residentMiB(job) : 0;
                 futures.add(pool.submit(() -> {
                     memory.acquireUninterruptibly(need);
                     try {
-                        run(plan, job, p, sink, options);
+                        resident.acquireUninterruptibly(mapped);
+                        try {
+                            run(plan, job, p, sink, options);
+                        } finally {
+                            resident.release(mapped);
+                        }
                     } finally {
                         memory.release(need);
                     }
@@ -133,6 +150,15 @@ public final class MergeExecutor {
             elements = Math.max(elements, in.stored().shape().numel());
         }
         long bytes = 4L * elements * (job.inputs().size() + 2);
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 20));
+    }
+
+    /** The bytes a job keeps resident while it runs, in MiB: its stored (mapped) inputs plus its output. */
+    static int residentMiB(TensorJob job) {
+        long bytes = job.shape().numel() * job.workDtype().byteSize();
+        for (JobInput in : job.inputs()) {
+            bytes += in.stored().shape().numel() * in.stored().dtype().byteSize();
+        }
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 20));
     }
 
@@ -170,7 +196,7 @@ public final class MergeExecutor {
             MergeInputs mi = new MergeInputs(job.name(), job.isEmbed(), inputs,
                     job.baseModel() == null ? null : job.baseModel().toString(), params.global(), job.workDtype(),
                     options.masks(), options.cache());
-            Tensor merged = plan.method().merge(mi);
+            Tensor merged = plan.method().merge(mi, arena);
             if (!merged.shape().equals(job.shape())) {
                 throw new IllegalStateException("method " + plan.method().name() + " returned shape "
                         + merged.shape() + " for " + job.name() + ", planned " + job.shape());

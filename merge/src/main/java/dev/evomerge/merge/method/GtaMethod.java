@@ -3,6 +3,7 @@ package dev.evomerge.merge.method;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,6 +45,11 @@ final class GtaMethod extends AbstractMergeMethod {
 
     @Override
     public Tensor merge(MergeInputs in) {
+        return merge(in, Arena.ofAuto());
+    }
+
+    @Override
+    public Tensor merge(MergeInputs in, Arena arena) {
         MergeInputs.InputTensor base = requireBase(in);
         DType d = in.workDtype();
         boolean normalize = flag(in, "normalize");
@@ -65,19 +71,26 @@ final class GtaMethod extends AbstractMergeMethod {
                 extra[i] = perModel(in, t, "epsilon");
             }
         }
-        List<TaskVectors.TaskVector> tvs = TaskVectors.of(this, in, base);
-        if (tvs.isEmpty()) {
+        if (sparsification == Sparsification.NONE && !consensus && in.cache() == null && n > 0) {
+            Tensor streamed = streamed(in, base, weight, normalize, lambda, arena);
+            if (streamed != null) {
+                return streamed;
+            }
+        }
+        if (n == 0) {
             return Numerics.write(d, base.tensor().shape(), Numerics.read(base.tensor()));
         }
+        // One task vector at a time, sparsified in place when it is not cached: at most one extra tensor-sized array
+        // besides the sparsified ones is alive.
         float[][] deltas = new float[n][];
         for (int i = 0; i < n; i++) {
-            deltas[i] = sparsify(in, tvs.get(i), density[i], extra[i], rescale);
+            deltas[i] = sparsify(in, TaskVectors.of(this, in, base, others.get(i)), density[i], extra[i], rescale);
         }
         float[] w = new float[n];
         for (int i = 0; i < n; i++) {
             w[i] = Numerics.tensorOf(d, weight[i]);
         }
-        Tensor out = Tensor.allocate(d, base.tensor().shape());
+        Tensor out = Tensor.allocate(d, base.tensor().shape(), arena);
         if (consensus) {
             combineTies(d, base.tensor(), deltas, w, normalize, lambda, out);
         } else {
@@ -86,17 +99,53 @@ final class GtaMethod extends AbstractMergeMethod {
         return out;
     }
 
+    /**
+     * Plain task arithmetic straight from the inputs' memory, block by block (no task-vector arrays), when
+     * {@link StreamKernels} supports the tensors; null otherwise. Same per-op rounding as {@link #combineLinear}.
+     */
+    private Tensor streamed(MergeInputs in, MergeInputs.InputTensor base, double[] weight, boolean normalize,
+                            double lambda, Arena arena) {
+        DType d = in.workDtype();
+        Tensor b = base.tensor();
+        List<Tensor> xs = new ArrayList<>();
+        for (MergeInputs.InputTensor other : in.others()) {
+            xs.add(TaskVectors.aligned(this, in, other, b.shape()));
+        }
+        List<Tensor> all = new ArrayList<>(xs);
+        all.add(b);
+        if (!StreamKernels.supports(d, all)) {
+            return null;
+        }
+        float[] w = new float[weight.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Numerics.tensorOf(d, weight[i]);
+        }
+        Tensor out = Tensor.allocate(d, b.shape(), arena);
+        StreamKernels.taskArithmetic(d, b, xs, w, divisor(d, w), normalize, lambda != 1, (float) lambda, out);
+        return out;
+    }
+
+    /** {@code round(Σ W_i)}, or 1 when its magnitude is below round(1e-8) (mergekit's guard). */
+    private static float divisor(DType d, float[] w) {
+        float divSum = 0f;
+        for (float wi : w) {
+            divSum += wi;
+        }
+        float div0 = Numerics.round(d, divSum);
+        return Math.abs(div0) < Numerics.round(d, 1e-8f) ? 1f : div0;
+    }
+
     private float[] sparsify(MergeInputs in, TaskVectors.TaskVector tv, double density, double extra, boolean rescale) {
         DType d = in.workDtype();
         String model = tv.input().model();
         return switch (sparsification) {
             case NONE -> tv.delta();
             case MAGNITUDE -> Sparsifiers.magnitude(d, tv.delta(), density < 1 ? tv.sortedAbs() : null,
-                    tv.l1(), density, rescale);
+                    tv.l1(), density, rescale, tv.entry() == null);
             case OUTLIERS -> Sparsifiers.outliers(d, tv.delta(), density < 1 ? tv.sortedAbs() : null,
                     tv.l1(), density, extra, rescale);
             case RANDOM -> Sparsifiers.bernoulli(d, tv.delta(), density, rescale, in.masks(),
-                    new MaskSource.MaskKey(in.tensorName(), model, "dare"));
+                    new MaskSource.MaskKey(in.tensorName(), model, "dare"), tv.entry() == null);
             case DELLA -> Sparsifiers.della(d, tv.delta(), in.base().tensor().shape(), density, extra, rescale,
                     in.masks(), new MaskSource.MaskKey(in.tensorName(), model, "della"), name());
         };
@@ -109,12 +158,7 @@ final class GtaMethod extends AbstractMergeMethod {
     static void combineLinear(DType d, Tensor b, float[][] deltas, float[] w, boolean normalize, double lambda,
                               Tensor out) {
         int n = deltas.length;
-        float divSum = 0f;
-        for (float wi : w) {
-            divSum += wi;
-        }
-        float div0 = Numerics.round(d, divSum);
-        float div = Math.abs(div0) < Numerics.round(d, 1e-8f) ? 1f : div0;
+        float div = divisor(d, w);
         boolean scale = lambda != 1;
         float lam = (float) lambda;
         Numerics.forRange(deltas[0].length, (s, e) -> {

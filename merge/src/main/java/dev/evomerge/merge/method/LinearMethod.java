@@ -3,6 +3,7 @@ package dev.evomerge.merge.method;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.util.List;
 
 /**
@@ -20,6 +21,11 @@ final class LinearMethod extends AbstractMergeMethod {
 
     @Override
     public Tensor merge(MergeInputs in) {
+        return merge(in, Arena.ofAuto());
+    }
+
+    @Override
+    public Tensor merge(MergeInputs in, Arena arena) {
         List<MergeInputs.InputTensor> inputs = in.inputs();
         if (inputs.isEmpty()) {
             throw usage(in, "no inputs.");
@@ -47,8 +53,12 @@ final class LinearMethod extends AbstractMergeMethod {
                 throw usage(in, "the weights sum to zero, so normalize: true would divide by zero.");
             }
         }
-        Tensor out = Tensor.allocate(d, tensors.get(0).shape());
-        MergeKernels.weightedSum(d, tensors, w, normalize, den, out);
+        Tensor out = Tensor.allocate(d, tensors.get(0).shape(), arena);
+        if (StreamKernels.supports(d, tensors)) {
+            StreamKernels.weightedSum(d, tensors, w, normalize, den, out);
+        } else {
+            MergeKernels.weightedSum(d, tensors, w, normalize, den, out);
+        }
         return out;
     }
 }

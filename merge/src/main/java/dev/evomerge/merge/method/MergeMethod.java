@@ -2,6 +2,7 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.util.List;
 
 /**
@@ -29,6 +30,15 @@ public interface MergeMethod {
      * epsilon out of range, missing base tensor, incompatible shapes), naming the method, parameter and tensor.
      */
     Tensor merge(MergeInputs in);
+
+    /**
+     * As {@link #merge(MergeInputs)}, but the result may be allocated in {@code arena}, which the caller closes as
+     * soon as it has consumed the result (so a large merge frees each output tensor at once instead of waiting for
+     * the garbage collector). Methods that do not override this allocate as {@link #merge(MergeInputs)} does.
+     */
+    default Tensor merge(MergeInputs in, Arena arena) {
+        return merge(in);
+    }
 
     /** The declared parameter with this name, or null. */
     default ParameterSpec parameter(String name) {

@@ -45,7 +45,7 @@ final class SceMethod extends AbstractMergeMethod {
             }
             long k = (long) (Math.abs(topk) * nonZero);
             // One mask shared by all models: the k positions of largest variance (ties by index).
-            byte[] keep = Sparsifiers.rankMask(var, k == 0 ? null : Sparsifiers.sortedMagnitudes(var), 0, k);
+            byte[] keep = Sparsifiers.rankMask(var, null, 0, k);
             for (int i = 0; i < n; i++) {
                 tau[i] = Sparsifiers.applyMask(tau[i], keep);
             }

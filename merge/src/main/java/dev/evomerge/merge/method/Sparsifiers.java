@@ -43,13 +43,23 @@ final class Sparsifiers {
      * @param l1        Σ|δ| in double, or NaN to compute it (only used when rescaling)
      */
     static float[] magnitude(DType d, float[] delta, float[] sortedAbs, double l1, double density, boolean rescale) {
+        return magnitude(d, delta, sortedAbs, l1, density, rescale, false);
+    }
+
+    /**
+     * As {@link #magnitude(DType, float[], float[], double, double, boolean)}; with inPlace the result overwrites
+     * delta (for a task vector nobody else holds), so no second tensor-sized array is needed.
+     */
+    static float[] magnitude(DType d, float[] delta, float[] sortedAbs, double l1, double density, boolean rescale,
+                             boolean inPlace) {
         if (density >= 1) {
             return delta;
         }
         int n = delta.length;
         long k = Math.max(0, (long) (density * n));
-        float[] masked = keepRankRange(delta, k == 0 ? null : sortedAbs(delta, sortedAbs), 0, k);
-        return rescale ? rescaleL1(d, delta, masked, l1) : masked;
+        double before = rescale && inPlace && Double.isNaN(l1) ? Numerics.sumAbs(delta) : l1;
+        float[] masked = keepRankRange(delta, sortedAbs, 0, k, inPlace ? delta : new float[n]);
+        return rescale ? rescaleL1(d, delta, masked, before) : masked;
     }
 
     /**
@@ -72,7 +82,7 @@ final class Sparsifiers {
         }
         long lo = nTop;
         long hi = n - nBot;
-        float[] masked = keepRankRange(delta, hi <= lo ? null : sortedAbs(delta, sortedAbs), lo, hi);
+        float[] masked = keepRankRange(delta, sortedAbs, lo, hi, new float[delta.length]);
         return rescale ? rescaleL1(d, delta, masked, l1) : masked;
     }
 
@@ -83,6 +93,12 @@ final class Sparsifiers {
      */
     static float[] bernoulli(DType d, float[] delta, double density, boolean rescale, MaskSource masks,
                              MaskSource.MaskKey key) {
+        return bernoulli(d, delta, density, rescale, masks, key, false);
+    }
+
+    /** As {@link #bernoulli(DType, float[], double, boolean, MaskSource, MaskSource.MaskKey)}, in place on request. */
+    static float[] bernoulli(DType d, float[] delta, double density, boolean rescale, MaskSource masks,
+                             MaskSource.MaskKey key, boolean inPlace) {
         if (density >= 1) {
             return delta;
         }
@@ -91,8 +107,9 @@ final class Sparsifiers {
         if (density > 0) {
             masks.bernoulli(key, Numerics.round(wd, (float) density), keep);
         }
-        float[] masked = applyMask(delta, keep);
-        float[] res = rescale ? rescaleL1(wd, delta, masked, Double.NaN) : masked;
+        double before = rescale ? Numerics.sumAbs(delta) : Double.NaN;
+        float[] masked = applyMask(delta, keep, inPlace ? delta : new float[delta.length]);
+        float[] res = rescale ? rescaleL1(wd, delta, masked, before) : masked;
         return castTo(d, wd, res);
     }
 
@@ -179,7 +196,11 @@ final class Sparsifiers {
 
     /** δ·m with m ∈ {0, 1} as a float multiply (keeps torch's signed zeros). */
     static float[] applyMask(float[] delta, byte[] keep) {
-        float[] out = new float[delta.length];
+        return applyMask(delta, keep, new float[delta.length]);
+    }
+
+    /** δ·m into out (which may be delta itself). */
+    static float[] applyMask(float[] delta, byte[] keep, float[] out) {
         Numerics.forRange(out.length, (s, e) -> {
             for (int i = s; i < e; i++) {
                 out[i] = delta[i] * (float) keep[i];
@@ -221,40 +242,62 @@ final class Sparsifiers {
         return v;
     }
 
-    private static float[] sortedAbs(float[] delta, float[] sortedAbs) {
-        return sortedAbs != null ? sortedAbs : sortedMagnitudes(delta);
-    }
-
     /**
      * δ·keep where keep selects the elements of descending-magnitude rank in [lo, hi) (ties by ascending index), in one
      * pass (the mask is never materialised).
      */
     static float[] keepRankRange(float[] delta, float[] sortedAbs, long lo, long hi) {
+        return keepRankRange(delta, sortedAbs, lo, hi, new float[delta.length]);
+    }
+
+    /**
+     * As {@link #keepRankRange(float[], float[], long, long)} into out, which may be delta itself (every element is
+     * read before its own slot is written). sortedAbs null: the boundary magnitudes are found by
+     * {@link MagnitudeSelect} instead of a sort.
+     */
+    static float[] keepRankRange(float[] delta, float[] sortedAbs, long lo, long hi, float[] out) {
         int n = delta.length;
-        float[] out = new float[n];
-        if (hi > lo && n > 0) {
+        Cut cut = hi > lo && n > 0 ? cut(delta, sortedAbs, lo, hi) : null;
+        if (cut != null && !cut.top().partial() && !cut.bot().partial()) {
+            // No cut-off inside a run of equal magnitudes: keep exactly vBot ≤ |δ| ≤ vTop.
+            float vBot = cut.vBot();
+            float vTop = cut.vTop();
+            Numerics.forRange(n, (s, e) -> VectorMath.keepBand(delta, out, s, e - s, vBot, vTop));
+            return out;
+        }
+        rankRange(delta, cut, lo, hi, (i, keep) -> out[i] = delta[i] * (keep ? 1f : 0f));
+        return out;
+    }
+
+    /** The magnitudes at the top and bottom of the kept rank range and their windows among equal magnitudes. */
+    private record Cut(float vTop, float vBot, Window top, Window bot) {
+    }
+
+    private static Cut cut(float[] v, float[] sortedAbs, long lo, long hi) {
+        int n = v.length;
+        if (sortedAbs != null) {
             float vTop = sortedAbs[(int) (n - 1 - lo)];
             float vBot = sortedAbs[(int) (n - hi)];
             Window top = window(sortedAbs, vTop, lo, hi);
             Window bot = vBot == vTop ? top : window(sortedAbs, vBot, lo, hi);
-            if (!top.partial() && !bot.partial()) {
-                // No cut-off inside a run of equal magnitudes: keep exactly vBot ≤ |δ| ≤ vTop.
-                Numerics.forRange(n, (s, e) -> VectorMath.keepBand(delta, out, s, e - s, vBot, vTop));
-                return out;
-            }
+            return new Cut(vTop, vBot, top, bot);
         }
-        rankRange(delta, sortedAbs, lo, hi, (i, keep) -> out[i] = delta[i] * (keep ? 1f : 0f));
-        return out;
+        MagnitudeSelect.Selected t = MagnitudeSelect.select(v, n - 1 - lo);
+        MagnitudeSelect.Selected b = MagnitudeSelect.select(v, n - hi);
+        Window top = window(n, t.below(), t.atMost(), lo, hi);
+        Window bot = b.value() == t.value() ? top : window(n, b.below(), b.atMost(), lo, hi);
+        return new Cut(t.value(), b.value(), top, bot);
     }
 
     /**
      * 1 where |v|'s descending rank (ties by ascending index) is in [lo, hi), found by binary search in the sorted
      * magnitudes; only magnitudes equal to a boundary value need their position among equals, counted per piece in a
-     * first parallel pass. sortedAbs may be null when hi ≤ lo.
+     * first parallel pass. sortedAbs may be null (the boundaries are then selected without sorting).
      */
     static byte[] rankMask(float[] v, float[] sortedAbs, long lo, long hi) {
         byte[] keep = new byte[v.length];
-        rankRange(v, sortedAbs, lo, hi, (i, k) -> keep[i] = k ? (byte) 1 : 0);
+        Cut cut = hi > lo && v.length > 0 ? cut(v, sortedAbs, lo, hi) : null;
+        rankRange(v, cut, lo, hi, (i, k) -> keep[i] = k ? (byte) 1 : 0);
         return keep;
     }
 
@@ -265,7 +308,7 @@ final class Sparsifiers {
     }
 
     /** Calls sink for every index with whether its rank is in [lo, hi). */
-    static void rankRange(float[] v, float[] sortedAbs, long lo, long hi, KeepSink sink) {
+    private static void rankRange(float[] v, Cut cut, long lo, long hi, KeepSink sink) {
         int n = v.length;
         if (hi <= lo || n == 0) {
             Numerics.forRange(n, (s, e) -> {
@@ -275,10 +318,10 @@ final class Sparsifiers {
             });
             return;
         }
-        float vTop = sortedAbs[(int) (n - 1 - lo)];
-        float vBot = sortedAbs[(int) (n - hi)];
-        Window top = window(sortedAbs, vTop, lo, hi);
-        Window bot = vBot == vTop ? top : window(sortedAbs, vBot, lo, hi);
+        float vTop = cut.vTop();
+        float vBot = cut.vBot();
+        Window top = cut.top();
+        Window bot = cut.bot();
         boolean topPartial = top.partial();
         boolean botPartial = bot != top && bot.partial();
         int pieces = (n + Numerics.GRAIN - 1) / Numerics.GRAIN;
@@ -346,6 +389,11 @@ final class Sparsifiers {
         int n = sortedAbs.length;
         int first = lowerBound(sortedAbs, v);
         int after = upperBound(sortedAbs, v);
+        return window(n, first, after, lo, hi);
+    }
+
+    /** The window from the counts of magnitudes below v (first) and at most v (after). */
+    private static Window window(long n, long first, long after, long lo, long hi) {
         long greater = n - after;
         long count = after - first;
         return new Window(Math.max(0, lo - greater), Math.min(count, hi - greater), count);

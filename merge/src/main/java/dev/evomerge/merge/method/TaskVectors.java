@@ -30,25 +30,33 @@ final class TaskVectors {
     }
 
     static List<TaskVector> of(AbstractMergeMethod method, MergeInputs in, MergeInputs.InputTensor base) {
-        Tensor b = base.tensor();
-        Shape bs = b.shape();
-        DType d = in.workDtype();
         List<TaskVector> out = new ArrayList<>();
         for (MergeInputs.InputTensor other : in.others()) {
-            Tensor x = aligned(method, in, other, bs);
-            int n = Math.toIntExact(bs.numel());
-            if (in.cache() != null) {
-                TaskVectorCache.Entry e = in.cache().get(in.tensorName(), other.model(), base.model(), d, n,
-                        () -> delta(d, x, b));
-                out.add(new TaskVector(other, e.delta, e));
-            } else {
-                out.add(new TaskVector(other, delta(d, x, b), null));
-            }
+            out.add(of(method, in, base, other));
         }
         return out;
     }
 
-    private static Tensor aligned(AbstractMergeMethod method, MergeInputs in, MergeInputs.InputTensor other, Shape bs) {
+    /**
+     * One model's task vector (from the cache when there is one). Without a cache the delta array belongs to the
+     * caller, who may overwrite it.
+     */
+    static TaskVector of(AbstractMergeMethod method, MergeInputs in, MergeInputs.InputTensor base,
+                         MergeInputs.InputTensor other) {
+        Tensor b = base.tensor();
+        Shape bs = b.shape();
+        DType d = in.workDtype();
+        Tensor x = aligned(method, in, other, bs);
+        int n = Math.toIntExact(bs.numel());
+        if (in.cache() != null) {
+            TaskVectorCache.Entry e = in.cache().get(in.tensorName(), other.model(), base.model(), d, n,
+                    () -> delta(d, x, b));
+            return new TaskVector(other, e.delta, e);
+        }
+        return new TaskVector(other, delta(d, x, b), null);
+    }
+
+    static Tensor aligned(AbstractMergeMethod method, MergeInputs in, MergeInputs.InputTensor other, Shape bs) {
         Tensor x = other.tensor();
         Shape xs = x.shape();
         if (xs.equals(bs)) {

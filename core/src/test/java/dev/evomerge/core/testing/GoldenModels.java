@@ -1,9 +1,9 @@
-package dev.evomerge.engine;
+package dev.evomerge.core.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates /work/shared/golden-style reference models: the {@code shared/golden} folder beside the repository. */
+/** Locates the reference models of {@code shared/golden} (beside the repository, as CI lays it out) for every module's tests. */
 public final class GoldenModels {
 
     private GoldenModels() {

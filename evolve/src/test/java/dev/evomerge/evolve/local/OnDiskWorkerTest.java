@@ -1,0 +1,45 @@
+package dev.evomerge.evolve.local;
+
+import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.demo.HiddenRecipe;
+import dev.evomerge.evolve.genome.MergeYaml;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.Evaluation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The on-disk slot with an evaluation server that fails to start. */
+class OnDiskWorkerTest {
+
+    @Test
+    void aServerThatExitsBeforeAnsweringFailsTheCandidateWithItsOutputAndLeavesNoMerge(@TempDir Path dir) throws Exception {
+        HiddenRecipe.Setup setup = HiddenRecipe.prepare(dir.resolve("demo"), 4, 8, 1);
+        Path storage = dir.resolve("run");
+        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false,
+                "cmaes", "serial", false, List.of(setup.taskDir()), null, 16, 7, null, false, false, null, false, 1,
+                "openai-completions", "echo \"no such model: {model}\" on port {port} >&2; exit 3", 1, false);
+        EvolutionLauncher.Prepared p = new EvolutionLauncher(o, w -> { }).prepare();
+        double[] genes = {0.5, 0.5, 0.5, 0.5};
+        Candidate c = new Candidate(0, 1, genes, MergeYaml.write(p.genome().decode(genes)));
+        Evaluation e;
+        try (OnDiskWorker w = new OnDiskWorker(p.settings(), "local-0", m -> { })) {
+            e = w.evaluate(c);
+        }
+        Path merge = storage.resolve("merged").resolve("candidate-0-1");
+        assertThat(e.ok()).isFalse();
+        assertThat(e.error()).startsWith("The evaluation server exited with status 3 before answering at http://127.0.0.1:")
+                .contains("Its output ended with:\nno such model: " + merge + " on port ");
+        assertThat(e.metrics()).isEmpty();
+        try (Stream<Path> left = Files.list(storage.resolve("merged"))) {
+            assertThat(left.toList()).isEmpty();
+        }
+    }
+}
