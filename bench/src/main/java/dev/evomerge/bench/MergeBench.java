@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  * and peak RSS (VmHWM, reset before each merge); then the evolution loop's cost: re-merging a ~110M-parameter model
  * into resident weights with new parameters.
  *
- * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--keep] [--only-disk | --only-memory]}. Models are generated into WORKDIR (reused when
+ * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--rounds R] [--keep] [--only-disk | --only-memory]}
+ * ({@code --rounds}: the four merges to disk R times over, one table row per merge). Models are generated into WORKDIR (reused when
  * present) and deleted at the end unless {@code --keep}. Disk: about 3.1 GB of inputs, 1 GB of output at a time,
  * 0.7 GB for the small models.
  */
@@ -42,7 +43,7 @@ public final class MergeBench {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: MergeBench WORKDIR [--threads N] [--keep] [--only-disk | --only-memory]");
+            System.err.println("usage: MergeBench WORKDIR [--threads N] [--rounds R] [--keep] [--only-disk | --only-memory]");
             System.exit(2);
         }
         Path work = Path.of(args[0]).toAbsolutePath();
@@ -50,12 +51,14 @@ public final class MergeBench {
         boolean keep = false;
         boolean disk = true;
         boolean memory = true;
+        int rounds = 1;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--keep" -> keep = true;
                 case "--only-disk" -> memory = false;
                 case "--only-memory" -> disk = false;
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -69,7 +72,7 @@ public final class MergeBench {
         double copy = Math.max(copySingle, copyParallel);
 
         if (disk) {
-            diskMerges(work, threads, copy);
+            diskMerges(work, threads, copy, rounds);
         }
         if (memory) {
             memoryMerges(work, threads);
@@ -81,7 +84,7 @@ public final class MergeBench {
         }
     }
 
-    private static void diskMerges(Path work, int threads, double copy) throws IOException {
+    private static void diskMerges(Path work, int threads, double copy, int rounds) throws IOException {
         // ~509M parameters: vocab 32000 x hidden 2048 (untied), 8 layers of intermediate 5632, 16 heads / 8 KV heads.
         SynthModelSpec big = new SynthModelSpec(SynthArch.LLAMA, 32000, 2048, 8, 16, 8, 5632, DType.BF16, 1, false,
                 false);
@@ -99,7 +102,11 @@ public final class MergeBench {
                 + " | ratio if alone | peak RSS (VmHWM) | peak RSS / one input | peak anonymous RSS"
                 + " | peak file-backed RSS |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
-        for (String[] run : runs(base, ft1, ft2)) {
+        List<String[]> all = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            all.addAll(List.of(runs(base, ft1, ft2)));
+        }
+        for (String[] run : all) {
             MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
             Path out = work.resolve("out-" + run[0]);
             deleteTree(out);

@@ -27,7 +27,7 @@ class ServerBackendIT {
     static List<String> evolve(Path genome, Path storage, Path taskDir, String... extra) {
         List<String> cmd = new java.util.ArrayList<>(List.of("/bin/bash", LauncherIT.repoRoot().resolve("evomerge").toString(),
                 "evolve", genome.toString(), "--storage-path", storage.toString(), "--optimizer", "cmaes",
-                "--max-generation", "1", "--force-population-size", "3", "--random-seed", "11", "--quiet",
+                "--max-generation", "1", "--force-population-size", "2", "--random-seed", "11", "--quiet",
                 "--no-save-final-model", "-j", "1", "--include-path", taskDir.toString()));
         cmd.addAll(List.of(extra));
         return cmd;
@@ -66,15 +66,20 @@ class ServerBackendIT {
         String serve = "/bin/bash " + LauncherIT.repoRoot().resolve("evomerge") + " serve {model} --port {port} --threads 1";
 
         Path served = dir.resolve("served");
+        long t0 = System.nanoTime();
         String log = run(evolve(setup.genomeFile(), served, setup.taskDir(), "--no-in-memory", "--backend",
                 "openai-completions", "--eval-server-cmd", serve, "--strategy", "serial"), dir.resolve("served.log"));
+        long t1 = System.nanoTime();
         Path memory = dir.resolve("memory");
         run(evolve(setup.genomeFile(), memory, setup.taskDir()), dir.resolve("memory.log"));
+        // for the record (not asserted): the cost of a server per candidate
+        System.out.printf(java.util.Locale.ROOT, "evolve through servers %.1f s, in memory %.1f s%n", (t1 - t0) / 1e9,
+                (System.nanoTime() - t1) / 1e9);
 
         Map<String, CandidateRecord> viaServer = candidates(served);
         Map<String, CandidateRecord> inMemory = candidates(memory);
-        // generations 0 and 1, population 3
-        assertThat(viaServer.keySet()).containsExactly("0/0", "0/1", "0/2", "1/0", "1/1", "1/2");
+        // generations 0 and 1, population 2
+        assertThat(viaServer.keySet()).containsExactly("0/0", "0/1", "1/0", "1/1");
         assertThat(inMemory.keySet()).isEqualTo(viaServer.keySet());
         String acc = setup.taskName() + "/acc,none";
         for (String k : viaServer.keySet()) {
@@ -91,7 +96,7 @@ class ServerBackendIT {
                     // accuracies are counts over 24 questions: any differing answer shows
                     assertThat(e.getValue()).as("%s %s", k, e.getKey()).isEqualTo(want);
                 } else {
-                    assertThat(e.getValue()).as("%s %s", k, e.getKey()).isCloseTo(want, within(1e-6 * Math.max(1, Math.abs(want))));
+                    assertThat(e.getValue()).as("%s %s", k, e.getKey()).isCloseTo(want, within(1e-6 * Math.abs(want))); // relative
                 }
             }
             assertThat(s.score()).as(k).isEqualTo(m.score()).isEqualTo(s.metrics().get(acc));

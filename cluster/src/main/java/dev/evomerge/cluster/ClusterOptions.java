@@ -62,6 +62,8 @@ public record ClusterOptions(String clusterName, List<String> members, String bi
         c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         c.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
         c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // Members are listed explicitly, so there is nothing to wait for before joining (the default waits 5 s or more).
+        c.setProperty("hazelcast.wait.seconds.before.join", "1");
         NetworkConfig net = c.getNetworkConfig();
         net.setPort(port == 0 ? 5701 : port).setPortAutoIncrement(port == 0);
         // A coordinator restarted with --resume binds its port again at once, while connections of the killed one may

@@ -40,6 +40,8 @@ class ClusterTimeoutTest {
                 "-cp", System.getProperty("java.class.path"), "-Xmx256m", "-Devomerge.test.delay=" + delayMillis,
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-Djava.util.logging.config.file=/dev/null",
+                // The first worker becomes the master; it admits the others after 1 s instead of Hazelcast's 5-10 s.
+                "-Dhazelcast.wait.seconds.before.join=1",
                 TestWorkerMain.class.getName(), cluster, members, String.valueOf(port), "1");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
@@ -112,18 +114,19 @@ class ClusterTimeoutTest {
         String cluster = "evomerge-slow-" + ProcessHandle.current().pid();
         int pc = ports.next(), p1 = ports.next(), p2 = ports.next();
         String members = "127.0.0.1:" + pc + ",127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
-        // The slow worker's evaluation outlasts the whole run; the fast one needs 20 x 50 ms against a 2 s timeout.
+        // The slow worker's evaluation outlasts the whole run. The fast one needs 100 ms per candidate against a 2 s
+        // timeout, so candidates are still queued when the slow one times out: none of them may go to the slow worker.
         Process slow = worker(dir.resolve("slow.log"), cluster, members, p1, 30_000);
-        Process fast = worker(dir.resolve("fast.log"), cluster, members, p2, 50);
+        Process fast = worker(dir.resolve("fast.log"), cluster, members, p2, 100);
         List<String> log = new ArrayList<>();
         Map<Integer, List<Evaluation>> reported = new ConcurrentHashMap<>();
-        List<Candidate> candidates = candidates(20);
+        List<Candidate> candidates = candidates(40);
         try (ClusterEvaluator ce = new ClusterEvaluator(new ClusterOptions(cluster, List.of(members.split(",")), "127.0.0.1", pc, false),
                 ClusterProcessTest.spec(model), Duration.ofSeconds(2), 2, m -> { synchronized (log) { log.add(m); } })) {
             assertThat(ce.awaitWorkers(2, Duration.ofSeconds(60))).as("two workers accepted; log: %s", log).isTrue();
             ce.evaluate(candidates, e -> reported.computeIfAbsent(e.candidate().index(), k -> new ArrayList<>()).add(e));
         }
-        assertThat(reported).hasSize(20);
+        assertThat(reported).hasSize(40);
         String fastName = "worker-" + fast.pid();
         for (Candidate c : candidates) {
             List<Evaluation> es = reported.get(c.index());

@@ -224,9 +224,15 @@ final class StreamKernels {
         return bf ? bf16(v) : v;
     }
 
-    /** v rounded to bf16 lane-wise, as {@link VectorMath#bf16}. */
+    /**
+     * v rounded to bf16 lane-wise, as {@link VectorMath#bf16} (round to nearest even, NaN lanes unchanged). A copy
+     * rather than a call: C2 does not inline a shared helper whose compiled code is already large, and a vector
+     * passed to or returned from a call that is not inlined is boxed (measured: gigabytes of garbage per merge).
+     */
     private static FloatVector bf16(FloatVector v) {
-        return VectorMath.bf16(v);
+        IntVector bits = v.reinterpretAsInts();
+        IntVector r = bits.add(0x7FFF).add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
+        return r.blend(bits, bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000)).reinterpretAsFloats();
     }
 
     private static FloatVector load(boolean bf, MemorySegment s, long i) {

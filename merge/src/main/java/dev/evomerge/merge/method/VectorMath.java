@@ -28,8 +28,11 @@ final class VectorMath {
     static FloatVector bf16(FloatVector v) {
         IntVector bits = v.reinterpretAsInts();
         IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
-        FloatVector r = bits.add(0x7FFF).add(lsb).and(0xFFFF_0000).reinterpretAsFloats();
-        return r.blend(v, v.test(VectorOperators.IS_NAN));
+        IntVector r = bits.add(0x7FFF).add(lsb).and(0xFFFF_0000);
+        // NaN test on the bits (an integer compare): the float IS_NAN test is not intrinsified everywhere and then
+        // allocates a mask and a vector per call
+        VectorMask<Integer> nan = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
+        return r.blend(bits, nan).reinterpretAsFloats();
     }
 
     static FloatVector round(DType d, FloatVector v) {
