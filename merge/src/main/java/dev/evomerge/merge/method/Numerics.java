@@ -4,6 +4,8 @@ import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
 import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,6 +21,7 @@ final class Numerics {
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     /** Elements per unit of parallel work; also the grain below which loops stay on the caller's thread. */
     static final int GRAIN = 1 << 15;
@@ -79,10 +82,15 @@ final class Numerics {
         switch (t.dtype()) {
             case F32 -> MemorySegment.copy(s, F32_LE, start * 4, dst, off, len);
             case BF16 -> {
-                short[] raw = new short[len];
-                MemorySegment.copy(s, I16_LE, start * 2, raw, 0, len);
-                for (int i = 0; i < len; i++) {
-                    dst[off + i] = Float.intBitsToFloat((raw[i] & 0xFFFF) << 16);
+                // widening is a shift, done a vector at a time straight from the (usually mapped) segment
+                int i = 0;
+                if (StreamKernels.SIMD && s.isNative()) {
+                    for (; i < F.loopBound(len); i += F.length()) {
+                        StreamKernels.loadBf16(s, start + i).intoArray(dst, off + i);
+                    }
+                }
+                for (; i < len; i++) {
+                    dst[off + i] = FloatFormats.bf16ToFloat(s.get(I16_LE, (start + i) * 2));
                 }
             }
             case F16 -> {
@@ -136,11 +144,16 @@ final class Numerics {
         switch (t.dtype()) {
             case F32 -> MemorySegment.copy(v, 0, s, F32_LE, start * 4, len);
             case BF16 -> {
-                short[] raw = new short[len];
-                for (int i = 0; i < len; i++) {
-                    raw[i] = FloatFormats.floatToBf16(v[i]);
+                // round-to-nearest-even with the NaN guard of FloatFormats.floatToBf16, a vector at a time
+                int i = 0;
+                if (StreamKernels.SIMD && s.isNative()) {
+                    for (; i < F.loopBound(len); i += F.length()) {
+                        StreamKernels.store(true, FloatVector.fromArray(F, v, i), s, start + i);
+                    }
                 }
-                MemorySegment.copy(raw, 0, s, I16_LE, start * 2, len);
+                for (; i < len; i++) {
+                    s.set(I16_LE, (start + i) * 2, FloatFormats.floatToBf16(v[i]));
+                }
             }
             case F16 -> {
                 short[] raw = new short[len];

@@ -28,7 +28,7 @@ final class StreamKernels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    private static final boolean SIMD = F.vectorBitSize() >= 128;
+    static final boolean SIMD = F.vectorBitSize() >= 128;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Short> H = SIMD
             ? VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2)) : null;
@@ -77,13 +77,22 @@ final class StreamKernels {
                 }
                 int j = 0;
                 if (bf) {
+                    // rounding and bf16 encoding written out in the loop (see bf16 for why there are no calls)
                     FloatVector dv = FloatVector.broadcast(F, den);
                     for (; j < F.loopBound(len); j += L) {
-                        FloatVector v = bf16(FloatVector.fromArray(F, acc, j));
+                        IntVector a = FloatVector.fromArray(F, acc, j).reinterpretAsInts();
+                        a = a.add(0x7FFF).add(a.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                                .blend(a, a.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
                         if (normalize) {
-                            v = bf16(v.div(dv));
+                            IntVector q = a.reinterpretAsFloats().div(dv).reinterpretAsInts();
+                            a = q.add(0x7FFF).add(q.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                                    .blend(q, q.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
                         }
-                        store(true, v, o, s + j);
+                        // a is bf16-valued: its top half is the encoding, except that NaNs are made quiet
+                        IntVector high = a.lanewise(VectorOperators.LSHR, 16);
+                        ((ShortVector) high.blend(high.or(0x40),
+                                a.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
+                                .convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * (s + j), LE);
                     }
                 } else {
                     for (; j < F.loopBound(len); j += L) {
@@ -128,6 +137,34 @@ final class StreamKernels {
                 int j = 0;
                 FloatVector dv = FloatVector.broadcast(F, div);
                 FloatVector lv = FloatVector.broadcast(F, lam);
+                if (bf) {
+                    // the bf16 branch written out without calls (see bf16); same steps as the generic loop below
+                    for (; j < F.loopBound(len); j += L) {
+                        IntVector m = FloatVector.fromArray(F, mixed, j).reinterpretAsInts();
+                        m = m.add(0x7FFF).add(m.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                                .blend(m, m.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+                        if (normalize) {
+                            m = m.reinterpretAsFloats().div(dv).reinterpretAsInts();
+                            m = m.add(0x7FFF).add(m.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                                    .blend(m, m.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+                        }
+                        if (scale) {
+                            m = m.reinterpretAsFloats().mul(lv).reinterpretAsInts();
+                            m = m.add(0x7FFF).add(m.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                                    .blend(m, m.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+                        }
+                        IntVector bh = (IntVector) ShortVector.fromMemorySegment(H, b, 2 * (s + j), LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                        IntVector r = bh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                                .add(m.reinterpretAsFloats()).reinterpretAsInts();
+                        VectorMask<Integer> nan = r.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
+                        // round to bf16 and encode in one step: the encoding of RNE(r) is (r + 0x7FFF + lsb) >>> 16
+                        IntVector high = r.lanewise(VectorOperators.LSHR, 16);
+                        IntVector enc = r.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
+                        ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
+                                .intoMemorySegment(o, 2 * (s + j), LE);
+                    }
+                }
                 for (; j < F.loopBound(len); j += L) {
                     FloatVector m = round(bf, FloatVector.fromArray(F, mixed, j));
                     if (normalize) {
@@ -158,8 +195,12 @@ final class StreamKernels {
         FloatVector wv = FloatVector.broadcast(F, w);
         if (bf) {
             for (; j < F.loopBound(len); j += L) {
-                FloatVector p = bf16(loadBf16(x, s + j).mul(wv));
-                FloatVector.fromArray(F, acc, j).add(p).intoArray(acc, j);
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(H, x, 2 * (s + j), LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                IntVector p = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(wv).reinterpretAsInts();
+                p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                        .blend(p, p.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+                FloatVector.fromArray(F, acc, j).add(p.reinterpretAsFloats()).intoArray(acc, j);
             }
         } else {
             for (; j < F.loopBound(len); j += L) {
@@ -179,8 +220,18 @@ final class StreamKernels {
         FloatVector wv = FloatVector.broadcast(F, w);
         if (bf) {
             for (; j < F.loopBound(len); j += L) {
-                FloatVector delta = bf16(loadBf16(x, s + j).sub(loadBf16(b, s + j)));
-                FloatVector.fromArray(F, mixed, j).add(bf16(delta.mul(wv))).intoArray(mixed, j);
+                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, x, 2 * (s + j), LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                IntVector bh = (IntVector) ShortVector.fromMemorySegment(H, b, 2 * (s + j), LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                IntVector d = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .sub(bh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).reinterpretAsInts();
+                d = d.add(0x7FFF).add(d.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                        .blend(d, d.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+                IntVector p = d.reinterpretAsFloats().mul(wv).reinterpretAsInts();
+                p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
+                        .blend(p, p.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+                FloatVector.fromArray(F, mixed, j).add(p.reinterpretAsFloats()).intoArray(mixed, j);
             }
         } else {
             for (; j < F.loopBound(len); j += L) {
@@ -229,7 +280,7 @@ final class StreamKernels {
      * rather than a call: C2 does not inline a shared helper whose compiled code is already large, and a vector
      * passed to or returned from a call that is not inlined is boxed (measured: gigabytes of garbage per merge).
      */
-    private static FloatVector bf16(FloatVector v) {
+    static FloatVector bf16(FloatVector v) {
         IntVector bits = v.reinterpretAsInts();
         IntVector r = bits.add(0x7FFF).add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
         return r.blend(bits, bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000)).reinterpretAsFloats();
@@ -240,14 +291,14 @@ final class StreamKernels {
     }
 
     /** L bf16 values from element i widened to float (the bf16 bits are the float's top half). */
-    private static FloatVector loadBf16(MemorySegment s, long i) {
+    static FloatVector loadBf16(MemorySegment s, long i) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(H, s, 2 * i, LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /** Stores L floats at element i: f32 as is, bf16 encoded exactly as {@link FloatFormats#floatToBf16}. */
-    private static void store(boolean bf, FloatVector v, MemorySegment s, long i) {
+    static void store(boolean bf, FloatVector v, MemorySegment s, long i) {
         if (!bf) {
             v.intoMemorySegment(s, 4 * i, LE);
             return;

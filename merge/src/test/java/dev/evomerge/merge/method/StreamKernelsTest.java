@@ -73,6 +73,35 @@ class StreamKernelsTest {
     }
 
     @Test
+    void vectorisedBf16ReadAndWriteMatchTheScalarConversionsForEveryBitPattern() {
+        // all 65536 bf16 patterns (NaNs with payloads, subnormals, ±0, ±inf), read at an odd offset for a scalar tail
+        int n = 1 << 16;
+        Tensor t = Tensor.allocate(DType.BF16, Shape.of(n + 3));
+        for (int i = 0; i < n; i++) {
+            t.data().set(I16, 2L * (i + 3), (short) i);
+        }
+        float[] read = new float[n];
+        Numerics.read(t, 3, read, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(Float.floatToRawIntBits(read[i])).isEqualTo(Float.floatToRawIntBits(
+                    FloatFormats.bf16ToFloat((short) i)));
+        }
+        // floats that need rounding, ties, overflow to inf and NaNs with payloads below the bf16 bits
+        SplittableRandom rnd = new SplittableRandom(3);
+        float[] v = new float[n + 5];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.intBitsToFloat(rnd.nextInt() & (i % 7 == 0 ? 0xFFFF_8000 : 0xFFFF_FFFF));
+        }
+        v[0] = Float.intBitsToFloat(0x7F80_0001);
+        v[1] = Float.intBitsToFloat(0x7F7F_FFFF);
+        Tensor out = Tensor.allocate(DType.BF16, Shape.of(v.length + 1));
+        Numerics.writePiece(out, 1, v, v.length);
+        for (int i = 0; i < v.length; i++) {
+            assertThat(out.data().get(I16, 2L * (i + 1))).as("element %d", i).isEqualTo(FloatFormats.floatToBf16(v[i]));
+        }
+    }
+
+    @Test
     void supportsOnlyOffHeapBf16OrF32TensorsOfOneSize() {
         Tensor a = Tensor.allocate(DType.BF16, Shape.of(4));
         assertThat(StreamKernels.supports(DType.BF16, List.of(a, Tensor.allocate(DType.BF16, Shape.of(4))))).isTrue();
