@@ -105,7 +105,8 @@ public final class Kernels {
 
     /**
      * Byte copy in pieces of {@link #COPY_CHUNK_BYTES}: the JDK's copy stub switches to non-temporal stores for
-     * copies of a few MB, which avoids reading the destination into the cache and nearly doubles the bandwidth.
+     * copies above about 2.5 MB, which avoids reading the destination into the cache (measured 1.6x faster than
+     * 1 MiB pieces on one core of the development machine).
      */
     private static void copy(MemorySegment from, MemorySegment to, boolean parallel) {
         long bytes = from.byteSize();
