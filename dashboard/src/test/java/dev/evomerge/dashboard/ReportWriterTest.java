@@ -42,5 +42,8 @@ class ReportWriterTest {
         String md = Files.readString(out.resolve("summary.md"));
         assertThat(md).contains("| 3 | 6 | 0 |").contains("![fitness](fitness.png)").contains("- candidates: 24");
         assertThat(Files.list(out).filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
+        // readable by others, like any file the user writes (not owner-only)
+        assertThat(Files.getPosixFilePermissions(out.resolve("report.html")))
+                .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
     }
 }

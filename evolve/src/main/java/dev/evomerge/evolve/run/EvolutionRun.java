@@ -178,7 +178,8 @@ public final class EvolutionRun {
 
     static void atomicWrite(Path target, String text) {
         try {
-            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+            // A sibling with the default permissions (createTempFile would make the file owner-only).
+            Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
             try {
                 Files.writeString(tmp, text);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
