@@ -49,7 +49,7 @@ public final class PythonJson {
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 indent(out, depth + 1);
-                string(out, e.getKey(), ascii);
+                appendString(out, e.getKey(), ascii);
                 out.append(": ");
                 write(out, e.getValue(), depth + 1, ascii);
                 out.append(it.hasNext() ? ",\n" : "\n");
@@ -70,7 +70,7 @@ public final class PythonJson {
             indent(out, depth);
             out.append(']');
         } else if (node.isTextual()) {
-            string(out, node.textValue(), ascii);
+            appendString(out, node.textValue(), ascii);
         } else if (node.isBoolean()) {
             out.append(node.booleanValue() ? "true" : "false");
         } else if (node.isIntegralNumber()) {
@@ -153,7 +153,11 @@ public final class PythonJson {
         out.append("  ".repeat(depth));
     }
 
-    private static void string(StringBuilder out, String s, boolean ascii) {
+    /**
+     * A JSON string literal: quote, backslash and control characters escaped as Python's json and Rust's serde_json
+     * both write them; with {@code ascii} also everything outside printable ASCII (Python's ensure_ascii=True).
+     */
+    public static void appendString(StringBuilder out, String s, boolean ascii) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -1,12 +1,12 @@
 package dev.evomerge.core.safetensors;
 
+import dev.evomerge.core.model.PythonJson;
+
 /**
  * JSON string literals written the way the two reference writers spell them, so our files and indexes are
  * byte-identical to theirs for the same content.
  */
 final class JsonText {
-
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private JsonText() {
     }
@@ -16,27 +16,7 @@ final class JsonText {
      * the backslash and control characters escaped.
      */
     static void appendHeaderString(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        appendUnicodeEscape(out, c);
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
+        PythonJson.appendString(out, s, false);
     }
 
     /**
@@ -44,32 +24,7 @@ final class JsonText {
      * index files): everything outside printable ASCII becomes a lowercase \\uXXXX escape of its UTF-16 units.
      */
     static void appendPythonString(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c > 0x7E) {
-                        appendUnicodeEscape(out, c);
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
-    }
-
-    private static void appendUnicodeEscape(StringBuilder out, char c) {
-        out.append("\\u").append(HEX[(c >> 12) & 0xF]).append(HEX[(c >> 8) & 0xF])
-                .append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
+        PythonJson.appendString(out, s, true);
     }
 
     /** Orders strings by Unicode code point, as Python's sorted() and json.dumps(sort_keys=True) do. */
