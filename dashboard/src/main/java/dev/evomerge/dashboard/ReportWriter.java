@@ -2,6 +2,7 @@ package dev.evomerge.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.store.CandidateRecord;
 import org.knowm.xchart.BitmapEncoder;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -233,15 +233,8 @@ public final class ReportWriter {
         return b.toString();
     }
 
-    private static Path atomicWrite(Path target, byte[] bytes) throws IOException {
-        // A sibling with the default permissions (createTempFile would make the report owner-only).
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    private static Path atomicWrite(Path target, byte[] bytes) {
+        AtomicFile.write(target, bytes);
         return target;
     }
 }

@@ -74,7 +74,7 @@ final class OnDiskWorker implements CandidateWorker {
         long t0 = System.nanoTime();
         Path dir = Path.of(settings.storage(), "merged", "candidate-" + c.generation() + "-" + c.index());
         try {
-            deleteTree(dir);
+            Trees.delete(dir);
             Files.createDirectories(dir.getParent());
             MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
             try (MergeSession s = MergeSession.open(cfg, InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
@@ -241,13 +241,9 @@ final class OnDiskWorker implements CandidateWorker {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        Trees.delete(dir);
-    }
-
     private static void deleteQuietly(Path dir) {
         try {
-            deleteTree(dir);
+            Trees.delete(dir);
         } catch (IOException ignored) {
             // a leftover merge under STORAGE/merged is harmless and is replaced by the next run
         }

@@ -2,7 +2,7 @@ package dev.evomerge.evolve.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.genome.TaskSpec;
@@ -11,10 +11,7 @@ import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -177,17 +174,6 @@ public final class EvolutionRun {
     }
 
     static void atomicWrite(Path target, String text) {
-        try {
-            // A sibling with the default permissions (createTempFile would make the file owner-only).
-            Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-            try {
-                Files.writeString(tmp, text);
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot write " + target + ": " + e.getMessage(), e);
-        }
+        AtomicFile.write(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }
