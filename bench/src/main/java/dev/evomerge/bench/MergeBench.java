@@ -26,13 +26,15 @@ import java.util.stream.Stream;
 
 /**
  * Merge throughput and memory: three synthetic bf16 models of about 1 GB each (a base and two synthetic
- * fine-tunes) merged to disk with linear, task_arithmetic, ties (density 0.5) and dare_ties, each reported as
- * seconds, GB/s of input read, the ratio of that to this machine's memory-copy bandwidth measured in the same run,
- * and peak RSS (VmHWM, reset before each merge); then the evolution loop's cost: re-merging a ~110M-parameter model
- * into resident weights with new parameters.
+ * fine-tunes) merged with linear, task_arithmetic, ties (density 0.5) and dare_ties, each twice: into safetensors
+ * files (what {@code evomerge merge} does) and into resident weights (the merge alone, no file written). Each row
+ * gives seconds, GB/s of input read, the ratio of that to this machine's memory-copy bandwidth measured in the same
+ * run, and peak RSS (VmHWM, reset before each merge once the previous one's memory is returned). Then the evolution
+ * loop's cost: re-merging a ~110M-parameter model into resident weights with new parameters.
  *
- * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--rounds R] [--keep] [--only-disk | --only-memory]}
- * ({@code --rounds}: the four merges to disk R times over, one table row per merge). Models are generated into WORKDIR (reused when
+ * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--rounds R] [--methods M,...] [--keep]
+ * [--only-disk | --only-memory]} ({@code --rounds}: the big merges R times over, one row each; {@code --methods}: a
+ * subset of the four; {@code --only-disk}: only the big merges). Models are generated into WORKDIR (reused when
  * present) and deleted at the end unless {@code --keep}. Disk: about 3.1 GB of inputs, 1 GB of output at a time,
  * 0.7 GB for the small models.
  */
@@ -43,7 +45,8 @@ public final class MergeBench {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: MergeBench WORKDIR [--threads N] [--rounds R] [--keep] [--only-disk | --only-memory]");
+            System.err.println("usage: MergeBench WORKDIR [--threads N] [--rounds R] [--methods M,...] [--keep]"
+                    + " [--only-disk | --only-memory]");
             System.exit(2);
         }
         Path work = Path.of(args[0]).toAbsolutePath();
@@ -52,6 +55,7 @@ public final class MergeBench {
         boolean disk = true;
         boolean memory = true;
         int rounds = 1;
+        List<String> methods = List.of("linear", "task_arithmetic", "ties", "dare_ties");
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -59,6 +63,7 @@ public final class MergeBench {
                 case "--only-disk" -> memory = false;
                 case "--only-memory" -> disk = false;
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--methods" -> methods = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -72,7 +77,7 @@ public final class MergeBench {
         double copy = Math.max(copySingle, copyParallel);
 
         if (disk) {
-            diskMerges(work, threads, copy, rounds);
+            diskMerges(work, threads, copy, rounds, methods);
         }
         if (memory) {
             memoryMerges(work, threads);
@@ -84,7 +89,8 @@ public final class MergeBench {
         }
     }
 
-    private static void diskMerges(Path work, int threads, double copy, int rounds) throws IOException {
+    private static void diskMerges(Path work, int threads, double copy, int rounds, List<String> methods)
+            throws IOException {
         // ~509M parameters: vocab 32000 x hidden 2048 (untied), 8 layers of intermediate 5632, 16 heads / 8 KV heads.
         SynthModelSpec big = new SynthModelSpec(SynthArch.LLAMA, 32000, 2048, 8, 16, 8, 5632, DType.BF16, 1, false,
                 false);
@@ -98,42 +104,84 @@ public final class MergeBench {
 
         System.out.println();
         warmUp(work, threads);
-        System.out.println("| method | seconds | input GB/s | ratio to memory copy | CPU s | input GB/s if alone"
-                + " | ratio if alone | peak RSS (VmHWM) | peak RSS / one input | peak anonymous RSS"
-                + " | peak file-backed RSS |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| method | output | seconds | input GB/s | ratio to memory copy | CPU s"
+                + " | input GB/s if alone | ratio if alone | peak RSS (VmHWM) | peak RSS / one input"
+                + " | peak anonymous RSS | peak file-backed RSS |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         List<String[]> all = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            all.addAll(List.of(runs(base, ft1, ft2)));
+            for (String[] run : runs(base, ft1, ft2)) {
+                if (methods.contains(run[0])) {
+                    all.add(run);
+                }
+            }
         }
         for (String[] run : all) {
             MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
-            Path out = work.resolve("out-" + run[0]);
-            deleteTree(out);
-            System.gc();
-            resetPeakRss();
-            RssSampler sampler = RssSampler.start();
-            long cpuStart = cpuNanos();
-            long start = System.nanoTime();
-            long input;
-            try (MergeSession s = MergeSession.open(cfg, MergeOptions.defaults().withThreads(threads)
-                    .withRandomSeed(1L), MergeReporter.silent())) {
-                s.writeModel(out);
-                input = s.plan().inputBytes();
+            for (boolean toDisk : new boolean[] {true, false}) {
+                Path out = work.resolve("out-" + run[0]);
+                deleteTree(out);
+                try (MergeSession s = MergeSession.open(cfg, MergeOptions.defaults().withThreads(threads)
+                        .withRandomSeed(1L), MergeReporter.silent());
+                     ResidentTensors weights = toDisk ? null : new ResidentTensors(s.plan().outputs())) {
+                    settle();
+                    resetPeakRss();
+                    RssSampler sampler = RssSampler.start();
+                    long cpuStart = cpuNanos();
+                    long start = System.nanoTime();
+                    if (toDisk) {
+                        s.writeModel(out);
+                    } else {
+                        s.mergeInto(weights);
+                    }
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    double cpu = (cpuNanos() - cpuStart) / 1e9;
+                    sampler.stop();
+                    long peak = peakRss();
+                    long input = s.plan().inputBytes();
+                    double gbps = input / 1e9 / seconds;
+                    // With other processes on the cores, wall time overstates the cost; CPU time / threads is what
+                    // the wall time would be on an idle machine (an estimate: it assumes the threads kept every core
+                    // busy).
+                    double alone = input / 1e9 / Math.min(seconds, cpu / threads);
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f GB"
+                                    + " | %.2f | %.2f GB | %.2f GB |%n", run[0], toDisk ? "files" : "resident",
+                            seconds, gbps, gbps / copy, cpu, alone, alone / copy, peak / 1e9,
+                            (double) peak / modelBytes, sampler.anon() / 1e9, sampler.file() / 1e9);
+                }
+                deleteTree(out);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double cpu = (cpuNanos() - cpuStart) / 1e9;
-            sampler.stop();
-            long peak = peakRss();
-            double gbps = input / 1e9 / seconds;
-            // With other processes on the cores, wall time overstates the cost; CPU time / threads is what the wall
-            // time would be on an idle machine (an estimate: it assumes the threads kept every core busy).
-            double alone = input / 1e9 / Math.min(seconds, cpu / threads);
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f GB | %.2f | %.2f GB"
-                            + " | %.2f GB |%n", run[0], seconds, gbps, gbps / copy, cpu, alone, alone / copy,
-                    peak / 1e9, (double) peak / modelBytes, sampler.anon() / 1e9, sampler.file() / 1e9);
-            deleteTree(out);
         }
+    }
+
+    /**
+     * Collects garbage and waits until the resident set has stopped shrinking for 100 ms (G1 returns freed heap to
+     * the system in the background after a collection; at most 10 s), so that a peak measured from now on is the merge's, not the previous one's.
+     */
+    private static void settle() throws IOException {
+        System.gc();
+        long last = Long.MAX_VALUE;
+        int stable = 0;
+        for (int i = 0; i < 400 && stable < 4; i++) {
+            long now = rss();
+            stable = now > last - (1 << 20) ? stable + 1 : 0;
+            last = now;
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static long rss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        return 0;
     }
 
     /** The four timed merges as {name, YAML without dtype}: linear of all three, then the base-model methods. */

@@ -79,6 +79,41 @@ class MergeSessionTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"linear", "task_arithmetic"})
+    void streamedMethodsMergeInPlaceIntoResidentWeightsBitForBitLikeMergesToDisk(String method) {
+        // linear and plain task arithmetic on bf16 write straight into the resident buffers (and, to disk, into
+        // the writer's reused output buffers): the same bits as a fresh single-threaded merge to disk
+        MergeOptions cached = MergeOptions.defaults().withThreads(2).withRandomSeed(1L)
+                .withTaskVectorCacheBytes(64L << 20);
+        try (MergeSession session = MergeSession.open(streamed(method, 0.5, 0.5), cached, MergeReporter.silent());
+             ResidentTensors weights = new ResidentTensors(session.plan().outputs())) {
+            double[][] candidates = {{0.7, 0.3}, {-0.2, 1.1}};
+            for (int k = 0; k < candidates.length; k++) {
+                MergeConfig cfg = streamed(method, candidates[k][0], candidates[k][1]);
+                session.mergeInto(cfg, weights);
+                Path fresh = dir.resolve(method + "-" + k);
+                try (MergeSession once = MergeSession.open(cfg, MergeOptions.defaults().withThreads(1),
+                        MergeReporter.silent())) {
+                    once.writeModel(fresh);
+                }
+                assertSame(weights, TestModels.read(fresh));
+            }
+        }
+    }
+
+    private static MergeConfig streamed(String method, double wa, double wc) {
+        return MergeConfigReader.parse("""
+                merge_method: %s
+                %s
+                models:
+                  - {model: %s, parameters: {weight: %s}}
+                  - {model: %s, parameters: {weight: %s}}
+                dtype: bfloat16
+                """.formatted(method, method.equals("linear") ? "" : "base_model: " + b, a, wa, c, wc),
+                "cfg.yml", w -> { });
+    }
+
     @Test
     void aConfigWithAnotherLayoutIsRefused() {
         try (MergeSession session = MergeSession.open(ties(0.5, 0.5, 0.5), MergeOptions.defaults(),

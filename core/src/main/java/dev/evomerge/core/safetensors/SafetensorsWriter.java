@@ -21,10 +21,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +53,8 @@ public final class SafetensorsWriter implements TensorSink {
 
     /** Bytes written between background flushes (64 MiB). */
     static final long FLUSH_BYTES = 64L << 20;
+    /** Most bytes of output buffers kept for reuse between tensors (see {@link #target}). */
+    static final long IDLE_BUFFER_BYTES = 256L << 20;
     /** Largest piece handed to one write call, and the conversion buffer's size. */
     private static final int PIECE_BYTES = 4 << 20;
 
@@ -62,6 +67,9 @@ public final class SafetensorsWriter implements TensorSink {
     private final List<OutputFile> outputs;
     private final Map<String, Slot> slots;
     private final AtomicIntegerArray state;
+    private final Map<String, Buffer> lent = new ConcurrentHashMap<>();
+    private final Map<Long, Deque<Buffer>> idle = new ConcurrentHashMap<>();
+    private final AtomicLong idleBytes = new AtomicLong();
     private final String indexJson;
     private final Object lifecycle = new Object();
     private final AtomicLong unflushed = new AtomicLong();
@@ -72,6 +80,10 @@ public final class SafetensorsWriter implements TensorSink {
 
     /** One planned tensor: its position in the plan, its shard and its byte offset there. */
     private record Slot(int index, TensorInfo info, OutputFile file, long offset) {
+    }
+
+    /** An output buffer lent by {@link #target}, in its own arena so that it can be freed alone. */
+    private record Buffer(Arena arena, MemorySegment memory) {
     }
 
     /** One output shard while it is being written. */
@@ -212,6 +224,66 @@ public final class SafetensorsWriter implements TensorSink {
     }
 
     /**
+     * An output buffer for the tensor, for a producer that writes every element into it and then passes it to
+     * {@link #accept}. Buffers are reused by later tensors of the same byte size (up to {@value #IDLE_BUFFER_BYTES}
+     * bytes of them kept idle), so a merge does not map, fault in and zero fresh memory for every output tensor.
+     */
+    @Override
+    public Tensor target(String name) {
+        Slot slot = slots.get(name);
+        if (slot == null || finished || state.get(slot.index()) != EMPTY) {
+            return null;
+        }
+        long bytes = slot.info().byteSize();
+        Buffer b;
+        Deque<Buffer> free = idle.get(bytes);
+        if (free != null && (b = free.pollFirst()) != null) {
+            idleBytes.addAndGet(-bytes);
+        } else {
+            // a new buffer, zero-filled by the arena; its contents are the producer's to overwrite
+            Arena arena = Arena.ofShared();
+            b = new Buffer(arena, arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes));
+        }
+        Buffer previous = lent.put(name, b);
+        if (previous != null) {
+            recycle(previous);
+        }
+        return new Tensor(slot.info().dtype(), slot.info().shape(), b.memory());
+    }
+
+    /** Keeps a buffer for reuse while the idle ones stay under the limit and the writer is open; frees it else. */
+    private void recycle(Buffer b) {
+        long bytes = b.memory().byteSize();
+        synchronized (idle) { // against freeBuffers: a buffer kept after it ran would never be freed
+            if (!finished && idleBytes.get() + bytes <= IDLE_BUFFER_BYTES) {
+                idleBytes.addAndGet(bytes);
+                idle.computeIfAbsent(bytes, k -> new ConcurrentLinkedDeque<>()).addFirst(b);
+                return;
+            }
+        }
+        free(b);
+    }
+
+    private static void free(Buffer b) {
+        try {
+            b.arena().close();
+        } catch (IllegalStateException e) {
+            // still in use by a producer that failed on another thread: freed when the process ends
+        }
+    }
+
+    /** Frees every buffer (when the writer commits or closes). */
+    private void freeBuffers() {
+        lent.values().forEach(SafetensorsWriter::free);
+        lent.clear();
+        synchronized (idle) {
+            idle.values().forEach(q -> q.forEach(SafetensorsWriter::free));
+            idle.clear();
+            idleBytes.set(0);
+        }
+    }
+
+    /**
      * Copies {@code tensor} into its planned slot, converting to the planned dtype if needed. Safe to call from
      * several threads at once for distinct names; a name outside the plan, a shape different from the plan, or a
      * second write of the same name is a usage error naming the tensor.
@@ -234,7 +306,14 @@ public final class SafetensorsWriter implements TensorSink {
         }
         boolean ok = false;
         try {
-            write(slot, tensor);
+            Buffer lentBuffer = lent.remove(name);
+            try {
+                write(slot, tensor);
+            } finally {
+                if (lentBuffer != null) {
+                    recycle(lentBuffer);
+                }
+            }
             ok = true;
         } catch (IOException e) {
             throw EvomergeException.runtime("Cannot write tensor '" + name + "' to " + slot.file().partial + ": "
@@ -356,6 +435,7 @@ public final class SafetensorsWriter implements TensorSink {
                 }
             }
             finished = true;
+            freeBuffers();
             awaitFlusher();
             try {
                 for (OutputFile out : outputs) {
@@ -401,6 +481,7 @@ public final class SafetensorsWriter implements TensorSink {
     private void discard(RuntimeException cause) {
         finished = true;
         awaitFlusher();
+        freeBuffers();
         RuntimeException failure = null;
         for (OutputFile out : outputs) {
             try {

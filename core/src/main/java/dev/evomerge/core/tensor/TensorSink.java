@@ -9,6 +9,16 @@ public interface TensorSink extends AutoCloseable {
     /** Stores one tensor under its name; the sink may convert it to its own dtype. */
     void accept(String name, Tensor tensor);
 
+    /**
+     * The memory that will hold tensor {@code name}'s final bytes, in the sink's dtype and shape for it, for a producer
+     * that writes every element straight into it and then passes it to {@link #accept}, which then copies nothing.
+     * Null when the sink cannot offer such memory (the default) or the tensor is already written. Its contents are
+     * unspecified until written; a target that is never accepted is released by {@link #close()}.
+     */
+    default Tensor target(String name) {
+        return null;
+    }
+
     /** Finishes the output (renames a temporary directory into place). */
     void commit();
 

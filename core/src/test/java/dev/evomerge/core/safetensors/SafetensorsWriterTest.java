@@ -205,6 +205,74 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void targetBuffersLandLikeAcceptedTensorsAndAreReusedForTheSameSize() throws IOException {
+        List<TensorInfo> plan = List.of(new TensorInfo("a", DType.BF16, Shape.of(4, 8)),
+                new TensorInfo("b", DType.BF16, Shape.of(8, 4)), new TensorInfo("c", DType.F32, Shape.of(3)));
+        Path viaTargets = tmp.resolve("targets");
+        Path viaCopies = tmp.resolve("copies");
+        try (SafetensorsWriter w = SafetensorsWriter.create(viaTargets, plan, 0)) {
+            assertThat(w.target("unknown")).isNull();
+            Tensor a = w.target("a");
+            assertThat(a.dtype()).isEqualTo(DType.BF16);
+            assertThat(a.shape()).isEqualTo(Shape.of(4, 8));
+            fill(a, 1);
+            long aAddress = a.data().address();
+            w.accept("a", a);
+            assertThat(w.target("a")).as("already written").isNull();
+            // same byte size: the buffer "a" was written from comes back (its old contents are overwritten below)
+            Tensor b = w.target("b");
+            assertThat(b.data().address()).isEqualTo(aAddress);
+            fill(b, 2);
+            w.accept("b", b);
+            // a target that is not used: the producer's own tensor is written instead
+            Tensor unused = w.target("c");
+            assertThat(unused).isNotNull();
+            Tensor c = Tensor.allocate(DType.F32, Shape.of(3));
+            fill(c, 3);
+            w.accept("c", c);
+            w.commit();
+        }
+        try (SafetensorsWriter w = SafetensorsWriter.create(viaCopies, plan, 0)) {
+            for (TensorInfo t : plan) {
+                Tensor own = Tensor.allocate(t.dtype(), t.shape());
+                fill(own, 1 + plan.indexOf(t));
+                w.accept(t.name(), own);
+            }
+            w.commit();
+        }
+        assertThat(Files.readAllBytes(viaTargets.resolve("model.safetensors")))
+                .isEqualTo(Files.readAllBytes(viaCopies.resolve("model.safetensors")));
+        try (SafetensorsModel m = SafetensorsModel.open(viaTargets)) {
+            assertThat(m.tensor("b").getDouble(31)).isEqualTo(2 * 100 + 31);
+            assertThat(m.tensor("c").getDouble(2)).isEqualTo(3 * 100 + 2);
+        }
+    }
+
+    @Test
+    void closingWithLentTargetsLeavesNoFiles() throws IOException {
+        Path dir = tmp.resolve("lent");
+        List<TensorInfo> plan = List.of(new TensorInfo("a", DType.F32, Shape.of(16)),
+                new TensorInfo("b", DType.F32, Shape.of(16)));
+        try (SafetensorsWriter w = SafetensorsWriter.create(dir, plan, 0)) {
+            Tensor a = w.target("a");
+            fill(a, 1);
+            w.accept("a", a);
+            fill(w.target("b"), 2); // never accepted: the producer failed
+            assertThat(w.target("b")).as("a second request for the same tensor").isNotNull();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
+
+    /** Element i = 100 * k + i (exact in bf16 for the sizes used here). */
+    private static void fill(Tensor t, int k) {
+        for (int i = 0; i < t.numel(); i++) {
+            t.setDouble(i, 100 * k + i);
+        }
+    }
+
+    @Test
     void refusesToOverwriteAnExistingModel() {
         Path dir = tmp.resolve("o");
         List<TensorInfo> plan = List.of(new TensorInfo("a", DType.U8, Shape.of(1)));

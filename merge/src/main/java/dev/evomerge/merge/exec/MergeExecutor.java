@@ -193,9 +193,12 @@ public final class MergeExecutor {
                 inputs.add(new MergeInputs.InputTensor(models.get(i).toString(), tensors.get(i),
                         params.perInput().get(i)));
             }
+            // A method that streams its result may write it straight into the sink's memory for the tensor (a
+            // mapped slot of the output file, a resident weight) when no cast to out_dtype follows.
             MergeInputs mi = new MergeInputs(job.name(), job.isEmbed(), inputs,
                     job.baseModel() == null ? null : job.baseModel().toString(), params.global(), job.workDtype(),
-                    options.masks(), options.cache());
+                    options.masks(), options.cache(),
+                    job.outDtype() == job.workDtype() ? () -> sink.target(job.name()) : null);
             Tensor merged = plan.method().merge(mi, arena);
             if (!merged.shape().equals(job.shape())) {
                 throw new IllegalStateException("method " + plan.method().name() + " returned shape "

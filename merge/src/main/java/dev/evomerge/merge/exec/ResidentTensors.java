@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * Merged weights kept in memory: one buffer per planned tensor, allocated once and overwritten by every merge
  * (the evolution loop's in-memory mode). As a {@link TensorSink} it copies (and converts) each tensor into its
- * buffer; as a {@link TensorSource} it serves the buffers to an evaluator. Thread-safe for distinct names.
+ * buffer, or offers the buffer as the {@link #target} to merge into; as a {@link TensorSource} it serves the buffers
+ * to an evaluator. Thread-safe for distinct names.
  */
 public final class ResidentTensors implements TensorSink, TensorSource {
 
@@ -42,7 +43,17 @@ public final class ResidentTensors implements TensorSink, TensorSource {
             throw EvomergeException.usage("Tensor '" + name + "' has shape " + tensor.shape()
                     + " but the resident weight is " + dst.shape() + ".");
         }
+        if (tensor.data().isNative() && tensor.data().address() == dst.data().address()
+                && tensor.dtype() == dst.dtype()) {
+            return; // merged in place (see target)
+        }
         Kernels.convert(tensor, dst);
+    }
+
+    /** The resident buffer itself: a merge that writes every element there needs no copy. */
+    @Override
+    public Tensor target(String name) {
+        return tensors.get(name);
     }
 
     /** Nothing to finish: merged values are visible as soon as {@link #accept} returns. */

@@ -71,7 +71,9 @@ final class GtaMethod extends AbstractMergeMethod {
                 extra[i] = perModel(in, t, "epsilon");
             }
         }
-        if (sparsification == Sparsification.NONE && !consensus && in.cache() == null && n > 0) {
+        // Plain task arithmetic streams from the inputs even when a task-vector cache is offered: recomputing
+        // round(x - b) on the fly costs less than reading cached float32 task vectors twice the size.
+        if (sparsification == Sparsification.NONE && !consensus && n > 0) {
             Tensor streamed = streamed(in, base, weight, normalize, lambda, arena);
             if (streamed != null) {
                 return streamed;
@@ -120,7 +122,7 @@ final class GtaMethod extends AbstractMergeMethod {
         for (int i = 0; i < w.length; i++) {
             w[i] = Numerics.tensorOf(d, weight[i]);
         }
-        Tensor out = Tensor.allocate(d, b.shape(), arena);
+        Tensor out = in.output(d, b.shape(), arena);
         StreamKernels.taskArithmetic(d, b, xs, w, divisor(d, w), normalize, lambda != 1, (float) lambda, out);
         return out;
     }

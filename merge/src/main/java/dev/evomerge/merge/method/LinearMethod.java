@@ -53,12 +53,13 @@ final class LinearMethod extends AbstractMergeMethod {
                 throw usage(in, "the weights sum to zero, so normalize: true would divide by zero.");
             }
         }
-        Tensor out = Tensor.allocate(d, tensors.get(0).shape(), arena);
         if (StreamKernels.supports(d, tensors)) {
+            Tensor out = in.output(d, tensors.get(0).shape(), arena);
             StreamKernels.weightedSum(d, tensors, w, normalize, den, out);
-        } else {
-            MergeKernels.weightedSum(d, tensors, w, normalize, den, out);
+            return out;
         }
+        Tensor out = Tensor.allocate(d, tensors.get(0).shape(), arena);
+        MergeKernels.weightedSum(d, tensors, w, normalize, den, out);
         return out;
     }
 }

@@ -2,11 +2,14 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Everything a merge method needs for one output tensor.
@@ -22,10 +25,12 @@ import java.util.Objects;
  * @param masks        random source for dare/della/arcee_fusion sampling (seeded; tests inject fixed masks)
  * @param cache        optional reuse cache for task vectors and sorted magnitudes across repeated merges of the
  *                     same plan; null disables caching
+ * @param target       optional: asked at most once, the output tensor's final memory (see {@link #output}); null
+ *                     or a supplier of null when there is none
  */
 public record MergeInputs(String tensorName, boolean isEmbed, List<InputTensor> inputs, String baseModel,
                           Map<String, Double> globalParams, DType workDtype, MaskSource masks,
-                          TaskVectorCache cache) {
+                          TaskVectorCache cache, Supplier<Tensor> target) {
 
     /**
      * One model's tensor and its resolved per-model parameters (absent key = not set in the config).
@@ -61,6 +66,25 @@ public record MergeInputs(String tensorName, boolean isEmbed, List<InputTensor> 
         }
     }
 
+    /** Inputs without an output target. */
+    public MergeInputs(String tensorName, boolean isEmbed, List<InputTensor> inputs, String baseModel,
+                       Map<String, Double> globalParams, DType workDtype, MaskSource masks, TaskVectorCache cache) {
+        this(tensorName, isEmbed, inputs, baseModel, globalParams, workDtype, masks, cache, null);
+    }
+
+    /**
+     * Memory for a result that a method writes element by element without reading it back: the output's final
+     * place (a mapped slot of the output file, a resident weight) when the caller offered one of this dtype and
+     * shape, so that nothing is copied afterwards; otherwise a new tensor in {@code arena}.
+     */
+    public Tensor output(DType dtype, Shape shape, Arena arena) {
+        Tensor t = target == null ? null : target.get();
+        if (t != null && t.dtype() == dtype && t.shape().equals(shape)) {
+            return t;
+        }
+        return Tensor.allocate(dtype, shape, arena);
+    }
+
     /** Inputs without caching or randomness: for deterministic methods and tests. */
     public static MergeInputs of(String tensorName, List<InputTensor> inputs, String baseModel,
                                  Map<String, Double> globalParams, DType workDtype) {
@@ -87,16 +111,16 @@ public record MergeInputs(String tensorName, boolean isEmbed, List<InputTensor> 
 
     /** Same inputs with another mask source. */
     public MergeInputs withMasks(MaskSource m) {
-        return new MergeInputs(tensorName, isEmbed, inputs, baseModel, globalParams, workDtype, m, cache);
+        return new MergeInputs(tensorName, isEmbed, inputs, baseModel, globalParams, workDtype, m, cache, target);
     }
 
     /** Same inputs with a reuse cache. */
     public MergeInputs withCache(TaskVectorCache c) {
-        return new MergeInputs(tensorName, isEmbed, inputs, baseModel, globalParams, workDtype, masks, c);
+        return new MergeInputs(tensorName, isEmbed, inputs, baseModel, globalParams, workDtype, masks, c, target);
     }
 
     /** Same inputs flagged as an embedding. */
     public MergeInputs asEmbed() {
-        return new MergeInputs(tensorName, true, inputs, baseModel, globalParams, workDtype, masks, cache);
+        return new MergeInputs(tensorName, true, inputs, baseModel, globalParams, workDtype, masks, cache, target);
     }
 }

@@ -19,10 +19,18 @@ import java.util.stream.LongStream;
 
 /**
  * Streaming versions of linear and plain task arithmetic for bf16 and f32 tensors: the inputs are read straight from
- * their memory (usually the memory-mapped files) block by block, computed with exactly the per-op rounding of
+ * their memory (usually the memory-mapped files) one vector at a time, computed with exactly the per-op rounding of
  * {@link MergeKernels#weightedSum} and {@link GtaMethod#combineLinear} (float32 op, then round to the work dtype, in
- * the same order, no fused multiply-add), and written to the output in its dtype. Nothing but a cache-sized float
- * accumulator per block is allocated, so a merge needs no whole-tensor float copies.
+ * the same order, no fused multiply-add), and written to the output in its dtype. The running sum stays in a
+ * register and nothing is allocated, so a merge needs no float copies and makes no garbage once compiled.
+ *
+ * <p>The bf16 rounding ({@code (bits + 0x7FFF + lsb) & 0xFFFF0000}, as {@link VectorMath#bf16}) is written out in
+ * each loop rather than called: C2 does not inline a shared helper whose compiled code is already large, and a vector
+ * passed to or returned from a call that is not inlined is boxed (measured: gigabytes of garbage per merge). Unlike
+ * {@link VectorMath#bf16} the intermediate roundings skip the NaN test: every value here is a bf16 input widened, a
+ * configured constant, or an arithmetic result of those, so a NaN among them has its low 16 bits zero (an
+ * operand's payload, or the default NaN of an invalid operation) and the rounding leaves it unchanged. Only the
+ * final encoding tests for NaN, to set the quiet bit as {@link FloatFormats#floatToBf16} does.
  */
 final class StreamKernels {
 
@@ -38,8 +46,6 @@ final class StreamKernels {
 
     /** Elements per parallel task; large enough to amortise scheduling, small next to one tensor. */
     static final int TASK = 1 << 16;
-    /** Elements per inner block: the float accumulator (16 KiB) and the inputs' block stay in L1/L2. */
-    static final int BLOCK = 1 << 12;
 
     private StreamKernels() {
     }
@@ -60,7 +66,8 @@ final class StreamKernels {
 
     /**
      * linear: {@code out = round(round(Σ_k round(w_k x_k)) / den)} (the division only when normalize); the sum is a
-     * float32 accumulator that starts at +0 and adds the products in input order.
+     * float32 accumulator that starts at +0 and adds the products in input order. One pass: each vector of the output
+     * reads its inputs once and keeps the sum in a register.
      */
     static void weightedSum(DType d, List<Tensor> xs, float[] w, boolean normalize, float den, Tensor out) {
         int k = xs.size();
@@ -68,48 +75,54 @@ final class StreamKernels {
         MemorySegment o = out.data();
         boolean bf = d == DType.BF16;
         forTasks(out.numel(), (from, to) -> {
-            float[] acc = new float[BLOCK];
-            for (long s = from; s < to; s += BLOCK) {
-                int len = (int) Math.min(BLOCK, to - s);
-                java.util.Arrays.fill(acc, 0, len, 0f);
-                for (int m = 0; m < k; m++) {
-                    addScaled(bf, acc, in[m], s, w[m], len);
-                }
-                int j = 0;
-                if (bf) {
-                    // rounding and bf16 encoding written out in the loop (see bf16 for why there are no calls)
-                    FloatVector dv = FloatVector.broadcast(F, den);
-                    for (; j < F.loopBound(len); j += L) {
-                        IntVector a = FloatVector.fromArray(F, acc, j).reinterpretAsInts();
-                        a = a.add(0x7FFF).add(a.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                                .blend(a, a.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                        if (normalize) {
-                            IntVector q = a.reinterpretAsFloats().div(dv).reinterpretAsInts();
-                            a = q.add(0x7FFF).add(q.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                                    .blend(q, q.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                        }
-                        // a is bf16-valued: its top half is the encoding, except that NaNs are made quiet
-                        IntVector high = a.lanewise(VectorOperators.LSHR, 16);
-                        ((ShortVector) high.blend(high.or(0x40),
-                                a.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
-                                .convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * (s + j), LE);
+            long i = from;
+            if (bf) {
+                // rounding and bf16 encoding written out in the loop, not called (see the class comment)
+                for (; i + L <= to; i += L) {
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int m = 0; m < k; m++) {
+                        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, in[m], 2 * i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                        IntVector p = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w[m])
+                                .reinterpretAsInts();
+                        p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
+                        acc = acc.add(p.reinterpretAsFloats());
                     }
-                } else {
-                    for (; j < F.loopBound(len); j += L) {
-                        FloatVector v = FloatVector.fromArray(F, acc, j);
-                        if (normalize) {
-                            v = v.div(den);
-                        }
-                        store(false, v, o, s + j);
-                    }
-                }
-                for (; j < len; j++) {
-                    float v = Numerics.round(d, acc[j]);
+                    IntVector a = acc.reinterpretAsInts();
+                    a = a.add(0x7FFF).add(a.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
                     if (normalize) {
-                        v = Numerics.round(d, v / den);
+                        IntVector q = a.reinterpretAsFloats().div(den).reinterpretAsInts();
+                        a = q.add(0x7FFF).add(q.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
                     }
-                    storeScalar(bf, v, o, s + j);
+                    // a is bf16-valued: its top half is the encoding, except that NaNs are made quiet
+                    IntVector high = a.lanewise(VectorOperators.LSHR, 16);
+                    ((ShortVector) high.blend(high.or(0x40),
+                            a.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
+                            .convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * i, LE);
                 }
+            } else {
+                for (; i + L <= to; i += L) {
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int m = 0; m < k; m++) {
+                        acc = acc.add(FloatVector.fromMemorySegment(F, in[m], 4 * i, LE).mul(w[m]));
+                    }
+                    if (normalize) {
+                        acc = acc.div(den);
+                    }
+                    acc.intoMemorySegment(o, 4 * i, LE);
+                }
+            }
+            for (; i < to; i++) {
+                float acc = 0f;
+                for (int m = 0; m < k; m++) {
+                    float x = loadScalar(bf, in[m], i);
+                    acc += bf ? Numerics.bf16(x * w[m]) : x * w[m];
+                }
+                float v = Numerics.round(d, acc);
+                if (normalize) {
+                    v = Numerics.round(d, v / den);
+                }
+                storeScalar(bf, v, o, i);
             }
         });
     }
@@ -117,7 +130,8 @@ final class StreamKernels {
     /**
      * task arithmetic without sparsification or consensus: {@code δ_i = round(x_i - b)},
      * {@code mixed = Σ round(δ_i W_i)} (float32, from +0, in input order), {@code m = round(mixed)}, then
-     * {@code round(m / div)} when normalize, {@code round(m λ)} when scale, and {@code out = round(b + m)}.
+     * {@code round(m / div)} when normalize, {@code round(m λ)} when scale, and {@code out = round(b + m)}. One pass:
+     * each vector of the output reads the base and every input once and keeps the sum in a register.
      */
     static void taskArithmetic(DType d, Tensor base, List<Tensor> xs, float[] w, float div, boolean normalize,
                                boolean scale, float lam, Tensor out) {
@@ -127,124 +141,75 @@ final class StreamKernels {
         MemorySegment o = out.data();
         boolean bf = d == DType.BF16;
         forTasks(out.numel(), (from, to) -> {
-            float[] mixed = new float[BLOCK];
-            for (long s = from; s < to; s += BLOCK) {
-                int len = (int) Math.min(BLOCK, to - s);
-                java.util.Arrays.fill(mixed, 0, len, 0f);
-                for (int m = 0; m < k; m++) {
-                    addScaledDelta(bf, mixed, in[m], b, s, w[m], len);
-                }
-                int j = 0;
-                FloatVector dv = FloatVector.broadcast(F, div);
-                FloatVector lv = FloatVector.broadcast(F, lam);
-                if (bf) {
-                    // the bf16 branch written out without calls (see bf16); same steps as the generic loop below
-                    for (; j < F.loopBound(len); j += L) {
-                        IntVector m = FloatVector.fromArray(F, mixed, j).reinterpretAsInts();
-                        m = m.add(0x7FFF).add(m.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                                .blend(m, m.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                        if (normalize) {
-                            m = m.reinterpretAsFloats().div(dv).reinterpretAsInts();
-                            m = m.add(0x7FFF).add(m.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                                    .blend(m, m.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                        }
-                        if (scale) {
-                            m = m.reinterpretAsFloats().mul(lv).reinterpretAsInts();
-                            m = m.add(0x7FFF).add(m.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                                    .blend(m, m.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                        }
-                        IntVector bh = (IntVector) ShortVector.fromMemorySegment(H, b, 2 * (s + j), LE)
+            long i = from;
+            if (bf) {
+                // rounding and bf16 encoding written out in the loop, not called (see the class comment)
+                for (; i + L <= to; i += L) {
+                    FloatVector bv = ((IntVector) ShortVector.fromMemorySegment(H, b, 2 * i, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
+                            .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector mixed = FloatVector.zero(F);
+                    for (int m = 0; m < k; m++) {
+                        IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, in[m], 2 * i, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                        IntVector r = bh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                                .add(m.reinterpretAsFloats()).reinterpretAsInts();
-                        VectorMask<Integer> nan = r.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-                        // round to bf16 and encode in one step: the encoding of RNE(r) is (r + 0x7FFF + lsb) >>> 16
-                        IntVector high = r.lanewise(VectorOperators.LSHR, 16);
-                        IntVector enc = r.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
-                        ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
-                                .intoMemorySegment(o, 2 * (s + j), LE);
+                        IntVector dl = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(bv)
+                                .reinterpretAsInts();
+                        dl = dl.add(0x7FFF).add(dl.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
+                        IntVector p = dl.reinterpretAsFloats().mul(w[m]).reinterpretAsInts();
+                        p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
+                        mixed = mixed.add(p.reinterpretAsFloats());
                     }
-                }
-                for (; j < F.loopBound(len); j += L) {
-                    FloatVector m = round(bf, FloatVector.fromArray(F, mixed, j));
+                    IntVector mv = mixed.reinterpretAsInts();
+                    mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
                     if (normalize) {
-                        m = round(bf, m.div(dv));
+                        mv = mv.reinterpretAsFloats().div(div).reinterpretAsInts();
+                        mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
                     }
                     if (scale) {
-                        m = round(bf, m.mul(lv));
+                        mv = mv.reinterpretAsFloats().mul(lam).reinterpretAsInts();
+                        mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
                     }
-                    store(bf, round(bf, load(bf, b, s + j).add(m)), o, s + j);
+                    IntVector r = bv.add(mv.reinterpretAsFloats()).reinterpretAsInts();
+                    VectorMask<Integer> nan = r.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
+                    // round to bf16 and encode in one step: the encoding of RNE(r) is (r + 0x7FFF + lsb) >>> 16
+                    IntVector high = r.lanewise(VectorOperators.LSHR, 16);
+                    IntVector enc = r.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
+                    ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
+                            .intoMemorySegment(o, 2 * i, LE);
                 }
-                for (; j < len; j++) {
-                    float m = Numerics.round(d, mixed[j]);
+            } else {
+                for (; i + L <= to; i += L) {
+                    FloatVector bv = FloatVector.fromMemorySegment(F, b, 4 * i, LE);
+                    FloatVector mixed = FloatVector.zero(F);
+                    for (int m = 0; m < k; m++) {
+                        mixed = mixed.add(FloatVector.fromMemorySegment(F, in[m], 4 * i, LE).sub(bv).mul(w[m]));
+                    }
                     if (normalize) {
-                        m = Numerics.round(d, m / div);
+                        mixed = mixed.div(div);
                     }
                     if (scale) {
-                        m = Numerics.round(d, m * lam);
+                        mixed = mixed.mul(lam);
                     }
-                    storeScalar(bf, Numerics.round(d, loadScalar(bf, b, s + j) + m), o, s + j);
+                    bv.add(mixed).intoMemorySegment(o, 4 * i, LE);
                 }
+            }
+            for (; i < to; i++) {
+                float bs = loadScalar(bf, b, i);
+                float mixed = 0f;
+                for (int m = 0; m < k; m++) {
+                    float delta = Numerics.round(d, loadScalar(bf, in[m], i) - bs);
+                    mixed += Numerics.round(d, delta * w[m]);
+                }
+                float mv = Numerics.round(d, mixed);
+                if (normalize) {
+                    mv = Numerics.round(d, mv / div);
+                }
+                if (scale) {
+                    mv = Numerics.round(d, mv * lam);
+                }
+                storeScalar(bf, Numerics.round(d, bs + mv), o, i);
             }
         });
-    }
-
-    /** acc[j] += round(x[s+j]·w). */
-    private static void addScaled(boolean bf, float[] acc, MemorySegment x, long s, float w, int len) {
-        int j = 0;
-        FloatVector wv = FloatVector.broadcast(F, w);
-        if (bf) {
-            for (; j < F.loopBound(len); j += L) {
-                IntVector h = (IntVector) ShortVector.fromMemorySegment(H, x, 2 * (s + j), LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                IntVector p = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(wv).reinterpretAsInts();
-                p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                        .blend(p, p.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                FloatVector.fromArray(F, acc, j).add(p.reinterpretAsFloats()).intoArray(acc, j);
-            }
-        } else {
-            for (; j < F.loopBound(len); j += L) {
-                FloatVector p = FloatVector.fromMemorySegment(F, x, 4 * (s + j), LE).mul(wv);
-                FloatVector.fromArray(F, acc, j).add(p).intoArray(acc, j);
-            }
-        }
-        for (; j < len; j++) {
-            acc[j] += bf ? Numerics.bf16(loadScalar(true, x, s + j) * w) : loadScalar(false, x, s + j) * w;
-        }
-    }
-
-    /** mixed[j] += round(round(x[s+j] - b[s+j])·w). */
-    private static void addScaledDelta(boolean bf, float[] mixed, MemorySegment x, MemorySegment b, long s, float w,
-                                       int len) {
-        int j = 0;
-        FloatVector wv = FloatVector.broadcast(F, w);
-        if (bf) {
-            for (; j < F.loopBound(len); j += L) {
-                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, x, 2 * (s + j), LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                IntVector bh = (IntVector) ShortVector.fromMemorySegment(H, b, 2 * (s + j), LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                IntVector d = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                        .sub(bh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).reinterpretAsInts();
-                d = d.add(0x7FFF).add(d.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                        .blend(d, d.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                IntVector p = d.reinterpretAsFloats().mul(wv).reinterpretAsInts();
-                p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000)
-                        .blend(p, p.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-                FloatVector.fromArray(F, mixed, j).add(p.reinterpretAsFloats()).intoArray(mixed, j);
-            }
-        } else {
-            for (; j < F.loopBound(len); j += L) {
-                FloatVector delta = FloatVector.fromMemorySegment(F, x, 4 * (s + j), LE)
-                        .sub(FloatVector.fromMemorySegment(F, b, 4 * (s + j), LE));
-                FloatVector.fromArray(F, mixed, j).add(delta.mul(wv)).intoArray(mixed, j);
-            }
-        }
-        DType d = bf ? DType.BF16 : DType.F32;
-        for (; j < len; j++) {
-            float delta = Numerics.round(d, loadScalar(bf, x, s + j) - loadScalar(bf, b, s + j));
-            mixed[j] += Numerics.round(d, delta * w);
-        }
     }
 
     /** A loop body over the element range [from, to). */
@@ -269,25 +234,6 @@ final class StreamKernels {
             in[m] = xs.get(m).data();
         }
         return in;
-    }
-
-    private static FloatVector round(boolean bf, FloatVector v) {
-        return bf ? bf16(v) : v;
-    }
-
-    /**
-     * v rounded to bf16 lane-wise, as {@link VectorMath#bf16} (round to nearest even, NaN lanes unchanged). A copy
-     * rather than a call: C2 does not inline a shared helper whose compiled code is already large, and a vector
-     * passed to or returned from a call that is not inlined is boxed (measured: gigabytes of garbage per merge).
-     */
-    static FloatVector bf16(FloatVector v) {
-        IntVector bits = v.reinterpretAsInts();
-        IntVector r = bits.add(0x7FFF).add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-        return r.blend(bits, bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000)).reinterpretAsFloats();
-    }
-
-    private static FloatVector load(boolean bf, MemorySegment s, long i) {
-        return bf ? loadBf16(s, i) : FloatVector.fromMemorySegment(F, s, 4 * i, LE);
     }
 
     /** L bf16 values from element i widened to float (the bf16 bits are the float's top half). */
