@@ -82,15 +82,25 @@ final class GtaMethod extends AbstractMergeMethod {
         if (n == 0) {
             return Numerics.write(d, base.tensor().shape(), Numerics.read(base.tensor()));
         }
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = Numerics.tensorOf(d, weight[i]);
+        }
+        boolean random = sparsification == Sparsification.RANDOM;
+        if ((random || sparsification == Sparsification.MAGNITUDE && !rescale) && StreamedGta.applies(in)) {
+            // ties and dare without whole-tensor task vectors (same results, see StreamedGta)
+            List<Tensor> xs = new ArrayList<>(n);
+            for (MergeInputs.InputTensor other : others) {
+                xs.add(TaskVectors.aligned(this, in, other, base.tensor().shape()));
+            }
+            return StreamedGta.merge(in, base.tensor(), xs, w, density, random, rescale, consensus, normalize,
+                    lambda, arena);
+        }
         // One task vector at a time, sparsified in place when it is not cached: at most one extra tensor-sized array
         // besides the sparsified ones is alive.
         float[][] deltas = new float[n][];
         for (int i = 0; i < n; i++) {
             deltas[i] = sparsify(in, TaskVectors.of(this, in, base, others.get(i)), density[i], extra[i], rescale);
-        }
-        float[] w = new float[n];
-        for (int i = 0; i < n; i++) {
-            w[i] = Numerics.tensorOf(d, weight[i]);
         }
         Tensor out = Tensor.allocate(d, base.tensor().shape(), arena);
         if (consensus) {
@@ -159,21 +169,26 @@ final class GtaMethod extends AbstractMergeMethod {
      */
     static void combineLinear(DType d, Tensor b, float[][] deltas, float[] w, boolean normalize, double lambda,
                               Tensor out) {
-        int n = deltas.length;
-        float div = divisor(d, w);
-        boolean scale = lambda != 1;
-        float lam = (float) lambda;
-        Numerics.forRange(deltas[0].length, (s, e) -> {
-            int len = e - s;
-            float[] mixed = new float[len];
-            for (int i = 0; i < n; i++) {
-                VectorMath.addScaled(d, mixed, 0, deltas[i], s, w[i], len);
-            }
-            float[] piece = new float[len];
-            Numerics.read(b, s, piece, 0, len);
-            VectorMath.finish(d, piece, piece, 0, mixed, null, div, normalize, scale, lam, len);
-            Numerics.writePiece(out, s, piece, len);
-        });
+        Numerics.forRange(deltas[0].length, (s, e) -> linearPiece(d, b, deltas, s, w, normalize, lambda, out, s,
+                e - s));
+    }
+
+    /**
+     * {@link #combineLinear} for output elements [s, s+len), whose task-vector values are
+     * {@code deltas[i][off..off+len)}.
+     */
+    static void linearPiece(DType d, Tensor b, float[][] deltas, int off, float[] w, boolean normalize, double lambda,
+                            Tensor out, long s, int len) {
+        PieceScratch scratch = PieceScratch.get();
+        float[] mixed = scratch.mixed(len);
+        for (int i = 0; i < deltas.length; i++) {
+            VectorMath.addScaled(d, mixed, 0, deltas[i], off, w[i], len);
+        }
+        float[] piece = scratch.piece(len);
+        Numerics.read(b, s, piece, 0, len);
+        VectorMath.finish(d, piece, piece, 0, mixed, null, divisor(d, w), normalize, lambda != 1, (float) lambda,
+                len);
+        Numerics.writePiece(out, s, piece, len);
     }
 
     /**
@@ -183,26 +198,32 @@ final class GtaMethod extends AbstractMergeMethod {
      */
     static void combineTies(DType d, Tensor b, float[][] deltas, float[] w, boolean normalize, double lambda,
                             Tensor out) {
+        Numerics.forRange(deltas[0].length, (s, e) -> tiesPiece(d, b, deltas, s, w, normalize, lambda, out, s,
+                e - s));
+    }
+
+    /**
+     * {@link #combineTies} for output elements [s, s+len), whose task-vector values are
+     * {@code deltas[i][off..off+len)}.
+     */
+    static void tiesPiece(DType d, Tensor b, float[][] deltas, int off, float[] w, boolean normalize, double lambda,
+                          Tensor out, long s, int len) {
         int n = deltas.length;
-        boolean scale = lambda != 1;
-        float lam = (float) lambda;
-        Numerics.forRange(deltas[0].length, (s, e) -> {
-            int len = e - s;
-            float[][] wd = new float[n][len];
-            float[] vote = new float[len];
-            for (int i = 0; i < n; i++) {
-                VectorMath.scaleAndVote(d, wd[i], 0, deltas[i], s, w[i], vote, len);
-            }
-            // The vote is taken on the sum as torch stores it (rounded to the work dtype); NaN votes -1.
-            float[] mixed = new float[len];
-            float[] div = new float[len];
-            for (int i = 0; i < n; i++) {
-                VectorMath.agreeing(d, wd[i], vote, w[i], mixed, div, len);
-            }
-            float[] piece = new float[len];
-            Numerics.read(b, s, piece, 0, len);
-            VectorMath.finish(d, piece, piece, 0, mixed, div, 1f, normalize, scale, lam, len);
-            Numerics.writePiece(out, s, piece, len);
-        });
+        PieceScratch scratch = PieceScratch.get();
+        float[][] wd = scratch.weighted(n, len);
+        float[] vote = scratch.vote(len);
+        for (int i = 0; i < n; i++) {
+            VectorMath.scaleAndVote(d, wd[i], 0, deltas[i], off, w[i], vote, len);
+        }
+        // The vote is taken on the sum as torch stores it (rounded to the work dtype); NaN votes -1.
+        float[] mixed = scratch.mixed(len);
+        float[] div = scratch.div(len);
+        for (int i = 0; i < n; i++) {
+            VectorMath.agreeing(d, wd[i], vote, w[i], mixed, div, len);
+        }
+        float[] piece = scratch.piece(len);
+        Numerics.read(b, s, piece, 0, len);
+        VectorMath.finish(d, piece, piece, 0, mixed, div, 1f, normalize, lambda != 1, (float) lambda, len);
+        Numerics.writePiece(out, s, piece, len);
     }
 }

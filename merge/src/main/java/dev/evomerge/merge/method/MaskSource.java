@@ -14,6 +14,23 @@ public interface MaskSource {
     /** Sets {@code keep[i] = 1} with probability {@code p}, else 0, independently for every element. */
     void bernoulli(MaskKey key, double p, byte[] keep);
 
+    /**
+     * The mask {@link #bernoulli(MaskKey, double, byte[])} draws for n elements, as bits: element i is kept when bit
+     * {@code i & 63} of {@code bits[i >>> 6]} is set. The default draws the byte mask and packs it; a source may draw
+     * straight into bits, an eighth of the memory.
+     */
+    default long[] bernoulliBits(MaskKey key, double p, int n) {
+        byte[] keep = new byte[n];
+        bernoulli(key, p, keep);
+        long[] bits = new long[(n + 63) >>> 6];
+        for (int i = 0; i < n; i++) {
+            if (keep[i] != 0) {
+                bits[i >>> 6] |= 1L << i;
+            }
+        }
+        return bits;
+    }
+
     /** Sets {@code keep[i] = 1} with probability {@code p[i]}, else 0. */
     void bernoulli(MaskKey key, float[] p, byte[] keep);
 

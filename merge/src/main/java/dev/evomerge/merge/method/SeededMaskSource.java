@@ -32,6 +32,27 @@ final class SeededMaskSource implements MaskSource {
     }
 
     @Override
+    public long[] bernoulliBits(MaskKey key, double p, int n) {
+        long k = keyHash(key);
+        long[] bits = new long[(n + 63) >>> 6];
+        // the same draws as bernoulli(key, p, keep); a block is a whole number of words, so blocks never share one
+        blocks(n).forEach(b -> {
+            SplittableRandom r = stream(k, b);
+            int end = Math.min(n, (b + 1) * BLOCK);
+            for (int i = b * BLOCK; i < end; i += 64) {
+                // a word at a time in a register, without branches on the (unpredictable) draws
+                long word = 0;
+                int bitsHere = Math.min(64, end - i);
+                for (int bit = 0; bit < bitsHere; bit++) {
+                    word |= (r.nextDouble() < p ? 1L : 0L) << bit;
+                }
+                bits[i >>> 6] = word;
+            }
+        });
+        return bits;
+    }
+
+    @Override
     public void bernoulli(MaskKey key, float[] p, byte[] keep) {
         long k = keyHash(key);
         blocks(keep.length).forEach(b -> {

@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
 final class Sparsifiers {
 
     /** Same threshold as mergekit's rescaled_masked_tensor. */
-    private static final float RESCALE_EPS = 1e-7f;
+    static final float RESCALE_EPS = 1e-7f;
 
     private Sparsifiers() {
     }
@@ -346,10 +346,8 @@ final class Sparsifiers {
                 topCount[p] = ct;
                 botCount[p] = cb;
             });
-            for (int p = 1; p < pieces; p++) {
-                topStart[p] = topStart[p - 1] + topCount[p - 1];
-                botStart[p] = botStart[p - 1] + botCount[p - 1];
-            }
+            startsFrom(topCount, topStart);
+            startsFrom(botCount, botStart);
         }
         IntStream ps = IntStream.range(0, pieces);
         (pieces > 2 ? ps.parallel() : ps).forEach(p -> {
@@ -378,8 +376,15 @@ final class Sparsifiers {
         });
     }
 
+    /** starts[p] = counts[0] + ... + counts[p - 1]: where each piece begins among the elements counted. */
+    static void startsFrom(long[] counts, long[] starts) {
+        for (int p = 1; p < counts.length; p++) {
+            starts[p] = starts[p - 1] + counts[p - 1];
+        }
+    }
+
     /** Positions among the elements equal to v (in index order) whose rank falls in [lo, hi). */
-    private record Window(long eLo, long eHi, long count) {
+    record Window(long eLo, long eHi, long count) {
         boolean partial() {
             return eLo > 0 || eHi < count;
         }
@@ -393,7 +398,7 @@ final class Sparsifiers {
     }
 
     /** The window from the counts of magnitudes below v (first) and at most v (after). */
-    private static Window window(long n, long first, long after, long lo, long hi) {
+    static Window window(long n, long first, long after, long lo, long hi) {
         long greater = n - after;
         long count = after - first;
         return new Window(Math.max(0, lo - greater), Math.min(count, hi - greater), count);

@@ -35,8 +35,16 @@ final class VectorMath {
         return r.blend(bits, nan).reinterpretAsFloats();
     }
 
+    /**
+     * v rounded to dtype d lane-wise (bf16: as {@link #bf16}; f32: unchanged). Without a branch: a vector chosen by a
+     * branch reaches its use through a phi, and C2 then allocates a box for it on every call.
+     */
     static FloatVector round(DType d, FloatVector v) {
-        return d == DType.BF16 ? bf16(v) : v;
+        IntVector bits = v.reinterpretAsInts();
+        IntVector r = bits.add(0x7FFF).add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
+        VectorMask<Integer> keep = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000)
+                .or(bits.species().maskAll(d != DType.BF16));
+        return r.blend(bits, keep).reinterpretAsFloats();
     }
 
     /** acc[ao..] += round(src[so..]·w) over len elements (acc holds a float32 running sum). */
@@ -101,30 +109,26 @@ final class VectorMath {
     /**
      * The tail shared by the GTA family: out[oo+j] = round(b + m) where m = round(mixed[j]), divided by the rounded
      * divisor (or the scalar divisor when div is null; 0 → 1 for per-element divisors) if normalize, then times lambda.
+     * mixed is overwritten.
      */
     static void finish(DType d, float[] out, float[] b, int oo, float[] mixed, float[] div, float scalarDiv,
                        boolean normalize, boolean scale, float lam, int len) {
         int j = 0;
         if (vectorised(d)) {
-            FloatVector one = FloatVector.broadcast(S, 1f);
-            FloatVector sd = FloatVector.broadcast(S, scalarDiv);
-            for (; j < S.loopBound(len); j += S.length()) {
-                FloatVector m = round(d, FloatVector.fromArray(S, mixed, j));
-                if (normalize) {
-                    FloatVector dv;
-                    if (div != null) {
-                        dv = round(d, FloatVector.fromArray(S, div, j));
-                        dv = dv.blend(one, dv.compare(VectorOperators.EQ, 0f));
-                    } else {
-                        dv = sd;
-                    }
-                    m = round(d, m.div(dv));
-                }
-                if (scale) {
-                    m = round(d, m.mul(lam));
-                }
-                round(d, FloatVector.fromArray(S, b, oo + j).add(m)).intoArray(out, oo + j);
+            // One small method per step, each a pass over mixed in place: a vector updated under a condition inside
+            // one loop reaches its use through a phi, and in a large method C2 stops inlining the rounding helper;
+            // either way the vector is boxed, an allocation per iteration (gigabytes per merge).
+            j = S.loopBound(len);
+            roundAll(d, mixed, j);
+            if (normalize && div != null) {
+                divideByVotes(d, mixed, div, j);
+            } else if (normalize) {
+                divideAll(d, mixed, scalarDiv, j);
             }
+            if (scale) {
+                multiplyAll(d, mixed, lam, j);
+            }
+            addBase(d, out, b, oo, mixed, j);
         }
         for (; j < len; j++) {
             float m = Numerics.round(d, mixed[j]);
@@ -142,6 +146,45 @@ final class VectorMath {
                 m = Numerics.round(d, m * lam);
             }
             out[oo + j] = Numerics.round(d, b[oo + j] + m);
+        }
+    }
+
+    /** a[0..bound) = round(a). */
+    private static void roundAll(DType d, float[] a, int bound) {
+        for (int i = 0; i < bound; i += S.length()) {
+            round(d, FloatVector.fromArray(S, a, i)).intoArray(a, i);
+        }
+    }
+
+    /** a[0..bound) = round(a / dv) with dv = round(div), 0 taken as 1. */
+    private static void divideByVotes(DType d, float[] a, float[] div, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector dv = round(d, FloatVector.fromArray(S, div, i));
+            dv = dv.blend(one, dv.compare(VectorOperators.EQ, 0f));
+            round(d, FloatVector.fromArray(S, a, i).div(dv)).intoArray(a, i);
+        }
+    }
+
+    /** a[0..bound) = round(a / divisor). */
+    private static void divideAll(DType d, float[] a, float divisor, int bound) {
+        FloatVector dv = FloatVector.broadcast(S, divisor);
+        for (int i = 0; i < bound; i += S.length()) {
+            round(d, FloatVector.fromArray(S, a, i).div(dv)).intoArray(a, i);
+        }
+    }
+
+    /** a[0..bound) = round(a · factor). */
+    private static void multiplyAll(DType d, float[] a, float factor, int bound) {
+        for (int i = 0; i < bound; i += S.length()) {
+            round(d, FloatVector.fromArray(S, a, i).mul(factor)).intoArray(a, i);
+        }
+    }
+
+    /** out[oo..oo+bound) = round(b[oo..] + m[0..bound)). */
+    private static void addBase(DType d, float[] out, float[] b, int oo, float[] m, int bound) {
+        for (int i = 0; i < bound; i += S.length()) {
+            round(d, FloatVector.fromArray(S, b, oo + i).add(FloatVector.fromArray(S, m, i))).intoArray(out, oo + i);
         }
     }
 

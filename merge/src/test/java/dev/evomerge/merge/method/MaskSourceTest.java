@@ -89,4 +89,42 @@ class MaskSourceTest {
         assertThatThrownBy(() -> MaskSource.unseeded().bernoulli(KEY, 0.5, new byte[3]))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("up_proj");
     }
+
+    @Test
+    void bitMasksHoldTheSameDrawsAsByteMasks() {
+        MaskSource seeded = MaskSource.seeded(5);
+        for (int n : new int[] {1, 63, 64, 65, 70_001, 300_000}) {
+            MaskSource.MaskKey key = new MaskSource.MaskKey("t" + n, "m", "dare");
+            byte[] bytes = new byte[n];
+            seeded.bernoulli(key, 0.3, bytes);
+            long[] bits = seeded.bernoulliBits(key, 0.3, n);
+            // the default implementation (packing the byte mask) as a second reference
+            long[] packed = new MaskSource() {
+                @Override
+                public void bernoulli(MaskKey k, double p, byte[] keep) {
+                    seeded.bernoulli(k, p, keep);
+                }
+
+                @Override
+                public void bernoulli(MaskKey k, float[] p, byte[] keep) {
+                    throw new AssertionError("not used");
+                }
+
+                @Override
+                public int[] permutationPrefix(MaskKey k, int size, int count) {
+                    throw new AssertionError("not used");
+                }
+            }.bernoulliBits(key, 0.3, n);
+            assertThat(bits).hasSize((n + 63) / 64).isEqualTo(packed);
+            int kept = 0;
+            for (int i = 0; i < n; i++) {
+                boolean bit = (bits[i / 64] >>> (i % 64) & 1) == 1;
+                assertThat(bit).as("element %d of %d", i, n).isEqualTo(bytes[i] == 1);
+                kept += bit ? 1 : 0;
+            }
+            if (n == 300_000) {
+                assertThat(kept / (double) n).isBetween(0.29, 0.31);
+            }
+        }
+    }
 }

@@ -1,0 +1,327 @@
+package dev.evomerge.merge.method;
+
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.Tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Magnitude-pruned (ties) and randomly dropped (dare_ties, dare_linear) task arithmetic on bf16 tensors without
+ * whole-tensor float arrays: what the pruning needs from a whole task vector (the magnitude cut-off and its position
+ * among equal magnitudes, the L1 norms of DARE's rescale) is gathered in passes that recompute
+ * {@code δ = round(x - b)} piece by piece from the inputs, and the output is then computed piece by piece with the
+ * same code as the array path ({@link GtaMethod#tiesPiece}, {@link GtaMethod#linearPiece}). The results are the
+ * array path's bit for bit: the same decisions per element, the same pieces for the double-precision sums.
+ *
+ * <p>bf16 only: |δ| then has at most 2^16 bit patterns, so one histogram pass gives the exact order statistics that
+ * {@link MagnitudeSelect} finds in two. Memory: a histogram per worker, DARE's keep masks (one bit per element and
+ * model) and a few pieces of {@link Numerics#GRAIN} floats per thread.
+ */
+final class StreamedGta {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private StreamedGta() {
+    }
+
+    /** How one model's task vector is pruned, decided up front and applied to any piece of it. */
+    @FunctionalInterface
+    private interface Pruning {
+        /** Replaces {@code delta[0..e-s)}, the task vector's elements [s, e) of piece p, with their pruned values. */
+        void apply(float[] delta, int s, int e, int p);
+    }
+
+    /** Whether {@link #merge} handles this case (work dtype bf16, no task-vector cache). */
+    static boolean applies(MergeInputs in) {
+        return in.workDtype() == DType.BF16 && in.cache() == null;
+    }
+
+    /**
+     * The merged tensor: task vectors of {@code xs} against {@code b} pruned by magnitude ({@code random} false) or by
+     * DARE's random mask, then combined with TIES consensus or linearly, normalised, scaled and added to the base.
+     */
+    static Tensor merge(MergeInputs in, Tensor b, List<Tensor> xs, float[] w, double[] density, boolean random,
+                        boolean rescale, boolean consensus, boolean normalize, double lambda, Arena arena) {
+        DType d = in.workDtype();
+        int n = Math.toIntExact(b.numel());
+        int models = xs.size();
+        Pruning[] pruning = new Pruning[models];
+        for (int i = 0; i < models; i++) {
+            Tensor x = xs.get(i);
+            pruning[i] = random
+                    ? dare(in, x, b, n, density[i], rescale, in.others().get(i).model())
+                    : magnitude(x, b, n, density[i]);
+        }
+        Tensor out = in.output(d, b.shape(), arena);
+        Numerics.forRange(n, (s, e) -> {
+            int len = e - s;
+            int p = piece(n, s);
+            float[][] pruned = PieceScratch.get().deltas(models, len);
+            for (int i = 0; i < models; i++) {
+                delta(xs.get(i), b, s, pruned[i], len);
+                pruning[i].apply(pruned[i], s, e, p);
+            }
+            if (consensus) {
+                GtaMethod.tiesPiece(d, b, pruned, 0, w, normalize, lambda, out, s, len);
+            } else {
+                GtaMethod.linearPiece(d, b, pruned, 0, w, normalize, lambda, out, s, len);
+            }
+        });
+        return out;
+    }
+
+    /** round(x - b) for elements [s, s+len) (as {@link TaskVectors#delta}). */
+    private static void delta(Tensor x, Tensor b, int s, float[] dst, int len) {
+        float[] bb = PieceScratch.get().base(len);
+        Numerics.read(x, s, dst, 0, len);
+        Numerics.read(b, s, bb, 0, len);
+        VectorMath.subtract(DType.BF16, dst, 0, dst, 0, bb, 0, len);
+    }
+
+    /** The index of the {@link Numerics#forRange} piece that starts at s. */
+    private static int piece(int n, int s) {
+        return n <= 2 * Numerics.GRAIN ? 0 : s / Numerics.GRAIN;
+    }
+
+    private static int pieces(int n) {
+        return n <= 2 * Numerics.GRAIN ? 1 : (n + Numerics.GRAIN - 1) / Numerics.GRAIN;
+    }
+
+    /** Runs body for every {@link Numerics#forRange} piece with its index. */
+    private static void forPieces(int n, PieceBody body) {
+        int pieces = pieces(n);
+        IntStream ps = IntStream.range(0, pieces);
+        (pieces > 1 ? ps.parallel() : ps).forEach(p -> {
+            int s = pieces == 1 ? 0 : p * Numerics.GRAIN;
+            int e = pieces == 1 ? n : Math.min(n, s + Numerics.GRAIN);
+            body.run(p, s, e);
+        });
+    }
+
+    @FunctionalInterface
+    private interface PieceBody {
+        void run(int p, int s, int e);
+    }
+
+    /**
+     * magnitude ({@link Sparsifiers#magnitude} without rescale): keeps the k = int(density·N) largest |δ|, ties by
+     * ascending index; the cut-off is found from a histogram of |δ|'s bf16 bits, and the position among equal
+     * magnitudes from per-piece counts.
+     */
+    private static Pruning magnitude(Tensor x, Tensor b, int n, double density) {
+        if (density >= 1) {
+            return (delta, s, e, p) -> { };
+        }
+        long k = Math.max(0, (long) (density * n));
+        if (k <= 0 || n == 0) {
+            return (delta, s, e, p) -> {
+                for (int j = 0; j < e - s; j++) {
+                    delta[j] = delta[j] * 0f;
+                }
+            };
+        }
+        long[] hist = histogram(x, b, n);
+        MagnitudeSelect.Selected top = select(hist, n - 1);
+        MagnitudeSelect.Selected bot = select(hist, n - k);
+        float vTop = top.value();
+        float vBot = bot.value();
+        Sparsifiers.Window tw = Sparsifiers.window(n, top.below(), top.atMost(), 0, k);
+        Sparsifiers.Window bw = bot.value() == top.value() ? tw
+                : Sparsifiers.window(n, bot.below(), bot.atMost(), 0, k);
+        boolean topPartial = tw.partial();
+        boolean botPartial = bw != tw && bw.partial();
+        if (!topPartial && !botPartial) {
+            // no cut inside a run of equal magnitudes: the band vBot ≤ |δ| ≤ vTop (as Sparsifiers.keepRankRange)
+            return (delta, s, e, p) -> VectorMath.keepBand(delta, delta, 0, e - s, vBot, vTop);
+        }
+        // position among the magnitudes equal to vTop / vBot at the start of each piece
+        int pieces = pieces(n);
+        long[] topStart = new long[pieces];
+        long[] botStart = new long[pieces];
+        long[] topCount = new long[pieces];
+        long[] botCount = new long[pieces];
+        forPieces(n, (p, s, e) -> {
+            float[] delta = PieceScratch.get().piece(e - s);
+            delta(x, b, s, delta, e - s);
+            long ct = 0;
+            long cb = 0;
+            int j = 0;
+            for (; j < F.loopBound(e - s); j += F.length()) {
+                FloatVector a = FloatVector.fromArray(F, delta, j).abs();
+                VectorMask<Float> eqTop = a.compare(VectorOperators.EQ, vTop);
+                ct += eqTop.trueCount();
+                cb += a.compare(VectorOperators.EQ, vBot).andNot(eqTop).trueCount();
+            }
+            for (; j < e - s; j++) {
+                float a = Math.abs(delta[j]);
+                ct += a == vTop ? 1 : 0;
+                cb += a != vTop && a == vBot ? 1 : 0;
+            }
+            topCount[p] = ct;
+            botCount[p] = cb;
+        });
+        Sparsifiers.startsFrom(topCount, topStart);
+        Sparsifiers.startsFrom(botCount, botStart);
+        // the decisions of Sparsifiers.rankRange: vector by vector, element by element where a magnitude equals a
+        // boundary (its position among the equal ones decides)
+        return (delta, s, e, p) -> {
+            long et = topStart[p];
+            long eb = botStart[p];
+            int len = e - s;
+            int j = 0;
+            VectorMask<Float> noUpper = F.maskAll(Float.isNaN(vTop)); // |δ| > NaN is false, so nothing is above
+            FloatVector one = FloatVector.broadcast(F, 1f);
+            FloatVector zero = FloatVector.zero(F);
+            for (; j < F.loopBound(len); j += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, delta, j);
+                FloatVector a = v.abs();
+                if (a.compare(VectorOperators.EQ, vTop).or(a.compare(VectorOperators.EQ, vBot)).anyTrue()) {
+                    for (int q = j; q < j + F.length(); q++) {
+                        float m = Math.abs(delta[q]);
+                        if (m == vTop) {
+                            delta[q] = delta[q] * (et >= tw.eLo() && et < tw.eHi() ? 1f : 0f);
+                            et++;
+                        } else if (m == vBot) {
+                            delta[q] = delta[q] * (eb >= bw.eLo() && eb < bw.eHi() ? 1f : 0f);
+                            eb++;
+                        } else {
+                            delta[q] = delta[q] * (m > vBot && !(m > vTop) ? 1f : 0f);
+                        }
+                    }
+                    continue;
+                }
+                VectorMask<Float> keep = a.compare(VectorOperators.GT, vBot)
+                        .and(a.compare(VectorOperators.LT, vTop).or(noUpper));
+                v.mul(zero.blend(one, keep)).intoArray(delta, j);
+            }
+            for (; j < len; j++) {
+                float m = Math.abs(delta[j]);
+                boolean keep;
+                if (m > vTop) {
+                    keep = false;
+                } else if (m == vTop) {
+                    keep = et >= tw.eLo() && et < tw.eHi();
+                    et++;
+                } else if (m > vBot) {
+                    keep = true;
+                } else if (m == vBot) {
+                    keep = eb >= bw.eLo() && eb < bw.eHi();
+                    eb++;
+                } else {
+                    keep = false;
+                }
+                delta[j] = delta[j] * (keep ? 1f : 0f);
+            }
+        };
+    }
+
+    /** Counts of |δ|'s keys ({@link MagnitudeSelect#key}) by their top 16 bits; for bf16 values that is all of them. */
+    private static long[] histogram(Tensor x, Tensor b, int n) {
+        int pieces = pieces(n);
+        // one histogram per worker, not per piece (each is 256 KiB)
+        int groups = Math.min(pieces, 2 * java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 2);
+        int[][] parts = new int[groups][];
+        IntStream gs = IntStream.range(0, groups);
+        (groups > 1 ? gs.parallel() : gs).forEach(g -> {
+            int[] h = new int[1 << 16];
+            for (int p = g; p < pieces; p += groups) {
+                int s = pieces == 1 ? 0 : p * Numerics.GRAIN;
+                int e = pieces == 1 ? n : Math.min(n, s + Numerics.GRAIN);
+                float[] delta = PieceScratch.get().piece(e - s);
+                delta(x, b, s, delta, e - s);
+                for (int j = 0; j < e - s; j++) {
+                    h[MagnitudeSelect.key(delta[j]) >>> 16]++;
+                }
+            }
+            parts[g] = h;
+        });
+        long[] sum = new long[1 << 16];
+        for (int[] h : parts) {
+            for (int i = 0; i < h.length; i++) {
+                sum[i] += h[i];
+            }
+        }
+        return sum;
+    }
+
+    /** The magnitude at ascending position pos from the histogram (as {@link MagnitudeSelect#select}). */
+    private static MagnitudeSelect.Selected select(long[] hist, long pos) {
+        long below = 0;
+        int bucket = 0;
+        while (below + hist[bucket] <= pos) {
+            below += hist[bucket];
+            bucket++;
+        }
+        int key = bucket << 16;
+        float value = key == 0x7FC0_0000 ? Float.NaN : Float.intBitsToFloat(key);
+        return new MagnitudeSelect.Selected(value, below, below + hist[bucket]);
+    }
+
+    /** 1 when element i of the bit mask is kept, else 0 (a multiplier, so that dropped elements keep their sign). */
+    private static float kept(long[] bits, int i) {
+        return (float) (bits[i >>> 6] >>> i & 1L); // no branch: the bits are random
+    }
+
+    /**
+     * random ({@link Sparsifiers#bernoulli}, bf16 work dtype): keeps each element with probability density from the
+     * seeded mask, then (rescale) multiplies by {@code round(round(Σ|δ|) / round(Σ|kept δ|))}, the sums in double over
+     * the same pieces as {@link Numerics#sumAbs}.
+     */
+    private static Pruning dare(MergeInputs in, Tensor x, Tensor b, int n, double density, boolean rescale,
+                                String model) {
+        if (density >= 1) {
+            return (delta, s, e, p) -> { };
+        }
+        long[] keep = density > 0
+                ? in.masks().bernoulliBits(new MaskSource.MaskKey(in.tensorName(), model, "dare"),
+                        Numerics.round(DType.BF16, (float) density), n)
+                : new long[(n + 63) >>> 6];
+        float ratio = 1f;
+        boolean scale = false;
+        if (rescale) {
+            int pieces = pieces(n);
+            double[] before = new double[pieces];
+            double[] after = new double[pieces];
+            forPieces(n, (p, s, e) -> {
+                float[] delta = PieceScratch.get().piece(e - s);
+                delta(x, b, s, delta, e - s);
+                double sb = 0;
+                double sa = 0;
+                for (int j = 0; j < e - s; j++) {
+                    sb += Math.abs(delta[j]);
+                    sa += Math.abs(delta[j] * kept(keep, s + j));
+                }
+                before[p] = sb;
+                after[p] = sa;
+            });
+            double sumBefore = 0;
+            double sumAfter = 0;
+            for (int p = 0; p < pieces; p++) {
+                sumBefore += before[p];
+                sumAfter += after[p];
+            }
+            float fb = Numerics.reduced(DType.BF16, sumBefore);
+            float fa = Numerics.reduced(DType.BF16, sumAfter);
+            float eps = Numerics.round(DType.BF16, Sparsifiers.RESCALE_EPS);
+            if (!(fb < eps || fa < eps)) { // as Sparsifiers.rescaleL1, NaN sums included
+                ratio = Numerics.round(DType.BF16, fb / fa);
+                scale = true;
+            }
+        }
+        float r = ratio;
+        boolean scaled = scale;
+        return (delta, s, e, p) -> {
+            for (int j = 0; j < e - s; j++) {
+                float masked = delta[j] * kept(keep, s + j);
+                delta[j] = scaled ? Numerics.round(DType.BF16, masked * r) : masked;
+            }
+        };
+    }
+}
