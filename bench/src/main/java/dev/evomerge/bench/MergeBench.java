@@ -176,12 +176,22 @@ public final class MergeBench {
     }
 
     private static long rss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
+        return status("VmRSS");
+    }
+
+    /** A kB field of /proc/self/status in bytes, or -1 when absent. */
+    static long status(String field) throws IOException {
+        return field(Files.readAllLines(Path.of("/proc/self/status")), field);
+    }
+
+    /** A kB field of the lines of a /proc status file in bytes, or -1 when absent. */
+    static long field(List<String> status, String field) {
+        for (String line : status) {
+            if (line.startsWith(field + ":")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
             }
         }
-        return 0;
+        return -1;
     }
 
     /** The four timed merges as {name, YAML without dtype}: linear of all three, then the base-model methods. */
@@ -314,13 +324,9 @@ public final class MergeBench {
             thread = new Thread(() -> {
                 while (running) {
                     try {
-                        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                            if (line.startsWith("RssAnon:")) {
-                                anon = Math.max(anon, Long.parseLong(line.replaceAll("\\D", "")) * 1024);
-                            } else if (line.startsWith("RssFile:")) {
-                                file = Math.max(file, Long.parseLong(line.replaceAll("\\D", "")) * 1024);
-                            }
-                        }
+                        List<String> status = Files.readAllLines(Path.of("/proc/self/status"));
+                        anon = Math.max(anon, field(status, "RssAnon"));
+                        file = Math.max(file, field(status, "RssFile"));
                         Thread.sleep(10);
                     } catch (IOException | InterruptedException e) {
                         return;
@@ -365,12 +371,7 @@ public final class MergeBench {
 
     /** VmHWM in bytes. */
     static long peakRss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        return -1;
+        return status("VmHWM");
     }
 
     private static Path ensure(Path dir, Runnable create) {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,8 +68,9 @@ public final class SafetensorsWriter implements TensorSink {
     private final Map<String, Slot> slots;
     private final AtomicIntegerArray state;
     private final Map<String, Buffer> lent = new ConcurrentHashMap<>();
-    private final Map<Long, Deque<Buffer>> idle = new ConcurrentHashMap<>();
-    private final AtomicLong idleBytes = new AtomicLong();
+    /** Idle output buffers by byte size; guarded by itself, as is idleBytes. */
+    private final Map<Long, Deque<Buffer>> idle = new HashMap<>();
+    private long idleBytes;
     private final String indexJson;
     private final Object lifecycle = new Object();
     private final AtomicLong unflushed = new AtomicLong();
@@ -236,10 +237,14 @@ public final class SafetensorsWriter implements TensorSink {
         }
         long bytes = slot.info().byteSize();
         Buffer b;
-        Deque<Buffer> free = idle.get(bytes);
-        if (free != null && (b = free.pollFirst()) != null) {
-            idleBytes.addAndGet(-bytes);
-        } else {
+        synchronized (idle) {
+            Deque<Buffer> free = idle.get(bytes);
+            b = free == null ? null : free.pollFirst();
+            if (b != null) {
+                idleBytes -= bytes;
+            }
+        }
+        if (b == null) {
             // a new buffer, zero-filled by the arena; its contents are the producer's to overwrite
             Arena arena = Arena.ofShared();
             b = new Buffer(arena, arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes));
@@ -255,9 +260,9 @@ public final class SafetensorsWriter implements TensorSink {
     private void recycle(Buffer b) {
         long bytes = b.memory().byteSize();
         synchronized (idle) { // against freeBuffers: a buffer kept after it ran would never be freed
-            if (!finished && idleBytes.get() + bytes <= IDLE_BUFFER_BYTES) {
-                idleBytes.addAndGet(bytes);
-                idle.computeIfAbsent(bytes, k -> new ConcurrentLinkedDeque<>()).addFirst(b);
+            if (!finished && idleBytes + bytes <= IDLE_BUFFER_BYTES) {
+                idleBytes += bytes;
+                idle.computeIfAbsent(bytes, k -> new ArrayDeque<>()).addFirst(b);
                 return;
             }
         }
@@ -279,7 +284,7 @@ public final class SafetensorsWriter implements TensorSink {
         synchronized (idle) {
             idle.values().forEach(q -> q.forEach(SafetensorsWriter::free));
             idle.clear();
-            idleBytes.set(0);
+            idleBytes = 0;
         }
     }
 

@@ -194,7 +194,7 @@ public final class MergeExecutor {
                         params.perInput().get(i)));
             }
             // A method that streams its result may write it straight into the sink's memory for the tensor (a
-            // mapped slot of the output file, a resident weight) when no cast to out_dtype follows.
+            // resident weight, the file writer's reused output buffer) when no cast to out_dtype follows.
             MergeInputs mi = new MergeInputs(job.name(), job.isEmbed(), inputs,
                     job.baseModel() == null ? null : job.baseModel().toString(), params.global(), job.workDtype(),
                     options.masks(), options.cache(),

@@ -89,12 +89,8 @@ final class GtaMethod extends AbstractMergeMethod {
         boolean random = sparsification == Sparsification.RANDOM;
         if ((random || sparsification == Sparsification.MAGNITUDE && !rescale) && StreamedGta.applies(in)) {
             // ties and dare without whole-tensor task vectors (same results, see StreamedGta)
-            List<Tensor> xs = new ArrayList<>(n);
-            for (MergeInputs.InputTensor other : others) {
-                xs.add(TaskVectors.aligned(this, in, other, base.tensor().shape()));
-            }
-            return StreamedGta.merge(in, base.tensor(), xs, w, density, random, rescale, consensus, normalize,
-                    lambda, arena);
+            return StreamedGta.merge(in, base.tensor(), alignedOthers(in, base.tensor()), w, density, random, rescale,
+                    consensus, normalize, lambda, arena);
         }
         // One task vector at a time, sparsified in place when it is not cached: at most one extra tensor-sized array
         // besides the sparsified ones is alive.
@@ -119,10 +115,7 @@ final class GtaMethod extends AbstractMergeMethod {
                             double lambda, Arena arena) {
         DType d = in.workDtype();
         Tensor b = base.tensor();
-        List<Tensor> xs = new ArrayList<>();
-        for (MergeInputs.InputTensor other : in.others()) {
-            xs.add(TaskVectors.aligned(this, in, other, b.shape()));
-        }
+        List<Tensor> xs = alignedOthers(in, b);
         List<Tensor> all = new ArrayList<>(xs);
         all.add(b);
         if (!StreamKernels.supports(d, all)) {
@@ -135,6 +128,15 @@ final class GtaMethod extends AbstractMergeMethod {
         Tensor out = in.output(d, b.shape(), arena);
         StreamKernels.taskArithmetic(d, b, xs, w, divisor(d, w), normalize, lambda != 1, (float) lambda, out);
         return out;
+    }
+
+    /** The non-base inputs' tensors in the base's shape (see {@link TaskVectors#aligned}). */
+    private List<Tensor> alignedOthers(MergeInputs in, Tensor base) {
+        List<Tensor> xs = new ArrayList<>();
+        for (MergeInputs.InputTensor other : in.others()) {
+            xs.add(TaskVectors.aligned(this, in, other, base.shape()));
+        }
+        return xs;
     }
 
     /** {@code round(Σ W_i)}, or 1 when its magnitude is below round(1e-8) (mergekit's guard). */

@@ -11,7 +11,7 @@ import java.util.stream.IntStream;
  */
 final class MagnitudeSelect {
 
-    private static final int CANONICAL_NAN = 0x7FC0_0000;
+    static final int CANONICAL_NAN = 0x7FC0_0000;
     private static final int BUCKETS = 1 << 16;
 
     /**

@@ -74,8 +74,8 @@ public record MergeInputs(String tensorName, boolean isEmbed, List<InputTensor> 
 
     /**
      * Memory for a result that a method writes element by element without reading it back: the output's final
-     * place (a mapped slot of the output file, a resident weight) when the caller offered one of this dtype and
-     * shape, so that nothing is copied afterwards; otherwise a new tensor in {@code arena}.
+     * place (a resident weight, the file writer's reused output buffer) when the caller offered one of this dtype
+     * and shape, so that nothing is copied afterwards; otherwise a new tensor in {@code arena}.
      */
     public Tensor output(DType dtype, Shape shape, Arena arena) {
         Tensor t = target == null ? null : target.get();

@@ -193,24 +193,44 @@ final class Numerics {
         double sum(int start, int end);
     }
 
-    /** Runs body over [0, n) in GRAIN-sized pieces, in parallel when n is large. */
-    static void forRange(int n, Range body) {
-        if (n <= 2 * GRAIN) {
-            body.run(0, n);
-            return;
-        }
-        int pieces = (n + GRAIN - 1) / GRAIN;
-        IntStream.range(0, pieces).parallel().forEach(p -> body.run(p * GRAIN, Math.min(n, (p + 1) * GRAIN)));
+    /** A loop body over piece p, the index range [start, end). */
+    @FunctionalInterface
+    interface PieceRange {
+        void run(int p, int start, int end);
     }
 
-    /** Sum of partial sums over GRAIN-sized pieces (pieces added in index order, so the result is deterministic). */
+    /** How many pieces [0, n) is split into: one when n ≤ 2·GRAIN, else GRAIN-sized ones (the last shorter). */
+    static int pieces(int n) {
+        return n <= 2 * GRAIN ? 1 : (n + GRAIN - 1) / GRAIN;
+    }
+
+    /** The end of piece p of [0, n) (it starts at p·GRAIN). */
+    static int pieceEnd(int n, int p) {
+        return pieces(n) == 1 ? n : Math.min(n, (p + 1) * GRAIN);
+    }
+
+    /** Runs body over every piece of [0, n) with its index, in parallel when there are several. */
+    static void forPieces(int n, PieceRange body) {
+        int pieces = pieces(n);
+        if (pieces == 1) {
+            body.run(0, 0, n);
+            return;
+        }
+        IntStream.range(0, pieces).parallel().forEach(p -> body.run(p, p * GRAIN, pieceEnd(n, p)));
+    }
+
+    /** Runs body over [0, n) in GRAIN-sized pieces, in parallel when n is large. */
+    static void forRange(int n, Range body) {
+        forPieces(n, (p, s, e) -> body.run(s, e));
+    }
+
+    /** Sum of partial sums over the pieces (added in index order, so the result is deterministic). */
     static double sumParallel(int n, RangeSum body) {
-        if (n <= 2 * GRAIN) {
+        if (pieces(n) == 1) {
             return body.sum(0, n);
         }
-        int pieces = (n + GRAIN - 1) / GRAIN;
-        double[] parts = new double[pieces];
-        IntStream.range(0, pieces).parallel().forEach(p -> parts[p] = body.sum(p * GRAIN, Math.min(n, (p + 1) * GRAIN)));
+        double[] parts = new double[pieces(n)];
+        forPieces(n, (p, s, e) -> parts[p] = body.sum(s, e));
         double acc = 0;
         for (double d : parts) {
             acc += d;

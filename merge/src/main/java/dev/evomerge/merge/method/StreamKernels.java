@@ -24,10 +24,10 @@ import java.util.stream.LongStream;
  * the same order, no fused multiply-add), and written to the output in its dtype. The running sum stays in a
  * register and nothing is allocated, so a merge needs no float copies and makes no garbage once compiled.
  *
- * <p>The bf16 rounding ({@code (bits + 0x7FFF + lsb) & 0xFFFF0000}, as {@link VectorMath#bf16}) is written out in
+ * <p>The bf16 rounding ({@code (bits + 0x7FFF + lsb) & 0xFFFF0000}, as {@link VectorMath#round}) is written out in
  * each loop rather than called: C2 does not inline a shared helper whose compiled code is already large, and a vector
  * passed to or returned from a call that is not inlined is boxed (measured: gigabytes of garbage per merge). Unlike
- * {@link VectorMath#bf16} the intermediate roundings skip the NaN test: every value here is a bf16 input widened, a
+ * {@link VectorMath#round} the intermediate roundings skip the NaN test: every value here is a bf16 input widened, a
  * configured constant, or an arithmetic result of those, so a NaN among them has its low 16 bits zero (an
  * operand's payload, or the default NaN of an invalid operation) and the rounding leaves it unchanged. Only the
  * final encoding tests for NaN, to set the quiet bit as {@link FloatFormats#floatToBf16} does.

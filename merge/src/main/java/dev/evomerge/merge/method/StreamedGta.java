@@ -60,12 +60,11 @@ final class StreamedGta {
                     : magnitude(x, b, n, density[i]);
         }
         Tensor out = in.output(d, b.shape(), arena);
-        Numerics.forRange(n, (s, e) -> {
+        Numerics.forPieces(n, (p, s, e) -> {
             int len = e - s;
-            int p = piece(n, s);
             float[][] pruned = PieceScratch.get().deltas(models, len);
             for (int i = 0; i < models; i++) {
-                delta(xs.get(i), b, s, pruned[i], len);
+                TaskVectors.delta(d, xs.get(i), b, s, pruned[i], 0, len);
                 pruning[i].apply(pruned[i], s, e, p);
             }
             if (consensus) {
@@ -75,39 +74,6 @@ final class StreamedGta {
             }
         });
         return out;
-    }
-
-    /** round(x - b) for elements [s, s+len) (as {@link TaskVectors#delta}). */
-    private static void delta(Tensor x, Tensor b, int s, float[] dst, int len) {
-        float[] bb = PieceScratch.get().base(len);
-        Numerics.read(x, s, dst, 0, len);
-        Numerics.read(b, s, bb, 0, len);
-        VectorMath.subtract(DType.BF16, dst, 0, dst, 0, bb, 0, len);
-    }
-
-    /** The index of the {@link Numerics#forRange} piece that starts at s. */
-    private static int piece(int n, int s) {
-        return n <= 2 * Numerics.GRAIN ? 0 : s / Numerics.GRAIN;
-    }
-
-    private static int pieces(int n) {
-        return n <= 2 * Numerics.GRAIN ? 1 : (n + Numerics.GRAIN - 1) / Numerics.GRAIN;
-    }
-
-    /** Runs body for every {@link Numerics#forRange} piece with its index. */
-    private static void forPieces(int n, PieceBody body) {
-        int pieces = pieces(n);
-        IntStream ps = IntStream.range(0, pieces);
-        (pieces > 1 ? ps.parallel() : ps).forEach(p -> {
-            int s = pieces == 1 ? 0 : p * Numerics.GRAIN;
-            int e = pieces == 1 ? n : Math.min(n, s + Numerics.GRAIN);
-            body.run(p, s, e);
-        });
-    }
-
-    @FunctionalInterface
-    private interface PieceBody {
-        void run(int p, int s, int e);
     }
 
     /**
@@ -142,14 +108,14 @@ final class StreamedGta {
             return (delta, s, e, p) -> VectorMath.keepBand(delta, delta, 0, e - s, vBot, vTop);
         }
         // position among the magnitudes equal to vTop / vBot at the start of each piece
-        int pieces = pieces(n);
+        int pieces = Numerics.pieces(n);
         long[] topStart = new long[pieces];
         long[] botStart = new long[pieces];
         long[] topCount = new long[pieces];
         long[] botCount = new long[pieces];
-        forPieces(n, (p, s, e) -> {
+        Numerics.forPieces(n, (p, s, e) -> {
             float[] delta = PieceScratch.get().piece(e - s);
-            delta(x, b, s, delta, e - s);
+            TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
             long ct = 0;
             long cb = 0;
             int j = 0;
@@ -224,7 +190,7 @@ final class StreamedGta {
 
     /** Counts of |δ|'s keys ({@link MagnitudeSelect#key}) by their top 16 bits; for bf16 values that is all of them. */
     private static long[] histogram(Tensor x, Tensor b, int n) {
-        int pieces = pieces(n);
+        int pieces = Numerics.pieces(n);
         // one histogram per worker, not per piece (each is 256 KiB)
         int groups = Math.min(pieces, 2 * java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 2);
         int[][] parts = new int[groups][];
@@ -232,10 +198,10 @@ final class StreamedGta {
         (groups > 1 ? gs.parallel() : gs).forEach(g -> {
             int[] h = new int[1 << 16];
             for (int p = g; p < pieces; p += groups) {
-                int s = pieces == 1 ? 0 : p * Numerics.GRAIN;
-                int e = pieces == 1 ? n : Math.min(n, s + Numerics.GRAIN);
+                int s = p * Numerics.GRAIN;
+                int e = Numerics.pieceEnd(n, p);
                 float[] delta = PieceScratch.get().piece(e - s);
-                delta(x, b, s, delta, e - s);
+                TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
                 for (int j = 0; j < e - s; j++) {
                     h[MagnitudeSelect.key(delta[j]) >>> 16]++;
                 }
@@ -260,7 +226,7 @@ final class StreamedGta {
             bucket++;
         }
         int key = bucket << 16;
-        float value = key == 0x7FC0_0000 ? Float.NaN : Float.intBitsToFloat(key);
+        float value = key == MagnitudeSelect.CANONICAL_NAN ? Float.NaN : Float.intBitsToFloat(key);
         return new MagnitudeSelect.Selected(value, below, below + hist[bucket]);
     }
 
@@ -286,12 +252,12 @@ final class StreamedGta {
         float ratio = 1f;
         boolean scale = false;
         if (rescale) {
-            int pieces = pieces(n);
+            int pieces = Numerics.pieces(n);
             double[] before = new double[pieces];
             double[] after = new double[pieces];
-            forPieces(n, (p, s, e) -> {
+            Numerics.forPieces(n, (p, s, e) -> {
                 float[] delta = PieceScratch.get().piece(e - s);
-                delta(x, b, s, delta, e - s);
+                TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
                 double sb = 0;
                 double sa = 0;
                 for (int j = 0; j < e - s; j++) {

@@ -73,14 +73,15 @@ final class TaskVectors {
     static float[] delta(DType d, Tensor x, Tensor b) {
         int n = Math.toIntExact(b.numel());
         float[] out = new float[n];
-        Numerics.forRange(n, (s, e) -> {
-            int len = e - s;
-            float[] xb = new float[len];
-            float[] bb = new float[len];
-            Numerics.read(x, s, xb, 0, len);
-            Numerics.read(b, s, bb, 0, len);
-            VectorMath.subtract(d, out, s, xb, 0, bb, 0, len);
-        });
+        Numerics.forRange(n, (s, e) -> delta(d, x, b, s, out, s, e - s));
         return out;
+    }
+
+    /** round(x - b) for elements [s, s+len) into dst[off..off+len). */
+    static void delta(DType d, Tensor x, Tensor b, long s, float[] dst, int off, int len) {
+        float[] bb = PieceScratch.get().base(len);
+        Numerics.read(x, s, dst, off, len);
+        Numerics.read(b, s, bb, 0, len);
+        VectorMath.subtract(d, dst, off, dst, off, bb, 0, len);
     }
 }

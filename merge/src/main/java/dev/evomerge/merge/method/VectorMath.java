@@ -24,20 +24,11 @@ final class VectorMath {
         return d != DType.F16;
     }
 
-    /** v rounded to bf16 lane-wise (round to nearest even; NaN lanes unchanged). */
-    static FloatVector bf16(FloatVector v) {
-        IntVector bits = v.reinterpretAsInts();
-        IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
-        IntVector r = bits.add(0x7FFF).add(lsb).and(0xFFFF_0000);
-        // NaN test on the bits (an integer compare): the float IS_NAN test is not intrinsified everywhere and then
-        // allocates a mask and a vector per call
-        VectorMask<Integer> nan = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-        return r.blend(bits, nan).reinterpretAsFloats();
-    }
-
     /**
-     * v rounded to dtype d lane-wise (bf16: as {@link #bf16}; f32: unchanged). Without a branch: a vector chosen by a
-     * branch reaches its use through a phi, and C2 then allocates a box for it on every call.
+     * v rounded to dtype d lane-wise: bf16 round to nearest even with NaN lanes unchanged, f32 unchanged. Without a
+     * branch: a vector chosen by a branch reaches its use through a phi, and C2 then allocates a box for it on every
+     * call. The NaN test is on the bits (an integer compare): the float IS_NAN test is not intrinsified everywhere and
+     * then allocates a mask and a vector per call.
      */
     static FloatVector round(DType d, FloatVector v) {
         IntVector bits = v.reinterpretAsInts();

@@ -189,7 +189,7 @@ class StreamKernelsTest {
     /**
      * Bit-for-bit equality, except that where both are NaN only NaN-ness and the quiet bit are compared: which payload
      * survives when two NaNs meet depends on the operand order the JIT picks for a commutative add (Java leaves NaN
-     * payloads unspecified; PyTorch writes every bf16 NaN as 0x7FC0 anyway).
+     * payloads unspecified, and PyTorch does not keep them either: see docs/compatibility.md).
      */
     private static void assertSameBits(Tensor actual, Tensor expected) {
         long n = expected.numel();
