@@ -78,4 +78,22 @@ class LauncherIT {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--bogus");
     }
+
+    @Test
+    void verifyRunsMavenOnTheJdkTheLauncherFinds(@TempDir Path elsewhere) throws Exception {
+        // README's test command with no JAVA_HOME and only the system's directories on PATH (where a JDK 17 may be
+        // the first java): ./verify must still hand Maven a JDK 25. `-v` makes Maven print its runtime and stop.
+        ProcessBuilder pb = new ProcessBuilder("/bin/bash", repoRoot().resolve("verify").toString(), "-v")
+                .directory(elsewhere.toFile()).redirectErrorStream(true);
+        pb.environment().remove("JAVA_HOME");
+        pb.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        Path out = Files.createTempFile("verify", ".out");
+        pb.redirectOutput(out.toFile());
+        Process p = pb.start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("verify finished").isTrue();
+        String text = Files.readString(out, StandardCharsets.UTF_8);
+        Files.delete(out);
+        assertThat(p.exitValue()).as(text).isZero();
+        assertThat(text).containsPattern("Java version: 2[5-9]");
+    }
 }
