@@ -92,7 +92,7 @@ class TokenizedLanguageModelTest {
         String generated = "";
 
         @Override
-        public int contextLength() {
+        public int maxLength() {
             return contextLength;
         }
 
