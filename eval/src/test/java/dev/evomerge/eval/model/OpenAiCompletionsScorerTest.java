@@ -30,6 +30,7 @@ class OpenAiCompletionsScorerTest {
     private final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile int failStatus = 503;
+    private volatile String models = "";
     private HttpServer server;
     private String base;
 
@@ -51,6 +52,12 @@ class OpenAiCompletionsScorerTest {
             }
             byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.createContext("/v1/models", exchange -> {
+            byte[] bytes = models.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(models.isEmpty() ? 404 : 200, models.isEmpty() ? -1 : bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
         });
@@ -155,6 +162,27 @@ class OpenAiCompletionsScorerTest {
         assertThat(sent.get("max_tokens").asInt()).isEqualTo(7);
         assertThat(sent.get("stop").toString()).isEqualTo("[\"\\n\",\"Question:\"]");
         assertThat(sent.has("echo")).isFalse();
+    }
+
+    @Test
+    void theServersContextComesFromMaxModelLenOfItsModelInV1Models() {
+        OpenAiCompletionsScorer.Reported none = OpenAiCompletionsScorer.reportedContextLength(base + "/v1", "served",
+                Duration.ofSeconds(10));
+        assertThat(none.contextLength()).isEmpty();
+        assertThat(none.detail()).isEqualTo(base + "/v1/models answered HTTP 404");
+        models = "{\"data\": [{\"id\": \"other\", \"max_model_len\": 4096}, {\"id\": \"served\", \"max_model_len\": 96}]}";
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base + "/v1/completions", "served",
+                Duration.ofSeconds(10)).contextLength()).hasValue(96);
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base, "nameless", Duration.ofSeconds(10)).detail())
+                .isEqualTo(base + "/v1/models lists 2 models and none is named nameless");
+        models = "{\"data\": [{\"id\": \"only\", \"max_model_len\": 80}]}";
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base, "nameless", Duration.ofSeconds(10))
+                .contextLength()).hasValue(80);
+        models = "{\"data\": [{\"id\": \"only\"}]}";
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base, "only", Duration.ofSeconds(10)).detail())
+                .isEqualTo(base + "/v1/models gives no max_model_len for only");
+        // a window of N tokens goes out as N + 1 prompt tokens and asks for 1 more: 64 positions score 62
+        assertThat(scorer(1).maxLength()).isEqualTo(62);
     }
 
     @Test
