@@ -154,8 +154,8 @@ public final class EvalBench {
     /** The engine called with one request at a time: every choice pays for its whole context. */
     private record OneRequestPerCall(TokenScorer inner) implements TokenScorer {
         @Override
-        public int contextLength() {
-            return inner.contextLength();
+        public int maxLength() {
+            return inner.maxLength();
         }
 
         @Override

@@ -105,7 +105,8 @@ final class EvalCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--max-length", paramLabel = "N",
-            description = "Context length for openai-completions (default: the model's max_position_embeddings).")
+            description = "Tokens the model reads per window, the same rule on both backends (default: the model's "
+                    + "max_position_embeddings embedded; the server's max_model_len - 2 for openai-completions).")
     Integer maxLength;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
@@ -154,7 +155,7 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator evaluator = new Evaluator(new DatasetLoader(DatasetLoader.dataRoot(Optional.ofNullable(dataDir))),
                 listener);
         EvaluationResults results;
-        try (LanguageModel lm = openModel()) {
+        try (LanguageModel lm = openModel(listener::warning)) {
             results = evaluator.evaluate(selection, lm, options);
         }
         out.println(results.modelInfo().getOrDefault("model", results.model()) + " ("
@@ -172,7 +173,7 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LanguageModel openModel() {
+    private LanguageModel openModel(java.util.function.Consumer<String> warnings) {
         switch (backend) {
             case "embedded" -> {
                 if (baseUrl != null) {
@@ -183,7 +184,8 @@ final class EvalCommand implements Callable<Integer> {
                 if (threads != null) {
                     load = load.withThreads(threads);
                 }
-                return LanguageModels.embedded(model, load, addBosToken, batchSize == null ? 32 : batchSize);
+                return LanguageModels.embedded(model, load, addBosToken, batchSize == null ? 32 : batchSize,
+                        Optional.ofNullable(maxLength));
             }
             case "openai-completions" -> {
                 if (baseUrl == null) {
@@ -191,7 +193,7 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 return LanguageModels.openAiCompletions(model, baseUrl, modelName == null ? model.toString() : modelName,
                         addBosToken, batchSize == null ? 1 : batchSize, Optional.ofNullable(maxLength),
-                        Duration.ofSeconds(timeoutSeconds));
+                        Duration.ofSeconds(timeoutSeconds), warnings);
             }
             default -> throw EvomergeException.usage("--backend must be embedded or openai-completions, got '" + backend + "'");
         }

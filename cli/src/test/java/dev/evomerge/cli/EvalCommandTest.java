@@ -63,6 +63,47 @@ class EvalCommandTest {
     }
 
     @Test
+    void samplesOfTasksNamedWithPathSeparatorsStayInsideTheOutputFolder() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("escape"));
+        Path tasks = Files.createDirectories(root.resolve("tasks"));
+        Files.writeString(tasks.resolve("data.jsonl"), "{\"q\": \"Sky?\", \"a\": 0}\n{\"q\": \"Sea?\", \"a\": 1}\n");
+        // "../../x/y" and "..__..__x__y" have the same safe name: both files must survive
+        for (String name : List.of("../../x/y", "..__..__x__y")) {
+            Files.writeString(tasks.resolve(name.length() + ".yaml"), """
+                    task: "%s"
+                    dataset_path: json
+                    dataset_kwargs:
+                      data_files:
+                        test: data.jsonl
+                    output_type: multiple_choice
+                    test_split: test
+                    doc_to_text: "{{q}}"
+                    doc_to_target: "{{a}}"
+                    doc_to_choice: ["blue", "green"]
+                    """.formatted(name));
+        }
+        Path out = root.resolve("a/b/out");
+        CliRun r = CliRun.run("eval", "--model", model.toString(), "--include-path", tasks.toString(), "--tasks",
+                "../../x/y,..__..__x__y", "--output-path", out.resolve("results.json").toString(), "--log-samples",
+                "--threads", "1");
+        assertThat(r.exit()).as(r.err()).isZero();
+        List<Path> written;
+        try (var files = Files.walk(root)) {
+            written = files.filter(Files::isRegularFile).filter(p -> !p.startsWith(tasks))
+                    .sorted(java.util.Comparator.comparing(p -> p.getFileName().toString())).toList();
+        }
+        // nothing anywhere but the results file and one samples file per task, all in the output folder
+        assertThat(written).hasSize(3).allSatisfy(p -> assertThat(p.getParent()).isEqualTo(out));
+        List<String> names = written.stream().map(p -> p.getFileName().toString()).sorted().toList();
+        assertThat(names.get(0)).isEqualTo("results.json");
+        assertThat(names.get(1)).matches("samples_\\.\\.__\\.\\.__x__y_[0-9T:.-]+\\.jsonl");
+        assertThat(names.get(2)).matches("samples_\\.\\.__\\.\\.__x__y_2_[0-9T:.-]+\\.jsonl");
+        for (Path samples : written.subList(1, 3)) {
+            assertThat(Files.readAllLines(samples)).hasSize(2);
+        }
+    }
+
+    @Test
     void badInputIsOneSentenceAndExitTwo() throws IOException {
         CliRun list = CliRun.run("eval", "--list-tasks");
         assertThat(list.exit()).isZero();

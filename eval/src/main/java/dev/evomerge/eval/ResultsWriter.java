@@ -12,8 +12,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes the results file and, with --log-samples, one {@code samples_<task>_<time>.jsonl} per task. An output path
@@ -45,7 +47,9 @@ public final class ResultsWriter {
             resultsFile = outputPath.toAbsolutePath();
             dir = resultsFile.getParent();
         } else {
-            dir = outputPath.toAbsolutePath().resolve(ResultsJson.sanitize(r.model()));
+            String model = ResultsJson.sanitize(r.model());
+            // a model called "." or ".." (--model ..) must not turn into the output folder or its parent
+            dir = outputPath.toAbsolutePath().resolve(model.matches("\\.*") ? "_" + model : model);
             resultsFile = dir.resolve("results_" + stamp + ".json");
         }
         double date = now.atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli() / 1000.0;
@@ -54,8 +58,9 @@ public final class ResultsWriter {
             atomicWrite(resultsFile, ResultsJson.toText(r, date));
             List<Path> samples = new ArrayList<>();
             if (r.options().logSamples()) {
+                Set<String> used = new HashSet<>();
                 for (TaskResult t : r.tasks()) {
-                    Path f = dir.resolve("samples_" + t.name() + "_" + stamp + ".jsonl");
+                    Path f = dir.resolve(samplesFileName(t.name(), stamp, used));
                     StringBuilder lines = new StringBuilder();
                     for (Map<String, Object> s : t.samples()) {
                         lines.append(JSON.writeValueAsString(ResultsJson.plain(s))).append('\n');
@@ -68,6 +73,21 @@ public final class ResultsWriter {
         } catch (IOException e) {
             throw EvomergeException.runtime("cannot write results to " + resultsFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * lm-eval's {@code samples_<task>_<date>.jsonl} with the task name made safe as a file name: path separators
+     * and the other characters lm-eval's sanitizer replaces become {@code __}, control characters {@code _}, so a
+     * task named {@code ../x} cannot write outside the output folder. Two tasks whose safe names coincide get
+     * {@code _2}, {@code _3}... so neither file replaces the other.
+     */
+    static String samplesFileName(String task, String stamp, Set<String> used) {
+        String safe = ResultsJson.sanitize(task).replaceAll("[\\x00-\\x1f\\x7f]", "_");
+        String name = "samples_" + safe + "_" + stamp + ".jsonl";
+        for (int n = 2; !used.add(name); n++) {
+            name = "samples_" + safe + "_" + n + "_" + stamp + ".jsonl";
+        }
+        return name;
     }
 
     private static void atomicWrite(Path target, String text) throws IOException {

@@ -38,8 +38,9 @@ public final class EmbeddedScorer implements TokenScorer {
         this.ownsModel = ownsModel;
     }
 
+    /** The model's positions (max_position_embeddings): the engine reads a window of that many tokens. */
     @Override
-    public int contextLength() {
+    public int maxLength() {
         return model.spec().contextLength();
     }
 
@@ -54,7 +55,7 @@ public final class EmbeddedScorer implements TokenScorer {
         List<GenerationRequest> engineRequests = new ArrayList<>(requests.size());
         for (TokenGeneration g : requests) {
             GenerationQuery q = g.query();
-            int room = contextLength() - g.prompt().length;
+            int room = maxLength() - g.prompt().length;
             Sampling sampling = q.temperature() > 0
                     ? new Sampling.Random(q.temperature(), q.topP() > 0 && q.topP() <= 1 ? q.topP() : 1.0,
                     Math.max(0, q.topK()), q.seed())

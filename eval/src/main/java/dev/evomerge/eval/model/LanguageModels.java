@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /** Builds the evaluation backends: the in-JVM engine and OpenAI-compatible completions servers. */
 public final class LanguageModels {
@@ -31,10 +32,33 @@ public final class LanguageModels {
      * @param batchSize        loglikelihood requests per engine call
      */
     public static LanguageModel embedded(Path modelDir, LoadOptions load, boolean addSpecialTokens, int batchSize) {
+        return embedded(modelDir, load, addSpecialTokens, batchSize, Optional.empty());
+    }
+
+    /**
+     * {@link #embedded(Path, LoadOptions, boolean, int)} with a window of {@code maxLength} tokens (--max-length;
+     * default and most: the model's max_position_embeddings).
+     */
+    public static LanguageModel embedded(Path modelDir, LoadOptions load, boolean addSpecialTokens, int batchSize,
+                                         Optional<Integer> maxLength) {
+        maxLength.ifPresent(ContextWindow::new); // a window below 1 is refused before the model is loaded
         Tokenizer tokenizer = Tokenizer.load(modelDir);
         CausalLanguageModel model = ModelLoader.load(modelDir, load);
-        return embedded(model, tokenizer, ChatTemplate.load(modelDir), modelDir.toString(), true, addSpecialTokens,
-                batchSize);
+        try {
+            int context = model.spec().contextLength();
+            int window = maxLength.orElse(context);
+            if (window > context) {
+                throw EvomergeException.usage("--max-length " + window + " is more than the " + context
+                        + " positions of model " + modelDir + " (max_position_embeddings in its config.json)");
+            }
+            TextTokenizer text = new ModelTokenizer(tokenizer);
+            return new TokenizedLanguageModel(modelDir.toString(), text,
+                    new EmbeddedScorer(model, text, modelDir.toString(), true), addSpecialTokens, batchSize,
+                    ChatTemplate.load(modelDir).map(t -> t::render), new ContextWindow(window));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /**
@@ -51,22 +75,47 @@ public final class LanguageModels {
 
     /**
      * A completions server; prompts are tokenized locally with {@code tokenizerDir}'s tokenizer.json (as lm-eval's
-     * local-completions with tokenized_requests), whose config.json also gives the context length.
+     * local-completions with tokenized_requests). The server's context comes from its {@code /v1/models}
+     * ({@code max_model_len}); a server that does not report it is assumed to serve {@code tokenizerDir}'s
+     * config.json context, with a warning. The window (--max-length) defaults to the most the server can score,
+     * its context minus 2 ({@link OpenAiCompletionsScorer#maxLength()}); a larger --max-length is an error.
      *
      * @param modelName         the request's {@code model} field; the served model's name
      * @param promptsPerRequest loglikelihood prompts per HTTP request
+     * @param warnings          where the assumed-context warning goes
      */
     public static LanguageModel openAiCompletions(Path tokenizerDir, String baseUrl, String modelName,
                                                   boolean addSpecialTokens, int promptsPerRequest,
-                                                  Optional<Integer> maxLength, Duration timeout) {
+                                                  Optional<Integer> maxLength, Duration timeout,
+                                                  Consumer<String> warnings) {
+        maxLength.ifPresent(ContextWindow::new); // a window below 1 is refused before the server is asked
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
-        int contextLength = maxLength.orElseGet(() -> contextLength(tokenizerDir));
+        OpenAiCompletionsScorer.Reported reported = OpenAiCompletionsScorer.reportedContextLength(baseUrl, modelName,
+                timeout);
+        int serverContext;
+        if (reported.contextLength().isPresent()) {
+            serverContext = reported.contextLength().getAsInt();
+            if (maxLength.isPresent() && maxLength.get() > serverContext - 2) {
+                throw EvomergeException.usage("--max-length " + maxLength.get() + " does not fit the server at "
+                        + baseUrl + ": it reports a context of " + serverContext + " tokens (max_model_len), and a "
+                        + "window of N tokens is sent as N + 1 prompt tokens plus 1 generated token; use --max-length "
+                        + (serverContext - 2) + " or less");
+            }
+        } else if (maxLength.isPresent()) {
+            // the user's window is trusted; a server that cannot take it answers context_length_exceeded
+            serverContext = maxLength.get() + 2;
+        } else {
+            serverContext = contextLength(tokenizerDir);
+            warnings.accept("the server's context is unknown (" + reported.detail() + "), so it is taken from "
+                    + tokenizerDir.resolve("config.json") + " (" + serverContext + " tokens) and requests use "
+                    + "--max-length " + (serverContext - 2) + "; pass --max-length to choose the window");
+        }
         TextTokenizer text = new ModelTokenizer(tokenizer);
-        OpenAiCompletionsScorer scorer = new OpenAiCompletionsScorer(baseUrl, modelName, contextLength,
+        OpenAiCompletionsScorer scorer = new OpenAiCompletionsScorer(baseUrl, modelName, serverContext,
                 promptsPerRequest, OpenAiCompletionsScorer.Retry.defaults(), timeout);
         Optional<ChatTemplate> chat = ChatTemplate.load(tokenizerDir);
         return new TokenizedLanguageModel(modelName, text, scorer, addSpecialTokens, promptsPerRequest,
-                chat.map(t -> t::render));
+                chat.map(t -> t::render), new ContextWindow(maxLength.orElse(scorer.maxLength())));
     }
 
     /** max_position_embeddings (or n_positions / n_ctx) of config.json, else lm-eval's 2048. */

@@ -21,12 +21,15 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * Any OpenAI-compatible {@code /v1/completions} server (vLLM, SGLang, llama.cpp server, {@code evomerge serve}) as a
  * {@link TokenScorer}, speaking as lm-eval's {@code local-completions} does: prompts are token ids; a loglikelihood
  * request sends context+continuation with {@code echo}, {@code logprobs: 1} and {@code max_tokens: 1}, and sums
  * {@code token_logprobs[ctxlen:-1]}; greedy means every such logprob equals the best of its {@code top_logprobs}.
+ * Requests arrive fitted to the window ({@link ContextWindow}) and are sent whole, so a window of {@code N} tokens
+ * needs {@code N + 2} positions on the server ({@link #maxLength()}).
  * Transport failures and 429/5xx answers are retried with bounded exponential backoff.
  */
 public final class OpenAiCompletionsScorer implements TokenScorer {
@@ -41,7 +44,7 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
 
     private final URI endpoint;
     private final String modelName;
-    private final int contextLength;
+    private final int serverContextLength;
     private final Retry retry;
     private final Duration timeout;
     private final long seed;
@@ -52,18 +55,23 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
     /**
      * @param baseUrl       the server: {@code http://host:port}, {@code .../v1} or the full {@code .../v1/completions}
      * @param modelName     the {@code model} field of each request (the served model's name)
-     * @param contextLength the model's context length (from its config.json)
+     * @param serverContextLength the served model's context (positions), as the server reports it in
+     *                      {@code /v1/models} ({@link #reportedContextLength}) or as assumed
      * @param promptsPerRequest loglikelihood prompts sent together as a list of token lists (1 = one per request)
      */
-    public OpenAiCompletionsScorer(String baseUrl, String modelName, int contextLength, int promptsPerRequest,
+    public OpenAiCompletionsScorer(String baseUrl, String modelName, int serverContextLength, int promptsPerRequest,
                                    Retry retry, Duration timeout) {
         if (promptsPerRequest < 1) {
             throw EvomergeException.usage("prompts per request must be at least 1, got " + promptsPerRequest);
         }
+        if (serverContextLength < 3) {
+            throw EvomergeException.usage("the model behind " + baseUrl + " has a context of " + serverContextLength
+                    + " tokens; scoring needs at least 3");
+        }
         this.promptsPerRequest = promptsPerRequest;
         this.endpoint = endpoint(baseUrl);
         this.modelName = modelName;
-        this.contextLength = contextLength;
+        this.serverContextLength = serverContextLength;
         this.retry = retry;
         this.timeout = timeout;
         this.seed = 1234;
@@ -97,9 +105,71 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
         return URI.create(u + "/v1/completions");
     }
 
+    /**
+     * Two less than the server's context: a window of {@code maxLength} read tokens is sent as {@code maxLength + 1}
+     * prompt tokens (the last one is only scored), and lm-eval's request asks for one generated token on top.
+     */
     @Override
-    public int contextLength() {
-        return contextLength;
+    public int maxLength() {
+        return serverContextLength - 2;
+    }
+
+    /**
+     * What the server says about its context.
+     *
+     * @param contextLength {@code max_model_len} of the served model, when the server reports it
+     * @param detail        why it is missing, for the warning
+     */
+    public record Reported(OptionalInt contextLength, String detail) {
+    }
+
+    /**
+     * The served model's context from {@code GET /v1/models}: {@code max_model_len} of the entry named
+     * {@code modelName}, else of the only entry (vLLM and {@code evomerge serve} report it; others may not).
+     */
+    public static Reported reportedContextLength(String baseUrl, String modelName, Duration timeout) {
+        URI completions = endpoint(baseUrl);
+        String path = completions.getPath();
+        URI models = completions.resolve(path.substring(0, path.length() - "completions".length()) + "models");
+        HttpRequest.Builder request = HttpRequest.newBuilder(models).timeout(timeout).GET();
+        String key = System.getenv("OPENAI_API_KEY");
+        if (key != null && !key.isBlank()) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        JsonNode data;
+        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build()) {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                return new Reported(OptionalInt.empty(), models + " answered HTTP " + response.statusCode());
+            }
+            data = new ObjectMapper().readTree(response.body()).path("data");
+        } catch (IOException e) {
+            return new Reported(OptionalInt.empty(), models + " failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EvomergeException.runtime("interrupted while asking " + models, e);
+        }
+        JsonNode entry = null;
+        for (JsonNode m : data) {
+            if (modelName.equals(m.path("id").asText(null))) {
+                entry = m;
+            }
+        }
+        if (entry == null && data.size() == 1) {
+            entry = data.get(0);
+        }
+        if (entry == null) {
+            return new Reported(OptionalInt.empty(), models + " lists " + data.size()
+                    + " models and none is named " + modelName);
+        }
+        JsonNode len = entry.get("max_model_len");
+        if (len == null || !len.canConvertToInt() || len.asInt() < 1) {
+            return new Reported(OptionalInt.empty(), models + " gives no max_model_len for "
+                    + entry.path("id").asText("the model"));
+        }
+        return new Reported(OptionalInt.of(len.asInt()), "");
     }
 
     @Override
@@ -112,8 +182,8 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
     }
 
     private List<LoglikelihoodResult> loglikelihoodOnce(List<LoglikelihoodRequest> requests) {
-        // Room for the one token the server generates after the echoed prompt.
-        int maxLength = contextLength - 1;
+        // The requests come fitted to the window (ContextWindow.fit), so the whole of each is sent: cutting here
+        // would make the server score other tokens than the engine does for the same --max-length.
         List<int[]> prompts = new ArrayList<>(requests.size());
         int[] ctxlens = new int[requests.size()];
         for (int i = 0; i < requests.size(); i++) {
@@ -122,13 +192,14 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
             int[] whole = new int[ctx.length + cont.length];
             System.arraycopy(ctx, 0, whole, 0, ctx.length);
             System.arraycopy(cont, 0, whole, ctx.length, cont.length);
-            int drop = Math.max(0, whole.length - maxLength);
-            prompts.add(Arrays.copyOfRange(whole, drop, whole.length));
-            ctxlens[i] = ctx.length - drop;
-            if (ctxlens[i] < 1) {
-                throw EvomergeException.usage("a continuation of " + cont.length + " tokens does not fit the "
-                        + contextLength + "-token context of the model behind " + endpoint);
+            if (whole.length + 1 > serverContextLength) {
+                throw EvomergeException.usage("a loglikelihood request of " + whole.length + " tokens plus the one "
+                        + "token the server generates does not fit the " + serverContextLength
+                        + "-token context of the model behind " + endpoint + "; use --max-length "
+                        + maxLength() + " or less");
             }
+            prompts.add(whole);
+            ctxlens[i] = ctx.length;
         }
         ObjectNode body = json.createObjectNode();
         body.put("model", modelName);

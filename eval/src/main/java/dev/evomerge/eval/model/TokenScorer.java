@@ -12,8 +12,11 @@ import java.util.Map;
  */
 public interface TokenScorer extends AutoCloseable {
 
-    /** The longest token sequence the model scores in one window. */
-    int contextLength();
+    /**
+     * The largest window this backend can score, in tokens the model reads at once as {@link ContextWindow} counts
+     * them (the most that {@code --max-length} may be).
+     */
+    int maxLength();
 
     /** lm-eval loglikelihood on token ids (requests with equal contexts should share their computation). */
     List<LoglikelihoodResult> loglikelihood(List<LoglikelihoodRequest> requests);

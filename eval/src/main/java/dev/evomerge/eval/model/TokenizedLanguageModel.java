@@ -36,6 +36,7 @@ public final class TokenizedLanguageModel implements LanguageModel {
     private final boolean addSpecialTokens;
     private final int batchSize;
     private final Optional<ChatTemplater> chat;
+    private final ContextWindow window;
 
     /**
      * @param addSpecialTokens encode prompts with the tokenizer's special tokens (BOS for Llama tokenizers), as
@@ -44,9 +45,23 @@ public final class TokenizedLanguageModel implements LanguageModel {
      */
     public TokenizedLanguageModel(String name, TextTokenizer tokenizer, TokenScorer scorer, boolean addSpecialTokens,
                                   int batchSize, Optional<ChatTemplater> chat) {
+        this(name, tokenizer, scorer, addSpecialTokens, batchSize, chat, new ContextWindow(scorer.maxLength()));
+    }
+
+    /**
+     * @param window how requests are fitted into the model's context (--max-length); at most what the backend can
+     *               score, {@link TokenScorer#maxLength()}
+     */
+    public TokenizedLanguageModel(String name, TextTokenizer tokenizer, TokenScorer scorer, boolean addSpecialTokens,
+                                  int batchSize, Optional<ChatTemplater> chat, ContextWindow window) {
         if (batchSize < 1) {
             throw EvomergeException.usage("batch size must be at least 1, got " + batchSize);
         }
+        if (window.maxLength() > scorer.maxLength()) {
+            throw EvomergeException.usage("--max-length " + window.maxLength() + " is more than model " + name
+                    + " can score in one window (" + scorer.maxLength() + " tokens)");
+        }
+        this.window = window;
         this.name = name;
         this.tokenizer = tokenizer;
         this.scorer = scorer;
@@ -58,6 +73,11 @@ public final class TokenizedLanguageModel implements LanguageModel {
     @Override
     public String name() {
         return name;
+    }
+
+    /** The window every request is fitted into (--max-length). */
+    public ContextWindow window() {
+        return window;
     }
 
     /** The token requests lm-eval would send for a text query (exposed for tests and the benchmark). */
@@ -139,8 +159,13 @@ public final class TokenizedLanguageModel implements LanguageModel {
      * Scores token requests (null = empty continuation, scored 0 and greedy): unique requests grouped by context,
      * longest first, whole groups per batch.
      */
-    private List<LoglikelihoodResult> score(List<LoglikelihoodRequest> requests, Progress progress,
+    private List<LoglikelihoodResult> score(List<LoglikelihoodRequest> encoded, Progress progress,
                                             java.util.function.IntFunction<String> what) {
+        // Every backend gets the requests already fitted to the window, so all of them score the same tokens.
+        List<LoglikelihoodRequest> requests = new ArrayList<>(encoded.size());
+        for (LoglikelihoodRequest r : encoded) {
+            requests.add(r == null ? null : window.fit(r));
+        }
         Map<LoglikelihoodRequest, Integer> unique = new LinkedHashMap<>();
         for (LoglikelihoodRequest r : requests) {
             if (r != null) {
@@ -213,7 +238,7 @@ public final class TokenizedLanguageModel implements LanguageModel {
         int prefix = texts.isEmpty() ? 0 : prefixToken();
         for (String text : texts) {
             int[] tokens = tokenizer.encode(text, false);
-            List<LoglikelihoodRequest> windows = RollingWindows.of(tokens, prefix, scorer.contextLength());
+            List<LoglikelihoodRequest> windows = window.rolling(tokens, prefix);
             spans.add(new int[] {all.size(), windows.size()});
             all.addAll(windows);
         }
@@ -236,18 +261,11 @@ public final class TokenizedLanguageModel implements LanguageModel {
         int[] slot = new int[queries.size()];
         for (int i = 0; i < queries.size(); i++) {
             GenerationQuery q = queries.get(i);
-            int room = scorer.contextLength() - q.maxGenToks();
-            if (room < 1) {
-                throw EvomergeException.usage("max_gen_toks " + q.maxGenToks() + " leaves no room for the prompt in "
-                        + "model " + name + "'s context of " + scorer.contextLength() + " tokens");
-            }
             int[] prompt = encodePrompt(q.context());
             if (prompt.length == 0) {
                 prompt = new int[] {prefixToken()};
             }
-            if (prompt.length > room) {
-                prompt = Arrays.copyOfRange(prompt, prompt.length - room, prompt.length);
-            }
+            prompt = window.generationPrompt(prompt, q.maxGenToks(), name);
             // Sampled repeats differ by seed; greedy repeats are identical and computed once.
             GenKey key = new GenKey(new ContextKey(prompt), q);
             Integer at = unique.get(key);
@@ -297,6 +315,9 @@ public final class TokenizedLanguageModel implements LanguageModel {
     @Override
     public Map<String, Object> describe() {
         Map<String, Object> d = new LinkedHashMap<>(scorer.describe());
+        // lm-eval records max_length in model_args when it is set; here it is always known and decides the numbers
+        String args = String.valueOf(d.getOrDefault("model_args", ""));
+        d.put("model_args", (args.isEmpty() ? "" : args + ",") + "max_length=" + window.maxLength());
         d.put("add_bos_token", addSpecialTokens);
         d.put("batch_size", batchSize);
         return d;

@@ -4,18 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.synth.ModelSynthesizer;
+import dev.evomerge.core.synth.SynthModelSpec;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,6 +35,7 @@ class OpenAiCompletionsScorerTest {
     private final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile int failStatus = 503;
+    private volatile String models = "";
     private HttpServer server;
     private String base;
 
@@ -51,6 +57,12 @@ class OpenAiCompletionsScorerTest {
             }
             byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.createContext("/v1/models", exchange -> {
+            byte[] bytes = models.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(models.isEmpty() ? 404 : 200, models.isEmpty() ? -1 : bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
         });
@@ -155,6 +167,60 @@ class OpenAiCompletionsScorerTest {
         assertThat(sent.get("max_tokens").asInt()).isEqualTo(7);
         assertThat(sent.get("stop").toString()).isEqualTo("[\"\\n\",\"Question:\"]");
         assertThat(sent.has("echo")).isFalse();
+    }
+
+    @Test
+    void theServersContextComesFromMaxModelLenOfItsModelInV1Models() {
+        OpenAiCompletionsScorer.Reported none = OpenAiCompletionsScorer.reportedContextLength(base + "/v1", "served",
+                Duration.ofSeconds(10));
+        assertThat(none.contextLength()).isEmpty();
+        assertThat(none.detail()).isEqualTo(base + "/v1/models answered HTTP 404");
+        models = "{\"data\": [{\"id\": \"other\", \"max_model_len\": 4096}, {\"id\": \"served\", \"max_model_len\": 96}]}";
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base + "/v1/completions", "served",
+                Duration.ofSeconds(10)).contextLength()).hasValue(96);
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base, "nameless", Duration.ofSeconds(10)).detail())
+                .isEqualTo(base + "/v1/models lists 2 models and none is named nameless");
+        models = "{\"data\": [{\"id\": \"only\", \"max_model_len\": 80}]}";
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base, "nameless", Duration.ofSeconds(10))
+                .contextLength()).hasValue(80);
+        models = "{\"data\": [{\"id\": \"only\"}]}";
+        assertThat(OpenAiCompletionsScorer.reportedContextLength(base, "only", Duration.ofSeconds(10)).detail())
+                .isEqualTo(base + "/v1/models gives no max_model_len for only");
+        // a window of N tokens goes out as N + 1 prompt tokens and asks for 1 more: 64 positions score 62
+        assertThat(scorer(1).maxLength()).isEqualTo(62);
+    }
+
+    @Test
+    void theWindowIsTheServersContextMinusTwoAndAnUnknownContextIsAssumedWithAWarning(@TempDir Path dir) {
+        Path model = dir.resolve("m");
+        ModelSynthesizer.write(SynthModelSpec.defaults().withLayers(1), model); // max_position_embeddings 2048
+        List<String> warnings = new java.util.ArrayList<>();
+        try (LanguageModel lm = LanguageModels.openAiCompletions(model, base + "/v1", "served", true, 1,
+                Optional.empty(), Duration.ofSeconds(10), warnings::add)) {
+            assertThat(lm.describe().get("model_args").toString()).endsWith(",max_length=2046");
+        }
+        assertThat(warnings).containsExactly("the server's context is unknown (" + base + "/v1/models answered HTTP "
+                + "404), so it is taken from " + model.resolve("config.json") + " (2048 tokens) and requests use "
+                + "--max-length 2046; pass --max-length to choose the window");
+        warnings.clear();
+        try (LanguageModel lm = LanguageModels.openAiCompletions(model, base + "/v1", "served", true, 1,
+                Optional.of(100), Duration.ofSeconds(10), warnings::add)) {
+            assertThat(lm.describe().get("model_args").toString()).endsWith(",max_length=100");
+        }
+        models = "{\"data\": [{\"id\": \"served\", \"max_model_len\": 96}]}";
+        try (LanguageModel lm = LanguageModels.openAiCompletions(model, base + "/v1", "served", true, 1,
+                Optional.empty(), Duration.ofSeconds(10), warnings::add)) {
+            assertThat(lm.describe().get("model_args").toString()).endsWith(",max_length=94");
+        }
+        assertThat(warnings).isEmpty();
+        assertThatThrownBy(() -> LanguageModels.openAiCompletions(model, base + "/v1", "served", true, 1,
+                Optional.of(95), Duration.ofSeconds(10), warnings::add))
+                .isInstanceOf(EvomergeException.class).hasMessage("--max-length 95 does not fit the server at " + base
+                        + "/v1: it reports a context of 96 tokens (max_model_len), and a window of N tokens is sent as "
+                        + "N + 1 prompt tokens plus 1 generated token; use --max-length 94 or less");
+        assertThatThrownBy(() -> LanguageModels.openAiCompletions(model, base + "/v1", "served", true, 1,
+                Optional.of(0), Duration.ofSeconds(10), warnings::add))
+                .hasMessage("--max-length must be at least 1, got 0");
     }
 
     @Test

@@ -92,7 +92,7 @@ class TokenizedLanguageModelTest {
         String generated = "";
 
         @Override
-        public int contextLength() {
+        public int maxLength() {
             return contextLength;
         }
 
@@ -184,6 +184,38 @@ class TokenizedLanguageModelTest {
         assertThat(scorer.generations.getFirst().prompt()).hasSize(6);
         assertThatThrownBy(() -> model(1).generate(List.of(GenerationQuery.greedy("x", List.of(), 10)), Progress.NONE))
                 .isInstanceOf(EvomergeException.class).hasMessageContaining("leaves no room");
+    }
+
+    @Test
+    void everyRequestReachesTheBackendFittedToTheWindow() {
+        ContextWindow w = new ContextWindow(4);
+        // lm-eval hf: (context + continuation)[-(max_length + 1):], the last token only predicted
+        assertThat(w.fit(new LoglikelihoodRequest(new int[] {1, 2, 3, 4}, new int[] {5, 6})))
+                .isEqualTo(new LoglikelihoodRequest(new int[] {2, 3, 4}, new int[] {5, 6}));
+        assertThat(w.fit(new LoglikelihoodRequest(new int[] {9}, new int[] {5, 6, 7, 8})))
+                .isEqualTo(new LoglikelihoodRequest(new int[] {9}, new int[] {5, 6, 7, 8}));
+        assertThatThrownBy(() -> w.fit(new LoglikelihoodRequest(new int[] {9}, new int[] {1, 2, 3, 4, 5})))
+                .isInstanceOf(EvomergeException.class)
+                .hasMessage("a continuation of 5 tokens does not fit a window of 4 tokens (--max-length); raise "
+                        + "--max-length or shorten the task's targets");
+        assertThat(w.generationPrompt(new int[] {1, 2, 3, 4, 5}, 2, "m")).containsExactly(4, 5);
+        assertThatThrownBy(() -> new ContextWindow(0)).hasMessage("--max-length must be at least 1, got 0");
+
+        // the backend could take 64 tokens, the window is 3: [BOS, a, " b", " c"] + [" d"] loses its BOS
+        TokenizedLanguageModel m = new TokenizedLanguageModel("toy", tok, scorer, true, 8, Optional.empty(),
+                new ContextWindow(3));
+        m.loglikelihood(List.of(new LoglikelihoodQuery("a b c", " d"), new LoglikelihoodQuery("x", " d")),
+                Progress.NONE);
+        assertThat(scorer.calls.getFirst()).containsExactlyInAnyOrder(
+                new LoglikelihoodRequest(new int[] {tok.id("a"), tok.id(" b"), tok.id(" c")}, new int[] {tok.id(" d")}),
+                new LoglikelihoodRequest(new int[] {1, tok.id("x")}, new int[] {tok.id(" d")}));
+        m.loglikelihoodRolling(List.of("a b c d e"), Progress.NONE);
+        assertThat(scorer.calls.get(1)).allSatisfy(r -> assertThat(r.context().length + r.continuation().length)
+                .isLessThanOrEqualTo(4));
+        assertThat(m.describe().get("model_args")).isEqualTo("max_length=3");
+        assertThatThrownBy(() -> new TokenizedLanguageModel("toy", tok, scorer, true, 8, Optional.empty(),
+                new ContextWindow(65))).hasMessage("--max-length 65 is more than model toy can score in one window "
+                + "(64 tokens)");
     }
 
     @Test

@@ -103,7 +103,7 @@ final class OnDiskWorker implements CandidateWorker {
                 String baseUrl = "http://127.0.0.1:" + port + "/v1";
                 String served = awaitServer(server, baseUrl);
                 lm = LanguageModels.openAiCompletions(m.dir(), baseUrl, served, true, settings.batchSize(), Optional.empty(),
-                        Duration.ofMinutes(10));
+                        Duration.ofMinutes(10), warnings);
             } else {
                 lm = LanguageModels.embedded(m.dir(), LoadOptions.defaults().withThreads(settings.threads()), true, settings.batchSize());
             }
