@@ -141,7 +141,7 @@ public final class EvolutionLauncher {
     private void checkOptions() {
         atLeast("--max-generation", o.maxGeneration(), 0);
         if (o.maxEvaluations() != null) {
-            atLeast("--max-evaluations", o.maxEvaluations(), 1);
+            atLeast("--max-evaluations (--max-fevals)", o.maxEvaluations(), 1);
         }
         positive("--sigma-low", o.sigmaLow());
         positive("--sigma-high", o.sigmaHigh());

@@ -13,6 +13,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -82,6 +83,7 @@ public final class ResumedOptions {
         RecordComponent[] components = EvolveOptions.class.getRecordComponents();
         Object[] values = new Object[components.length];
         Class<?>[] types = new Class<?>[components.length];
+        List<String> changed = new ArrayList<>();
         for (int i = 0; i < components.length; i++) {
             RecordComponent c = components[i];
             types[i] = c.getType();
@@ -98,9 +100,10 @@ public final class ResumedOptions {
                     throw EvomergeException.usage("--resume: " + option + " is part of the run's saved optimizer state ("
                             + text(before) + ") and cannot change; drop it or start a new run.");
                 }
-                changes.accept(option + " " + text(before) + " -> " + text(now));
+                changed.add(option + " " + text(before) + " -> " + text(now));
             }
         }
+        changed.forEach(changes); // only once no option was refused
         try {
             return EvolveOptions.class.getDeclaredConstructor(types).newInstance(values);
         } catch (InvocationTargetException e) {
