@@ -128,7 +128,8 @@ final class EvolveCommand implements Callable<Integer> {
         EvolveOptions given = new EvolveOptions(genomeFile, storage, maxGeneration, sigmaLow, sigmaHigh, maxRetries, apiKey,
                 llmModel, llmBaseUrl, topK, llmHistory, elitism, optimizer, strategy, inMemory, taskSearchPaths, dataDir,
                 batchSize, randomSeed, forcePopulationSize, saveFinalModel, evils, maxEvaluations, resume, numWorkers,
-                backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes, sigma0, timeout);
+                backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes,
+                sigma0, timeout);
         // A resumed run keeps its stored options unless given again; each change is printed.
         EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption,
                 change -> err.println("evomerge: resume: " + change));

@@ -2,6 +2,8 @@ package dev.evomerge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -110,5 +113,15 @@ class EvolveResumeOptionsTest {
             assertThat(s.allCandidates()).hasSize(4).allMatch(c -> c.status() == CandidateRecord.Status.FAILED);
         }
         assertThat(run.resolve("final_model")).doesNotExist();
+    }
+
+    @Test
+    void everyStoredOptionIsFoundOnTheCommandLineUnderTheNameResumeLooksFor() {
+        var evolve = Main.commandLine().getSubcommands().get("evolve").getCommandSpec();
+        for (RecordComponent c : EvolveOptions.class.getRecordComponents()) {
+            if (!c.getName().equals("genomeFile")) { // the positional GENOME
+                assertThat(evolve.findOption(ResumedOptions.optionName(c.getName()))).as(c.getName()).isNotNull();
+            }
+        }
     }
 }

@@ -114,7 +114,7 @@ public final class ResumedOptions {
     }
 
     /** The command-line name of a component: --max-generation for maxGeneration. */
-    static String optionName(String component) {
+    public static String optionName(String component) {
         String name = OPTION_NAMES.get(component);
         if (name != null) {
             return name;

@@ -58,7 +58,7 @@ public final class LocalEvaluator implements CandidateEvaluator {
         }
         checkStrategy(strategy, settings.inMemory());
         if (timeoutSeconds != null && timeoutSeconds < 1) {
-            throw EvomergeException.usage("--timeout must be at least 1 second, got " + timeoutSeconds + ".");
+            throw EvomergeException.usage("--timeout must be at least 1, got " + timeoutSeconds + ".");
         }
         this.timeoutSeconds = timeoutSeconds;
         this.timer = timeoutSeconds == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
