@@ -18,7 +18,7 @@ final class MergekitEvolveOptions {
     String numGpus;
     @Option(names = "--merge-cuda", negatable = true, hidden = true)
     Boolean mergeCuda;
-    @Option(names = "--trust-remote-code", hidden = true)
+    @Option(names = "--trust-remote-code", negatable = true, hidden = true)
     boolean trustRemoteCode;
     @Option(names = "--wandb", negatable = true, hidden = true)
     Boolean wandb;

@@ -168,7 +168,8 @@ class EvolveCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"--no-vllm", "--no-merge-cuda", "--no-wandb", "--reshard", "--no-reshard", "--trust-remote-code"})
+    @ValueSource(strings = {"--no-vllm", "--no-merge-cuda", "--no-wandb", "--reshard", "--no-reshard", "--trust-remote-code",
+            "--no-trust-remote-code"})
     void mergekitEvolveOptionsThatChangeNothingAreAccepted(String option, @TempDir Path dir) throws Exception {
         // The run then stops at the next problem, the missing model: proof that the option itself was accepted.
         Path g = genome(dir, "genome: {models: [a, nowhere], merge_method: linear}\ntasks: [t]\n");
