@@ -116,6 +116,24 @@ class EvolveResumeOptionsTest {
     }
 
     @Test
+    void sigma0SetsCmaEsInitialStepAndMaxFevalsStopsTheRun() throws Exception {
+        Path run = dir.resolve("sigma0");
+        // x0 is weight 1/M = 0.5 for every gene; with the default step (1/6) samples spread over [0, 1].
+        CliRun r = evolve(setup.genomeFile(), run, "--optimizer", "cmaes", "--sigma0", "0.000001", "--max-generation", "5",
+                "--max-fevals", "2", "--force-population-size", "2", "--task-search-path", setup.taskDir().toString(),
+                "--no-save-final-model");
+        assertThat(r.exit()).as(r.err()).isZero();
+        try (RunStore s = RunStore.openReadOnly(run)) {
+            assertThat(s.allCandidates()).hasSize(2); // stopped after generation 0 by --max-fevals 2
+            for (CandidateRecord c : s.allCandidates()) {
+                assertThat(java.util.Arrays.stream(c.genes()).boxed().toList())
+                        .allSatisfy(g -> assertThat(g).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-4)));
+            }
+        }
+        assertThat(storedOptions(run).get("sigma0").asDouble()).isEqualTo(1e-6);
+    }
+
+    @Test
     void everyStoredOptionIsFoundOnTheCommandLineUnderTheNameResumeLooksFor() {
         var evolve = Main.commandLine().getSubcommands().get("evolve").getCommandSpec();
         for (RecordComponent c : EvolveOptions.class.getRecordComponents()) {
