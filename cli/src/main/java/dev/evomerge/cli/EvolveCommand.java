@@ -6,12 +6,14 @@ import dev.evomerge.cluster.RunSpec;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.genome.GeneLayout;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
 import dev.evomerge.evolve.run.EvolutionRun;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -42,7 +44,7 @@ final class EvolveCommand implements Callable<Integer> {
     String optimizer;
     @Option(names = "--max-generation", defaultValue = "10", description = "Generations after the initial population (default: ${DEFAULT-VALUE}).")
     int maxGeneration;
-    @Option(names = "--max-evaluations", description = "Stop once this many candidates have been evaluated.")
+    @Option(names = {"--max-evaluations", "--max-fevals"}, description = "Stop once this many candidates have been evaluated.")
     Integer maxEvaluations;
     @Option(names = "--sigma-low", defaultValue = "0.05", description = "llm: sampling sigma after an improvement (default: ${DEFAULT-VALUE}).")
     double sigmaLow;
@@ -110,25 +112,54 @@ final class EvolveCommand implements Callable<Integer> {
     long evalTimeout;
     @Option(names = "--min-workers", defaultValue = "1", description = "Cluster: workers to wait for before starting (default: ${DEFAULT-VALUE}).")
     int minWorkers;
+    @Option(names = "--sigma0", description = "cmaes: initial step size on the [0, 1] genes (default 1/6).")
+    Double sigma0;
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Local: seconds one candidate may take before it is recorded as failed (default: none).")
+    Long timeout;
+    @Mixin
+    MergekitEvolveOptions mergekitEvolve;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        EvolveOptions o = new EvolveOptions(genomeFile, storage, maxGeneration, sigmaLow, sigmaHigh, maxRetries, apiKey,
+        mergekitEvolve.check(w -> err.println("evomerge: warning: " + w));
+        checkClusterOptions();
+        EvolveOptions given = new EvolveOptions(genomeFile, storage, maxGeneration, sigmaLow, sigmaHigh, maxRetries, apiKey,
                 llmModel, llmBaseUrl, topK, llmHistory, elitism, optimizer, strategy, inMemory, taskSearchPaths, dataDir,
                 batchSize, randomSeed, forcePopulationSize, saveFinalModel, evils, maxEvaluations, resume, numWorkers,
-                backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes);
+                backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes,
+                sigma0, timeout);
+        // A resumed run keeps its stored options unless given again; each change is printed.
+        EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption,
+                change -> err.println("evomerge: resume: " + change));
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> err.println("evomerge: warning: " + w));
         EvolutionLauncher.Prepared p = launcher.prepare();
         GeneLayout l = p.genome().layout();
         out.printf(Locale.ROOT, "evolving %s: genome %s = %d genes, population %d, optimizer %s%s%n", genomeFile,
-                l.dimensionsText(), l.size(), p.populationSize(), optimizer,
+                l.dimensionsText(), l.size(), p.populationSize(), o.optimizer(),
                 p.firstGeneration() > 0 ? ", resuming at generation " + p.firstGeneration() : "");
         out.flush();
         EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out));
-        printResult(out, p, r);
+        printResult(out, p, r, o.saveFinalModel());
         return 0;
+    }
+
+    /** The cluster's options are checked before anything is written (the cluster itself starts after run.db exists). */
+    private void checkClusterOptions() {
+        if (clusterName == null) {
+            return;
+        }
+        new ClusterOptions(clusterName, members, bind, port, allowPublicBind);
+        if (evalTimeout < 1) {
+            throw EvomergeException.usage("--eval-timeout must be at least 1 second, got " + evalTimeout + ".");
+        }
+        if (minWorkers < 1) {
+            throw EvomergeException.usage("--min-workers must be at least 1, got " + minWorkers + ".");
+        }
+        if (timeout != null) {
+            throw EvomergeException.usage("--timeout bounds evaluations in this process; on a cluster use --eval-timeout.");
+        }
     }
 
     private CandidateEvaluator evaluator(EvolutionLauncher launcher, EvolutionLauncher.Prepared p, PrintWriter err) {
@@ -195,7 +226,7 @@ final class EvolveCommand implements Callable<Integer> {
         };
     }
 
-    private void printResult(PrintWriter out, EvolutionLauncher.Prepared p, EvolutionRun.Result r) {
+    private void printResult(PrintWriter out, EvolutionLauncher.Prepared p, EvolutionRun.Result r, boolean saveFinalModel) {
         if (r.best() == null) {
             out.println("No candidate produced a score; see the errors in " + storage.resolve("run.db") + ".");
             return;

@@ -2,9 +2,14 @@ package dev.evomerge.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,5 +79,108 @@ class EvolveCommandTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("no_such_task_anywhere");
         assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--max-generation|-3|--max-generation must be at least 0, got -3.",
+            "--max-evaluations|0|--max-evaluations (--max-fevals) must be at least 1, got 0.",
+            "--max-fevals|-1|--max-evaluations (--max-fevals) must be at least 1, got -1.",
+            "--sigma-low|0|--sigma-low must be a positive number, got 0.0.",
+            "--sigma-high|NaN|--sigma-high must be a positive number, got NaN.",
+            "--sigma0|-0.1|--sigma0 must be a positive number, got -0.1.",
+            "--max-retries|0|--max-retries must be at least 1, got 0.",
+            "--top-k|0|--top-k must be at least 1, got 0.",
+            "--llm-history|-2|--llm-history must be at least 0, got -2.",
+            "--batch-size|0|--batch-size must be at least 1, got 0.",
+            "--force-population-size|1|--force-population-size must be at least 2, got 1.",
+            "--num-workers|0|--num-workers must be at least 1, got 0.",
+            "--threads|0|--threads must be at least 1, got 0.",
+            "--timeout|0|--timeout must be at least 1, got 0."})
+    void aNumberThatMeansNothingIsRefusedByItsOptionBeforeAnythingIsWritten(String option, String value, String message,
+                                                                             @TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
+                option, value);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: " + message);
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--eval-timeout|0|--eval-timeout must be at least 1 second, got 0.",
+            "--min-workers|0|--min-workers must be at least 1, got 0.",
+            "--timeout|60|--timeout bounds evaluations in this process; on a cluster use --eval-timeout.",
+            "--bind|0.0.0.0|--bind 0.0.0.0 listens on every network interface"})
+    void clusterOptionsAreCheckedBeforeAnythingIsWritten(String option, String value, String message, @TempDir Path dir)
+            throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
+                "--cluster-name", "c", option, value);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("evomerge: " + message);
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void sigma0BelongsToCmaEs(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "random",
+                "--sigma0", "0.3");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--sigma0 is CMA-ES's initial step size: use it with --optimizer cmaes");
+    }
+
+    @Test
+    void bufferedWithoutNoInMemoryIsRefusedBeforeTheRunExists(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
+                "--strategy", "buffered");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: --strategy buffered merges ahead to disk: use it with --no-in-memory.");
+        // so the corrected command does not meet "already holds a run"
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--vllm||--backend openai-completions --eval-server-cmd \"vllm serve {model} --port {port}\"",
+            "--num-gpus|2|use --num-workers N",
+            "--merge-cuda||evomerge merges on the CPU",
+            "--wandb||`evomerge dashboard --storage-path STORAGE`",
+            "--wandb-project|p|`evomerge dashboard --storage-path STORAGE`",
+            "--wandb-entity|e|`evomerge dashboard --storage-path STORAGE`",
+            "--load-in-8bit||--eval-server-cmd",
+            "--load-in-4bit||--eval-server-cmd"})
+    void mergekitEvolveOptionsSayWhatToDoInstead(String option, String value, String hint, @TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        List<String> args = new ArrayList<>(List.of("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(),
+                option));
+        if (value != null) {
+            args.add(value);
+        }
+        CliRun r = CliRun.run(args.toArray(String[]::new));
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("evomerge: " + option + ": ").contains(hint).doesNotContain("Unknown option");
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--no-vllm", "--no-merge-cuda", "--no-wandb", "--reshard", "--no-reshard", "--trust-remote-code",
+            "--no-trust-remote-code"})
+    void mergekitEvolveOptionsThatChangeNothingAreAccepted(String option, @TempDir Path dir) throws Exception {
+        // The run then stops at the next problem, the missing model: proof that the option itself was accepted.
+        Path g = genome(dir, "genome: {models: [a, nowhere], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
+                option);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("genome.models entry 'nowhere' is not a local model directory");
+        if (option.equals("--trust-remote-code")) {
+            assertThat(r.err()).contains("evomerge: warning: --trust-remote-code has no effect: evomerge runs no model code");
+        } else {
+            assertThat(r.err().strip().lines()).hasSize(1);
+        }
     }
 }

@@ -23,6 +23,7 @@ import dev.evomerge.evolve.optimizer.RandomStreams;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.EvolutionListener;
 import dev.evomerge.evolve.run.EvolutionRun;
+import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 import dev.evomerge.merge.MergeOptions;
@@ -34,7 +35,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -63,6 +66,7 @@ public final class EvolutionLauncher {
 
     /** Validates everything that needs no model data; fails with one sentence before any file is written. */
     public Prepared prepare() {
+        checkOptions();
         EvolveConfig config = EvolveConfig.load(o.genomeFile(), warnings);
         List<String> benchmarks = config.benchmarkTaskNames();
         if (!benchmarks.isEmpty()) {
@@ -86,9 +90,6 @@ public final class EvolutionLauncher {
         int numLayers = ModelDirectory.open(Path.of(modelPaths.get(0))).config().numLayers();
         Genome genome = new Genome(def, numLayers);
         int population = o.forcePopulationSize() != null ? o.forcePopulationSize() : Population.defaultSize(genome.layout().size());
-        if (population < 2) {
-            throw EvomergeException.usage("--force-population-size must be at least 2.");
-        }
         if (!o.backend().equals("embedded") && !o.backend().equals("openai-completions")) {
             throw EvomergeException.usage("--backend must be embedded or openai-completions, got '" + o.backend() + "'.");
         }
@@ -104,6 +105,11 @@ public final class EvolutionLauncher {
         if (!List.of("llm", "cmaes", "random").contains(o.optimizer())) {
             throw EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + o.optimizer() + "'.");
         }
+        if (o.sigma0() != null && !o.optimizer().equals("cmaes")) {
+            throw EvomergeException.usage("--sigma0 is CMA-ES's initial step size: use it with --optimizer cmaes (the llm "
+                    + "strategy samples with --sigma-low and --sigma-high).");
+        }
+        LocalEvaluator.checkStrategy(LocalEvaluator.Strategy.parse(o.strategy()), o.inMemory());
         int first = firstGeneration();
         List<String> includes = o.taskSearchPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
         EvaluationSettings settings = new EvaluationSettings(config.tasks(), includes,
@@ -128,6 +134,46 @@ public final class EvolutionLauncher {
         return p;
     }
 
+    /**
+     * Refuses numbers that mean nothing, each with one sentence naming its option (a seed is any number; a generation
+     * count of 0 evaluates the initial population only).
+     */
+    private void checkOptions() {
+        atLeast("--max-generation", o.maxGeneration(), 0);
+        if (o.maxEvaluations() != null) {
+            atLeast("--max-evaluations (--max-fevals)", o.maxEvaluations(), 1);
+        }
+        positive("--sigma-low", o.sigmaLow());
+        positive("--sigma-high", o.sigmaHigh());
+        if (o.sigma0() != null) {
+            positive("--sigma0", o.sigma0());
+        }
+        atLeast("--max-retries", o.maxRetries(), 1);
+        atLeast("--top-k", o.topK(), 1);
+        atLeast("--llm-history", o.llmHistory(), 0);
+        atLeast("--batch-size", o.batchSize(), 1);
+        if (o.forcePopulationSize() != null) {
+            atLeast("--force-population-size", o.forcePopulationSize(), 2);
+        }
+        atLeast("--num-workers", o.numWorkers(), 1);
+        atLeast("--threads", o.threads(), 1);
+        if (o.timeout() != null) {
+            atLeast("--timeout", o.timeout(), 1);
+        }
+    }
+
+    private static void atLeast(String option, long value, long min) {
+        if (value < min) {
+            throw EvomergeException.usage(option + " must be at least " + min + ", got " + value + ".");
+        }
+    }
+
+    private static void positive(String option, double value) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            throw EvomergeException.usage(option + " must be a positive number, got " + value + ".");
+        }
+    }
+
     /** 0 for a new run; the generation after the last completed one for --resume. */
     private int firstGeneration() {
         Path db = o.storage().resolve(RunStore.FILE_NAME);
@@ -142,6 +188,16 @@ public final class EvolutionLauncher {
             throw EvomergeException.usage("--resume: " + o.storage() + " holds no run.db to resume.");
         }
         try (RunStore s = RunStore.openReadOnly(o.storage())) {
+            String before = s.meta(RunMeta.CONFIG_YAML).orElse(null);
+            if (before != null && !before.equals(readText(o.genomeFile()))) {
+                throw EvomergeException.usage("--resume: " + o.genomeFile() + " differs from the genome file the run in "
+                        + o.storage() + " was started with.");
+            }
+            String opt = s.meta(RunMeta.OPTIMIZER).orElse(o.optimizer());
+            if (!opt.equals(o.optimizer())) {
+                throw EvomergeException.usage("--resume: the run in " + o.storage() + " uses --optimizer " + opt
+                        + ", not " + o.optimizer() + ".");
+            }
             return s.latestOptimizerState().map(st -> st.generation() + 1).orElse(0);
         }
     }
@@ -159,19 +215,8 @@ public final class EvolutionLauncher {
         }
         EvolutionRun.Result result;
         try (RunStore store = RunStore.open(o.storage())) {
+            // Checked against the stored run in prepare(), before anything was written.
             String configText = readText(o.genomeFile());
-            if (o.resume()) {
-                String before = store.meta(RunMeta.CONFIG_YAML).orElse(null);
-                if (before != null && !before.equals(configText)) {
-                    throw EvomergeException.usage("--resume: " + o.genomeFile() + " differs from the genome file the run in "
-                            + o.storage() + " was started with.");
-                }
-                String opt = store.meta(RunMeta.OPTIMIZER).orElse(o.optimizer());
-                if (!opt.equals(o.optimizer())) {
-                    throw EvomergeException.usage("--resume: the run in " + o.storage() + " uses --optimizer " + opt
-                            + ", not " + o.optimizer() + ".");
-                }
-            }
             writeMeta(store, p, configText);
             Optimizer optimizer = optimizer(p, store);
             try (CandidateEvaluator evaluator = evaluators.apply(p)) {
@@ -182,11 +227,28 @@ public final class EvolutionLauncher {
                 store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));
                 throw e;
             }
+            if (result.best() == null && result.evaluations() > 0) {
+                EvomergeException e = noScore(store.allCandidates());
+                store.putMeta(RunMeta.STATUS, "failed");
+                store.putMeta(RunMeta.ERROR, e.getMessage());
+                throw e;
+            }
         }
         if (o.saveFinalModel() && result.best() != null) {
             mergeFinalModel(result.best().candidate().mergeYaml(), p);
         }
         return result;
+    }
+
+    /** A run in which no candidate scored is a failure; its most common error is usually the one to fix. */
+    private EvomergeException noScore(List<CandidateRecord> candidates) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (CandidateRecord c : candidates) {
+            counts.merge(String.valueOf(c.error()), 1, Integer::sum);
+        }
+        Map.Entry<String, Integer> top = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+        return EvomergeException.runtime("No candidate produced a score (" + candidates.size() + " evaluated, all failed); "
+                + "the most common error (" + top.getValue() + " of " + candidates.size() + "): " + top.getKey(), null);
     }
 
     private void writeMeta(RunStore store, Prepared p, String configText) {
@@ -234,7 +296,7 @@ public final class EvolutionLauncher {
                         x0[i] = rng.nextDouble();
                     }
                 }
-                return CmaEs.start(x0, 1.0 / 6, p.populationSize(), o.randomSeed());
+                return CmaEs.start(x0, o.sigma0() == null ? CmaEs.DEFAULT_SIGMA0 : o.sigma0(), p.populationSize(), o.randomSeed());
             });
             case "random" -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
                     .orElseGet(() -> new RandomSearch(n, p.populationSize(), o.randomSeed()));
@@ -251,7 +313,8 @@ public final class EvolutionLauncher {
 
     /** The local evaluator for these options (the default when no cluster is given). */
     public CandidateEvaluator localEvaluator(Prepared p) {
-        return new LocalEvaluator(p.settings(), o.numWorkers(), LocalEvaluator.Strategy.parse(o.strategy()), warnings);
+        return new LocalEvaluator(p.settings(), o.numWorkers(), LocalEvaluator.Strategy.parse(o.strategy()), o.timeout(),
+                warnings);
     }
 
     private void mergeFinalModel(String yaml, Prepared p) {

@@ -6,6 +6,9 @@ import java.util.List;
 /**
  * The options of {@code evomerge evolve} (the seed's, plus evomerge's), as plain values. The API key is held here only
  * to build the chat client; it is never written to the run store.
+ *
+ * @param sigma0  CMA-ES's initial step size (null = 1/6, mergekit-evolve's default)
+ * @param timeout seconds one candidate's local evaluation may take before it is recorded as failed (null = no limit)
  */
 public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, double sigmaLow, double sigmaHigh,
                             int maxRetries, String apiKey, String llmModel, String llmBaseUrl, int topK, int llmHistory,
@@ -13,7 +16,7 @@ public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, do
                             List<Path> taskSearchPaths, Path dataDir, int batchSize, long randomSeed,
                             Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
                             Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
-                            int threads, boolean allowCrimes) {
+                            int threads, boolean allowCrimes, Double sigma0, Long timeout) {
 
     public EvolveOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);

@@ -6,7 +6,12 @@ import dev.evomerge.evolve.run.Evaluation;
 /** One evaluation slot: merges a candidate and scores it; never throws for a failing candidate. */
 interface CandidateWorker extends AutoCloseable {
 
-    Evaluation evaluate(Candidate candidate);
+    /** Merges and scores a candidate, stopping once {@code deadline} has passed (see {@link Deadline}). */
+    Evaluation evaluate(Candidate candidate, Deadline deadline);
+
+    default Evaluation evaluate(Candidate candidate) {
+        return evaluate(candidate, Deadline.NONE);
+    }
 
     @Override
     void close();

@@ -48,15 +48,16 @@ final class InMemoryWorker implements CandidateWorker {
     }
 
     @Override
-    public Evaluation evaluate(Candidate c) {
+    public Evaluation evaluate(Candidate c, Deadline deadline) {
         long t0 = System.nanoTime();
         double mergeSeconds = 0;
         try {
             MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
             mergeInto(cfg);
             mergeSeconds = (System.nanoTime() - t0) / 1e9;
+            deadline.check();
             long t1 = System.nanoTime();
-            Map<String, Double> metrics = scorer.score(lm);
+            Map<String, Double> metrics = scorer.score(lm, deadline);
             return new Evaluation(c, Double.NaN, metrics, null, mergeSeconds, (System.nanoTime() - t1) / 1e9, name);
         } catch (RuntimeException e) {
             double elapsed = (System.nanoTime() - t0) / 1e9;

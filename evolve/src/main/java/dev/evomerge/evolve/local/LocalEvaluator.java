@@ -11,12 +11,17 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Candidates evaluated in this process by {@code workers} slots, with the seed's strategies: {@code pool} gives each
  * slot the next candidate; {@code serial} evaluates one at a time; {@code buffered} (on-disk only) merges the next
- * candidates while the current ones are scored. Slots are built on first use and kept for the whole run.
+ * candidates while the current ones are scored. Slots are built on first use and kept for the whole run. With a time
+ * limit ({@code --timeout}), a candidate whose evaluation (its scoring, for {@code buffered}) runs past it is recorded
+ * as failed with an error naming the limit, and its slot takes the next candidate.
  */
 public final class LocalEvaluator implements CandidateEvaluator {
 
@@ -38,18 +43,56 @@ public final class LocalEvaluator implements CandidateEvaluator {
     private final Strategy strategy;
     private final Consumer<String> warnings;
     private final List<CandidateWorker> slots = new ArrayList<>();
+    private final Long timeoutSeconds;
+    private final ScheduledExecutorService timer;
 
     public LocalEvaluator(EvaluationSettings settings, int workers, Strategy strategy, Consumer<String> warnings) {
+        this(settings, workers, strategy, null, warnings);
+    }
+
+    /** @param timeoutSeconds the time one candidate may take (null = no limit) */
+    public LocalEvaluator(EvaluationSettings settings, int workers, Strategy strategy, Long timeoutSeconds,
+                          Consumer<String> warnings) {
         if (workers < 1) {
             throw EvomergeException.usage("--num-workers must be at least 1.");
         }
-        if (strategy == Strategy.BUFFERED && settings.inMemory()) {
-            throw EvomergeException.usage("--strategy buffered merges ahead to disk: use it with --no-in-memory.");
+        checkStrategy(strategy, settings.inMemory());
+        if (timeoutSeconds != null && timeoutSeconds < 1) {
+            throw EvomergeException.usage("--timeout must be at least 1, got " + timeoutSeconds + ".");
         }
+        this.timeoutSeconds = timeoutSeconds;
+        this.timer = timeoutSeconds == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "evomerge-timeout");
+            t.setDaemon(true);
+            return t;
+        });
         this.settings = settings;
         this.workers = strategy == Strategy.SERIAL ? 1 : workers;
         this.strategy = strategy;
         this.warnings = warnings;
+    }
+
+    /** Refuses a strategy that cannot work with the in-memory setting (called before a run writes anything). */
+    public static void checkStrategy(Strategy strategy, boolean inMemory) {
+        if (strategy == Strategy.BUFFERED && inMemory) {
+            throw EvomergeException.usage("--strategy buffered merges ahead to disk: use it with --no-in-memory.");
+        }
+    }
+
+    /** Runs one evaluation step under the time limit; past it, the candidate is recorded as timed out. */
+    private Evaluation timed(Candidate c, int slot, Function<Deadline, Evaluation> step) {
+        if (timeoutSeconds == null) {
+            return step.apply(Deadline.NONE);
+        }
+        long t0 = System.nanoTime();
+        try (Deadline d = Deadline.after(timeoutSeconds, timer)) {
+            Evaluation e = step.apply(d);
+            if (!d.expired()) {
+                return e;
+            }
+            return Evaluation.failed(c, "evaluation timed out after " + timeoutSeconds + " s (--timeout " + timeoutSeconds
+                    + ")", e.mergeSeconds(), Math.max(0, (System.nanoTime() - t0) / 1e9 - e.mergeSeconds()), "local-" + slot);
+        }
     }
 
     private synchronized CandidateWorker slot(int i) {
@@ -84,7 +127,8 @@ public final class LocalEvaluator implements CandidateEvaluator {
                 try {
                     CandidateWorker slot = slot(slotIndex);
                     for (Candidate c; (c = queue.poll()) != null; ) {
-                        report.accept(slot.evaluate(c));
+                        Candidate candidate = c;
+                        report.accept(timed(candidate, slotIndex, d -> slot.evaluate(candidate, d)));
                     }
                 } catch (RuntimeException e) {
                     synchronized (failure) {
@@ -119,10 +163,12 @@ public final class LocalEvaluator implements CandidateEvaluator {
         List<Thread> scorers = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             OnDiskWorker slot = (OnDiskWorker) slot(w);
+            int slotIndex = w;
             scorers.add(Thread.ofPlatform().name("evomerge-scorer-" + w).start(() -> {
                 try {
                     for (Object m; (m = merged.take()) != end; ) {
-                        report.accept(slot.score((OnDiskWorker.Merged) m));
+                        OnDiskWorker.Merged merge = (OnDiskWorker.Merged) m;
+                        report.accept(timed(merge.candidate(), slotIndex, d -> slot.score(merge, d)));
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -148,5 +194,8 @@ public final class LocalEvaluator implements CandidateEvaluator {
     public synchronized void close() {
         slots.forEach(CandidateWorker::close);
         slots.clear();
+        if (timer != null) {
+            timer.shutdownNow();
+        }
     }
 }

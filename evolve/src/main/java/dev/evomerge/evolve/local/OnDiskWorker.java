@@ -66,8 +66,8 @@ final class OnDiskWorker implements CandidateWorker {
     }
 
     @Override
-    public Evaluation evaluate(Candidate c) {
-        return score(merge(c));
+    public Evaluation evaluate(Candidate c, Deadline deadline) {
+        return score(merge(c), deadline);
     }
 
     Merged merge(Candidate c) {
@@ -89,33 +89,39 @@ final class OnDiskWorker implements CandidateWorker {
         }
     }
 
-    Evaluation score(Merged m) {
+    Evaluation score(Merged m, Deadline deadline) {
         if (m.error() != null) {
             return Evaluation.failed(m.candidate(), m.error(), m.mergeSeconds(), 0, name);
         }
         long t0 = System.nanoTime();
-        Server server = null;
+        Server[] server = {null};
         try {
-            LanguageModel lm;
+            deadline.check();
+            Map<String, Double> metrics;
             if ("openai-completions".equals(settings.backend())) {
-                int port = freePort();
-                server = startServer(m.dir(), port);
-                String baseUrl = "http://127.0.0.1:" + port + "/v1";
-                String served = awaitServer(server, baseUrl);
-                lm = LanguageModels.openAiCompletions(m.dir(), baseUrl, served, true, settings.batchSize(), Optional.empty(),
-                        Duration.ofMinutes(10), warnings);
+                // Everything here waits on the server, so a stalled one is cut off by an interrupt at the deadline.
+                metrics = deadline.interruptible(() -> {
+                    int port = freePort();
+                    server[0] = startServer(m.dir(), port);
+                    String baseUrl = "http://127.0.0.1:" + port + "/v1";
+                    String served = awaitServer(server[0], baseUrl);
+                    try (LanguageModel lm = LanguageModels.openAiCompletions(m.dir(), baseUrl, served, true,
+                            settings.batchSize(), Optional.empty(), Duration.ofMinutes(10), warnings)) {
+                        return scorer.score(lm, deadline);
+                    }
+                });
             } else {
-                lm = LanguageModels.embedded(m.dir(), LoadOptions.defaults().withThreads(settings.threads()), true, settings.batchSize());
+                try (LanguageModel lm = LanguageModels.embedded(m.dir(), LoadOptions.defaults().withThreads(settings.threads()),
+                        true, settings.batchSize())) {
+                    metrics = scorer.score(lm, deadline);
+                }
             }
-            try (lm) {
-                Map<String, Double> metrics = scorer.score(lm);
-                return new Evaluation(m.candidate(), Double.NaN, metrics, null, m.mergeSeconds(), (System.nanoTime() - t0) / 1e9, name);
-            }
+            return new Evaluation(m.candidate(), Double.NaN, metrics, null, m.mergeSeconds(), (System.nanoTime() - t0) / 1e9, name);
         } catch (RuntimeException e) {
             return Evaluation.failed(m.candidate(), InMemoryWorker.describe(e), m.mergeSeconds(), (System.nanoTime() - t0) / 1e9, name);
         } finally {
-            if (server != null) {
-                stop(server);
+            if (server[0] != null) {
+                stop(server[0]);
             }
             deleteQuietly(m.dir());
         }

@@ -28,6 +28,8 @@ final class TaskScorer {
     private final TaskCatalog.Selection selection;
     private final Evaluator evaluator;
     private final EvaluationOptions options;
+    /** The current candidate's time limit, checked after every batch of requests (one scorer per slot). */
+    private volatile Deadline deadline = Deadline.NONE;
 
     TaskScorer(EvaluationSettings s, Consumer<String> warnings) {
         TaskCatalog catalog = TaskCatalog.load(s.includePaths().stream().map(Path::of).toList(), warnings);
@@ -42,7 +44,7 @@ final class TaskScorer {
 
                     @Override
                     public dev.evomerge.eval.model.Progress phase(String name, int total) {
-                        return dev.evomerge.eval.model.Progress.NONE;
+                        return n -> deadline.check();
                     }
                 });
         this.options = new EvaluationOptions(
@@ -51,8 +53,14 @@ final class TaskScorer {
                 0, EvaluationOptions.DEFAULT_FEWSHOT_SEED, s.applyChatTemplate(), false);
     }
 
-    Map<String, Double> score(LanguageModel model) {
-        EvaluationResults r = evaluator.evaluate(selection, model, options);
+    Map<String, Double> score(LanguageModel model, Deadline limit) {
+        deadline = limit;
+        EvaluationResults r;
+        try {
+            r = evaluator.evaluate(selection, model, options);
+        } finally {
+            deadline = Deadline.NONE;
+        }
         Map<String, Double> out = new LinkedHashMap<>();
         for (TaskResult t : r.tasks()) {
             for (MetricResult m : t.metrics()) {

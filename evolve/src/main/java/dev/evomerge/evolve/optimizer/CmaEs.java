@@ -18,6 +18,9 @@ import java.util.stream.IntStream;
  */
 public final class CmaEs implements Optimizer {
 
+    /** mergekit-evolve's and Sakana's initial step size on [0, 1] ({@code --sigma0}). */
+    public static final double DEFAULT_SIGMA0 = 1.0 / 6;
+
     /** Everything a run needs to resume; eigenvectors are recomputed from the covariance. */
     public record State(int dimension, int populationSize, long seed, int generation,
                         double[] mean, double sigma, double[][] covariance, double[] pathC, double[] pathSigma) {
@@ -45,7 +48,7 @@ public final class CmaEs implements Optimizer {
     private double[][] basis;   // eigenvectors of C as columns
     private double[] axes;      // square roots of C's eigenvalues
 
-    /** A fresh run from x0 with step size sigma0 (mergekit-evolve and Sakana use 1/6 on [0, 1]). */
+    /** A fresh run from x0 with step size sigma0 (mergekit-evolve and Sakana use {@link #DEFAULT_SIGMA0}). */
     public static CmaEs start(double[] x0, double sigma0, int populationSize, long seed) {
         int n = x0.length;
         double[][] identity = new double[n][n];
