@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
         Path storage = dir.resolve("run");
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, maxGeneration, 0.05, 0.2, 3, apiKey, llmModel,
                 llmBaseUrl, 4, 0, false, opt, "pool", true, List.of(setup.taskDir()), null, 32, seed, null, true, false,
-                null, false, 1, "embedded", null, threads, false);
+                null, false, 1, "embedded", null, threads, false, 3);
         List<String> warnings = new ArrayList<>();
         EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
         EvolutionLauncher.Prepared p = launcher.prepare();

@@ -7,6 +7,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.genome.GeneLayout;
+import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
@@ -50,6 +51,9 @@ final class EvolveCommand implements Callable<Integer> {
     double sigmaHigh;
     @Option(names = "--max-retries", defaultValue = "3", description = "llm: attempts per generation for a usable reply (default: ${DEFAULT-VALUE}).")
     int maxRetries;
+    @Option(names = "--max-fallbacks", defaultValue = "3", description = "llm: stop (exit 1) after this many generations in a row "
+            + "without a usable reply; 0 = never (default: ${DEFAULT-VALUE}).")
+    int maxFallbacks;
     @Option(names = "--api-key", description = "LLM API key (else OPENAI_API_KEY). Never stored.")
     String apiKey;
     @Option(names = "--llm-model", defaultValue = "gpt-4o", description = "Chat model, or local:DIR for a local instruct model (default: ${DEFAULT-VALUE}).")
@@ -94,7 +98,7 @@ final class EvolveCommand implements Callable<Integer> {
     boolean allowCrimes;
     @Option(names = "--i-understand-the-depths-of-the-evils-i-am-unleashing", description = "Allow benchmark tasks as fitness.")
     boolean evils;
-    @Option(names = "--quiet", description = "No progress bars.")
+    @Option(names = "--quiet", description = "No progress bars, and no lines about LLM retries, corrections and fallbacks.")
     boolean quiet;
     @Option(names = "--cluster-name", description = "Evaluate on a Hazelcast cluster of `evomerge worker` members with this name.")
     String clusterName;
@@ -118,7 +122,7 @@ final class EvolveCommand implements Callable<Integer> {
         EvolveOptions o = new EvolveOptions(genomeFile, storage, maxGeneration, sigmaLow, sigmaHigh, maxRetries, apiKey,
                 llmModel, llmBaseUrl, topK, llmHistory, elitism, optimizer, strategy, inMemory, taskSearchPaths, dataDir,
                 batchSize, randomSeed, forcePopulationSize, saveFinalModel, evils, maxEvaluations, resume, numWorkers,
-                backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes);
+                backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes, maxFallbacks);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> err.println("evomerge: warning: " + w));
         EvolutionLauncher.Prepared p = launcher.prepare();
         GeneLayout l = p.genome().layout();
@@ -126,7 +130,7 @@ final class EvolveCommand implements Callable<Integer> {
                 l.dimensionsText(), l.size(), p.populationSize(), optimizer,
                 p.firstGeneration() > 0 ? ", resuming at generation " + p.firstGeneration() : "");
         out.flush();
-        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out));
+        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out, err));
         printResult(out, p, r);
         return 0;
     }
@@ -156,7 +160,7 @@ final class EvolveCommand implements Callable<Integer> {
         return ce;
     }
 
-    private EvolutionListener listener(PrintWriter out) {
+    private EvolutionListener listener(PrintWriter out, PrintWriter err) {
         boolean bars = ProgressBar.enabledFor(quiet);
         return new EvolutionListener() {
             ProgressBar bar;
@@ -182,6 +186,15 @@ final class EvolveCommand implements Callable<Integer> {
                     n++;
                 }
                 bar.step(1);
+            }
+
+            @Override
+            public void llmExchange(LlmExchange x) {
+                String line = x.notice();
+                if (line != null && !quiet) {
+                    err.println("evomerge: llm: " + line);
+                    err.flush();
+                }
             }
 
             @Override

@@ -13,7 +13,7 @@ public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, do
                             List<Path> taskSearchPaths, Path dataDir, int batchSize, long randomSeed,
                             Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
                             Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
-                            int threads, boolean allowCrimes) {
+                            int threads, boolean allowCrimes, int maxFallbacks) {
 
     public EvolveOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);
