@@ -136,7 +136,7 @@ public final class OpenAiChatClient implements ChatClient {
                 wait = retryAfter(resp);
             } catch (HttpTimeoutException e) {
                 lastStatus = null;
-                lastProblem = "timed out after " + retry.requestTimeout().toSeconds() + " s";
+                lastProblem = String.format(java.util.Locale.ROOT, "timed out after %.1f s", retry.requestTimeout().toMillis() / 1000.0);
                 wait = Optional.empty();
             } catch (IOException e) {
                 lastStatus = null;

@@ -3,6 +3,7 @@ package dev.evomerge.evolve.llm;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +23,8 @@ public final class Secrets {
     private static final Pattern QUERY_PARAM = Pattern.compile("([?&])([^=&#]+)=([^&#]*)");
     private static final Pattern SECRET_NAME = Pattern.compile(
             "(?i).*(key|token|secret|password|passwd|pwd|sig|signature|auth|credential).*");
-    private static final Pattern BEARER = Pattern.compile("(?i)\\b(bearer|basic)(\\s+)[^\\s\"',;]+");
+    /** A bearer token we were not told about (e.g. added by a proxy): "Bearer" and at least 8 token characters. */
+    private static final Pattern BEARER = Pattern.compile("(?i)\\b(bearer)(\\s+)[A-Za-z0-9._~+/=-]{8,}");
     /** Secrets shorter than this are not masked as literals (masking "a" would mangle every text). */
     private static final int MIN_LITERAL = 4;
 
@@ -41,6 +43,9 @@ public final class Secrets {
             if (u.find()) {
                 String info = u.group(2);
                 add(l, info);
+                // as sent in the Basic Authorization header, should a server echo it
+                add(l, Base64.getEncoder().encodeToString(URLDecoder.decode(info, StandardCharsets.UTF_8)
+                        .getBytes(StandardCharsets.UTF_8)));
                 int colon = info.indexOf(':');
                 if (colon >= 0) {
                     add(l, info.substring(colon + 1));
@@ -68,7 +73,7 @@ public final class Secrets {
         }
     }
 
-    /** {@code text} with every known secret, and whatever follows "Bearer " or "Basic ", masked. */
+    /** {@code text} with every known secret, and any other bearer token, masked. */
     public String redact(String text) {
         if (text == null) {
             return null;
