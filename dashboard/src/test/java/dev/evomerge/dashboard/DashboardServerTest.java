@@ -57,8 +57,13 @@ class DashboardServerTest {
             assertThat(sum.get("generations")).hasSize(4);
             assertThat(sum.get("generations").get(1).get("failed").asInt()).isEqualTo(1);
             assertThat(sum.get("task_metrics").size()).isEqualTo(2);
-            assertThat(sum.get("thoughts")).hasSize(5);
+            assertThat(sum.get("thoughts")).hasSize(6);
             assertThat(sum.get("thoughts").get(4).get("fallback").asBoolean()).isTrue();
+            assertThat(sum.get("thoughts").get(4).get("kind").asText()).isEqualTo("fallback");
+            assertThat(sum.get("thoughts").get(5).get("kind").asText()).isEqualTo("retry");
+            assertThat(sum.get("thoughts").get(5).get("http_status").asInt()).isEqualTo(429);
+            assertThat(sum.get("llm")).isEqualTo(JSON.readTree(
+                    "{\"requests\": 5, \"retries\": 1, \"corrections\": 0, \"errors\": 0, \"fallbacks\": 1}"));
             // best_so_far never decreases and ends at the best candidate's score
             double prev = Double.NEGATIVE_INFINITY;
             for (JsonNode g : sum.get("generations")) {

@@ -60,6 +60,12 @@ public record LlmExchange(int generation, int attempt, List<ChatMessage> sent, S
 
     /** How many requests, retries, corrections, failed requests and fallbacks a list of exchanges holds. */
     public record Counts(int requests, int retries, int corrections, int errors, int fallbacks) {
+        /** "requests 12, retries 10, corrections 0, failed requests 2, fallbacks 2". */
+        public String text() {
+            return "requests " + requests + ", retries " + retries + ", corrections " + corrections + ", failed requests "
+                    + errors + ", fallbacks " + fallbacks;
+        }
+
         public static Counts of(List<LlmExchange> exchanges) {
             int requests = 0;
             int retries = 0;
