@@ -205,12 +205,14 @@ class EvolveLlmCommandTest {
                 .isInstanceOf(EvomergeException.class).hasMessageContaining("roles must alternate");
 
         // The tiny synthetic model never writes a usable genome: every generation is corrected once, then falls back.
+        // --llm-history 2 keeps the prompt within its context; the window (system prompt, then the last 2 messages from
+        // a user message on) would be [system, correction, next prompt] if the unanswered correction were kept.
         CliRun r = evolve(server.baseUrl(), "--llm-model", "local:" + llm, "--max-generation", "3", "--max-retries", "1",
-                "--max-fallbacks", "0");
+                "--max-fallbacks", "0", "--llm-history", "2");
         assertThat(r.exit()).as(r.err()).isZero();
         try (RunStore s = RunStore.openReadOnly(dir.resolve("run"))) {
             List<LlmExchange> xs = s.exchanges();
-            assertThat(xs).extracting(LlmExchange::kind).containsExactly(
+            assertThat(xs).as(r.err()).extracting(LlmExchange::kind).containsExactly(
                     LlmExchange.CORRECTION, LlmExchange.FALLBACK, LlmExchange.CORRECTION, LlmExchange.FALLBACK,
                     LlmExchange.CORRECTION, LlmExchange.FALLBACK);
             assertThat(xs).extracting(LlmExchange::generation).containsExactly(1, 1, 2, 2, 3, 3);
@@ -220,7 +222,8 @@ class EvolveLlmCommandTest {
                     assertThat(roles.get(i)).as("%s", roles).isNotEqualTo(roles.get(i - 1));
                 }
             }
-            assertThat(xs.get(4).sent()).hasSize(6); // system, u1, a1, u2, a2, u3: the unanswered corrections dropped
+            assertThat(xs.get(4).sent()).extracting(dev.evomerge.evolve.llm.ChatMessage::role).containsExactly("system", "user");
+            assertThat(xs.get(4).sent().get(1).content()).startsWith("Generation 3:");
         }
         assertThat(r.err()).contains("evomerge: llm: generation 3, attempt 1: unusable reply (")
                 .contains("evomerge: llm: generation 3: no usable mean genome after 1 attempt").doesNotContain("chat template");
