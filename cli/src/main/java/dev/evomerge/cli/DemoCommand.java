@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
+import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -97,6 +98,15 @@ final class DemoCommand implements Callable<Integer> {
             @Override
             public void candidateDone(Evaluation e) {
                 bar.step(1);
+            }
+
+            @Override
+            public void llmExchange(LlmExchange x) {
+                String line = x.notice();
+                if (line != null && !quiet) {
+                    spec.commandLine().getErr().println("evomerge: llm: " + line);
+                    spec.commandLine().getErr().flush();
+                }
             }
 
             @Override
