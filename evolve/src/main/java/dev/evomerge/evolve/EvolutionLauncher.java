@@ -119,7 +119,7 @@ public final class EvolutionLauncher {
                 .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
         ChatClient chat = null;
         if (o.optimizer().equals("llm")) {
-            new FallbackLimit(o.maxFallbacks()); // validates the option
+            FallbackLimit.requireValid(o.maxFallbacks());
             chat = ChatClients.create(o.llmModel(), o.llmBaseUrl(), o.apiKey());
             chat.check(); // a wrong key, model or URL stops here, before the run store exists
         }

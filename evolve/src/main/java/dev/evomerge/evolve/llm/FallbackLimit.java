@@ -16,10 +16,15 @@ public final class FallbackLimit implements Consumer<LlmExchange> {
     private int consecutive;
 
     public FallbackLimit(int max) {
+        this.max = requireValid(max);
+    }
+
+    /** {@code max}, or a usage error naming --max-fallbacks if it is negative. */
+    public static int requireValid(int max) {
         if (max < 0) {
             throw EvomergeException.usage("--max-fallbacks must be 0 (never stop) or more, got " + max + ".");
         }
-        this.max = max;
+        return max;
     }
 
     @Override

@@ -169,25 +169,20 @@ public final class OpenAiChatClient implements ChatClient {
     }
 
     /**
-     * GET {@code models}: a 401/403 stops the run, and a listing without the model names it unknown. Servers without a
-     * usable listing get a one-token chat request instead, where 401/403 and 404 (OpenAI's unknown model) stop the run.
-     * Other answers (429, 5xx) do not: the run's own retries deal with them, visibly.
+     * GET {@code models}: a 401/403 stops the run, and a listing with the model passes. Otherwise a one-token chat
+     * request decides (some servers accept names they do not list, e.g. Ollama's "llama3" for "llama3:latest", and
+     * some have no listing): 401/403 stop the run; 404 (OpenAI's and vLLM's unknown model) stops it; for a model the
+     * listing lacks, any other failure stops it too. Otherwise 429 and 5xx do not: the run's own retries deal with
+     * them, visibly.
      */
     @Override
     public void check() {
         HttpRequest.Builder get = authorized(HttpRequest.newBuilder(modelsEndpoint)).GET();
         HttpResponse<String> listing = preflight(get, modelsEndpoint);
         refusedKey(listing);
-        if (listing.statusCode() == 200) {
-            List<String> ids = modelIds(listing.body());
-            if (ids != null) {
-                if (ids.contains(model)) {
-                    return;
-                }
-                throw EvomergeException.usage("The LLM server at " + Secrets.redactUrl(baseUrl) + " has no model '" + model
-                        + "' (it offers " + (ids.isEmpty() ? "none" : String.join(", ", ids.subList(0, Math.min(ids.size(), 10)))
-                        + (ids.size() > 10 ? ", ..." : "")) + "); check --llm-model.");
-            }
+        List<String> ids = listing.statusCode() == 200 ? modelIds(listing.body()) : null;
+        if (ids != null && ids.contains(model)) {
+            return;
         }
         ObjectNode body = JSON.createObjectNode();
         body.put("model", model);
@@ -197,9 +192,19 @@ public final class OpenAiChatClient implements ChatClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())), endpoint);
         refusedKey(ping);
-        if (ping.statusCode() == 404) {
-            throw EvomergeException.usage("The LLM server at " + shown() + " does not know the model '" + model + "' (HTTP 404: "
-                    + redact(errorMessage(ping.body())) + "); check --llm-model and --llm-base-url.");
+        int status = ping.statusCode();
+        if (status / 100 == 2) {
+            return;
+        }
+        String answer = "HTTP " + status + ": " + redact(errorMessage(ping.body()));
+        if (ids != null) {
+            throw EvomergeException.usage("The LLM server at " + Secrets.redactUrl(baseUrl) + " has no model '" + model
+                    + "' (it offers " + (ids.isEmpty() ? "none" : String.join(", ", ids.subList(0, Math.min(ids.size(), 10)))
+                    + (ids.size() > 10 ? ", ..." : "")) + "; a test request got " + answer + "); check --llm-model.");
+        }
+        if (status == 404) {
+            throw EvomergeException.usage("The LLM server at " + shown() + " does not know the model '" + model + "' ("
+                    + answer + "); check --llm-model and --llm-base-url.");
         }
     }
 

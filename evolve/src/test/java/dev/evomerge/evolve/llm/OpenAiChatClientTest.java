@@ -78,7 +78,16 @@ class OpenAiChatClientTest {
     void aModelMissingFromTheListingIsNamedWithWhatTheServerOffers() {
         server.models(200, "llama-3-8b", "qwen2.5-7b");
         EvomergeException e = usage(() -> client(server.baseUrl(), KEY, "gpt-4o").check());
-        assertThat(e.getMessage()).contains("has no model 'gpt-4o'").contains("llama-3-8b, qwen2.5-7b").contains("--llm-model");
+        assertThat(e.getMessage()).contains("has no model 'gpt-4o'").contains("llama-3-8b, qwen2.5-7b")
+                .contains("a test request got HTTP 404").contains("--llm-model");
+    }
+
+    @Test
+    void aNameTheServerAcceptsWithoutListingItPasses() {
+        // e.g. Ollama lists "llama3:latest" and serves "llama3" as well
+        server.models(404).then(Reply.content("O"));
+        client(server.baseUrl(), KEY, "llama3").check();
+        assertThat(server.paths()).containsExactly("/v1/models", "/v1/chat/completions");
     }
 
     @Test

@@ -82,7 +82,10 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         return java.util.Collections.unmodifiableList(new ArrayList<>(authorizations));
     }
 
-    /** GET /v1/models answers {@code status} listing {@code ids} (default: 200 with gpt-4o). */
+    /**
+     * GET /v1/models answers {@code status} listing {@code ids} (default: 200 with gpt-4o); while the listing answers
+     * 200, a chat request for a model it lacks gets a 404, as from OpenAI.
+     */
     public synchronized ScriptedOpenAiServer models(int status, String... ids) {
         this.modelsStatus = status;
         this.models = List.of(ids);
@@ -136,6 +139,11 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             authorizations.add(ex.getRequestHeaders().getFirst("Authorization"));
             paths.add(ex.getRequestURI().toString());
             r = refused(ex);
+            String asked = requests.getLast().path("model").asText();
+            if (r == null && modelsStatus == 200 && !models.contains(asked)) {
+                // as OpenAI and vLLM answer a model they do not serve
+                r = Reply.error(404, "The model `" + asked + "` does not exist or you do not have access to it.", Map.of());
+            }
             if (r == null) {
                 r = script.poll();
             }
