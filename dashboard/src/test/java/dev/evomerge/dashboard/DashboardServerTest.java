@@ -81,6 +81,22 @@ class DashboardServerTest {
     }
 
     @Test
+    void aRealLlmRunShowsItsCountersAndTheKindOfEveryExchange(@TempDir Path dir) throws Exception {
+        Path storage = dir.resolve("run");
+        RealRun.write(dir.resolve("work"), storage);
+        try (DashboardServer s = new DashboardServer(storage, "127.0.0.1", 0)) {
+            s.start();
+            String name = JSON.readTree(get(s, "/api/runs").body()).get(0).get("name").asText();
+            JsonNode sum = JSON.readTree(get(s, "/api/runs/" + name + "/summary").body());
+            // two usable replies; then three unusable ones, each corrected, and a fallback
+            assertThat(sum.get("llm")).isEqualTo(JSON.readTree(
+                    "{\"requests\": 5, \"retries\": 0, \"corrections\": 3, \"errors\": 0, \"fallbacks\": 1}"));
+            assertThat(sum.get("thoughts")).extracting(t -> t.get("kind").asText())
+                    .containsExactly("reply", "reply", "correction", "correction", "correction", "fallback");
+        }
+    }
+
+    @Test
     void staticRoutesRefusePathTraversalAndWrites(@TempDir Path dir) throws Exception {
         RunFixtures.write(dir);
         Files.writeString(dir.resolve("secret.txt"), "top secret");
