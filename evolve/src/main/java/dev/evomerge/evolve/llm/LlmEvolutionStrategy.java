@@ -184,7 +184,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
                 break; // the client already retried what can be retried; asking again would only repeat its waits
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            history.add(ChatMessage.assistant(reply));
+            history.add(ChatMessage.assistant(llm.redact(reply))); // the history is stored with the optimizer state
             try {
                 MeanGenomeReply parsed = MeanGenomeReply.parse(reply, s.dimensions());
                 emit(new LlmExchange(generation, attempt, sent, reply, parsed.thought(), ms, null, false));

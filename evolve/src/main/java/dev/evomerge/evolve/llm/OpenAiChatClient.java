@@ -4,21 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.evomerge.core.EvomergeException;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -136,7 +136,7 @@ public final class OpenAiChatClient implements ChatClient {
                 wait = retryAfter(resp);
             } catch (HttpTimeoutException e) {
                 lastStatus = null;
-                lastProblem = String.format(java.util.Locale.ROOT, "timed out after %.1f s", retry.requestTimeout().toMillis() / 1000.0);
+                lastProblem = String.format(Locale.ROOT, "timed out after %.1f s", retry.requestTimeout().toMillis() / 1000.0);
                 wait = Optional.empty();
             } catch (IOException e) {
                 lastStatus = null;

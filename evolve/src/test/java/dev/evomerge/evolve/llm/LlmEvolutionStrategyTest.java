@@ -330,4 +330,16 @@ class LlmEvolutionStrategyTest {
                 .containsExactly("system", "user", "assistant", "user", "assistant", "user");
         assertThat(last.get(5).get("content").asText()).startsWith("Generation 3:");
     }
+
+    @Test
+    void aReplyEchoingTheKeyIsStoredMaskedInTheExchangeAndTheHistory() {
+        server.then(Reply.content(reply("you sent sk-test", "[[[[50]], [[50]]], [[[50]], [[50]]]]")));
+        LlmEvolutionStrategy es = strategy(0.0, 0.0, 3, 0, false);
+        es.tell(es.ask(), new double[] {1, 2, 3, 4, 5});
+        es.ask();
+        assertThat(exchanges.get(0).thought()).isEqualTo("you sent ***");
+        assertThat(exchanges.get(0).reply()).contains("you sent ***").doesNotContain("sk-test");
+        assertThat(es.state().history().getLast().role()).isEqualTo("assistant");
+        assertThat(es.state().history().getLast().content()).contains("you sent ***").doesNotContain("sk-test");
+    }
 }
