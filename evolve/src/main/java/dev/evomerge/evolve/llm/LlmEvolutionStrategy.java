@@ -172,9 +172,9 @@ public final class LlmEvolutionStrategy implements Optimizer {
             List<ChatMessage> sent = bounded();
             long t0 = System.nanoTime();
             String reply;
-            int a = attempt;
+            int current = attempt;
             try {
-                reply = llm.complete(sent, r -> emit(new LlmExchange(generation, a, List.of(), null, null, r.latencyMillis(),
+                reply = llm.complete(sent, r -> emit(new LlmExchange(generation, current, List.of(), null, null, r.latencyMillis(),
                         r.text(), false, LlmExchange.RETRY, r.httpStatus())));
             } catch (ChatException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
