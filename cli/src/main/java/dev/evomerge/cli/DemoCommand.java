@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
+import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -74,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
         Path storage = dir.resolve("run");
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, maxGeneration, 0.05, 0.2, 3, apiKey, llmModel,
                 llmBaseUrl, 4, 0, false, opt, "pool", true, List.of(setup.taskDir()), null, 32, seed, null, true, false,
-                null, false, 1, "embedded", null, threads, false, null, null);
+                null, false, 1, "embedded", null, threads, false, null, null, 3);
         List<String> warnings = new ArrayList<>();
         EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
         EvolutionLauncher.Prepared p = launcher.prepare();
@@ -97,6 +98,15 @@ final class DemoCommand implements Callable<Integer> {
             @Override
             public void candidateDone(Evaluation e) {
                 bar.step(1);
+            }
+
+            @Override
+            public void llmExchange(LlmExchange x) {
+                String line = x.notice();
+                if (line != null && !quiet) {
+                    spec.commandLine().getErr().println("evomerge: llm: " + line);
+                    spec.commandLine().getErr().flush();
+                }
             }
 
             @Override

@@ -8,6 +8,7 @@ import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.genome.GeneLayout;
+import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
@@ -52,6 +53,9 @@ final class EvolveCommand implements Callable<Integer> {
     double sigmaHigh;
     @Option(names = "--max-retries", defaultValue = "3", description = "llm: attempts per generation for a usable reply (default: ${DEFAULT-VALUE}).")
     int maxRetries;
+    @Option(names = "--max-fallbacks", defaultValue = "3", description = "llm: stop (exit 1) after this many generations in a row "
+            + "without a usable reply; 0 = never (default: ${DEFAULT-VALUE}).")
+    int maxFallbacks;
     @Option(names = "--api-key", description = "LLM API key (else OPENAI_API_KEY). Never stored.")
     String apiKey;
     @Option(names = "--llm-model", defaultValue = "gpt-4o", description = "Chat model, or local:DIR for a local instruct model (default: ${DEFAULT-VALUE}).")
@@ -96,7 +100,7 @@ final class EvolveCommand implements Callable<Integer> {
     boolean allowCrimes;
     @Option(names = "--i-understand-the-depths-of-the-evils-i-am-unleashing", description = "Allow benchmark tasks as fitness.")
     boolean evils;
-    @Option(names = "--quiet", description = "No progress bars.")
+    @Option(names = "--quiet", description = "No progress bars, and no lines about LLM retries, corrections and fallbacks.")
     boolean quiet;
     @Option(names = "--cluster-name", description = "Evaluate on a Hazelcast cluster of `evomerge worker` members with this name.")
     String clusterName;
@@ -129,7 +133,7 @@ final class EvolveCommand implements Callable<Integer> {
                 llmModel, llmBaseUrl, topK, llmHistory, elitism, optimizer, strategy, inMemory, taskSearchPaths, dataDir,
                 batchSize, randomSeed, forcePopulationSize, saveFinalModel, evils, maxEvaluations, resume, numWorkers,
                 backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes,
-                sigma0, timeout);
+                sigma0, timeout, maxFallbacks);
         // A resumed run keeps its stored options unless given again; each change is printed.
         EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption,
                 change -> err.println("evomerge: resume: " + change));
@@ -140,7 +144,7 @@ final class EvolveCommand implements Callable<Integer> {
                 l.dimensionsText(), l.size(), p.populationSize(), o.optimizer(),
                 p.firstGeneration() > 0 ? ", resuming at generation " + p.firstGeneration() : "");
         out.flush();
-        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out));
+        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out, err));
         printResult(out, p, r, o.saveFinalModel());
         return 0;
     }
@@ -187,7 +191,7 @@ final class EvolveCommand implements Callable<Integer> {
         return ce;
     }
 
-    private EvolutionListener listener(PrintWriter out) {
+    private EvolutionListener listener(PrintWriter out, PrintWriter err) {
         boolean bars = ProgressBar.enabledFor(quiet);
         return new EvolutionListener() {
             ProgressBar bar;
@@ -213,6 +217,15 @@ final class EvolveCommand implements Callable<Integer> {
                     n++;
                 }
                 bar.step(1);
+            }
+
+            @Override
+            public void llmExchange(LlmExchange x) {
+                String line = x.notice();
+                if (line != null && !quiet) {
+                    err.println("evomerge: llm: " + line);
+                    err.flush();
+                }
             }
 
             @Override

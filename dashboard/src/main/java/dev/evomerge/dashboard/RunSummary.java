@@ -137,17 +137,31 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
             });
         });
         best().ifPresent(b -> root.set("best", candidateJson(b)));
+        if (!exchanges.isEmpty()) {
+            LlmExchange.Counts c = llmCounts();
+            root.putObject("llm").put("requests", c.requests()).put("retries", c.retries()).put("corrections", c.corrections())
+                    .put("errors", c.errors()).put("fallbacks", c.fallbacks());
+        }
         ArrayNode thoughts = root.putArray("thoughts");
         for (LlmExchange x : exchanges) {
             ObjectNode t = thoughts.addObject();
             t.put("generation", x.generation());
             t.put("attempt", x.attempt());
+            t.put("kind", x.kind());
+            if (x.httpStatus() != null) {
+                t.put("http_status", x.httpStatus());
+            }
             t.put("thought", x.thought());
             t.put("error", x.error());
             t.put("fallback", x.fallback());
             t.put("latency_ms", x.latencyMillis());
         }
         return root;
+    }
+
+    /** How many LLM requests, retries, corrections, failed requests and fallbacks the run had. */
+    public LlmExchange.Counts llmCounts() {
+        return LlmExchange.Counts.of(exchanges);
     }
 
     public ArrayNode candidatesJson() {

@@ -57,8 +57,13 @@ class DashboardServerTest {
             assertThat(sum.get("generations")).hasSize(4);
             assertThat(sum.get("generations").get(1).get("failed").asInt()).isEqualTo(1);
             assertThat(sum.get("task_metrics").size()).isEqualTo(2);
-            assertThat(sum.get("thoughts")).hasSize(5);
+            assertThat(sum.get("thoughts")).hasSize(6);
             assertThat(sum.get("thoughts").get(4).get("fallback").asBoolean()).isTrue();
+            assertThat(sum.get("thoughts").get(4).get("kind").asText()).isEqualTo("fallback");
+            assertThat(sum.get("thoughts").get(5).get("kind").asText()).isEqualTo("retry");
+            assertThat(sum.get("thoughts").get(5).get("http_status").asInt()).isEqualTo(429);
+            assertThat(sum.get("llm")).isEqualTo(JSON.readTree(
+                    "{\"requests\": 5, \"retries\": 1, \"corrections\": 0, \"errors\": 0, \"fallbacks\": 1}"));
             // best_so_far never decreases and ends at the best candidate's score
             double prev = Double.NEGATIVE_INFINITY;
             for (JsonNode g : sum.get("generations")) {
@@ -72,6 +77,22 @@ class DashboardServerTest {
             assertThat(yaml.headers().firstValue("Content-Disposition")).hasValueSatisfying(v -> assertThat(v).contains("best_config.yaml"));
             assertThat(yaml.body()).startsWith("merge_method: task_arithmetic");
             assertThat(get(s, "/vendor/chart.umd.js").body()).contains("Chart");
+        }
+    }
+
+    @Test
+    void aRealLlmRunShowsItsCountersAndTheKindOfEveryExchange(@TempDir Path dir) throws Exception {
+        Path storage = dir.resolve("run");
+        RealRun.write(dir.resolve("work"), storage);
+        try (DashboardServer s = new DashboardServer(storage, "127.0.0.1", 0)) {
+            s.start();
+            String name = JSON.readTree(get(s, "/api/runs").body()).get(0).get("name").asText();
+            JsonNode sum = JSON.readTree(get(s, "/api/runs/" + name + "/summary").body());
+            // two usable replies; then three unusable ones, each corrected, and a fallback
+            assertThat(sum.get("llm")).isEqualTo(JSON.readTree(
+                    "{\"requests\": 5, \"retries\": 0, \"corrections\": 3, \"errors\": 0, \"fallbacks\": 1}"));
+            assertThat(sum.get("thoughts")).extracting(t -> t.get("kind").asText())
+                    .containsExactly("reply", "reply", "correction", "correction", "correction", "fallback");
         }
     }
 

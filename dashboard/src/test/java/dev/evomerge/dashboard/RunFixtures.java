@@ -56,6 +56,8 @@ final class RunFixtures {
                         g == 1 ? HOSTILE_THOUGHT : "thought of generation " + (g + 1), 100, null, false));
             }
             s.recordExchange(new LlmExchange(4, 2, List.of(), null, null, 0, "no usable mean genome after 3 attempts", true));
+            s.recordExchange(new LlmExchange(5, 1, List.of(), null, null, 40, "HTTP 429: slow down; retry 1 of 5 in 2.0 s", false,
+                    LlmExchange.RETRY, 429));
         }
         return count;
     }

@@ -12,7 +12,10 @@ import dev.evomerge.evolve.genome.GenomeDefinition;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.ChatClient;
 import dev.evomerge.evolve.llm.ChatClients;
+import dev.evomerge.evolve.llm.FallbackLimit;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
+import dev.evomerge.evolve.llm.LlmExchange;
+import dev.evomerge.evolve.llm.Secrets;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
 import dev.evomerge.evolve.optimizer.CmaEs;
@@ -120,7 +123,12 @@ public final class EvolutionLauncher {
         // Unknown tasks or missing task data fail now, before the run store exists.
         TaskCatalog.load(includes.stream().map(Path::of).toList(), warnings)
                 .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
-        ChatClient chat = o.optimizer().equals("llm") ? ChatClients.create(o.llmModel(), o.llmBaseUrl(), o.apiKey()) : null;
+        ChatClient chat = null;
+        if (o.optimizer().equals("llm")) {
+            FallbackLimit.requireValid(o.maxFallbacks());
+            chat = ChatClients.create(o.llmModel(), o.llmBaseUrl(), o.apiKey());
+            chat.check(); // a wrong key, model or URL stops here, before the run store exists
+        }
         return new Prepared(config, genome, settings, population, first, chat);
     }
 
@@ -218,7 +226,7 @@ public final class EvolutionLauncher {
             // Checked against the stored run in prepare(), before anything was written.
             String configText = readText(o.genomeFile());
             writeMeta(store, p, configText);
-            Optimizer optimizer = optimizer(p, store);
+            Optimizer optimizer = optimizer(p, store, listener);
             try (CandidateEvaluator evaluator = evaluators.apply(p)) {
                 EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener);
                 result = run.run(p.firstGeneration(), o.maxGeneration(), o.maxEvaluations());
@@ -256,6 +264,7 @@ public final class EvolutionLauncher {
         store.putMeta(RunMeta.OPTIMIZER, o.optimizer());
         ObjectNode opts = JSON.valueToTree(o);
         opts.remove("apiKey"); // never store secrets
+        opts.put("llmBaseUrl", Secrets.redactUrl(o.llmBaseUrl()));
         opts.put("populationSize", p.populationSize());
         store.putMeta(RunMeta.OPTIONS, opts.toString());
         GeneLayout l = p.genome().layout();
@@ -284,7 +293,7 @@ public final class EvolutionLauncher {
         store.putMeta(RunMeta.TASKS, tasks.toString());
     }
 
-    private Optimizer optimizer(Prepared p, RunStore store) {
+    private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener) {
         int n = p.genome().layout().size();
         var saved = o.resume() ? store.latestOptimizerState() : java.util.Optional.<RunStore.SavedState>empty();
         return switch (o.optimizer()) {
@@ -302,10 +311,16 @@ public final class EvolutionLauncher {
                     .orElseGet(() -> new RandomSearch(n, p.populationSize(), o.randomSeed()));
             case "llm" -> {
                 ChatClient chat = p.chat();
-                yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, store::recordExchange))
+                FallbackLimit limit = new FallbackLimit(o.maxFallbacks());
+                Consumer<LlmExchange> exchanges = x -> {
+                    store.recordExchange(x); // stored first: the row that stops the run is kept
+                    listener.llmExchange(x);
+                    limit.accept(x);
+                };
+                yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, exchanges))
                         .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
                                 p.populationSize(), o.randomSeed(), o.sigmaLow(), o.sigmaHigh(), o.topK(), o.maxRetries(),
-                                o.llmHistory(), o.elitism()), chat, store::recordExchange));
+                                o.llmHistory(), o.elitism()), chat, exchanges));
             }
             default -> throw EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + o.optimizer() + "'.");
         };

@@ -16,7 +16,8 @@ public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, do
                             List<Path> taskSearchPaths, Path dataDir, int batchSize, long randomSeed,
                             Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
                             Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
-                            int threads, boolean allowCrimes, Double sigma0, Long timeout) {
+                            int threads, boolean allowCrimes, Double sigma0, Long timeout,
+                            int maxFallbacks) {
 
     public EvolveOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);

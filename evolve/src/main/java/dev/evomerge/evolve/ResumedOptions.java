@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.evolve.llm.Secrets;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 
@@ -92,6 +93,12 @@ public final class ResumedOptions {
             String option = optionName(c.getName());
             if (OWN.contains(c.getName()) || !matched.test(option)) {
                 values[i] = OWN.contains(c.getName()) ? now : before;
+                if (before instanceof String url && c.getName().equals("llmBaseUrl") && !OWN.contains(c.getName())
+                        && url.contains(Secrets.MASK)) {
+                    // The stored URL had its credentials masked; resuming with the mask would be refused by the server.
+                    throw EvomergeException.usage("--resume: the run's --llm-base-url held credentials, which are never"
+                            + " stored (" + url + "); give --llm-base-url again.");
+                }
                 continue;
             }
             values[i] = now;

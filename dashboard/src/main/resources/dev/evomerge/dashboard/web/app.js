@@ -174,7 +174,17 @@ function renderBest() {
   }
 }
 
+const KIND_TEXT = { retry: "retry", error: "failed request", correction: "correction" };
+
 function renderThoughts() {
+  const counts = document.getElementById("llm-counts");
+  const c = state.summary.llm;
+  counts.hidden = !c;
+  if (c) {
+    counts.dataset.counts = [c.requests, c.retries, c.corrections, c.errors, c.fallbacks].join(",");
+    counts.textContent = "requests " + c.requests + ", retries " + c.retries + ", corrections " + c.corrections
+      + ", failed requests " + c.errors + ", fallbacks " + c.fallbacks;
+  }
   const ol = document.getElementById("thoughts");
   ol.replaceChildren();
   for (const t of state.summary.thoughts) {
@@ -182,7 +192,7 @@ function renderThoughts() {
     li.dataset.generation = String(t.generation);
     li.append(el("strong", "generation " + t.generation + (t.attempt > 1 ? ", attempt " + t.attempt : "") + ": "));
     if (t.fallback) li.append(el("span", "fallback to the best genome (" + (t.error || "") + ") ", "fallback"));
-    else if (t.error) li.append(el("span", "retry (" + t.error + ") ", "retry"));
+    else if (t.error) li.append(el("span", (KIND_TEXT[t.kind] || "retry") + " (" + t.error + ") ", "retry"));
     li.append(el("span", t.thought || "", "thought"));
     ol.append(li);
   }

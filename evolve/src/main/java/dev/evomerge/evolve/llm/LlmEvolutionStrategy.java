@@ -15,8 +15,9 @@ import java.util.function.Consumer;
  * the top-k candidates of that generation and the best score so far, answers with a mean genome in integer percent,
  * and the next population is clip(mean/100 + sigma * N(0, I), 0, 1), with sigma low after an improvement, else high.
  * Unlike the seed it retries transport faults (in the client), sends corrections for unusable replies, falls back to
- * the best genome when retries run out, keeps only role and content in the history, and draws every number from the
- * run's seed.
+ * the best genome when retries run out (dropping the unanswered prompt so the history keeps alternating user and
+ * assistant), reports every retry, correction and fallback as an {@link LlmExchange} with secrets redacted, keeps only
+ * role and content in the history, and draws every number from the run's seed.
  */
 public final class LlmEvolutionStrategy implements Optimizer {
 
@@ -159,40 +160,63 @@ public final class LlmEvolutionStrategy implements Optimizer {
     private double[] proposeMean(List<double[]> candidates, double[] fitness) {
         List<Prompts.Shown> shown = topK(candidates, fitness);
         if (shown.isEmpty()) {
-            exchanges.accept(new LlmExchange(generation, 0, List.of(), null, null, 0,
-                    "every candidate of the generation failed; the LLM was not asked", true));
+            emit(new LlmExchange(generation, 0, List.of(), null, null, 0,
+                    "every candidate of the generation failed; the LLM was not asked; using the best genome so far", true));
             return fallbackMean();
         }
         history.add(ChatMessage.user(Prompts.user(generation, bestFitness, shown, s.dimensions())));
+        String lastCause = "no attempt made";
+        int attempts = 0;
         for (int attempt = 1; attempt <= s.maxRetries(); attempt++) {
+            attempts = attempt;
             List<ChatMessage> sent = bounded();
             long t0 = System.nanoTime();
             String reply;
+            int current = attempt;
             try {
-                reply = llm.complete(sent);
+                reply = llm.complete(sent, r -> emit(new LlmExchange(generation, current, List.of(), null, null, r.latencyMillis(),
+                        r.text(), false, LlmExchange.RETRY, r.httpStatus())));
             } catch (ChatException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                exchanges.accept(new LlmExchange(generation, attempt, sent, null, null, ms, e.getMessage(), false));
-                continue; // the client already retried transport faults; count it as a failed attempt
+                emit(new LlmExchange(generation, attempt, sent, null, null, ms, e.getMessage(), false, LlmExchange.ERROR,
+                        e.httpStatus()));
+                lastCause = e.getMessage();
+                break; // the client already retried what can be retried; asking again would only repeat its waits
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            history.add(ChatMessage.assistant(reply));
+            history.add(ChatMessage.assistant(llm.redact(reply))); // the history is stored with the optimizer state
             try {
                 MeanGenomeReply parsed = MeanGenomeReply.parse(reply, s.dimensions());
-                exchanges.accept(new LlmExchange(generation, attempt, sent, reply, parsed.thought(), ms, null, false));
+                emit(new LlmExchange(generation, attempt, sent, reply, parsed.thought(), ms, null, false));
                 double[] mean = parsed.meanPercent();
                 for (int i = 0; i < mean.length; i++) {
                     mean[i] /= 100.0;
                 }
                 return mean;
             } catch (MeanGenomeReply.Invalid bad) {
-                exchanges.accept(new LlmExchange(generation, attempt, sent, reply, null, ms, bad.getMessage(), false));
+                emit(new LlmExchange(generation, attempt, sent, reply, null, ms, bad.getMessage(), false));
                 history.add(ChatMessage.user(Prompts.correction(bad.getMessage(), s.dimensions())));
+                lastCause = "unusable reply: " + bad.getMessage();
             }
         }
-        exchanges.accept(new LlmExchange(generation, s.maxRetries() + 1, List.of(), null, null, 0,
-                "no usable mean genome after " + s.maxRetries() + " attempts; using the best genome so far", true));
+        dropUnanswered();
+        emit(new LlmExchange(generation, attempts + 1, List.of(), null, null, 0, "no usable mean genome after " + attempts
+                + (attempts == 1 ? " attempt" : " attempts") + "; using the best genome so far (last: " + lastCause + ")", true));
         return fallbackMean();
+    }
+
+    /**
+     * Removes the user messages no reply answered, so that the history keeps alternating user and assistant turns
+     * (some chat templates and servers reject two user messages in a row); the next prompt restates the state anyway.
+     */
+    private void dropUnanswered() {
+        while (history.size() > 1 && history.getLast().role().equals("user")) {
+            history.removeLast();
+        }
+    }
+
+    private void emit(LlmExchange x) {
+        exchanges.accept(x.redacted(llm::redact));
     }
 
     private double[] fallbackMean() {

@@ -1,12 +1,90 @@
 package dev.evomerge.evolve.llm;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
- * One LLM call of the evolution strategy, for the run store: what was sent, what came back, what was used.
- * {@code error} says why the reply was rejected (null if accepted); {@code fallback} marks a generation whose mean
- * fell back to the best genome after the retries ran out.
+ * One event of the LLM strategy, for the run store: a request and what came of it, or a fallback. {@code kind} is one
+ * of {@link #REPLY} (a usable reply), {@link #CORRECTION} (an unusable reply, answered with a correction),
+ * {@link #RETRY} (a transient fault the client retries after a delay), {@link #ERROR} (a request that failed for
+ * good) or {@link #FALLBACK} (the generation's mean fell back to the best genome; no request). {@code error} says
+ * what went wrong (null for a usable reply); {@code httpStatus} is the server's status where there was one.
  */
 public record LlmExchange(int generation, int attempt, List<ChatMessage> sent, String reply, String thought,
-                          long latencyMillis, String error, boolean fallback) {
+                          long latencyMillis, String error, boolean fallback, String kind, Integer httpStatus) {
+
+    public static final String REPLY = "reply";
+    public static final String CORRECTION = "correction";
+    public static final String RETRY = "retry";
+    public static final String ERROR = "error";
+    public static final String FALLBACK = "fallback";
+
+    /** An exchange whose kind follows from its fields (rows written before kinds were stored read the same way). */
+    public LlmExchange(int generation, int attempt, List<ChatMessage> sent, String reply, String thought,
+                       long latencyMillis, String error, boolean fallback) {
+        this(generation, attempt, sent, reply, thought, latencyMillis, error, fallback,
+                kindOf(reply, error, fallback), null);
+    }
+
+    static String kindOf(String reply, String error, boolean fallback) {
+        if (fallback) {
+            return FALLBACK;
+        }
+        if (error == null) {
+            return REPLY;
+        }
+        return reply != null ? CORRECTION : ERROR;
+    }
+
+    /** This exchange with {@code redact} applied to every text that came from or names the server. */
+    public LlmExchange redacted(UnaryOperator<String> redact) {
+        return new LlmExchange(generation, attempt, sent, apply(redact, reply), apply(redact, thought), latencyMillis,
+                apply(redact, error), fallback, kind, httpStatus);
+    }
+
+    private static String apply(UnaryOperator<String> f, String s) {
+        return s == null ? null : f.apply(s);
+    }
+
+    /** One line for the user about anything but a usable reply (null for a usable reply). */
+    public String notice() {
+        return switch (kind) {
+            case REPLY -> null;
+            case CORRECTION -> String.format(Locale.ROOT, "generation %d, attempt %d: unusable reply (%s); sent a correction",
+                    generation, attempt, error);
+            case RETRY, ERROR -> String.format(Locale.ROOT, "generation %d, attempt %d: %s", generation, attempt, error);
+            default -> String.format(Locale.ROOT, "generation %d: %s", generation, error);
+        };
+    }
+
+    /** How many requests, retries, corrections, failed requests and fallbacks a list of exchanges holds. */
+    public record Counts(int requests, int retries, int corrections, int errors, int fallbacks) {
+        /** "requests 12, retries 10, corrections 0, failed requests 2, fallbacks 2". */
+        public String text() {
+            return "requests " + requests + ", retries " + retries + ", corrections " + corrections + ", failed requests "
+                    + errors + ", fallbacks " + fallbacks;
+        }
+
+        public static Counts of(List<LlmExchange> exchanges) {
+            int requests = 0;
+            int retries = 0;
+            int corrections = 0;
+            int errors = 0;
+            int fallbacks = 0;
+            for (LlmExchange x : exchanges) {
+                switch (x.kind()) {
+                    case RETRY -> retries++;
+                    case CORRECTION -> corrections++;
+                    case ERROR -> errors++;
+                    case FALLBACK -> fallbacks++;
+                    default -> { }
+                }
+                if (!FALLBACK.equals(x.kind())) {
+                    requests++; // every other row is one request sent to the LLM
+                }
+            }
+            return new Counts(requests, retries, corrections, errors, fallbacks);
+        }
+    }
 }

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code --llm-model local:DIR}: a local instruct model run by the embedded engine. The conversation is rendered with
@@ -105,7 +106,7 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
     }
 
     @Override
-    public String complete(List<ChatMessage> messages) {
+    public String complete(List<ChatMessage> messages, Consumer<Retry> retries) {
         int[] prompt = tokenizer.encode(render(messages), false); // the template writes BOS and the like itself
         int context = model.spec().contextLength();
         if (prompt.length == 0) {

@@ -4,20 +4,30 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.core.EvomergeException;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
 
 /**
  * OpenAI-compatible chat completions over java.net.http: temperature 0, {@code response_format: json_object}
- * (dropped for the rest of the run if the server rejects it), retries with backoff on transport faults, 429 and 5xx.
+ * (dropped for the rest of the run if the server rejects it), retries with backoff on transport faults, 429 and 5xx,
+ * each reported before its wait. The base URL's query string (Azure's ?api-version=...) follows every request path;
+ * credentials in it are sent as Basic authentication; every text from the server is redacted before it leaves.
  */
 public final class OpenAiChatClient implements ChatClient {
 
@@ -27,18 +37,36 @@ public final class OpenAiChatClient implements ChatClient {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The longest the preflight check waits for an answer; a run should not hang before its first generation. */
+    private static final Duration PREFLIGHT_TIMEOUT = Duration.ofSeconds(30);
 
     private final URI endpoint;
+    private final URI modelsEndpoint;
+    private final String baseUrl;
     private final String apiKey;
+    private final String basicAuth;
     private final String model;
     private final RetryPolicy retry;
     private final Sleeper sleeper;
     private final HttpClient http;
+    private final Secrets secrets;
     private volatile boolean jsonMode = true;
 
     public OpenAiChatClient(String baseUrl, String apiKey, String model, RetryPolicy retry, Sleeper sleeper) {
-        String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
-        this.endpoint = URI.create(base + "/chat/completions");
+        this.baseUrl = baseUrl;
+        this.secrets = Secrets.of(apiKey, baseUrl);
+        // user:password@ in the base URL is sent as Basic authentication (as curl does), never in the request line
+        Matcher u = Secrets.USER_INFO.matcher(baseUrl);
+        String plain = baseUrl;
+        String basic = null;
+        if (u.find()) {
+            plain = u.group(1) + baseUrl.substring(u.end());
+            basic = Base64.getEncoder().encodeToString(
+                    URLDecoder.decode(u.group(2), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+        }
+        this.basicAuth = basic;
+        this.endpoint = resolve(plain, "chat/completions");
+        this.modelsEndpoint = resolve(plain, "models");
         this.apiKey = apiKey;
         this.model = model;
         this.retry = retry;
@@ -50,52 +78,187 @@ public final class OpenAiChatClient implements ChatClient {
         this(baseUrl, apiKey, model, RetryPolicy.defaults(), d -> Thread.sleep(d.toMillis()));
     }
 
-    @Override
-    public String description() {
-        return model + " at " + endpoint;
+    /** {@code base/path}, with the base URL's query string (e.g. ?api-version=x) kept after the path. */
+    static URI resolve(String base, String path) {
+        int cut = base.length();
+        for (char c : new char[] {'?', '#'}) {
+            int i = base.indexOf(c);
+            if (i >= 0 && i < cut) {
+                cut = i;
+            }
+        }
+        String head = base.substring(0, cut);
+        String tail = base.substring(cut);
+        if (tail.startsWith("#")) {
+            tail = ""; // a fragment is never sent
+        } else if (tail.contains("#")) {
+            tail = tail.substring(0, tail.indexOf('#'));
+        }
+        if (head.endsWith("/")) {
+            head = head.substring(0, head.length() - 1);
+        }
+        return URI.create(head + "/" + path + tail);
     }
 
     @Override
-    public String complete(List<ChatMessage> messages) {
+    public String description() {
+        return model + " at " + Secrets.redactUrl(endpoint.toString());
+    }
+
+    @Override
+    public String redact(String text) {
+        return secrets.redact(text);
+    }
+
+    @Override
+    public String complete(List<ChatMessage> messages, Consumer<Retry> retries) {
         String lastProblem = "no attempt made";
+        Integer lastStatus = null;
         for (int attempt = 0; attempt < retry.attempts(); attempt++) {
             Optional<Duration> wait;
+            long t0 = System.nanoTime();
             try {
                 HttpResponse<String> resp = http.send(request(messages), HttpResponse.BodyHandlers.ofString());
                 int status = resp.statusCode();
                 if (status == 200) {
                     return content(resp.body());
                 }
-                lastProblem = "HTTP " + status + ": " + errorMessage(resp.body());
+                lastStatus = status;
+                lastProblem = "HTTP " + status + ": " + redact(errorMessage(resp.body()));
                 if (status == 400 && jsonMode && mentionsResponseFormat(resp.body())) {
                     jsonMode = false; // some servers do not support json_object; ask in plain text instead
                     attempt--;
                     continue;
                 }
                 if (status != 429 && status < 500) {
-                    throw new ChatException("The LLM server at " + endpoint + " refused the request: " + lastProblem);
+                    throw new ChatException("The LLM server at " + shown() + " refused the request: " + lastProblem, status);
                 }
                 wait = retryAfter(resp);
             } catch (HttpTimeoutException e) {
-                lastProblem = "timed out after " + retry.requestTimeout().toSeconds() + " s";
+                lastStatus = null;
+                lastProblem = String.format(Locale.ROOT, "timed out after %.1f s", retry.requestTimeout().toMillis() / 1000.0);
                 wait = Optional.empty();
             } catch (IOException e) {
-                lastProblem = "transport error: " + e.getMessage();
+                lastStatus = null;
+                lastProblem = "transport error: " + redact(String.valueOf(e.getMessage() == null
+                        ? e.getClass().getSimpleName() : e.getMessage()));
                 wait = Optional.empty();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ChatException("Interrupted while calling the LLM at " + endpoint + ".", e);
+                throw new ChatException("Interrupted while calling the LLM at " + shown() + ".", e);
             }
             if (attempt + 1 < retry.attempts()) {
+                Duration delay = wait.orElse(retry.backoff(attempt));
+                retries.accept(new Retry(lastStatus, lastProblem, (System.nanoTime() - t0) / 1_000_000, delay,
+                        attempt + 1, retry.attempts()));
                 try {
-                    sleeper.sleep(wait.orElse(retry.backoff(attempt)));
+                    sleeper.sleep(delay);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new ChatException("Interrupted while waiting to retry the LLM at " + endpoint + ".", e);
+                    throw new ChatException("Interrupted while waiting to retry the LLM at " + shown() + ".", e);
                 }
             }
         }
-        throw new ChatException("The LLM at " + endpoint + " failed " + retry.attempts() + " times; last: " + lastProblem + ".");
+        throw new ChatException("The LLM at " + shown() + " failed " + retry.attempts() + " times; last: " + lastProblem + ".",
+                lastStatus);
+    }
+
+    /** The endpoint as shown to users: credentials and secret query values masked. */
+    private String shown() {
+        return Secrets.redactUrl(endpoint.toString());
+    }
+
+    /**
+     * GET {@code models}: a 401/403 stops the run, and a listing with the model passes. Otherwise a one-token chat
+     * request decides (some servers accept names they do not list, e.g. Ollama's "llama3" for "llama3:latest", and
+     * some have no listing): 401/403 stop the run; 404 (OpenAI's and vLLM's unknown model) stops it; for a model the
+     * listing lacks, any other failure stops it too. Otherwise 429 and 5xx do not: the run's own retries deal with
+     * them, visibly.
+     */
+    @Override
+    public void check() {
+        HttpRequest.Builder get = authorized(HttpRequest.newBuilder(modelsEndpoint)).GET();
+        HttpResponse<String> listing = preflight(get, modelsEndpoint);
+        refusedKey(listing);
+        List<String> ids = listing.statusCode() == 200 ? modelIds(listing.body()) : null;
+        if (ids != null && ids.contains(model)) {
+            return;
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", model);
+        body.put("max_tokens", 1);
+        body.putArray("messages").addObject().put("role", "user").put("content", "Reply with OK.");
+        HttpResponse<String> ping = preflight(authorized(HttpRequest.newBuilder(endpoint))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())), endpoint);
+        refusedKey(ping);
+        int status = ping.statusCode();
+        if (status / 100 == 2) {
+            return;
+        }
+        String answer = "HTTP " + status + ": " + redact(errorMessage(ping.body()));
+        if (ids != null) {
+            throw EvomergeException.usage("The LLM server at " + Secrets.redactUrl(baseUrl) + " has no model '" + model
+                    + "' (it offers " + (ids.isEmpty() ? "none" : String.join(", ", ids.subList(0, Math.min(ids.size(), 10)))
+                    + (ids.size() > 10 ? ", ..." : "")) + "; a test request got " + answer + "); check --llm-model.");
+        }
+        if (status == 404) {
+            throw EvomergeException.usage("The LLM server at " + shown() + " does not know the model '" + model + "' ("
+                    + answer + "); check --llm-model and --llm-base-url.");
+        }
+    }
+
+    private HttpResponse<String> preflight(HttpRequest.Builder b, URI uri) {
+        Duration timeout = retry.requestTimeout().compareTo(PREFLIGHT_TIMEOUT) < 0 ? retry.requestTimeout() : PREFLIGHT_TIMEOUT;
+        try {
+            return http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException e) {
+            throw EvomergeException.usage("The LLM server at " + Secrets.redactUrl(uri.toString()) + " did not answer within "
+                    + timeout.toSeconds() + " s; check --llm-base-url.", e);
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw EvomergeException.usage("Cannot reach the LLM server at " + Secrets.redactUrl(uri.toString()) + " ("
+                    + redact(why) + "); check --llm-base-url.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EvomergeException.runtime("Interrupted while checking the LLM server at " + Secrets.redactUrl(uri.toString()) + ".", e);
+        }
+    }
+
+    private void refusedKey(HttpResponse<String> r) {
+        int status = r.statusCode();
+        if (status == 401 || status == 403) {
+            throw EvomergeException.usage("The LLM server at " + Secrets.redactUrl(r.uri().toString()) + " refused the API key (HTTP "
+                    + status + ": " + redact(errorMessage(r.body())) + "); check --api-key or " + ChatClients.API_KEY_ENV + ".");
+        }
+    }
+
+    /** The model ids of an OpenAI model listing ({"data": [{"id": ...}]}), or null if the body is not one. */
+    private static List<String> modelIds(String body) {
+        try {
+            JsonNode data = JSON.readTree(body).path("data");
+            if (!data.isArray()) {
+                return null;
+            }
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : data) {
+                if (m.path("id").isTextual()) {
+                    ids.add(m.path("id").asText());
+                }
+            }
+            return ids;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+        if (apiKey != null && !apiKey.isEmpty()) {
+            b.header("Authorization", "Bearer " + apiKey);
+        } else if (basicAuth != null) {
+            b.header("Authorization", "Basic " + basicAuth);
+        }
+        return b;
     }
 
     private HttpRequest request(List<ChatMessage> messages) {
@@ -110,14 +273,11 @@ public final class OpenAiChatClient implements ChatClient {
         if (jsonMode) {
             body.putObject("response_format").put("type", "json_object");
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint)
+        return authorized(HttpRequest.newBuilder(endpoint))
                 .timeout(retry.requestTimeout())
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        if (apiKey != null && !apiKey.isEmpty()) {
-            b.header("Authorization", "Bearer " + apiKey);
-        }
-        return b.build();
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
     }
 
     private String content(String body) {
@@ -125,11 +285,11 @@ public final class OpenAiChatClient implements ChatClient {
             JsonNode root = JSON.readTree(body);
             JsonNode c = root.path("choices").path(0).path("message").path("content");
             if (!c.isTextual()) {
-                throw new ChatException("The LLM at " + endpoint + " answered without choices[0].message.content.");
+                throw new ChatException("The LLM at " + shown() + " answered without choices[0].message.content.");
             }
             return c.asText();
         } catch (IOException e) {
-            throw new ChatException("The LLM at " + endpoint + " answered with malformed JSON.", e);
+            throw new ChatException("The LLM at " + shown() + " answered with malformed JSON.", e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.evomerge.evolve.run;
 
+import dev.evomerge.evolve.llm.LlmExchange;
+
 /** Progress of a run, for progress bars and logs; nothing in evolve prints. All methods default to doing nothing. */
 public interface EvolutionListener {
 
@@ -13,5 +15,9 @@ public interface EvolutionListener {
     }
 
     default void newBest(Evaluation evaluation) {
+    }
+
+    /** An LLM request's outcome or a fallback (llm optimizer only), already stored; secrets are redacted. */
+    default void llmExchange(LlmExchange exchange) {
     }
 }

@@ -6,6 +6,7 @@ import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.genome.TaskSpec;
+import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
@@ -59,56 +60,66 @@ public final class EvolutionRun {
         int evaluations = store.allCandidates().size();
         int generation = firstGeneration;
         store.putMeta(RunMeta.STATUS, "running");
-        for (; generation <= lastGeneration; generation++) {
-            if (maxEvaluations != null && evaluations >= maxEvaluations) {
-                break;
-            }
-            List<double[]> genes = optimizer.ask();
-            Map<Integer, CandidateRecord> recorded = new HashMap<>();
-            for (CandidateRecord r : store.candidates(generation)) {
-                recorded.put(r.index(), r);
-            }
-            Evaluation[] results = new Evaluation[genes.size()];
-            List<Candidate> todo = new ArrayList<>();
-            for (int k = 0; k < genes.size(); k++) {
-                CandidateRecord r = recorded.get(k);
-                if (r != null && Arrays.equals(r.genes(), genes.get(k))) {
-                    results[k] = fromRecord(r);
-                } else {
-                    todo.add(new Candidate(generation, k, genes.get(k), MergeYaml.write(genome.decode(genes.get(k)))));
+        try {
+            for (; generation <= lastGeneration; generation++) {
+                if (maxEvaluations != null && evaluations >= maxEvaluations) {
+                    break;
                 }
+                List<double[]> genes = optimizer.ask();
+                Map<Integer, CandidateRecord> recorded = new HashMap<>();
+                for (CandidateRecord r : store.candidates(generation)) {
+                    recorded.put(r.index(), r);
+                }
+                Evaluation[] results = new Evaluation[genes.size()];
+                List<Candidate> todo = new ArrayList<>();
+                for (int k = 0; k < genes.size(); k++) {
+                    CandidateRecord r = recorded.get(k);
+                    if (r != null && Arrays.equals(r.genes(), genes.get(k))) {
+                        results[k] = fromRecord(r);
+                    } else {
+                        todo.add(new Candidate(generation, k, genes.get(k), MergeYaml.write(genome.decode(genes.get(k)))));
+                    }
+                }
+                listener.generationStarted(generation, genes.size(), genes.size() - todo.size());
+                evaluator.evaluate(todo, e -> {
+                    Evaluation scored = score(e);
+                    store.recordCandidate(toRecord(scored));
+                    synchronized (results) {
+                        results[scored.candidate().index()] = scored;
+                    }
+                    listener.candidateDone(scored);
+                });
+                double[] fitness = new double[genes.size()];
+                for (int k = 0; k < fitness.length; k++) {
+                    if (results[k] == null) {
+                        throw new IllegalStateException("the evaluator returned no result for candidate " + k + " of generation " + generation);
+                    }
+                    fitness[k] = results[k].ok() ? results[k].score() : Double.NEGATIVE_INFINITY;
+                    if (results[k].ok() && (best == null || results[k].score() > best.score())) {
+                        best = results[k];
+                        writeBestConfig(best);
+                        listener.newBest(best);
+                    }
+                }
+                evaluations += todo.size();
+                optimizer.tell(genes, fitness);
+                store.saveOptimizerState(generation, optimizer.name(), optimizer.state());
+                double genBest = Arrays.stream(fitness).filter(Double::isFinite).max().orElse(Double.NaN);
+                double genMean = Arrays.stream(fitness).filter(Double::isFinite).average().orElse(Double.NaN);
+                listener.generationDone(generation, genBest, genMean, best == null ? Double.NaN : best.score());
             }
-            listener.generationStarted(generation, genes.size(), genes.size() - todo.size());
-            evaluator.evaluate(todo, e -> {
-                Evaluation scored = score(e);
-                store.recordCandidate(toRecord(scored));
-                synchronized (results) {
-                    results[scored.candidate().index()] = scored;
-                }
-                listener.candidateDone(scored);
-            });
-            double[] fitness = new double[genes.size()];
-            for (int k = 0; k < fitness.length; k++) {
-                if (results[k] == null) {
-                    throw new IllegalStateException("the evaluator returned no result for candidate " + k + " of generation " + generation);
-                }
-                fitness[k] = results[k].ok() ? results[k].score() : Double.NEGATIVE_INFINITY;
-                if (results[k].ok() && (best == null || results[k].score() > best.score())) {
-                    best = results[k];
-                    writeBestConfig(best);
-                    listener.newBest(best);
-                }
+        } catch (RuntimeException e) {
+            // a run that stops (e.g. --max-fallbacks) still leaves a summary of what it did, marked failed
+            try {
+                writeSummary(new Result(generation, evaluations, best), "failed");
+            } catch (RuntimeException summary) {
+                e.addSuppressed(summary);
             }
-            evaluations += todo.size();
-            optimizer.tell(genes, fitness);
-            store.saveOptimizerState(generation, optimizer.name(), optimizer.state());
-            double genBest = Arrays.stream(fitness).filter(Double::isFinite).max().orElse(Double.NaN);
-            double genMean = Arrays.stream(fitness).filter(Double::isFinite).average().orElse(Double.NaN);
-            listener.generationDone(generation, genBest, genMean, best == null ? Double.NaN : best.score());
+            throw e;
         }
         store.putMeta(RunMeta.STATUS, "completed");
         Result result = new Result(generation, evaluations, best);
-        writeSummary(result);
+        writeSummary(result, "completed");
         return result;
     }
 
@@ -153,9 +164,10 @@ public final class EvolutionRun {
         atomicWrite(storage.resolve("best_config.yaml"), best.candidate().mergeYaml());
     }
 
-    private void writeSummary(Result r) {
+    private void writeSummary(Result r, String status) {
         ObjectNode s = JSON.createObjectNode();
         s.put("optimizer", optimizer.name());
+        s.put("status", status);
         s.put("generations", r.generations());
         s.put("evaluations", r.evaluations());
         if (r.best() != null) {
@@ -169,6 +181,11 @@ public final class EvolutionRun {
             var metrics = s.putObject("best_metrics");
             r.best().metrics().forEach(metrics::put);
             s.put("best_config", r.best().candidate().mergeYaml());
+        }
+        if (optimizer.name().equals("llm")) {
+            LlmExchange.Counts c = LlmExchange.Counts.of(store.exchanges());
+            s.putObject("llm").put("requests", c.requests()).put("retries", c.retries()).put("corrections", c.corrections())
+                    .put("errors", c.errors()).put("fallbacks", c.fallbacks());
         }
         atomicWrite(storage.resolve("summary.json"), s.toPrettyString() + "\n");
     }

@@ -65,7 +65,9 @@ public final class RunStore implements AutoCloseable {
                           id INTEGER PRIMARY KEY AUTOINCREMENT, generation INTEGER NOT NULL, attempt INTEGER NOT NULL,
                           messages TEXT NOT NULL, reply TEXT, thought TEXT, latency_ms INTEGER, error TEXT,
                           fallback INTEGER NOT NULL,
-                          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))""");
+                          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                          kind TEXT, http_status INTEGER)""");
+                addMissingColumns(c);
                 st.execute("""
                         CREATE TABLE IF NOT EXISTS optimizer_states (
                           generation INTEGER PRIMARY KEY, optimizer TEXT NOT NULL, state TEXT NOT NULL,
@@ -75,6 +77,27 @@ public final class RunStore implements AutoCloseable {
             return new RunStore(file, c);
         } catch (SQLException e) {
             throw EvomergeException.runtime("Cannot open the run store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs stored before retries were recorded lack kind and http_status; a resumed run adds them. */
+    private static void addMissingColumns(Connection c) throws SQLException {
+        if (!hasColumn(c, "llm_exchanges", "kind")) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE llm_exchanges ADD COLUMN kind TEXT");
+                st.execute("ALTER TABLE llm_exchanges ADD COLUMN http_status INTEGER");
+            }
+        }
+    }
+
+    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (column.equalsIgnoreCase(rs.getString("name"))) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -133,17 +156,35 @@ public final class RunStore implements AutoCloseable {
 
     public void recordExchange(LlmExchange x) {
         update("""
-                INSERT INTO llm_exchanges(generation, attempt, messages, reply, thought, latency_ms, error, fallback)
-                VALUES (?,?,?,?,?,?,?,?)""",
+                INSERT INTO llm_exchanges(generation, attempt, messages, reply, thought, latency_ms, error, fallback, kind,
+                  http_status) VALUES (?,?,?,?,?,?,?,?,?,?)""",
                 x.generation(), x.attempt(), json(x.sent()), x.reply(), x.thought(), x.latencyMillis(), x.error(),
-                x.fallback() ? 1 : 0);
+                x.fallback() ? 1 : 0, x.kind(), x.httpStatus());
     }
 
     public List<LlmExchange> exchanges() {
-        return queryAll("SELECT * FROM llm_exchanges ORDER BY id", rs -> new LlmExchange(rs.getInt("generation"),
-                rs.getInt("attempt"), JSON.readValue(rs.getString("messages"), new TypeReference<List<ChatMessage>>() { }),
-                rs.getString("reply"), rs.getString("thought"), rs.getLong("latency_ms"), rs.getString("error"),
-                rs.getInt("fallback") != 0));
+        return queryAll("SELECT * FROM llm_exchanges ORDER BY id", rs -> {
+            LlmExchange x = new LlmExchange(rs.getInt("generation"), rs.getInt("attempt"),
+                    JSON.readValue(rs.getString("messages"), new TypeReference<List<ChatMessage>>() { }),
+                    rs.getString("reply"), rs.getString("thought"), rs.getLong("latency_ms"), rs.getString("error"),
+                    rs.getInt("fallback") != 0);
+            if (!hasColumn(rs, "kind") || rs.getString("kind") == null) {
+                return x; // a row stored before kinds were: derived from its fields
+            }
+            int status = rs.getInt("http_status");
+            return new LlmExchange(x.generation(), x.attempt(), x.sent(), x.reply(), x.thought(), x.latencyMillis(),
+                    x.error(), x.fallback(), rs.getString("kind"), rs.wasNull() ? null : status);
+        });
+    }
+
+    private static boolean hasColumn(ResultSet rs, String column) throws SQLException {
+        var md = rs.getMetaData();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+            if (column.equalsIgnoreCase(md.getColumnName(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The optimizer's state after generation {@code generation} was told (the resume point). */

@@ -132,7 +132,10 @@ class LlmEvolutionStrategyTest {
         es.tell(es.ask(), new double[] {1, 2, 3});
         es.ask();
         assertThat(es.ask().get(0)).containsExactly(0.6, 0.6, 0.6, 0.6);
-        assertThat(exchanges.get(0).thought()).isEqualTo("on time");
+        assertThat(exchanges).extracting(LlmExchange::kind).containsExactly(LlmExchange.RETRY, LlmExchange.REPLY);
+        assertThat(exchanges.get(0).httpStatus()).isNull();
+        assertThat(exchanges.get(0).error()).startsWith("timed out after 0.3 s; retry 1 of 3");
+        assertThat(exchanges.get(1).thought()).isEqualTo("on time");
     }
 
     @Test
@@ -272,5 +275,71 @@ class LlmEvolutionStrategyTest {
             sawLowerClip |= pa.get(k)[0] == 0.0;
         }
         assertThat(sawLowerClip).as("a mean at 0 with sigma 0.5 clips some samples to exactly 0").isTrue();
+    }
+
+    @Test
+    void everyRetryIsARowWithItsStatusAndAFailedClientEndsTheGenerationWithAFallbackNamingTheCause() {
+        for (int i = 0; i < 4; i++) {
+            server.then(Reply.error(500, "boom " + i + " for Bearer sk-test", Map.of()));
+        }
+        LlmEvolutionStrategy es = strategy(0.0, 0.0, 3, 0, false);
+        List<double[]> pop = es.ask();
+        es.tell(pop, new double[] {0.1, 0.9, 0.2, 0.3, 0.4});
+        es.ask();
+        // the client tried 4 times; the strategy did not ask it again (3 more rounds of waits would only repeat them)
+        assertThat(server.requests()).hasSize(4);
+        assertThat(exchanges).extracting(LlmExchange::kind).containsExactly(
+                LlmExchange.RETRY, LlmExchange.RETRY, LlmExchange.RETRY, LlmExchange.ERROR, LlmExchange.FALLBACK);
+        assertThat(exchanges).extracting(LlmExchange::httpStatus).containsExactly(500, 500, 500, 500, null);
+        assertThat(exchanges.get(0).error()).isEqualTo("HTTP 500: boom 0 for Bearer ***; retry 1 of 3 in 0.0 s");
+        assertThat(exchanges.get(0).notice()).isEqualTo("generation 1, attempt 1: HTTP 500: boom 0 for Bearer ***; retry 1 of 3 in 0.0 s");
+        assertThat(exchanges.get(3).error()).contains("failed 4 times; last: HTTP 500: boom 3");
+        assertThat(exchanges.get(4).error()).startsWith("no usable mean genome after 1 attempt; using the best genome so far (last: ")
+                .contains("HTTP 500: boom 3");
+        assertThat(exchanges).allSatisfy(x -> assertThat(x.toString()).doesNotContain("sk-test"));
+        assertThat(LlmExchange.Counts.of(exchanges)).isEqualTo(new LlmExchange.Counts(4, 3, 0, 1, 1));
+        for (double[] x : es.ask()) {
+            assertThat(x).containsExactly(pop.get(1));
+        }
+    }
+
+    @Test
+    void afterAFallbackTheConversationStillAlternatesUserAndAssistant() {
+        server.then(Reply.content("not json"))                      // generation 1: unusable, corrected ...
+                .then(Reply.content("still not json"))              // ... unusable again: fallback
+                .then(Reply.error(401, "key revoked", Map.of()))    // generation 2: refused: fallback
+                .then(Reply.content(reply("ok", "[[[[50]], [[50]]], [[[50]], [[50]]]]"))); // generation 3
+        LlmEvolutionStrategy es = strategy(0.1, 0.1, 2, 0, false);
+        for (int g = 0; g < 3; g++) {
+            es.tell(es.ask(), new double[] {g, 1, 2, 3, 4});
+            es.ask();
+        }
+        assertThat(exchanges).extracting(LlmExchange::kind).containsExactly(LlmExchange.CORRECTION, LlmExchange.CORRECTION,
+                LlmExchange.FALLBACK, LlmExchange.ERROR, LlmExchange.FALLBACK, LlmExchange.REPLY);
+        assertThat(exchanges.get(3).httpStatus()).isEqualTo(401);
+        for (JsonNode req : server.requests()) {
+            List<String> roles = new ArrayList<>();
+            req.get("messages").forEach(m -> roles.add(m.get("role").asText()));
+            for (int i = 1; i < roles.size(); i++) {
+                assertThat(roles.get(i)).as("message %d of %s", i, roles).isNotEqualTo(roles.get(i - 1));
+            }
+        }
+        // Generation 3 sees generation 1's exchange (without the unanswered correction) and its own prompt.
+        JsonNode last = server.requests().get(3).get("messages");
+        assertThat(last).extracting(m -> m.get("role").asText())
+                .containsExactly("system", "user", "assistant", "user", "assistant", "user");
+        assertThat(last.get(5).get("content").asText()).startsWith("Generation 3:");
+    }
+
+    @Test
+    void aReplyEchoingTheKeyIsStoredMaskedInTheExchangeAndTheHistory() {
+        server.then(Reply.content(reply("you sent sk-test", "[[[[50]], [[50]]], [[[50]], [[50]]]]")));
+        LlmEvolutionStrategy es = strategy(0.0, 0.0, 3, 0, false);
+        es.tell(es.ask(), new double[] {1, 2, 3, 4, 5});
+        es.ask();
+        assertThat(exchanges.get(0).thought()).isEqualTo("you sent ***");
+        assertThat(exchanges.get(0).reply()).contains("you sent ***").doesNotContain("sk-test");
+        assertThat(es.state().history().getLast().role()).isEqualTo("assistant");
+        assertThat(es.state().history().getLast().content()).contains("you sent ***").doesNotContain("sk-test");
     }
 }

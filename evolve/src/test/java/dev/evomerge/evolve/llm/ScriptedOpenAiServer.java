@@ -52,10 +52,15 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     private java.util.function.Function<JsonNode, Reply> fallback;
     private final List<JsonNode> requests = new ArrayList<>();
     private final List<String> authorizations = new ArrayList<>();
+    private final List<String> paths = new ArrayList<>();
+    private List<String> models = List.of("gpt-4o");
+    private int modelsStatus = 200;
+    private String requiredKey;
 
     public ScriptedOpenAiServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/chat/completions", this::handle);
+        server.createContext("/v1/models", this::handleModels);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
     }
@@ -77,16 +82,79 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         return java.util.Collections.unmodifiableList(new ArrayList<>(authorizations));
     }
 
+    /**
+     * GET /v1/models answers {@code status} listing {@code ids} (default: 200 with gpt-4o); while the listing answers
+     * 200, a chat request for a model it lacks gets a 404, as from OpenAI.
+     */
+    public synchronized ScriptedOpenAiServer models(int status, String... ids) {
+        this.modelsStatus = status;
+        this.models = List.of(ids);
+        return this;
+    }
+
+    /**
+     * Every request without "Bearer {@code key}" gets a 401 whose body echoes the Authorization header it got, as some
+     * servers do (the client must not store or show it).
+     */
+    public synchronized ScriptedOpenAiServer requireKey(String key) {
+        this.requiredKey = key;
+        return this;
+    }
+
+    /** The path and query of every request, in order (chat and model listing). */
+    public synchronized List<String> paths() {
+        return List.copyOf(paths);
+    }
+
+    private synchronized Reply refused(HttpExchange ex) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (requiredKey == null || ("Bearer " + requiredKey).equals(auth)) {
+            return null;
+        }
+        return Reply.error(401, "Incorrect API key provided in header 'Authorization: " + auth + "'.", Map.of());
+    }
+
+    private void handleModels(HttpExchange ex) throws IOException {
+        Reply r;
+        synchronized (this) {
+            paths.add(ex.getRequestURI().toString());
+            authorizations.add(ex.getRequestHeaders().getFirst("Authorization"));
+            r = refused(ex);
+            if (r == null) {
+                var data = MAPPER.createArrayNode();
+                models.forEach(id -> data.addObject().put("id", id).put("object", "model"));
+                r = modelsStatus == 200
+                        ? new Reply(200, Map.of("Content-Type", "application/json"),
+                                MAPPER.createObjectNode().put("object", "list").set("data", data).toString(), 0)
+                        : Reply.error(modelsStatus, "no model listing here", Map.of());
+            }
+        }
+        send(ex, r);
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         Reply r;
         synchronized (this) {
             requests.add(MAPPER.readTree(ex.getRequestBody().readAllBytes()));
             authorizations.add(ex.getRequestHeaders().getFirst("Authorization"));
-            r = script.poll();
+            paths.add(ex.getRequestURI().toString());
+            r = refused(ex);
+            String asked = requests.getLast().path("model").asText();
+            if (r == null && modelsStatus == 200 && !models.contains(asked)) {
+                // as OpenAI and vLLM answer a model they do not serve
+                r = Reply.error(404, "The model `" + asked + "` does not exist or you do not have access to it.", Map.of());
+            }
+            if (r == null) {
+                r = script.poll();
+            }
         }
         if (r == null) {
             r = fallback != null ? fallback.apply(requests.getLast()) : Reply.error(500, "script exhausted", Map.of());
         }
+        send(ex, r);
+    }
+
+    private static void send(HttpExchange ex, Reply r) throws IOException {
         if (r.delayMillis() > 0) {
             try {
                 Thread.sleep(r.delayMillis());

@@ -111,4 +111,27 @@ class RunStoreTest {
             assertThat(s.meta("missing")).isEmpty();
         }
     }
+
+    @Test
+    void exchangesKeepTheirKindAndStatusAndRunsStoredBeforeKindsStillRead(@TempDir Path dir) throws Exception {
+        // a run.db as written before kinds and HTTP statuses were stored
+        java.nio.file.Files.createDirectories(dir);
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(RunStore.FILE_NAME)); var st = c.createStatement()) {
+            st.execute("CREATE TABLE llm_exchanges (id INTEGER PRIMARY KEY AUTOINCREMENT, generation INTEGER NOT NULL, "
+                    + "attempt INTEGER NOT NULL, messages TEXT NOT NULL, reply TEXT, thought TEXT, latency_ms INTEGER, error TEXT, "
+                    + "fallback INTEGER NOT NULL, created_at TEXT NOT NULL DEFAULT 'then')");
+            st.execute("INSERT INTO llm_exchanges(generation, attempt, messages, reply, error, fallback) "
+                    + "VALUES (1, 1, '[]', 'not json', 'the reply is not valid JSON.', 0), (1, 2, '[]', NULL, 'gave up', 1)");
+        }
+        try (RunStore old = RunStore.openReadOnly(dir)) {
+            assertThat(old.exchanges()).extracting(LlmExchange::kind).containsExactly(LlmExchange.CORRECTION, LlmExchange.FALLBACK);
+        }
+        try (RunStore s = RunStore.open(dir)) { // a resumed run adds the columns
+            s.recordExchange(new LlmExchange(2, 1, List.of(), null, null, 12, "HTTP 503: busy; retry 1 of 5 in 1.0 s", false,
+                    LlmExchange.RETRY, 503));
+            assertThat(s.exchanges()).extracting(LlmExchange::kind)
+                    .containsExactly(LlmExchange.CORRECTION, LlmExchange.FALLBACK, LlmExchange.RETRY);
+            assertThat(s.exchanges()).extracting(LlmExchange::httpStatus).containsExactly(null, null, 503);
+        }
+    }
 }
