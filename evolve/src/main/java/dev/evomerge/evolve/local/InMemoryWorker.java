@@ -83,6 +83,9 @@ final class InMemoryWorker implements CandidateWorker {
         if (s.baseDirectory() != null) {
             o = o.withBaseDirectory(Path.of(s.baseDirectory()));
         }
+        Map<String, Path> dirs = new java.util.LinkedHashMap<>();
+        s.modelDirectories().forEach((ref, dir) -> dirs.put(ref, Path.of(dir)));
+        o = o.withModelDirectories(dirs);
         return o.withTaskVectorCacheBytes(1L << 30);
     }
 
