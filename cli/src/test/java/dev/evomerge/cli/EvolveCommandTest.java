@@ -26,7 +26,7 @@ class EvolveCommandTest {
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("genome.models: Model '" + dir + "/nowhere' (looked at " + dir + "/nowhere) is not a local"
-                + " directory").contains("download it first");
+                + " directory; check the path");
         assertThat(dir.resolve("run")).doesNotExist();
     }
 
@@ -36,7 +36,7 @@ class EvolveCommandTest {
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("genome.models: Model 'a' (looked at " + Path.of("").toAbsolutePath().resolve("a")
-                + ") is not a local directory");
+                + ") is not a local directory; evomerge does not download models, so download it first");
     }
 
     @Test

@@ -108,9 +108,12 @@ public final class ModelCatalog implements AutoCloseable {
         Path listed = directories.get(ref.path());
         Path p = (listed != null ? listed : baseDir.resolve(ref.path())).toAbsolutePath().normalize();
         if (!Files.isDirectory(p)) {
-            throw EvomergeException.usage("Model '" + ref.path() + "' (looked at " + p + ") is not a local directory;"
-                    + " evomerge does not download models, so download it first (e.g. 'hf download " + ref.path()
-                    + " --local-dir DIR') and reference DIR.");
+            String where = "Model '" + ref.path() + "' (looked at " + p + ") is not a local directory";
+            if (Path.of(ref.path()).isAbsolute()) {
+                throw EvomergeException.usage(where + "; check the path (evomerge does not download models).");
+            }
+            throw EvomergeException.usage(where + "; evomerge does not download models, so download it first (e.g. 'hf"
+                    + " download " + ref.path() + " --local-dir DIR') and reference DIR.");
         }
         if (ref.revision() != null) {
             warnings.accept("Model '" + ref + "': revision '" + ref.revision()
