@@ -58,9 +58,16 @@ class ClusterIT {
     }
 
     Process start(Path log, String... args) throws Exception {
+        return start(log, Map.of(), args);
+    }
+
+    /** Runs ./evomerge with {@code env} added to the environment (and no EVOMERGE_DATA unless given there). */
+    Process start(Path log, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", LauncherIT.repoRoot().resolve("evomerge").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("EVOMERGE_DATA");
+        pb.environment().putAll(env);
         pb.environment().put("EVOMERGE_BUILD_DIR", System.getProperty("evomerge.build.dir", "target"));
         pb.environment().put("EVOMERGE_JAVA_OPTS", "-Xmx768m");
         Process p = pb.start();
@@ -180,15 +187,31 @@ class ClusterIT {
     }
 
     /**
-     * The coordinator's folder of models and tasks (A) is gone by the time the worker starts; the worker sees the same
-     * files only under B and is told so with --path-map A=B. It merges and scores every candidate from B, and the run
-     * equals a single-process run on B.
+     * The coordinator's folder of models, task files and hub data (A, the data root given by EVOMERGE_DATA) is gone by
+     * the time the worker starts; the worker sees the same files only under B and is told so with --path-map A=B. It
+     * merges and scores every candidate from B, and the run equals a single-process run on B.
      */
     @Test
     void aWorkerMergesFromItsPathMappedCopyWhenTheCoordinatorsFolderIsAbsent(@TempDir Path dir) throws Exception {
         Path a = dir.resolve("A");
         Path b = dir.resolve("B");
         HiddenRecipe.Setup setup = HiddenRecipe.prepare(a, 7, 16, 1);
+        // The task reads a hub dataset from the data root instead of files next to it.
+        Path taskFile = a.resolve("task").resolve(setup.taskName() + ".yaml");
+        String task = Files.readString(taskFile);
+        String local = """
+                dataset_path: json
+                dataset_kwargs:
+                  data_files:
+                    train: data/train.jsonl
+                    test: data/test.jsonl
+                """;
+        assertThat(task).contains(local);
+        Files.writeString(taskFile, task.replace(local, "dataset_path: evomerge-test/hidden-recipe\n"));
+        Path hub = Files.createDirectories(a.resolve("hub/evomerge-test/hidden-recipe/default"));
+        for (String split : List.of("train", "test")) {
+            Files.move(a.resolve("task/data/" + split + ".jsonl"), hub.resolve(split + ".jsonl"));
+        }
         copyTree(a, b);
         Path genome = dir.resolve("genome-A.yml"); // names A's models by absolute paths
         Files.copy(setup.genomeFile(), genome);
@@ -196,7 +219,8 @@ class ClusterIT {
         int pc = freePort(), p1 = freePort();
         String members = "127.0.0.1:" + pc + ",127.0.0.1:" + p1;
         Path clustered = dir.resolve("clustered");
-        Process coord = start(dir.resolve("coord.log"), smallRun(genome, clustered, a.resolve("task"),
+        Process coord = start(dir.resolve("coord.log"), Map.of("EVOMERGE_DATA", a.resolve("hub").toString()),
+                smallRun(genome, clustered, a.resolve("task"),
                 "--cluster-name", cluster, "--members", members, "--port", String.valueOf(pc), "--min-workers", "1"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!Files.readString(dir.resolve("coord.log")).contains("waiting for 1 worker") && coord.isAlive()
@@ -219,7 +243,8 @@ class ClusterIT {
         Path genomeB = dir.resolve("genome-B.yml");
         Files.writeString(genomeB, Files.readString(genome).replace(a.toString(), b.toString()));
         Path single = dir.resolve("single");
-        Process ref = start(dir.resolve("single.log"), smallRun(genomeB, single, b.resolve("task")));
+        Process ref = start(dir.resolve("single.log"), smallRun(genomeB, single, b.resolve("task"), "--data-dir",
+                b.resolve("hub").toString()));
         assertThat(ref.waitFor(4, TimeUnit.MINUTES)).isTrue();
         assertThat(ref.exitValue()).as(Files.readString(dir.resolve("single.log"))).isZero();
         Map<String, List<String>> x = EvolveResumeIT.rows(clustered);
