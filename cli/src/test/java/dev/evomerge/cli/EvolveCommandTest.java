@@ -40,6 +40,18 @@ class EvolveCommandTest {
     }
 
     @Test
+    void aTokenizerSourceModelIsCheckedLikeTheModels(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear, tokenizer_source: tok}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("genome.tokenizer_source: Model 'tok' (looked at " + Path.of("").toAbsolutePath().resolve("tok")
+                + ") is not a local directory");
+        Path union = genome(dir, "genome: {models: [DIR/a], merge_method: linear, tokenizer_source: union}\ntasks: [no_such_task_anywhere]\n");
+        CliRun u = CliRun.run("evolve", union.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
+        assertThat(u.err()).doesNotContain("tokenizer_source").contains("no_such_task_anywhere"); // union and base are no models
+    }
+
+    @Test
     void benchmarkTasksNeedTheSeedsLongFlag(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [arc_challenge]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
