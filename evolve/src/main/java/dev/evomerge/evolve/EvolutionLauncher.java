@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.model.ModelDirectory;
+import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.task.TaskCatalog;
 import dev.evomerge.evolve.genome.EvolveConfig;
 import dev.evomerge.evolve.genome.GeneLayout;
@@ -31,7 +32,6 @@ import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfigReader;
 import dev.evomerge.merge.config.ModelReference;
 import dev.evomerge.merge.plan.ModelCatalog;
-import dev.evomerge.eval.data.DatasetLoader;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -121,7 +122,7 @@ public final class EvolutionLauncher {
         int first = firstGeneration();
         List<String> includes = o.taskSearchPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
         // The data root as this process sees it (--data-dir, else EVOMERGE_DATA), sent as is to cluster workers.
-        Path dataRoot = DatasetLoader.dataRoot(java.util.Optional.ofNullable(o.dataDir())).orElse(null);
+        Path dataRoot = DatasetLoader.dataRoot(Optional.ofNullable(o.dataDir())).orElse(null);
         EvaluationSettings settings = new EvaluationSettings(config.tasks(), includes,
                 dataRoot == null ? null : dataRoot.toAbsolutePath().toString(), config.limit(), config.numFewshot(),
                 o.batchSize(), config.applyChatTemplate(), o.inMemory(), o.backend(), o.evalServerCmd(),
@@ -295,16 +296,10 @@ public final class EvolutionLauncher {
         var cfg = MergeConfigReader.parse(yaml, o.storage().resolve("best_config.yaml").toString(), warnings);
         MergeOptions mo = MergeOptions.defaults().withThreads(Math.max(1, o.threads())).withRandomSeed(o.randomSeed())
                 .withBaseDirectory(Path.of(p.settings().baseDirectory())).withAllowCrimes(o.allowCrimes())
-                .withModelDirectories(directories(p.settings()));
+                .withModelDirectories(p.settings().modelDirectoryPaths());
         try (MergeSession s = MergeSession.open(cfg, mo, MergeReporter.silent())) {
             s.writeModel(out);
         }
-    }
-
-    private static Map<String, Path> directories(EvaluationSettings s) {
-        Map<String, Path> out = new LinkedHashMap<>();
-        s.modelDirectories().forEach((ref, dir) -> out.put(ref, Path.of(dir)));
-        return out;
     }
 
     private static String readText(Path f) {

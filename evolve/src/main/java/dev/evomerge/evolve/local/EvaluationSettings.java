@@ -42,6 +42,13 @@ public record EvaluationSettings(List<TaskSpec> tasks, List<String> includePaths
         modelDirectories = modelDirectories == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(modelDirectories));
     }
 
+    /** {@link #modelDirectories} as paths, for {@code MergeOptions.withModelDirectories}. */
+    public Map<String, Path> modelDirectoryPaths() {
+        Map<String, Path> out = new LinkedHashMap<>();
+        modelDirectories.forEach((ref, dir) -> out.put(ref, Path.of(dir)));
+        return out;
+    }
+
     public Optional<Path> dataRoot() {
         return Optional.ofNullable(dataDir).map(Path::of);
     }

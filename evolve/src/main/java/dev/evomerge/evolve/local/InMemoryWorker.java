@@ -83,10 +83,7 @@ final class InMemoryWorker implements CandidateWorker {
         if (s.baseDirectory() != null) {
             o = o.withBaseDirectory(Path.of(s.baseDirectory()));
         }
-        Map<String, Path> dirs = new java.util.LinkedHashMap<>();
-        s.modelDirectories().forEach((ref, dir) -> dirs.put(ref, Path.of(dir)));
-        o = o.withModelDirectories(dirs);
-        return o.withTaskVectorCacheBytes(1L << 30);
+        return o.withModelDirectories(s.modelDirectoryPaths()).withTaskVectorCacheBytes(1L << 30);
     }
 
     static String describe(RuntimeException e) {
