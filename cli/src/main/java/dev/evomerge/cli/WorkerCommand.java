@@ -65,7 +65,7 @@ final class WorkerCommand implements Callable<Integer> {
             EvaluationSettings local = new EvaluationSettings(s.tasks(), s.includePaths(), s.dataDir(), s.limit(), s.numFewshot(),
                     s.batchSize(), s.applyChatTemplate(), !server && s.inMemory(), server ? "openai-completions" : s.backend(),
                     server ? evalServerCmd : s.serverCommand(), perSlot, s.randomSeed(), workDir(work), s.baseDirectory(),
-                    s.residentModel(), s.modelPaths());
+                    s.residentModel(), s.modelPaths(), s.shuffle(), s.modelDirectories());
             return new LocalEvaluator(local, 1, LocalEvaluator.Strategy.POOL, w -> err.println("evomerge: warning: " + w));
         };
         try (ClusterWorker w = new ClusterWorker(new ClusterOptions(clusterName, members, bind, port, allowPublicBind), slots,

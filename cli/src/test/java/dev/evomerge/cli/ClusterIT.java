@@ -58,9 +58,16 @@ class ClusterIT {
     }
 
     Process start(Path log, String... args) throws Exception {
+        return start(log, Map.of(), args);
+    }
+
+    /** Runs ./evomerge with {@code env} added to the environment (and no EVOMERGE_DATA unless given there). */
+    Process start(Path log, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", LauncherIT.repoRoot().resolve("evomerge").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("EVOMERGE_DATA");
+        pb.environment().putAll(env);
         pb.environment().put("EVOMERGE_BUILD_DIR", System.getProperty("evomerge.build.dir", "target"));
         pb.environment().put("EVOMERGE_JAVA_OPTS", "-Xmx768m");
         Process p = pb.start();
@@ -177,6 +184,104 @@ class ClusterIT {
         assertThat(workers.keySet()).hasSize(24);
         assertThat(workers.values()).containsOnly("worker-" + w1.pid(), "worker-" + w2.pid());
         assertThat(Files.readString(clustered.resolve("best_config.yaml"))).isEqualTo(Files.readString(single.resolve("best_config.yaml")));
+    }
+
+    /**
+     * The coordinator's folder of models, task files and hub data (A, the data root given by EVOMERGE_DATA) is gone by
+     * the time the worker starts; the worker sees the same files only under B and is told so with --path-map A=B. It
+     * merges and scores every candidate from B, and the run equals a single-process run on B.
+     */
+    @Test
+    void aWorkerMergesFromItsPathMappedCopyWhenTheCoordinatorsFolderIsAbsent(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("A");
+        Path b = dir.resolve("B");
+        HiddenRecipe.Setup setup = HiddenRecipe.prepare(a, 7, 16, 1);
+        // The task reads a hub dataset from the data root instead of files next to it.
+        Path taskFile = a.resolve("task").resolve(setup.taskName() + ".yaml");
+        String task = Files.readString(taskFile);
+        String local = """
+                dataset_path: json
+                dataset_kwargs:
+                  data_files:
+                    train: data/train.jsonl
+                    test: data/test.jsonl
+                """;
+        assertThat(task).contains(local);
+        Files.writeString(taskFile, task.replace(local, "dataset_path: evomerge-test/hidden-recipe\n"));
+        Path hub = Files.createDirectories(a.resolve("hub/evomerge-test/hidden-recipe/default"));
+        for (String split : List.of("train", "test")) {
+            Files.move(a.resolve("task/data/" + split + ".jsonl"), hub.resolve(split + ".jsonl"));
+        }
+        copyTree(a, b);
+        Path genome = dir.resolve("genome-A.yml"); // names A's models by absolute paths
+        Files.copy(setup.genomeFile(), genome);
+        String cluster = "evomerge-it-pathmap-" + ProcessHandle.current().pid();
+        int pc = freePort(), p1 = freePort();
+        String members = "127.0.0.1:" + pc + ",127.0.0.1:" + p1;
+        Path clustered = dir.resolve("clustered");
+        Process coord = start(dir.resolve("coord.log"), Map.of("EVOMERGE_DATA", a.resolve("hub").toString()),
+                smallRun(genome, clustered, a.resolve("task"),
+                "--cluster-name", cluster, "--members", members, "--port", String.valueOf(pc), "--min-workers", "1"));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Files.readString(dir.resolve("coord.log")).contains("waiting for 1 worker") && coord.isAlive()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.readString(dir.resolve("coord.log"))).as("coordinator prepared").contains("waiting for 1 worker");
+        // The coordinator has read and fingerprinted its inputs; from now on only B exists.
+        Files.move(a, dir.resolve("A-gone"));
+        Process w = start(dir.resolve("w.log"), "worker", "--cluster-name", cluster, "--members", members, "--port",
+                String.valueOf(p1), "-j", "1", "--path-map", a + "=" + b);
+        assertThat(coord.waitFor(4, TimeUnit.MINUTES)).as("coordinator finished").isTrue();
+        String log = Files.readString(dir.resolve("coord.log"));
+        assertThat(coord.exitValue()).as(log).isZero();
+        assertThat(log).contains("accepted with 1 slot(s)");
+        assertThat(w.isAlive()).isTrue();
+        Map<String, String> errors = errors(clustered);
+        assertThat(errors).hasSize(8).allSatisfy((k, e) -> assertThat(e).as(k).isEqualTo("OK"));
+
+        Path genomeB = dir.resolve("genome-B.yml");
+        Files.writeString(genomeB, Files.readString(genome).replace(a.toString(), b.toString()));
+        Path single = dir.resolve("single");
+        Process ref = start(dir.resolve("single.log"), smallRun(genomeB, single, b.resolve("task"), "--data-dir",
+                b.resolve("hub").toString()));
+        assertThat(ref.waitFor(4, TimeUnit.MINUTES)).isTrue();
+        assertThat(ref.exitValue()).as(Files.readString(dir.resolve("single.log"))).isZero();
+        Map<String, List<String>> x = EvolveResumeIT.rows(clustered);
+        Map<String, List<String>> y = EvolveResumeIT.rows(single);
+        assertThat(x.keySet()).hasSize(8).isEqualTo(y.keySet());
+        for (String k : x.keySet()) {
+            assertThat(x.get(k).subList(0, 2)).as(k).isEqualTo(y.get(k).subList(0, 2)); // same genes, same score
+        }
+    }
+
+    static String[] smallRun(Path genome, Path storage, Path tasks, String... extra) {
+        List<String> a = new ArrayList<>(List.of("evolve", genome.toString(), "--storage-path", storage.toString(),
+                "--optimizer", "cmaes", "--max-generation", "1", "--force-population-size", "4", "--random-seed", "3",
+                "--quiet", "--no-save-final-model", "-j", "1", "--include-path", tasks.toString()));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
+    }
+
+    /** (generation/index) -> "OK", or the status and error of a failed candidate, from run.db. */
+    static Map<String, String> errors(Path storage) throws Exception {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:file:" + storage.resolve("run.db") + "?mode=ro");
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT generation, idx, status, error FROM candidates")) {
+            while (rs.next()) {
+                out.put(String.format("%02d/%02d", rs.getInt(1), rs.getInt(2)),
+                        rs.getString(4) == null ? rs.getString(3) : rs.getString(3) + ": " + rs.getString(4));
+            }
+        }
+        return out;
     }
 
     /** (generation/index) -> the worker column of run.db. */

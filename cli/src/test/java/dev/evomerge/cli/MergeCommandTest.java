@@ -185,7 +185,8 @@ class MergeCommandTest {
                 new Invalid("not a local directory", """
                         merge_method: linear
                         models: [{model: meta-llama/Llama-3.2-1B, parameters: {weight: 1}}]
-                        """, "Model 'meta-llama/Llama-3.2-1B' is not a local directory"),
+                        """, "Model 'meta-llama/Llama-3.2-1B' (looked at CWD/meta-llama/Llama-3.2-1B) is not a"
+                        + " local directory"), // relative to the working directory, not the config's folder (mergekit)
                 new Invalid("lora reference", """
                         merge_method: linear
                         models: [{model: BASE+some/lora, parameters: {weight: 1}}]
@@ -211,7 +212,8 @@ class MergeCommandTest {
         Path out = dir.resolve("nothing-" + k.name().replace(' ', '-'));
         CliRun r = CliRun.run("merge", cfg.toString(), out.toString());
         String message = k.message().replace("BASE", base.toString()).replace("TUNE", tune.toString())
-                .replace("WIDE", wide.toString()).replace("QWEN", qwen.toString()).replace("HOLED", holed.toString());
+                .replace("WIDE", wide.toString()).replace("QWEN", qwen.toString()).replace("HOLED", holed.toString())
+                .replace("CWD", Path.of("").toAbsolutePath().toString());
         assertThat(r.exit()).as(r.err()).isEqualTo(Main.EXIT_USAGE);
         assertThat(r.err()).startsWith("evomerge: ").contains(message);
         assertThat(r.err().lines().filter(l -> !l.startsWith("evomerge: warning:")).count()).isEqualTo(1);

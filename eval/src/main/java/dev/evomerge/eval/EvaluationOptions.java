@@ -4,6 +4,7 @@ import dev.evomerge.core.EvomergeException;
 
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * How to run an evaluation.
@@ -14,12 +15,20 @@ import java.util.OptionalInt;
  * @param fewshotSeed       the few-shot sampler's seed (lm-eval's default 1234)
  * @param applyChatTemplate render prompts with the model's chat template
  * @param logSamples        keep per-document records for --log-samples
+ * @param shuffleSeed       when present, each task's documents are evaluated in a random order drawn from this seed
+ *                          (so {@code limit} takes a random subset, the same one for every model evaluated with it)
  */
 public record EvaluationOptions(OptionalInt numFewshot, OptionalDouble limit, int bootstrapIters, long fewshotSeed,
-                                boolean applyChatTemplate, boolean logSamples) {
+                                boolean applyChatTemplate, boolean logSamples, OptionalLong shuffleSeed) {
 
     public static final int DEFAULT_BOOTSTRAP_ITERS = 100_000;
     public static final long DEFAULT_FEWSHOT_SEED = 1234;
+
+    /** Documents in file order (lm-eval's behaviour). */
+    public EvaluationOptions(OptionalInt numFewshot, OptionalDouble limit, int bootstrapIters, long fewshotSeed,
+                             boolean applyChatTemplate, boolean logSamples) {
+        this(numFewshot, limit, bootstrapIters, fewshotSeed, applyChatTemplate, logSamples, OptionalLong.empty());
+    }
 
     public EvaluationOptions {
         if (numFewshot.isPresent() && numFewshot.getAsInt() < 0) {
@@ -45,24 +54,30 @@ public record EvaluationOptions(OptionalInt numFewshot, OptionalDouble limit, in
 
     public EvaluationOptions withNumFewshot(int n) {
         return new EvaluationOptions(OptionalInt.of(n), limit, bootstrapIters, fewshotSeed, applyChatTemplate,
-                logSamples);
+                logSamples, shuffleSeed);
     }
 
     public EvaluationOptions withLimit(double l) {
         return new EvaluationOptions(numFewshot, OptionalDouble.of(l), bootstrapIters, fewshotSeed, applyChatTemplate,
-                logSamples);
+                logSamples, shuffleSeed);
     }
 
     public EvaluationOptions withBootstrapIters(int n) {
-        return new EvaluationOptions(numFewshot, limit, n, fewshotSeed, applyChatTemplate, logSamples);
+        return new EvaluationOptions(numFewshot, limit, n, fewshotSeed, applyChatTemplate, logSamples, shuffleSeed);
     }
 
     public EvaluationOptions withLogSamples(boolean on) {
-        return new EvaluationOptions(numFewshot, limit, bootstrapIters, fewshotSeed, applyChatTemplate, on);
+        return new EvaluationOptions(numFewshot, limit, bootstrapIters, fewshotSeed, applyChatTemplate, on, shuffleSeed);
     }
 
     public EvaluationOptions withChatTemplate(boolean on) {
-        return new EvaluationOptions(numFewshot, limit, bootstrapIters, fewshotSeed, on, logSamples);
+        return new EvaluationOptions(numFewshot, limit, bootstrapIters, fewshotSeed, on, logSamples, shuffleSeed);
+    }
+
+    /** Evaluates each task's documents in a random order drawn from {@code seed} (with a limit: a random subset). */
+    public EvaluationOptions withShuffleSeed(long seed) {
+        return new EvaluationOptions(numFewshot, limit, bootstrapIters, fewshotSeed, applyChatTemplate, logSamples,
+                OptionalLong.of(seed));
     }
 
     /** How many of {@code total} documents to evaluate (lm-eval: ceil(total * limit) for a fraction). */

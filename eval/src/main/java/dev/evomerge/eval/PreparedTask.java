@@ -12,6 +12,7 @@ import dev.evomerge.eval.prompt.DocFields;
 import dev.evomerge.eval.prompt.FewshotSampler;
 import dev.evomerge.eval.prompt.PromptBuilder;
 import dev.evomerge.eval.prompt.TemplateRenderer;
+import dev.evomerge.eval.python.PythonRandom;
 import dev.evomerge.eval.task.FunctionRef;
 import dev.evomerge.eval.task.MetricSpec;
 import dev.evomerge.eval.task.OutputType;
@@ -47,13 +48,13 @@ final class PreparedTask {
     final List<PlannedMetric> metrics;
     final BuiltinFunctions.ResultsFunction processResults;
 
-    private PreparedTask(TaskConfig config, String split, List<Map<String, Object>> allDocs, int effective,
-                         DocFields fields, PromptBuilder prompts, List<FilterPipeline> pipelines,
+    private PreparedTask(TaskConfig config, String split, List<Map<String, Object>> allDocs,
+                         List<Map<String, Object>> docs, DocFields fields, PromptBuilder prompts, List<FilterPipeline> pipelines,
                          List<PlannedMetric> metrics, BuiltinFunctions.ResultsFunction processResults) {
         this.config = config;
         this.split = split;
         this.allDocs = allDocs;
-        this.docs = allDocs.subList(0, effective);
+        this.docs = docs;
         this.fields = fields;
         this.prompts = prompts;
         this.pipelines = pipelines;
@@ -89,8 +90,20 @@ final class PreparedTask {
         }
         PromptBuilder prompts = new PromptBuilder(fields, config.numFewshot(), sampler,
                 options.applyChatTemplate() ? chat : Optional.empty());
-        return new PreparedTask(config, split, docs, options.effectiveCount(docs.size()), fields, prompts, pipelines,
-                metrics, results);
+        return new PreparedTask(config, split, docs, evaluated(docs, options), fields, prompts, pipelines, metrics, results);
+    }
+
+    /**
+     * The documents to evaluate: the first {@code limit} in file order, or with a shuffle seed
+     * {@code random.Random(seed).sample(docs, limit)}, which depends only on the seed and the documents, so every
+     * candidate of an evolution (and a resumed run) is scored on the same subset.
+     */
+    static List<Map<String, Object>> evaluated(List<Map<String, Object>> docs, EvaluationOptions options) {
+        int n = options.effectiveCount(docs.size());
+        if (options.shuffleSeed().isPresent()) {
+            return List.copyOf(new PythonRandom(options.shuffleSeed().getAsLong()).sample(docs, n));
+        }
+        return docs.subList(0, n);
     }
 
     private static List<Map<String, Object>> documents(TaskConfig config, DatasetLoader data, String split) {

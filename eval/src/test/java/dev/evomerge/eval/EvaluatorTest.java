@@ -121,6 +121,43 @@ class EvaluatorTest {
     }
 
     @Test
+    void aShuffleSeedMakesLimitTakeTheSameSeededRandomSubsetEveryTime() throws IOException {
+        Files.writeString(dir.resolve("many.yaml"), """
+                task: many
+                dataset_path: json
+                dataset_kwargs:
+                  data_files:
+                    test: many.jsonl
+                output_type: multiple_choice
+                test_split: test
+                doc_to_text: "Q: {{q}}"
+                doc_to_target: 0
+                doc_to_choice: ["a", "bb"]
+                """);
+        StringBuilder docs = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            docs.append("{\"q\": \"d").append(i).append("\"}\n");
+        }
+        Files.writeString(dir.resolve("many.jsonl"), docs);
+        EvaluationOptions limited = EvaluationOptions.defaults().withLimit(5).withLogSamples(true).withBootstrapIters(0);
+        assertThat(evaluatedQuestions(limited)).containsExactly("d0", "d1", "d2", "d3", "d4");
+        // Python: random.Random(7).sample(range(20), 5) == [10, 4, 12, 1, 2]; with seed 8: [7, 11, 12, 4, 6]
+        assertThat(evaluatedQuestions(limited.withShuffleSeed(7))).containsExactly("d10", "d4", "d12", "d1", "d2");
+        assertThat(evaluatedQuestions(limited.withShuffleSeed(7))).containsExactly("d10", "d4", "d12", "d1", "d2");
+        assertThat(evaluatedQuestions(limited.withShuffleSeed(8))).containsExactly("d7", "d11", "d12", "d4", "d6");
+        // The seed survives the other option setters.
+        assertThat(limited.withShuffleSeed(7).withNumFewshot(0).withLimit(3).withChatTemplate(false).shuffleSeed())
+                .hasValue(7);
+    }
+
+    private List<Object> evaluatedQuestions(EvaluationOptions options) {
+        TaskResult t = run(List.of("many"), FakeLanguageModel.byLength(), options).task("many").orElseThrow();
+        assertThat(t.nOriginal()).isEqualTo(20);
+        assertThat(t.nEffective()).isEqualTo(5);
+        return t.samples().stream().map(s -> ((Map<?, ?>) s.get("doc")).get("q")).map(Object.class::cast).toList();
+    }
+
+    @Test
     void bundledGsm8kStyleFiltersAndExactMatch() {
         Map<String, String> outputs = Map.of(
                 "Ben", "5 * 6 = 30 pages.\n#### 30",

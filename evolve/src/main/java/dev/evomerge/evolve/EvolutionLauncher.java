@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.model.ModelDirectory;
+import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.task.TaskCatalog;
 import dev.evomerge.evolve.genome.EvolveConfig;
 import dev.evomerge.evolve.genome.GeneLayout;
@@ -33,6 +34,8 @@ import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfigReader;
+import dev.evomerge.merge.config.ModelReference;
+import dev.evomerge.merge.plan.ModelCatalog;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +44,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -80,15 +84,24 @@ public final class EvolutionLauncher {
             }
             warnings.accept("evolving against benchmark task(s) " + String.join(", ", benchmarks) + ": their scores will be optimistic.");
         }
-        Path baseDir = o.genomeFile().toAbsolutePath().getParent();
+        // Relative model paths resolve against the working directory, as in `evomerge merge` and mergekit.
+        Path baseDir = Path.of("").toAbsolutePath();
         GenomeDefinition def = config.genome();
+        Map<String, String> modelDirs = new LinkedHashMap<>();
         List<String> modelPaths = new ArrayList<>();
         for (String m : def.models()) {
-            modelPaths.add(resolveModel(baseDir, m, "genome.models").toString());
+            modelPaths.add(resolveModel(baseDir, m, "genome.models", modelDirs));
         }
-        String base = def.baseModel() == null ? null : resolveModel(baseDir, def.baseModel(), "genome.base_model").toString();
+        String base = def.baseModel() == null ? null : resolveModel(baseDir, def.baseModel(), "genome.base_model", modelDirs);
         if (base != null && !modelPaths.contains(base)) {
             modelPaths.add(base);
+        }
+        String tokenizerModel = tokenizerModel(def.tokenizerSource());
+        if (tokenizerModel != null) {
+            String t = resolveModel(baseDir, tokenizerModel, "genome.tokenizer_source", modelDirs);
+            if (!modelPaths.contains(t)) {
+                modelPaths.add(t);
+            }
         }
         int numLayers = ModelDirectory.open(Path.of(modelPaths.get(0))).config().numLayers();
         Genome genome = new Genome(def, numLayers);
@@ -115,11 +128,13 @@ public final class EvolutionLauncher {
         LocalEvaluator.checkStrategy(LocalEvaluator.Strategy.parse(o.strategy()), o.inMemory());
         int first = firstGeneration();
         List<String> includes = o.taskSearchPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
+        // The data root as this process sees it (--data-dir, else EVOMERGE_DATA), sent as is to cluster workers.
+        Path dataRoot = DatasetLoader.dataRoot(Optional.ofNullable(o.dataDir())).orElse(null);
         EvaluationSettings settings = new EvaluationSettings(config.tasks(), includes,
-                o.dataDir() == null ? null : o.dataDir().toAbsolutePath().toString(), config.limit(), config.numFewshot(),
+                dataRoot == null ? null : dataRoot.toAbsolutePath().toString(), config.limit(), config.numFewshot(),
                 o.batchSize(), config.applyChatTemplate(), o.inMemory(), o.backend(), o.evalServerCmd(),
                 Math.max(1, o.threads()), o.randomSeed(), o.storage().toAbsolutePath().toString(), baseDir.toString(),
-                base != null ? base : modelPaths.get(0), modelPaths);
+                base != null ? base : modelPaths.get(0), modelPaths, config.shuffle(), modelDirs);
         // Unknown tasks or missing task data fail now, before the run store exists.
         TaskCatalog.load(includes.stream().map(Path::of).toList(), warnings)
                 .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
@@ -132,14 +147,27 @@ public final class EvolutionLauncher {
         return new Prepared(config, genome, settings, population, first, chat);
     }
 
-    private static Path resolveModel(Path baseDir, String ref, String key) {
-        String path = ref.contains("@") && !Files.isDirectory(baseDir.resolve(ref)) ? ref.substring(0, ref.indexOf('@')) : ref;
-        Path p = baseDir.resolve(path).normalize();
-        if (!Files.isDirectory(p)) {
-            throw EvomergeException.usage(key + " entry '" + ref + "' is not a local model directory (looked at " + p
-                    + "); download the model first.");
+    /**
+     * The directory of a genome model, checked as a merge will read it; records it under the path the merge configs
+     * name it by.
+     */
+    private String resolveModel(Path baseDir, String ref, String key, Map<String, String> dirs) {
+        try {
+            ModelReference r = ModelReference.parse(ref);
+            Path p = ModelCatalog.localDirectory(r, baseDir, Map.of(), warnings);
+            dirs.put(r.path(), p.toString());
+            return p.toString();
+        } catch (EvomergeException e) {
+            throw EvomergeException.usage(key + ": " + e.getMessage(), e);
         }
-        return p;
+    }
+
+    /** The model a genome's tokenizer_source names, or null for none, {@code base} and {@code union}. */
+    private static String tokenizerModel(String source) {
+        if (source == null || source.equals("base") || source.equals("union")) {
+            return null;
+        }
+        return source.startsWith("model:") ? source.substring("model:".length()) : source;
     }
 
     /**
@@ -343,7 +371,8 @@ public final class EvolutionLauncher {
         }
         var cfg = MergeConfigReader.parse(yaml, o.storage().resolve("best_config.yaml").toString(), warnings);
         MergeOptions mo = MergeOptions.defaults().withThreads(Math.max(1, o.threads())).withRandomSeed(o.randomSeed())
-                .withBaseDirectory(Path.of(p.settings().baseDirectory())).withAllowCrimes(o.allowCrimes());
+                .withBaseDirectory(Path.of(p.settings().baseDirectory())).withAllowCrimes(o.allowCrimes())
+                .withModelDirectories(p.settings().modelDirectoryPaths());
         try (MergeSession s = MergeSession.open(cfg, mo, MergeReporter.silent())) {
             s.writeModel(out);
         }

@@ -37,7 +37,11 @@ class EvolutionLauncherTest {
     }
 
     static EvolveOptions options(Path storage, String optimizer, String baseUrl, int generations) {
-        return new EvolveOptions(setup.genomeFile(), storage, generations, 0.02, 0.2, 3, "sk-secret-key", "gpt-4o", baseUrl, 4,
+        return options(setup.genomeFile(), storage, optimizer, baseUrl, generations);
+    }
+
+    static EvolveOptions options(Path genomeFile, Path storage, String optimizer, String baseUrl, int generations) {
+        return new EvolveOptions(genomeFile, storage, generations, 0.02, 0.2, 3, "sk-secret-key", "gpt-4o", baseUrl, 4,
                 0, false, optimizer, "pool", true, List.of(setup.taskDir()), null, 16, 11, 6, true, false, null, false, 1,
                 "embedded", null, 2, false, null, null, 3);
     }
@@ -77,13 +81,54 @@ class EvolutionLauncherTest {
         assertThat(summary.get("best_config").asText()).isEqualTo(best);
         Path again = dir.resolve("again");
         try (MergeSession s = MergeSession.open(MergeConfigReader.parse(best, "best_config.yaml", w -> { }),
-                MergeOptions.defaults().withBaseDirectory(setup.genomeFile().getParent()), MergeReporter.silent())) {
+                MergeOptions.defaults(), MergeReporter.silent())) {
             s.writeModel(again);
         }
         assertThat(Files.readAllBytes(storage.resolve("final_model/model.safetensors")))
                 .isEqualTo(Files.readAllBytes(again.resolve("model.safetensors")));
         assertThat(storage.resolve("final_model/config.json")).exists();
         assertThat(storage.resolve("final_model/tokenizer.json")).exists();
+    }
+
+    @Test
+    void relativeModelPathsResolveAgainstTheWorkingDirectoryAndMergeFromThere() throws Exception {
+        // The models seen from the working directory under a relative name; the genome file lives elsewhere.
+        String rel = "target/relative-models-" + ProcessHandle.current().pid();
+        Path link = Path.of(rel);
+        Files.createDirectories(link.getParent());
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, setup.genomeFile().getParent().resolve("models"));
+        try {
+            Path genome = Files.createDirectories(dir.resolve("elsewhere")).resolve("genome.yml");
+            Files.writeString(genome, """
+                    genome:
+                      models: [%1$s/finetune-a, %1$s/finetune-b]
+                      merge_method: task_arithmetic
+                      base_model: %1$s/base
+                      layer_granularity: 2
+                    tasks: [%2$s]
+                    """.formatted(rel, setup.taskName()));
+            EvolutionLauncher launcher = new EvolutionLauncher(options(genome, dir.resolve("relative-run"), "cmaes", null, 0), w -> { });
+            EvolutionLauncher.Prepared p = launcher.prepare();
+            Path cwd = Path.of("").toAbsolutePath();
+            assertThat(p.settings().baseDirectory()).isEqualTo(cwd.toString());
+            assertThat(p.settings().modelPaths()).containsExactly(cwd.resolve(rel + "/finetune-a").toString(),
+                    cwd.resolve(rel + "/finetune-b").toString(), cwd.resolve(rel + "/base").toString());
+            assertThat(p.settings().modelDirectories()).containsEntry(rel + "/base", cwd.resolve(rel + "/base").toString());
+            // The recipe keeps the names the genome uses, and merges (in memory) from the working directory's view.
+            var candidate = new dev.evomerge.evolve.run.Candidate(0, 0, HiddenRecipe.TARGET_GENES,
+                    dev.evomerge.evolve.genome.MergeYaml.write(p.genome().decode(HiddenRecipe.TARGET_GENES)));
+            assertThat(candidate.mergeYaml()).contains("model: " + rel + "/finetune-a").doesNotContain(cwd.toString());
+            List<dev.evomerge.evolve.run.Evaluation> out = new java.util.ArrayList<>();
+            try (var evaluator = launcher.localEvaluator(p)) {
+                evaluator.evaluate(List.of(candidate), out::add);
+            }
+            assertThat(out).hasSize(1);
+            assertThat(out.getFirst().error()).isNull();
+            assertThat(out.getFirst().metrics().get(setup.taskName() + "/acc,none")).isEqualTo(1.0); // the hidden target itself
+        } finally {
+            Files.deleteIfExists(link);
+        }
     }
 
     @Test

@@ -47,7 +47,7 @@ public final class MergeSession implements AutoCloseable {
      * error surfaces before anything is written.
      */
     public static MergeSession open(MergeConfig config, MergeOptions options, MergeReporter reporter) {
-        ModelCatalog models = ModelCatalog.open(config.referencedModels(), options.baseDirectory(),
+        ModelCatalog models = ModelCatalog.open(config.referencedModels(), options.baseDirectory(), options.modelDirectories(),
                 reporter::warning);
         try {
             MergePlan plan = MergePlanner.plan(config, models, new PlanOptions(options.allowCrimes()),

@@ -17,6 +17,7 @@ import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfigReader;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.model.PythonJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,8 +75,9 @@ public final class HiddenRecipe {
         FineTuneSynthesizer.write(base, a, seed + 101, scale);
         FineTuneSynthesizer.write(base, b, seed + 202, scale);
 
-        GenomeDefinition def = new GenomeDefinition(List.of("models/finetune-a", "models/finetune-b"), "task_arithmetic",
-                "models/base", null, 2, null, false, false, List.of());
+        // Absolute paths: relative ones resolve against the working directory (as in mergekit), not the genome's folder.
+        GenomeDefinition def = new GenomeDefinition(List.of(absolute(a), absolute(b)), "task_arithmetic",
+                absolute(base), null, 2, null, false, false, List.of());
         Genome genome = new Genome(def, spec.numLayers());
         String targetYaml = MergeYaml.write(genome.decode(TARGET_GENES));
         MergeOptions mo = MergeOptions.defaults().withThreads(threads).withRandomSeed(seed).withBaseDirectory(dir);
@@ -94,20 +96,31 @@ public final class HiddenRecipe {
                 # The demo's evolution: recover the hidden per-layer-group weights of two fine-tunes.
                 genome:
                   models:
-                    - models/finetune-a
-                    - models/finetune-b
+                    - %s
+                    - %s
                   merge_method: task_arithmetic
-                  base_model: models/base
+                  base_model: %s
                   layer_granularity: 2
                 tasks:
                   - name: %s
                     metric: "acc,none"
-                """.formatted(taskName);
+                """.formatted(quoted(a), quoted(b), quoted(base), taskName);
         try {
             Files.writeString(genomeFile, yaml);
         } catch (IOException e) {
             throw EvomergeException.runtime("Cannot write " + genomeFile + ": " + e.getMessage(), e);
         }
         return new Setup(genomeFile, taskDir, taskName, genome, TARGET_GENES.clone(), targetYaml);
+    }
+
+    private static String absolute(Path p) {
+        return p.toAbsolutePath().normalize().toString();
+    }
+
+    /** A YAML double-quoted scalar (a JSON string is one). */
+    private static String quoted(Path p) {
+        StringBuilder sb = new StringBuilder();
+        PythonJson.appendString(sb, absolute(p), false);
+        return sb.toString();
     }
 }

@@ -84,7 +84,7 @@ final class InMemoryWorker implements CandidateWorker {
         if (s.baseDirectory() != null) {
             o = o.withBaseDirectory(Path.of(s.baseDirectory()));
         }
-        return o.withTaskVectorCacheBytes(1L << 30);
+        return o.withModelDirectories(s.modelDirectoryPaths()).withTaskVectorCacheBytes(1L << 30);
     }
 
     static String describe(RuntimeException e) {

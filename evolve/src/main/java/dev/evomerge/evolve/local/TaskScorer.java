@@ -47,10 +47,12 @@ final class TaskScorer {
                         return n -> deadline.check();
                     }
                 });
-        this.options = new EvaluationOptions(
+        EvaluationOptions o = new EvaluationOptions(
                 s.numFewshot() == null ? OptionalInt.empty() : OptionalInt.of(s.numFewshot()),
                 s.limit() == null ? OptionalDouble.empty() : OptionalDouble.of(s.limit()),
                 0, EvaluationOptions.DEFAULT_FEWSHOT_SEED, s.applyChatTemplate(), false);
+        // The run's seed, not a fresh one: every candidate, slot, worker and resumed run sees the same documents.
+        this.options = s.shuffle() ? o.withShuffleSeed(s.randomSeed()) : o;
     }
 
     Map<String, Double> score(LanguageModel model, Deadline limit) {

@@ -57,6 +57,10 @@ public final class EvolutionRun {
      */
     public Result run(int firstGeneration, int lastGeneration, Integer maxEvaluations) {
         Evaluation best = bestRecorded();
+        if (best != null) {
+            // A run killed between recording a new best and rewriting the file left the previous best there.
+            writeBestConfig(best);
+        }
         int evaluations = store.allCandidates().size();
         int generation = firstGeneration;
         store.putMeta(RunMeta.STATUS, "running");
@@ -118,6 +122,9 @@ public final class EvolutionRun {
             throw e;
         }
         store.putMeta(RunMeta.STATUS, "completed");
+        if (best != null) {
+            writeBestConfig(best);
+        }
         Result result = new Result(generation, evaluations, best);
         writeSummary(result, "completed");
         return result;

@@ -129,6 +129,40 @@ class EvolutionRunTest {
     }
 
     @Test
+    void resumeRewritesAStaleBestConfigFromTheRunStoresBest(@TempDir Path dir) throws Exception {
+        Path bestFile = dir.resolve("best_config.yaml");
+        CandidateRecord best;
+        String stale;
+        try (RunStore s = RunStore.open(dir)) {
+            new EvolutionRun(s, dir, genome(), TASKS, optimizer(), new QuadraticEvaluator(), new EvolutionListener() { }).run(0, 2, null);
+            best = s.allCandidates().stream().filter(c -> c.status() == CandidateRecord.Status.OK)
+                    .max(java.util.Comparator.comparingDouble(CandidateRecord::score)).orElseThrow();
+            // The crash state: run.db recorded a new best, the process died before best_config.yaml was rewritten.
+            stale = s.candidates(0).get(0).mergeYaml();
+            assertThat(stale).isNotEqualTo(best.mergeYaml());
+            Files.writeString(bestFile, stale);
+
+            // Resumed, and killed again before its first candidate: the file already names run.db's best.
+            QuadraticEvaluator dying = new QuadraticEvaluator();
+            dying.stopAfter = 0;
+            RunStore.SavedState saved = s.latestOptimizerState().orElseThrow();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EvolutionRun(s, dir, genome(), TASKS,
+                    new CmaEs(saved.as(CmaEs.State.class)), dying, new EvolutionListener() { }).run(saved.generation() + 1, 4, null))
+                    .hasMessage("killed");
+            assertThat(Files.readString(bestFile)).isEqualTo(best.mergeYaml());
+
+            // Resuming a finished run (nothing left to evaluate) repairs the file too, and summary.json agrees.
+            Files.writeString(bestFile, stale);
+            var r = new EvolutionRun(s, dir, genome(), TASKS, new CmaEs(saved.as(CmaEs.State.class)), new QuadraticEvaluator(),
+                    new EvolutionListener() { }).run(saved.generation() + 1, 2, null);
+            assertThat(r.best().candidate().mergeYaml()).isEqualTo(best.mergeYaml());
+        }
+        assertThat(Files.readString(bestFile)).isEqualTo(best.mergeYaml());
+        assertThat(new ObjectMapper().readTree(dir.resolve("summary.json").toFile()).get("best_config").asText())
+                .isEqualTo(best.mergeYaml());
+    }
+
+    @Test
     void maxEvaluationsStopsAtTheGenerationBoundary(@TempDir Path dir) {
         try (RunStore s = RunStore.open(dir)) {
             var r = new EvolutionRun(s, dir, genome(), TASKS, optimizer(), new QuadraticEvaluator(), new EvolutionListener() { })

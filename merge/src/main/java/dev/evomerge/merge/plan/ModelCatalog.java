@@ -33,11 +33,13 @@ public final class ModelCatalog implements AutoCloseable {
     }
 
     /**
-     * Opens every model in {@code references} (in order). Relative paths resolve against {@code baseDir}.
+     * Opens every model in {@code references} (in order). A path listed in {@code directories} is read there; any other
+     * relative path resolves against {@code baseDir} (the working directory, as in mergekit).
      * Throws a usage error for a LoRA reference, a reference that is not a local directory, or a directory
      * without config.json or safetensors weights.
      */
-    public static ModelCatalog open(List<ModelReference> references, Path baseDir, Consumer<String> warnings) {
+    public static ModelCatalog open(List<ModelReference> references, Path baseDir, Map<String, Path> directories,
+                                    Consumer<String> warnings) {
         Map<ModelReference, InputModelInfo> out = new LinkedHashMap<>();
         List<ModelDirectory> opened = new ArrayList<>();
         try {
@@ -46,7 +48,7 @@ public final class ModelCatalog implements AutoCloseable {
                 if (dirs.containsKey(ref)) {
                     continue;
                 }
-                ModelDirectory dir = ModelDirectory.open(localDirectory(ref, baseDir, warnings));
+                ModelDirectory dir = ModelDirectory.open(localDirectory(ref, baseDir, directories, warnings));
                 opened.add(dir);
                 dirs.put(ref, dir);
             }
@@ -92,18 +94,26 @@ public final class ModelCatalog implements AutoCloseable {
         }
     }
 
-    /** The local directory of a reference; the sentence of the usage error says what to do instead. */
-    static Path localDirectory(ModelReference ref, Path baseDir, Consumer<String> warnings) {
+    /**
+     * The local directory of a reference: {@code directories.get(path)}, else {@code baseDir/path}; the sentence of the
+     * usage error names the absolute path looked at and says what to do instead.
+     */
+    public static Path localDirectory(ModelReference ref, Path baseDir, Map<String, Path> directories,
+                                      Consumer<String> warnings) {
         if (ref.hasLora()) {
             throw EvomergeException.usage("Model reference '" + ref + "' applies the LoRA adapter '" + ref.loraPath()
                     + "'; evomerge does not apply LoRA adapters, so merge the adapter into its model first"
                     + " (e.g. with PEFT's merge_and_unload) and reference that directory.");
         }
-        Path p = baseDir.resolve(ref.path()).normalize();
+        Path listed = directories.get(ref.path());
+        Path p = (listed != null ? listed : baseDir.resolve(ref.path())).toAbsolutePath().normalize();
         if (!Files.isDirectory(p)) {
-            throw EvomergeException.usage("Model '" + ref.path() + "' is not a local directory (looked at " + p
-                    + "); evomerge does not download models, so download it first (e.g. 'hf download " + ref.path()
-                    + " --local-dir DIR') and reference DIR.");
+            String where = "Model '" + ref.path() + "' (looked at " + p + ") is not a local directory";
+            if (Path.of(ref.path()).isAbsolute()) {
+                throw EvomergeException.usage(where + "; check the path (evomerge does not download models).");
+            }
+            throw EvomergeException.usage(where + "; evomerge does not download models, so download it first (e.g. 'hf"
+                    + " download " + ref.path() + " --local-dir DIR') and reference DIR.");
         }
         if (ref.revision() != null) {
             warnings.accept("Model '" + ref + "': revision '" + ref.revision()
