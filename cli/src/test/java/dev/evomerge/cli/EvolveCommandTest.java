@@ -121,7 +121,7 @@ class EvolveCommandTest {
             "--timeout|0|--timeout must be at least 1, got 0."})
     void aNumberThatMeansNothingIsRefusedByItsOptionBeforeAnythingIsWritten(String option, String value, String message,
                                                                              @TempDir Path dir) throws Exception {
-        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
                 option, value);
         assertThat(r.exit()).isEqualTo(2);
@@ -137,7 +137,7 @@ class EvolveCommandTest {
             "--bind|0.0.0.0|--bind 0.0.0.0 listens on every network interface"})
     void clusterOptionsAreCheckedBeforeAnythingIsWritten(String option, String value, String message, @TempDir Path dir)
             throws Exception {
-        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
                 "--cluster-name", "c", option, value);
         assertThat(r.exit()).isEqualTo(2);
@@ -147,7 +147,7 @@ class EvolveCommandTest {
 
     @Test
     void sigma0BelongsToCmaEs(@TempDir Path dir) throws Exception {
-        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "random",
                 "--sigma0", "0.3");
         assertThat(r.exit()).isEqualTo(2);
@@ -156,7 +156,7 @@ class EvolveCommandTest {
 
     @Test
     void bufferedWithoutNoInMemoryIsRefusedBeforeTheRunExists(@TempDir Path dir) throws Exception {
-        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
                 "--strategy", "buffered");
         assertThat(r.exit()).isEqualTo(2);
@@ -176,7 +176,7 @@ class EvolveCommandTest {
             "--load-in-8bit||--eval-server-cmd",
             "--load-in-4bit||--eval-server-cmd"})
     void mergekitEvolveOptionsSayWhatToDoInstead(String option, String value, String hint, @TempDir Path dir) throws Exception {
-        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         List<String> args = new ArrayList<>(List.of("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(),
                 option));
         if (value != null) {
@@ -194,11 +194,11 @@ class EvolveCommandTest {
             "--no-trust-remote-code"})
     void mergekitEvolveOptionsThatChangeNothingAreAccepted(String option, @TempDir Path dir) throws Exception {
         // The run then stops at the next problem, the missing model: proof that the option itself was accepted.
-        Path g = genome(dir, "genome: {models: [a, nowhere], merge_method: linear}\ntasks: [t]\n");
+        Path g = genome(dir, "genome: {models: [DIR/a, DIR/nowhere], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
                 option);
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("genome.models entry 'nowhere' is not a local model directory");
+        assertThat(r.err()).contains("genome.models: Model '" + dir + "/nowhere' (looked at " + dir + "/nowhere) is not a local");
         if (option.equals("--trust-remote-code")) {
             assertThat(r.err()).contains("evomerge: warning: --trust-remote-code has no effect: evomerge runs no model code");
         } else {
