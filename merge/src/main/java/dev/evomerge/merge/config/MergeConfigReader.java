@@ -88,7 +88,7 @@ public final class MergeConfigReader {
         List<OutputSlice> slices = has(root, "slices") ? slices(root.get("slices"), "slices") : null;
         Map<String, OutputModule> modules = has(root, "modules") ? modules(root.get("modules")) : null;
         ModelReference base = has(root, "base_model") ? reference(root.get("base_model"), "base_model") : null;
-        Parameters params = parameters(root.get("parameters"), "parameters");
+        Parameters params = parameters(root.get("parameters"), "parameters", null);
         DType dtype = has(root, "dtype") ? dtype(root.get("dtype"), "dtype") : null;
         DType outDtype = has(root, "out_dtype") ? dtype(root.get("out_dtype"), "out_dtype") : null;
         if (has(root, "tokenizer_source") && has(root, "tokenizer")) {
@@ -120,8 +120,8 @@ public final class MergeConfigReader {
             }
             requireObject(e, p, "a mapping with 'model' and optional 'parameters'");
             warnUnknown(e, p, MODEL_KEYS);
-            out.add(new InputModel(reference(required(e, "model", p), p + ".model"),
-                    parameters(e.get("parameters"), p + ".parameters")));
+            ModelReference model = reference(required(e, "model", p), p + ".model");
+            out.add(new InputModel(model, parameters(e.get("parameters"), p + ".parameters", "model " + model)));
         }
         if (out.isEmpty()) {
             throw error(path, "is empty; list at least one model");
@@ -147,7 +147,8 @@ public final class MergeConfigReader {
                 warnUnknown(s, sp, SOURCE_KEYS);
                 ModelReference model = reference(required(s, "model", sp), sp + ".model");
                 LayerRange range = layerRange(required(s, "layer_range", sp), sp + ".layer_range");
-                sources.add(new InputSlice(model, range, parameters(s.get("parameters"), sp + ".parameters")));
+                sources.add(new InputSlice(model, range, parameters(s.get("parameters"), sp + ".parameters",
+                        "model " + model)));
             }
             if (sources.isEmpty()) {
                 throw error(p + ".sources", "is empty; a slice needs at least one source");
@@ -155,7 +156,8 @@ public final class MergeConfigReader {
             ModelReference base = has(e, "base_model") ? reference(e.get("base_model"), p + ".base_model") : null;
             Double residual = has(e, "residual_weight") ? number(e.get("residual_weight"), p + ".residual_weight")
                     : null;
-            out.add(new OutputSlice(sources, base, parameters(e.get("parameters"), p + ".parameters"), residual));
+            out.add(new OutputSlice(sources, base, parameters(e.get("parameters"), p + ".parameters", null),
+                    residual));
         }
         if (out.isEmpty()) {
             throw error(path, "is empty; list at least one slice");
@@ -177,7 +179,7 @@ public final class MergeConfigReader {
             out.put(e.getKey(), new OutputModule(
                     has(m, "slices") ? slices(m.get("slices"), p + ".slices") : null,
                     has(m, "models") ? models(m.get("models"), p + ".models") : null,
-                    parameters(m.get("parameters"), p + ".parameters")));
+                    parameters(m.get("parameters"), p + ".parameters", null)));
         }
         if (out.isEmpty()) {
             throw error("modules", "is empty; name at least one module");
@@ -246,24 +248,25 @@ public final class MergeConfigReader {
 
     // ---- parameters
 
-    private Parameters parameters(JsonNode node, String path) {
+    /** {@code owner} ("model M", or null for global/slice parameters) names where a bad value sits in messages. */
+    private Parameters parameters(JsonNode node, String path, String owner) {
         if (node == null || node.isNull()) {
             return Parameters.empty();
         }
         requireObject(node, path, "a mapping of parameter name to value");
         Map<String, ParameterSetting> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
-            out.put(e.getKey(), setting(e.getValue(), path + "." + e.getKey()));
+            out.put(e.getKey(), setting(e.getValue(), path + "." + e.getKey(), owner));
         }
         return new Parameters(out);
     }
 
-    private ParameterSetting setting(JsonNode node, String path) {
+    private ParameterSetting setting(JsonNode node, String path, String owner) {
         if (node == null || node.isNull()) {
             throw error(path, "has no value; give a number, a list of numbers, or a list of {filter, value} entries");
         }
         if (isScalar(node)) {
-            return new ParameterSetting.Scalar(scalar(node));
+            return new ParameterSetting.Scalar(scalar(node, path, owner));
         }
         if (node.isObject()) {
             throw error(path, "is a single {filter, value} mapping; write it as a list: [{filter: ..., value: ...}]");
@@ -273,7 +276,10 @@ public final class MergeConfigReader {
             throw error(path, "is an empty list; give at least one value");
         }
         if (items.stream().allMatch(MergeConfigReader::isScalar)) {
-            List<ParameterValue> values = items.stream().map(this::scalar).toList();
+            List<ParameterValue> values = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                values.add(scalar(items.get(i), path + "[" + i + "]", owner));
+            }
             if (values.stream().allMatch(v -> !(v instanceof ParameterValue.Text))) {
                 return new ParameterSetting.Gradient(values.stream().map(ParameterValue::asDouble).toList());
             }
@@ -290,7 +296,8 @@ public final class MergeConfigReader {
             JsonNode f = c.get("filter");
             String filter = f == null || f.isNull() ? null : text(f, cp + ".filter");
             JsonNode v = required(c, "value", cp);
-            ParameterSetting value = setting(v, cp + ".value");
+            String where = (owner == null ? "" : owner + ", ") + "filter " + (filter == null ? "(none)" : filter);
+            ParameterSetting value = setting(v, cp + ".value", where);
             if (value instanceof ParameterSetting.Conditional) {
                 throw error(cp + ".value", "cannot be another list of {filter, value} entries");
             }
@@ -303,18 +310,32 @@ public final class MergeConfigReader {
         return n.isNumber() || n.isBoolean() || n.isTextual();
     }
 
-    private ParameterValue scalar(JsonNode n) {
+    private ParameterValue scalar(JsonNode n, String path, String owner) {
         if (n.isBoolean()) {
             return new ParameterValue.Flag(n.booleanValue());
         }
         if (n.isNumber()) {
-            return new ParameterValue.Numeric(n.doubleValue());
+            // the parser has already turned a literal too large for a double (1e400) into Infinity
+            return finite(n.doubleValue(), "too large for a number (it reads as " + n.asText() + ")", path, owner);
         }
         String s = n.asText().trim();
         if (NUMBER.matcher(s).matches() && s.chars().anyMatch(Character::isDigit)) {
-            return new ParameterValue.Numeric(Double.parseDouble(s.replace("_", "")));
+            double v = Double.parseDouble(s.replace("_", ""));
+            return finite(v, "too large for a number (it reads as " + v + ")", path, owner);
         }
         return new ParameterValue.Text(n.asText());
+    }
+
+    /**
+     * A parameter number; a literal too large for a double (1e400, which Python reads as inf) is refused. (YAML's
+     * .inf and .nan never get here: the parser rejects them as malformed numbers.)
+     */
+    private ParameterValue finite(double v, String what, String path, String owner) {
+        if (!Double.isFinite(v)) {
+            throw error(path, (owner == null ? "" : "(" + owner + ") ") + "is " + what
+                    + "; merge parameters must be finite numbers");
+        }
+        return new ParameterValue.Numeric(v);
     }
 
     // ---- tokenizer
@@ -442,7 +463,7 @@ public final class MergeConfigReader {
     }
 
     private double number(JsonNode node, String path) {
-        ParameterValue v = isScalar(node) ? scalar(node) : null;
+        ParameterValue v = isScalar(node) ? scalar(node, path, null) : null;
         if (v == null || v instanceof ParameterValue.Text) {
             throw error(path, "must be a number");
         }

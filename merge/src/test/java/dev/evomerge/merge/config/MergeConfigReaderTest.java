@@ -192,6 +192,21 @@ class MergeConfigReaderTest {
             "merge_method: linear;;models: [{model: a}];;chat_template: short | chat_template 'short' is neither",
             "merge_method: linear;;models: [] | 'models' is empty",
             "merge_method: linear;;modules: {default: {parameters: {}}} | 'modules.default' needs exactly one of",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: 1e400}}]"
+                    + " | 'models[0].parameters.weight' (model a) is too large for a number (it reads as"
+                    + " Infinity); merge parameters must be finite numbers.",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: 1.0e+400}}]"
+                    + " | 'models[0].parameters.weight' (model a) is too large for a number (it reads as Infinity)",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: [0.5, 1e400]}}]"
+                    + " | 'models[0].parameters.weight[1]' (model a) is too large for a number",
+            "merge_method: ties;;models: [{model: a, parameters: {density: [{filter: mlp, value: 1e999}, {value: 1}]}}]"
+                    + " | 'models[0].parameters.density[0].value' (model a, filter mlp) is too large",
+            "merge_method: ties;;models: [{model: a}];;parameters: {lambda: -1e999}"
+                    + " | 'parameters.lambda' is too large for a number (it reads as -Infinity)",
+            "merge_method: linear;;slices: [{sources: [{model: a, layer_range: [0, 1]}], residual_weight: 2e308}]"
+                    + " | 'slices[0].residual_weight' is too large for a number",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: .inf}}]"
+                    + " | is not valid YAML at line 2: Malformed numeric value '.inf'",
             "'merge_method: [' | is not valid YAML"})
     void malformedConfigsAreUsageErrorsNamingTheKey(String yaml, String fragment) {
         assertThatThrownBy(() -> parse(yaml.replace(";;", "\n")))
