@@ -310,4 +310,37 @@ class MergePlannerTest {
         assertThat(p.parameters().get(0).perInput()).extracting(m -> m.get("density"))
                 .startsWith(0.0, 1.0);
     }
+
+    @Test
+    void croppedEmbeddingsGetMergekitsWarnings() {
+        Path big = TestModels.model(dir, "bigvocab", TestModels.spec(SynthArch.LLAMA, 4, DType.F32, 7, false)
+                .withVocabSize(TestModels.VOCAB + 8));
+        int v = TestModels.VOCAB;
+        int h = TestModels.HIDDEN;
+        MergePlan linear = plan("""
+                merge_method: linear
+                models: [{model: %s, parameters: {weight: 1}}, {model: %s, parameters: {weight: 1}}]
+                """.formatted(a, big));
+        assertThat(job(linear, "model.embed_tokens.weight").shape()).isEqualTo(Shape.of(v, h));
+        assertThat(warnings).contains("Using common submatrix of size [" + v + ", " + h + "] for"
+                + " model.embed_tokens.weight (the inputs are [" + v + ", " + h + "] in " + a + ", [" + (v + 8) + ", "
+                + h + "] in " + big + "; the rows and columns beyond it are dropped).");
+        assertThat(warnings).anyMatch(w -> w.startsWith("Using common submatrix of size [" + v + ", " + h
+                + "] for lm_head.weight"));
+        warnings.clear();
+        plan("""
+                merge_method: ties
+                base_model: %s
+                models: [{model: %s, parameters: {weight: 1, density: 0.5}}]
+                """.formatted(base, big));
+        assertThat(warnings).contains("Using submatrix of " + big + ":model.embed_tokens.weight ([" + (v + 8) + ", "
+                + h + "] cropped to the base model's [" + v + ", " + h + "]; the rows and columns beyond it are"
+                + " dropped).");
+        warnings.clear();
+        plan("""
+                merge_method: linear
+                models: [{model: %s, parameters: {weight: 1}}, {model: %s, parameters: {weight: 1}}]
+                """.formatted(a, b));
+        assertThat(warnings).noneMatch(w -> w.contains("submatrix"));
+    }
 }
