@@ -4,12 +4,9 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.TextFiles;
 import dev.evomerge.core.tensor.DType;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,15 +45,7 @@ public final class MergeConfigReader {
 
     /** Reads a config file; a missing or unreadable file is a usage error. */
     public static MergeConfig read(Path path, Consumer<String> warnings) {
-        String text;
-        try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw EvomergeException.usage("Merge config " + path + " does not exist.");
-        } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read merge config " + path + ": " + e.getMessage(), e);
-        }
-        return parse(text, path.toString(), warnings);
+        return parse(TextFiles.readUtf8(path, "Merge config"), path.toString(), warnings);
     }
 
     /** Parses YAML text; {@code file} names it in messages. */

@@ -225,4 +225,16 @@ class MergeConfigReaderTest {
         assertThat(s.evaluate("t", 0.99)).isEqualTo(new ParameterValue.Text("y"));
         assertThat(s.evaluate("t", 1.0)).isEqualTo(new ParameterValue.Text("z"));
     }
+
+    @Test
+    void aConfigFileThatIsNotUtf8IsOneSentenceNamingTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path f = java.nio.file.Files.write(dir.resolve("m.yml"),
+                "merge_method: linear\nmodels: [{model: caf\u00e9}]\n".getBytes(
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> MergeConfigReader.read(f, warnings::add)).isInstanceOf(EvomergeException.class)
+                .hasMessage("Merge config " + f + " is not UTF-8 text (byte 41 on line 2 is 0xE9); save it as UTF-8.");
+        assertThatThrownBy(() -> MergeConfigReader.read(dir.resolve("none.yml"), warnings::add))
+                .hasMessage("Merge config " + dir.resolve("none.yml") + " does not exist.");
+    }
 }
