@@ -86,6 +86,9 @@ final class ArceeFusionMethod extends AbstractMergeMethod {
      * dtype. Any other exp or summation order moves some float32 probabilities by an ulp, which changes their bf16
      * rounding, a row's KL and so which elements reach the threshold (checked bit-exact against torch 2.13 on an
      * AVX-512 CPU; torch on an AVX2-only CPU sums in 8 lanes, so mergekit's own result differs between machines).
+     * float32 input goes through torch's float kernel, which also uses the vector exp on the tail and sums in another
+     * order; the same emulation is used there, so float32 probabilities can differ from torch's in the last bit (no
+     * mask difference was seen on the synthetic models checked).
      */
     private static float[] softmaxPlusEps(DType d, float[] x, Lines lines, int l) {
         int len = lines.length();
