@@ -33,6 +33,9 @@ public final class MergeConfigReader {
     private static final Set<String> TOKEN_KEYS = Set.of("source", "force");
     private static final Set<String> REF_KEYS = Set.of("model", "lora", "override_architecture");
     /** Python's float() accepts these; YAML 1.1 parsers leave e.g. {@code 1e-5} (no dot) as a string. */
+    /** The parser's complaint about YAML's infinity and NaN spellings. */
+    private static final Pattern NON_FINITE =
+            Pattern.compile("Malformed numeric value '([-+]?\\.(?:inf|Inf|INF|nan|NaN|NAN))'");
     private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d[\\d_]*(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?");
 
     private final String file;
@@ -55,6 +58,12 @@ public final class MergeConfigReader {
             root = new YAMLMapper().readTree(yaml);
         } catch (JacksonException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            var nonFinite = NON_FINITE.matcher(String.valueOf(e.getOriginalMessage()));
+            if (nonFinite.matches()) {
+                // YAML's .inf/.nan: the parser cannot make a number of them, and a merge cannot use one
+                throw EvomergeException.usage(file + where + ": " + nonFinite.group(1) + " is not a finite number;"
+                        + " merge parameters must be finite numbers.", e);
+            }
             throw EvomergeException.usage(file + " is not valid YAML" + where + ": " + e.getOriginalMessage(), e);
         }
         return new MergeConfigReader(file, warnings).config(root).withSourceText(yaml);
@@ -317,7 +326,7 @@ public final class MergeConfigReader {
 
     /**
      * A parameter number; a literal too large for a double (1e400, which Python reads as inf) is refused. (YAML's
-     * .inf and .nan never get here: the parser rejects them as malformed numbers.)
+     * .inf and .nan never get here: the parser rejects them, see {@link #parse}.)
      */
     private ParameterValue finite(double v, String what, String path, String owner) {
         if (!Double.isFinite(v)) {

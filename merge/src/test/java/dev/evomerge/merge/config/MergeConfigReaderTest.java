@@ -206,7 +206,11 @@ class MergeConfigReaderTest {
             "merge_method: linear;;slices: [{sources: [{model: a, layer_range: [0, 1]}], residual_weight: 2e308}]"
                     + " | 'slices[0].residual_weight' is too large for a number",
             "merge_method: linear;;models: [{model: a, parameters: {weight: .inf}}]"
-                    + " | is not valid YAML at line 2: Malformed numeric value '.inf'",
+                    + " | cfg.yml at line 2: .inf is not a finite number; merge parameters must be finite numbers.",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: -.Inf}}]"
+                    + " | cfg.yml at line 2: -.Inf is not a finite number",
+            "merge_method: linear;;models: [{model: a}];;parameters: {t: .nan}"
+                    + " | cfg.yml at line 3: .nan is not a finite number",
             "'merge_method: [' | is not valid YAML"})
     void malformedConfigsAreUsageErrorsNamingTheKey(String yaml, String fragment) {
         assertThatThrownBy(() -> parse(yaml.replace(";;", "\n")))
