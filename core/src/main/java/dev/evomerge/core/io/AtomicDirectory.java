@@ -159,8 +159,20 @@ public final class AtomicDirectory implements AutoCloseable {
 
     /** Deletes the abandoned temporaries of {@code target} (absolute) and returns them. */
     private static List<Path> removeAbandoned(Path target) {
+        return remove(temporariesOf(target));
+    }
+
+    /**
+     * Deletes the abandoned temporaries of any target directly inside {@code folder} and returns them (for a folder
+     * whose every entry evomerge writes, e.g. the candidates an evolution run merges to disk).
+     */
+    public static List<Path> removeAbandonedIn(Path folder) {
+        return remove(temporariesIn(folder));
+    }
+
+    private static List<Path> remove(List<Temporary> temporaries) {
         List<Path> removed = new ArrayList<>();
-        for (Temporary t : temporariesOf(target)) {
+        for (Temporary t : temporaries) {
             if (t.state() != TemporaryState.ABANDONED) {
                 continue;
             }
@@ -171,7 +183,7 @@ public final class AtomicDirectory implements AutoCloseable {
                 // another process cleaned it up at the same moment
             } catch (IOException e) {
                 throw EvomergeException.runtime("Cannot delete the abandoned temporary directory " + t.path()
-                        + " of an earlier write of " + target + ": " + e.getMessage(), e);
+                        + " of an earlier write of " + t.target() + ": " + e.getMessage(), e);
             }
         }
         return removed;
