@@ -105,23 +105,47 @@ public final class AtomicDirectory implements AutoCloseable {
                 throw EvomergeException.usage("Cannot create a temporary directory in " + parent + " for output "
                         + target + ": " + reason(parent, e) + ".", e);
             }
-            FileChannel lock = null;
             try {
-                lock = FileChannel.open(temp.resolve(LOCK_FILE), StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE, StandardOpenOption.READ);
-                lock.lock();
-                return new AtomicDirectory(abs, temp, lock, removed);
-            } catch (IOException e) {
-                closeQuietly(lock);
+                return new AtomicDirectory(abs, temp, lock(temp), removed);
+            } catch (RuntimeException e) {
                 try {
                     deleteRecursively(temp);
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }
-                throw EvomergeException.runtime("Cannot lock the temporary directory " + temp + ": " + e.getMessage(),
-                        e);
+                throw e;
             }
         }
+    }
+
+    /**
+     * The held lock of a new temporary directory, or null where the file system has no locks (some network file
+     * systems): the write goes on, but its temporary cannot be recognised as abandoned later ({@link #locked()}).
+     */
+    private static FileChannel lock(Path temp) {
+        Path file = temp.resolve(LOCK_FILE);
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ);
+            ch.lock();
+            return ch;
+        } catch (IOException e) {
+            closeQuietly(ch);
+            try {
+                Files.deleteIfExists(file); // no lock file: the state reads as UNKNOWN, never as ABANDONED
+            } catch (IOException e2) {
+                // an unheld lock file would let another process take this live write for an abandoned one
+                e2.addSuppressed(e);
+                throw EvomergeException.runtime("Cannot lock " + file + " nor remove it: " + e2.getMessage(), e2);
+            }
+            return null;
+        }
+    }
+
+    /** Whether this write holds its lock (false where the file system has no locks). */
+    public boolean locked() {
+        return lockChannel != null;
     }
 
     /**
@@ -299,7 +323,7 @@ public final class AtomicDirectory implements AutoCloseable {
         try {
             // The lock file must not become part of the output; the directory is complete once it is gone.
             Files.deleteIfExists(temp.resolve(LOCK_FILE));
-            lockChannel.close();
+            closeQuietly(lockChannel);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 Files.delete(target);
             }

@@ -42,6 +42,8 @@ class AtomicDirectoryTest {
         try (AtomicDirectory d = AtomicDirectory.create(target)) {
             assertThat(d.path().getParent()).isEqualTo(target.getParent());
             assertThat(d.path().getFileName().toString()).startsWith(".out.tmp-");
+            assertThat(d.locked()).isTrue();
+            assertThat(AtomicDirectory.state(d.path())).isEqualTo(AtomicDirectory.TemporaryState.WRITING);
             Files.writeString(d.path().resolve("config.json"), "{}");
             assertThat(target).doesNotExist();
             d.commit();
