@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.core.io.AtomicDirectory;
 import dev.evomerge.core.model.ArchitectureTemplate;
 import dev.evomerge.core.model.Architectures;
 import dev.evomerge.core.model.ModelConfig;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +42,19 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // Unfinished temporaries first: they matter even when the folder itself is no model.
+        Optional<String> target = AtomicDirectory.targetOf(dir);
+        if (target.isPresent() && Files.isDirectory(dir)) {
+            row(out, "status", "NOT A COMPLETE MODEL: " + describe(target.get(), AtomicDirectory.state(dir)));
+        }
+        List<AtomicDirectory.Temporary> temporaries = new ArrayList<>(AtomicDirectory.temporariesIn(dir));
+        if (target.isEmpty()) {
+            temporaries.addAll(AtomicDirectory.temporariesOf(dir));
+        }
+        for (AtomicDirectory.Temporary t : temporaries) {
+            row(out, "temporary", t.path() + ": " + describe(t.target(), t.state()));
+        }
+        out.flush();
         try (ModelDirectory model = ModelDirectory.open(dir)) {
             ModelConfig config = model.config();
             SafetensorsModel weights = model.tensors();
@@ -76,6 +91,16 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static String describe(String target, AtomicDirectory.TemporaryState state) {
+        String what = "the unfinished temporary directory of a write of " + target;
+        return switch (state) {
+            case WRITING -> what + ", still being written by a running process";
+            case ABANDONED -> what + ", abandoned by a process that is gone (it will never be completed; the next"
+                    + " write of " + target + " deletes it, or delete it yourself)";
+            case UNKNOWN -> what + " (whether its writer still runs cannot be told: it has no lock file)";
+        };
     }
 
     private static String layers(ArchitectureTemplate arch, ModelConfig config) {

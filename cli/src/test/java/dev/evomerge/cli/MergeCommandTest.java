@@ -199,6 +199,23 @@ class MergeCommandTest {
                           - sources: [{model: TUNE, layer_range: [0, 2], parameters: {weight: 1}}]
                         """, "Slice 0: base model BASE is not among its sources; add it as a source with a"
                         + " layer_range of the same length."),
+                new Invalid("infinite weight", """
+                        merge_method: linear
+                        models: [{model: BASE, parameters: {weight: 1e400}}]
+                        """, "'models[0].parameters.weight' (model BASE) is too large for a number (it reads as"
+                        + " Infinity); merge parameters must be finite numbers."),
+                new Invalid("density above one", """
+                        merge_method: ties
+                        base_model: BASE
+                        models: [{model: TUNE, parameters: {weight: 1, density: 1.5}}]
+                        """, "Method ties: parameter 'density' for model TUNE, tensor model.embed_tokens.weight is"
+                        + " 1.5; it is a fraction and must be between 0 and 1."),
+                new Invalid("negative density", """
+                        merge_method: dare_ties
+                        base_model: BASE
+                        models: [{model: TUNE, parameters: {weight: 1, density: -0.3}}]
+                        """, "Method dare_ties: parameter 'density' for model TUNE, tensor model.embed_tokens.weight"
+                        + " is -0.3; it is a fraction and must be between 0 and 1."),
                 new Invalid("bad config key", """
                         merge_method: linear
                         slices: [{sources: [{model: BASE, layer_range: 3}]}]
@@ -248,6 +265,12 @@ class MergeCommandTest {
         assertThat(missing.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(missing.err()).isEqualTo("evomerge: Merge config " + dir.resolve("nope.yml")
                 + " does not exist." + System.lineSeparator());
+        Path latin1 = Files.write(dir.resolve("latin1.yml"),
+                "merge_method: linear\n# caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        CliRun notUtf8 = CliRun.run("merge", latin1.toString(), dir.resolve("o4").toString());
+        assertThat(notUtf8.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(notUtf8.err()).isEqualTo("evomerge: Merge config " + latin1 + " is not UTF-8 text (byte 26 on line"
+                + " 2 is 0xE9); save it as UTF-8." + System.lineSeparator());
         CliRun verbose = CliRun.run("merge", dir.resolve("nope.yml").toString(), dir.resolve("o3").toString(), "-v");
         assertThat(verbose.err()).contains("\tat ");
     }

@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.core.io.AtomicDirectory;
 import dev.evomerge.core.safetensors.SafetensorsWriter;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Shape;
@@ -169,5 +170,47 @@ class SynthAndInspectCommandTest {
                 .contains("hidden size   ?")
                 .contains("dtypes        float32 x 3, float16 x 1")
                 .contains("parameters    88 (272 bytes)");
+    }
+
+    @Test
+    void inspectNamesUnfinishedTemporaries(@TempDir Path tmp) throws Exception {
+        Path m = tmp.resolve("m");
+        assertThat(CliRun.run("synth", "model", m.toString(), "--layers", "1").exit()).isZero();
+        // what a merge killed with -9 leaves: a complete-looking copy in a hidden sibling whose lock nobody holds
+        Path stale = Files.createDirectories(tmp.resolve(".m.tmp-0a1b2c3d4e5f"));
+        try (var files = Files.list(m)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, stale.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(stale.resolve(AtomicDirectory.LOCK_FILE), "");
+        String abandoned = "the unfinished temporary directory of a write of m, abandoned by a process that is gone"
+                + " (it will never be completed; the next write of m deletes it, or delete it yourself)";
+        String nl = System.lineSeparator();
+
+        CliRun self = CliRun.run("inspect", stale.toString());
+        assertThat(self.exit()).as(self.err()).isZero();
+        assertThat(self.out()).startsWith("status        NOT A COMPLETE MODEL: " + abandoned + nl
+                + "model         " + stale + nl);
+
+        CliRun target = CliRun.run("inspect", m.toString());
+        assertThat(target.exit()).as(target.err()).isZero();
+        assertThat(target.out()).startsWith("temporary     " + stale + ": " + abandoned + nl
+                + "model         " + m + nl);
+
+        try (AtomicDirectory writing = AtomicDirectory.create(tmp.resolve("w"))) {
+            CliRun folder = CliRun.run("inspect", tmp.toString());
+            assertThat(folder.exit()).isEqualTo(Main.EXIT_USAGE);
+            assertThat(folder.out()).isEqualTo("temporary     " + stale + ": " + abandoned + nl
+                    + "temporary     " + writing.path() + ": the unfinished temporary directory of a write of w,"
+                    + " still being written by a running process" + nl);
+            assertThat(folder.err()).contains("has no config.json");
+        }
+
+        // without a lock file (an older evomerge wrote it) nobody can tell
+        Files.delete(stale.resolve(AtomicDirectory.LOCK_FILE));
+        CliRun unknown = CliRun.run("inspect", m.toString());
+        assertThat(unknown.out()).startsWith("temporary     " + stale + ": the unfinished temporary directory of a"
+                + " write of m (whether its writer still runs cannot be told: it has no lock file)" + nl);
     }
 }

@@ -379,10 +379,6 @@ public final class EvolutionLauncher {
     }
 
     private static String readText(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read " + f + ": " + e.getMessage() + ".", e);
-        }
+        return dev.evomerge.core.io.TextFiles.readUtf8(f, "Evolution config");
     }
 }

@@ -10,10 +10,16 @@ import dev.evomerge.core.tensor.TensorInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,12 +42,16 @@ class AtomicDirectoryTest {
         try (AtomicDirectory d = AtomicDirectory.create(target)) {
             assertThat(d.path().getParent()).isEqualTo(target.getParent());
             assertThat(d.path().getFileName().toString()).startsWith(".out.tmp-");
+            assertThat(d.locked()).isTrue();
+            assertThat(AtomicDirectory.state(d.path())).isEqualTo(AtomicDirectory.TemporaryState.WRITING);
             Files.writeString(d.path().resolve("config.json"), "{}");
             assertThat(target).doesNotExist();
             d.commit();
         }
         assertThat(target.resolve("config.json")).hasContent("{}");
         assertThat(entries(target.getParent())).containsExactly("out");
+        // the writer's lock file does not become part of the output
+        assertThat(entries(target)).containsExactly("config.json");
     }
 
     @Test
@@ -118,5 +128,83 @@ class AtomicDirectoryTest {
         }
         assertThat(entries(target)).containsExactly("theirs");
         assertThat(entries(tmp)).containsExactly("race");
+    }
+
+    /** Starts a separate JVM that begins writing {@code target} and returns it with its temporary directory. */
+    private static Object[] startHolder(Path target) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                AtomicDirectoryHolder.class.getName(), target.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        assertThat(line).as("the holder process printed its temporary directory").isNotNull();
+        return new Object[] {p, Path.of(line)};
+    }
+
+    @Test
+    void aKilledWritersTemporaryIsRemovedByTheNextWriteOfTheSameTarget() throws Exception {
+        Path target = tmp.resolve("out");
+        Object[] h = startHolder(target);
+        Process p = (Process) h[0];
+        Path theirs = (Path) h[1];
+        try {
+            assertThat(AtomicDirectory.targetOf(theirs)).contains("out");
+            assertThat(AtomicDirectory.state(theirs)).isEqualTo(AtomicDirectory.TemporaryState.WRITING);
+            // a write of the same target while the other process runs leaves its temporary alone
+            try (AtomicDirectory d = AtomicDirectory.create(target)) {
+                assertThat(d.removedAbandoned()).isEmpty();
+                assertThat(AtomicDirectory.temporariesOf(target)).extracting(AtomicDirectory.Temporary::path)
+                        .contains(theirs, d.path());
+            }
+            assertThat(theirs).isDirectory();
+        } finally {
+            p.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(theirs.resolve("config.json")).exists();
+        assertThat(AtomicDirectory.state(theirs)).isEqualTo(AtomicDirectory.TemporaryState.ABANDONED);
+        assertThat(AtomicDirectory.temporariesIn(tmp)).containsExactly(
+                new AtomicDirectory.Temporary(theirs, "out", AtomicDirectory.TemporaryState.ABANDONED));
+        // another target in the same folder does not touch it
+        try (AtomicDirectory other = AtomicDirectory.create(tmp.resolve("other"))) {
+            assertThat(other.removedAbandoned()).isEmpty();
+        }
+        assertThat(theirs).isDirectory();
+        try (AtomicDirectory d = AtomicDirectory.create(target)) {
+            assertThat(d.removedAbandoned()).containsExactly(theirs);
+            Files.writeString(d.path().resolve("f"), "1");
+            d.commit();
+        }
+        assertThat(entries(tmp)).containsExactly("out");
+    }
+
+    @Test
+    void aTemporaryWithoutALockIsLeftAlone() throws IOException {
+        // e.g. written by an earlier evomerge: nobody can tell whether its writer still runs
+        Path legacy = Files.createDirectories(tmp.resolve(".out.tmp-0123456789ab"));
+        assertThat(AtomicDirectory.state(legacy)).isEqualTo(AtomicDirectory.TemporaryState.UNKNOWN);
+        try (AtomicDirectory d = AtomicDirectory.create(tmp.resolve("out"))) {
+            assertThat(d.removedAbandoned()).isEmpty();
+        }
+        assertThat(legacy).isDirectory();
+        assertThat(AtomicDirectory.targetOf(tmp.resolve("out"))).isEmpty();
+        assertThat(AtomicDirectory.targetOf(tmp.resolve(".hidden"))).isEmpty();
+        assertThat(AtomicDirectory.targetOf(tmp.resolve(".a.b.tmp-x"))).contains("a.b");
+    }
+
+    @Test
+    void reasonsSayWhyAFolderCannotTakeADirectory() throws IOException {
+        Path missing = tmp.resolve("missing");
+        assertThat(AtomicDirectory.reason(missing, new NoSuchFileException(missing.toString())))
+                .isEqualTo("no such folder");
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertThat(AtomicDirectory.reason(file, new IOException("Not a directory"))).isEqualTo("it is not a folder");
+        assertThat(AtomicDirectory.reason(tmp, new AccessDeniedException(tmp.toString())))
+                .isEqualTo("permission denied (the folder is not writable by this user)");
+        // through create: a parent that is a file
+        assertThatThrownBy(() -> AtomicDirectory.create(file.resolve("out"))).isInstanceOf(EvomergeException.class)
+                .hasMessage("Cannot create the parent directory " + file + " of output " + file.resolve("out")
+                        + ": it is not a folder.");
     }
 }

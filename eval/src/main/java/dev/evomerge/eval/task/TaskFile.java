@@ -1,6 +1,7 @@
 package dev.evomerge.eval.task;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.TextFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,11 +29,7 @@ public sealed interface TaskFile {
 
         @Override
         public String read() {
-            try {
-                return Files.readString(path, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw EvomergeException.usage("cannot read " + path + ": " + e.getMessage(), e);
-            }
+            return TextFiles.readUtf8(path, "Task file");
         }
 
         @Override

@@ -184,4 +184,18 @@ class TaskYamlTest {
         assertThat(catalog.taskNames()).contains("toy_arc");
         assertThat(Map.of()).isEmpty();
     }
+
+    @Test
+    void aTaskYamlThatIsNotUtf8IsOneSentenceNamingTheFile() throws IOException {
+        Path f = dir.resolve("latin1.yaml");
+        Files.write(f, "task: x\ndescription: \"caf\u00e9\"\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> ResolvedYaml.load(new TaskFile.OnDisk(f)))
+                .isInstanceOf(EvomergeException.class)
+                .hasMessage("Task file " + f.toAbsolutePath() + " is not UTF-8 text (byte 25 on line 2 is 0xE9); save"
+                        + " it as UTF-8.");
+        // also when it is reached through an include
+        Path inc = write("inc.yaml", "include: latin1.yaml\ntask: y\n");
+        assertThatThrownBy(() -> ResolvedYaml.load(new TaskFile.OnDisk(inc)))
+                .hasMessageContaining("is not UTF-8 text").hasMessageContaining("latin1.yaml");
+    }
 }

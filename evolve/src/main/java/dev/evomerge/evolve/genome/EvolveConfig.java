@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.TextFiles;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -39,13 +38,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
 
     /** Reads and validates a genome file; warnings (unknown keys) go to {@code warn}. */
     public static EvolveConfig load(Path file, Consumer<String> warn) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read the evolution config " + file + ": " + e.getMessage() + ".", e);
-        }
-        return parse(text, file.toString(), warn);
+        return parse(TextFiles.readUtf8(file, "Evolution config"), file.toString(), warn);
     }
 
     static EvolveConfig parse(String text, String where, Consumer<String> warn) {

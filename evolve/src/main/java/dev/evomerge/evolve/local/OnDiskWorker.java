@@ -3,6 +3,7 @@ package dev.evomerge.evolve.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.AtomicDirectory;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
@@ -57,6 +58,8 @@ final class OnDiskWorker implements CandidateWorker {
     private final String name;
     private final Consumer<String> warnings;
     private final TaskScorer scorer;
+    /** Whether abandoned temporaries in the candidates' folder were removed (once, before the first merge). */
+    private volatile boolean cleaned;
 
     OnDiskWorker(EvaluationSettings settings, String name, Consumer<String> warnings) {
         this.settings = settings;
@@ -76,6 +79,14 @@ final class OnDiskWorker implements CandidateWorker {
         try {
             Trees.delete(dir);
             Files.createDirectories(dir.getParent());
+            if (!cleaned) {
+                // candidates of a run killed with -9 (this one's, before --resume, or an earlier run's in this storage)
+                for (Path stale : AtomicDirectory.removeAbandonedIn(dir.getParent())) {
+                    warnings.accept("Removed " + stale + ", an unfinished candidate directory of a process that is"
+                            + " gone.");
+                }
+                cleaned = true;
+            }
             MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
             try (MergeSession s = MergeSession.open(cfg, InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
                     MergeReporter.silent())) {

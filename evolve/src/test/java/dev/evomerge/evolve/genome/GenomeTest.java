@@ -184,4 +184,14 @@ class GenomeTest {
         assertThat(yaml).startsWith("merge_method: ties\n").contains("weight: 0.5").contains("density: 0.25")
                 .contains("base_model: base").contains("dtype: bfloat16");
     }
+
+    @org.junit.jupiter.api.Test
+    void aGenomeFileThatIsNotUtf8IsOneSentenceNamingTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path f = java.nio.file.Files.write(dir.resolve("g.yml"),
+                "genome:\n  name: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> EvolveConfig.load(f, w -> { })).isInstanceOf(EvomergeException.class)
+                .hasMessage("Evolution config " + f + " is not UTF-8 text (byte 19 on line 2 is 0xE9); save it as"
+                        + " UTF-8.");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.evomerge.evolve.local;
 
+import dev.evomerge.core.io.AtomicDirectory;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -29,10 +31,17 @@ class OnDiskWorkerTest {
         EvolutionLauncher.Prepared p = new EvolutionLauncher(o, w -> { }).prepare();
         double[] genes = {0.5, 0.5, 0.5, 0.5};
         Candidate c = new Candidate(0, 1, genes, MergeYaml.write(p.genome().decode(genes)));
+        // what a run killed with -9 while merging leaves: a candidate's hidden temporary whose lock nobody holds
+        Path stale = Files.createDirectories(storage.resolve("merged").resolve(".candidate-0-0.tmp-00112233aabb"));
+        Files.writeString(stale.resolve(AtomicDirectory.LOCK_FILE), "");
+        List<String> warnings = new ArrayList<>();
         Evaluation e;
-        try (OnDiskWorker w = new OnDiskWorker(p.settings(), "local-0", m -> { })) {
+        try (OnDiskWorker w = new OnDiskWorker(p.settings(), "local-0", warnings::add)) {
             e = w.evaluate(c);
         }
+        assertThat(stale).doesNotExist();
+        assertThat(warnings).contains("Removed " + stale + ", an unfinished candidate directory of a process that is"
+                + " gone.");
         Path merge = storage.resolve("merged").resolve("candidate-0-1");
         assertThat(e.ok()).isFalse();
         assertThat(e.error()).startsWith("The evaluation server exited with status 3 before answering at http://127.0.0.1:")

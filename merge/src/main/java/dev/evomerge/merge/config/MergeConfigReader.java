@@ -4,12 +4,9 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.TextFiles;
 import dev.evomerge.core.tensor.DType;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -36,6 +33,9 @@ public final class MergeConfigReader {
     private static final Set<String> TOKEN_KEYS = Set.of("source", "force");
     private static final Set<String> REF_KEYS = Set.of("model", "lora", "override_architecture");
     /** Python's float() accepts these; YAML 1.1 parsers leave e.g. {@code 1e-5} (no dot) as a string. */
+    /** The parser's complaint about YAML's infinity and NaN spellings. */
+    private static final Pattern NON_FINITE =
+            Pattern.compile("Malformed numeric value '([-+]?\\.(?:inf|Inf|INF|nan|NaN|NAN))'");
     private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d[\\d_]*(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?");
 
     private final String file;
@@ -48,15 +48,7 @@ public final class MergeConfigReader {
 
     /** Reads a config file; a missing or unreadable file is a usage error. */
     public static MergeConfig read(Path path, Consumer<String> warnings) {
-        String text;
-        try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw EvomergeException.usage("Merge config " + path + " does not exist.");
-        } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read merge config " + path + ": " + e.getMessage(), e);
-        }
-        return parse(text, path.toString(), warnings);
+        return parse(TextFiles.readUtf8(path, "Merge config"), path.toString(), warnings);
     }
 
     /** Parses YAML text; {@code file} names it in messages. */
@@ -66,6 +58,12 @@ public final class MergeConfigReader {
             root = new YAMLMapper().readTree(yaml);
         } catch (JacksonException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            var nonFinite = NON_FINITE.matcher(String.valueOf(e.getOriginalMessage()));
+            if (nonFinite.matches()) {
+                // YAML's .inf/.nan: the parser cannot make a number of them, and a merge cannot use one
+                throw EvomergeException.usage(file + where + ": " + nonFinite.group(1) + " is not a finite number;"
+                        + " merge parameters must be finite numbers.", e);
+            }
             throw EvomergeException.usage(file + " is not valid YAML" + where + ": " + e.getOriginalMessage(), e);
         }
         return new MergeConfigReader(file, warnings).config(root).withSourceText(yaml);
@@ -88,7 +86,7 @@ public final class MergeConfigReader {
         List<OutputSlice> slices = has(root, "slices") ? slices(root.get("slices"), "slices") : null;
         Map<String, OutputModule> modules = has(root, "modules") ? modules(root.get("modules")) : null;
         ModelReference base = has(root, "base_model") ? reference(root.get("base_model"), "base_model") : null;
-        Parameters params = parameters(root.get("parameters"), "parameters");
+        Parameters params = parameters(root.get("parameters"), "parameters", null);
         DType dtype = has(root, "dtype") ? dtype(root.get("dtype"), "dtype") : null;
         DType outDtype = has(root, "out_dtype") ? dtype(root.get("out_dtype"), "out_dtype") : null;
         if (has(root, "tokenizer_source") && has(root, "tokenizer")) {
@@ -120,8 +118,8 @@ public final class MergeConfigReader {
             }
             requireObject(e, p, "a mapping with 'model' and optional 'parameters'");
             warnUnknown(e, p, MODEL_KEYS);
-            out.add(new InputModel(reference(required(e, "model", p), p + ".model"),
-                    parameters(e.get("parameters"), p + ".parameters")));
+            ModelReference model = reference(required(e, "model", p), p + ".model");
+            out.add(new InputModel(model, parameters(e.get("parameters"), p + ".parameters", "model " + model)));
         }
         if (out.isEmpty()) {
             throw error(path, "is empty; list at least one model");
@@ -147,7 +145,8 @@ public final class MergeConfigReader {
                 warnUnknown(s, sp, SOURCE_KEYS);
                 ModelReference model = reference(required(s, "model", sp), sp + ".model");
                 LayerRange range = layerRange(required(s, "layer_range", sp), sp + ".layer_range");
-                sources.add(new InputSlice(model, range, parameters(s.get("parameters"), sp + ".parameters")));
+                sources.add(new InputSlice(model, range, parameters(s.get("parameters"), sp + ".parameters",
+                        "model " + model)));
             }
             if (sources.isEmpty()) {
                 throw error(p + ".sources", "is empty; a slice needs at least one source");
@@ -155,7 +154,8 @@ public final class MergeConfigReader {
             ModelReference base = has(e, "base_model") ? reference(e.get("base_model"), p + ".base_model") : null;
             Double residual = has(e, "residual_weight") ? number(e.get("residual_weight"), p + ".residual_weight")
                     : null;
-            out.add(new OutputSlice(sources, base, parameters(e.get("parameters"), p + ".parameters"), residual));
+            out.add(new OutputSlice(sources, base, parameters(e.get("parameters"), p + ".parameters", null),
+                    residual));
         }
         if (out.isEmpty()) {
             throw error(path, "is empty; list at least one slice");
@@ -177,7 +177,7 @@ public final class MergeConfigReader {
             out.put(e.getKey(), new OutputModule(
                     has(m, "slices") ? slices(m.get("slices"), p + ".slices") : null,
                     has(m, "models") ? models(m.get("models"), p + ".models") : null,
-                    parameters(m.get("parameters"), p + ".parameters")));
+                    parameters(m.get("parameters"), p + ".parameters", null)));
         }
         if (out.isEmpty()) {
             throw error("modules", "is empty; name at least one module");
@@ -246,24 +246,25 @@ public final class MergeConfigReader {
 
     // ---- parameters
 
-    private Parameters parameters(JsonNode node, String path) {
+    /** {@code owner} ("model M", or null for global/slice parameters) names where a bad value sits in messages. */
+    private Parameters parameters(JsonNode node, String path, String owner) {
         if (node == null || node.isNull()) {
             return Parameters.empty();
         }
         requireObject(node, path, "a mapping of parameter name to value");
         Map<String, ParameterSetting> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
-            out.put(e.getKey(), setting(e.getValue(), path + "." + e.getKey()));
+            out.put(e.getKey(), setting(e.getValue(), path + "." + e.getKey(), owner));
         }
         return new Parameters(out);
     }
 
-    private ParameterSetting setting(JsonNode node, String path) {
+    private ParameterSetting setting(JsonNode node, String path, String owner) {
         if (node == null || node.isNull()) {
             throw error(path, "has no value; give a number, a list of numbers, or a list of {filter, value} entries");
         }
         if (isScalar(node)) {
-            return new ParameterSetting.Scalar(scalar(node));
+            return new ParameterSetting.Scalar(scalar(node, path, owner));
         }
         if (node.isObject()) {
             throw error(path, "is a single {filter, value} mapping; write it as a list: [{filter: ..., value: ...}]");
@@ -273,7 +274,10 @@ public final class MergeConfigReader {
             throw error(path, "is an empty list; give at least one value");
         }
         if (items.stream().allMatch(MergeConfigReader::isScalar)) {
-            List<ParameterValue> values = items.stream().map(this::scalar).toList();
+            List<ParameterValue> values = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                values.add(scalar(items.get(i), path + "[" + i + "]", owner));
+            }
             if (values.stream().allMatch(v -> !(v instanceof ParameterValue.Text))) {
                 return new ParameterSetting.Gradient(values.stream().map(ParameterValue::asDouble).toList());
             }
@@ -290,7 +294,8 @@ public final class MergeConfigReader {
             JsonNode f = c.get("filter");
             String filter = f == null || f.isNull() ? null : text(f, cp + ".filter");
             JsonNode v = required(c, "value", cp);
-            ParameterSetting value = setting(v, cp + ".value");
+            String where = (owner == null ? "" : owner + ", ") + "filter " + (filter == null ? "(none)" : filter);
+            ParameterSetting value = setting(v, cp + ".value", where);
             if (value instanceof ParameterSetting.Conditional) {
                 throw error(cp + ".value", "cannot be another list of {filter, value} entries");
             }
@@ -303,18 +308,32 @@ public final class MergeConfigReader {
         return n.isNumber() || n.isBoolean() || n.isTextual();
     }
 
-    private ParameterValue scalar(JsonNode n) {
+    private ParameterValue scalar(JsonNode n, String path, String owner) {
         if (n.isBoolean()) {
             return new ParameterValue.Flag(n.booleanValue());
         }
         if (n.isNumber()) {
-            return new ParameterValue.Numeric(n.doubleValue());
+            // the parser has already turned a literal too large for a double (1e400) into Infinity
+            return finite(n.doubleValue(), "too large for a number (it reads as " + n.asText() + ")", path, owner);
         }
         String s = n.asText().trim();
         if (NUMBER.matcher(s).matches() && s.chars().anyMatch(Character::isDigit)) {
-            return new ParameterValue.Numeric(Double.parseDouble(s.replace("_", "")));
+            double v = Double.parseDouble(s.replace("_", ""));
+            return finite(v, "too large for a number (it reads as " + v + ")", path, owner);
         }
         return new ParameterValue.Text(n.asText());
+    }
+
+    /**
+     * A parameter number; a literal too large for a double (1e400, which Python reads as inf) is refused. (YAML's
+     * .inf and .nan never get here: the parser rejects them, see {@link #parse}.)
+     */
+    private ParameterValue finite(double v, String what, String path, String owner) {
+        if (!Double.isFinite(v)) {
+            throw error(path, (owner == null ? "" : "(" + owner + ") ") + "is " + what
+                    + "; merge parameters must be finite numbers");
+        }
+        return new ParameterValue.Numeric(v);
     }
 
     // ---- tokenizer
@@ -442,7 +461,7 @@ public final class MergeConfigReader {
     }
 
     private double number(JsonNode node, String path) {
-        ParameterValue v = isScalar(node) ? scalar(node) : null;
+        ParameterValue v = isScalar(node) ? scalar(node, path, null) : null;
         if (v == null || v instanceof ParameterValue.Text) {
             throw error(path, "must be a number");
         }

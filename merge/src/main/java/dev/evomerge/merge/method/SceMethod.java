@@ -43,27 +43,35 @@ final class SceMethod extends AbstractMergeMethod {
                     nonZero++;
                 }
             }
-            long k = (long) (Math.abs(topk) * nonZero);
+            // count_nonzero(var) * select_topk is a float32 tensor, truncated by int(); topk <= 0 keeps nothing
+            long k = topk <= 0 ? 0 : (long) ((float) nonZero * (float) topk);
             // One mask shared by all models: the k positions of largest variance (ties by index).
             byte[] keep = Sparsifiers.rankMask(var, null, 0, k);
             for (int i = 0; i < n; i++) {
                 tau[i] = Sparsifiers.applyMask(tau[i], keep);
             }
         }
-        // Matrix-level weights: mean of squares per model (float32 reduction read back as a Python float).
-        double[] s = new double[n];
-        double sSum = 0;
+        // Matrix-level weights (mergekit's sce_weight): the per-model mean of squares is a tensor in the work dtype
+        // (float32 sum divided by numel in float32, rounded once), their sum is that tensor summed (rounded again) and
+        // read back with item(), and the weights are that tensor divided by the Python float (float32 op, rounded).
+        float[] mean = new float[n];
+        double meanSum = 0;
         for (int i = 0; i < n; i++) {
-            double acc = 0;
-            for (float x : tau[i]) {
-                acc += Numerics.round(d, x * x);
-            }
-            s[i] = (double) Numerics.reduced(d, acc) / len;
-            sSum += s[i];
+            float[] t = tau[i];
+            double acc = Numerics.sumParallel(len, (st, e) -> {
+                double a = 0;
+                for (int j = st; j < e; j++) {
+                    a += Numerics.round(d, t[j] * t[j]);
+                }
+                return a;
+            });
+            mean[i] = Numerics.round(d, (float) acc / (float) len);
+            meanSum += mean[i];
         }
+        float sSum = Numerics.reduced(d, meanSum);
         float[] w = new float[n];
         for (int i = 0; i < n; i++) {
-            w[i] = Numerics.tensorOf(d, sSum < 1e-6 ? 1.0 / n : s[i] / sSum);
+            w[i] = Numerics.round(d, Math.abs(sSum) < 1e-6 ? 1f / n : mean[i] / sSum);
         }
         float minDiv = Numerics.round(d, 1e-6f);
         float[] out = new float[len];

@@ -65,6 +65,14 @@ public final class ModelWriter {
                              MergeReporter reporter) {
         checkTarget(out);
         try (AtomicDirectory dir = AtomicDirectory.create(out)) {
+            for (Path stale : dir.removedAbandoned()) {
+                reporter.warning("Removed " + stale + ", the unfinished temporary directory of an earlier write of "
+                        + out + " whose process is gone.");
+            }
+            if (!dir.locked()) {
+                reporter.warning("The file system of " + dir.path() + " cannot lock files, so if this merge is killed"
+                        + " its temporary directory will not be recognised as abandoned; delete it by hand then.");
+            }
             Path tmp = dir.path();
             try (SafetensorsWriter shards = SafetensorsWriter.create(tmp, plan.outputs(), options.maxShardBytes())) {
                 MergeExecutor.execute(plan, parameters, shards, options.execution().withReleaseInputPages(true),

@@ -20,6 +20,11 @@ final class EmbeddingShapes {
     private EmbeddingShapes() {
     }
 
+    /** Whether the method crops the other models to the base's shape (the task-arithmetic family). */
+    static boolean cropsToBase(String method) {
+        return CROP_TO_BASE.contains(method);
+    }
+
     /**
      * The output shape, or null when the method cannot reconcile the shapes.
      *

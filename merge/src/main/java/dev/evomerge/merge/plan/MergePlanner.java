@@ -327,7 +327,25 @@ public final class MergePlanner {
                     + (isEmbed ? " (method " + method.name() + " cannot reconcile embedding sizes; a tokenizer"
                     + " config aligns vocabularies)." : "."));
         }
+        if (isEmbed && !shapes.stream().allMatch(x -> x.equals(shapes.getFirst()))) {
+            warnCrop(name, inputs, s, baseIndex);
+        }
         return s;
+    }
+
+    /** mergekit's warnings for a cropped embedding, with the shapes involved. */
+    private void warnCrop(String name, List<JobInput> inputs, Shape out, int baseIndex) {
+        if (baseIndex >= 0 && EmbeddingShapes.cropsToBase(method.name())) {
+            for (JobInput in : inputs) {
+                if (!in.stored().shape().equals(out)) {
+                    warnings.accept("Using submatrix of " + in.model() + ":" + name + " (" + in.stored().shape()
+                            + " cropped to the base model's " + out + "; the rows and columns beyond it are dropped).");
+                }
+            }
+            return;
+        }
+        warnings.accept("Using common submatrix of size " + out + " for " + name + " (the inputs are "
+                + describe(inputs) + "; the rows and columns beyond it are dropped).");
     }
 
     private static String describe(List<JobInput> inputs) {

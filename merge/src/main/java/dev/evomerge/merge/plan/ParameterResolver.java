@@ -16,12 +16,17 @@ import java.util.Set;
 /**
  * Resolves every declared parameter of a method for every tensor of a plan (precedence, filters and gradients of
  * {@link ParameterScope}) and checks the values before anything is merged: a missing required parameter, a string
- * where a number belongs, and della's {@code density ± epsilon} range are usage errors naming method, parameter,
- * model and tensor.
+ * where a number belongs, a non-finite number, a fraction (density, gamma, select_topk) outside [0, 1] and della's
+ * {@code density ± epsilon} range are usage errors naming method, parameter, model and tensor.
  */
 public final class ParameterResolver {
 
     private static final Set<String> DELLA = Set.of("della", "della_linear");
+    /**
+     * Parameters that are fractions of a tensor's elements. mergekit treats values above 1 as 1 and (depending on the
+     * method) values below 0 as 0 or crashes; a value outside [0, 1] in a config is a typo, so it is refused.
+     */
+    private static final Set<String> FRACTIONS = Set.of("density", "gamma", "select_topk");
 
     private ParameterResolver() {
     }
@@ -87,7 +92,16 @@ public final class ParameterResolver {
                     + t.value() + "', but it must be " + (spec.kind() == ParameterSpec.Kind.BOOLEAN
                     ? "true or false." : "a number."));
         }
-        return v.asDouble();
+        double x = v.asDouble();
+        String where = "Method " + method.name() + ": parameter '" + spec.name() + "'"
+                + (input == null ? "" : " for model " + input.model()) + ", tensor " + job.name() + " is ";
+        if (!Double.isFinite(x)) {
+            throw EvomergeException.usage(where + x + "; it must be a finite number.");
+        }
+        if (FRACTIONS.contains(spec.name()) && (x < 0 || x > 1)) {
+            throw EvomergeException.usage(where + x + "; it is a fraction and must be between 0 and 1.");
+        }
+        return x;
     }
 
     /** mergekit's della_magprune: for 0 < density < 1, density - epsilon must be > 0 and density + epsilon < 1. */

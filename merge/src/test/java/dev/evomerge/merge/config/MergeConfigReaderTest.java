@@ -192,6 +192,25 @@ class MergeConfigReaderTest {
             "merge_method: linear;;models: [{model: a}];;chat_template: short | chat_template 'short' is neither",
             "merge_method: linear;;models: [] | 'models' is empty",
             "merge_method: linear;;modules: {default: {parameters: {}}} | 'modules.default' needs exactly one of",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: 1e400}}]"
+                    + " | 'models[0].parameters.weight' (model a) is too large for a number (it reads as"
+                    + " Infinity); merge parameters must be finite numbers.",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: 1.0e+400}}]"
+                    + " | 'models[0].parameters.weight' (model a) is too large for a number (it reads as Infinity)",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: [0.5, 1e400]}}]"
+                    + " | 'models[0].parameters.weight[1]' (model a) is too large for a number",
+            "merge_method: ties;;models: [{model: a, parameters: {density: [{filter: mlp, value: 1e999}, {value: 1}]}}]"
+                    + " | 'models[0].parameters.density[0].value' (model a, filter mlp) is too large",
+            "merge_method: ties;;models: [{model: a}];;parameters: {lambda: -1e999}"
+                    + " | 'parameters.lambda' is too large for a number (it reads as -Infinity)",
+            "merge_method: linear;;slices: [{sources: [{model: a, layer_range: [0, 1]}], residual_weight: 2e308}]"
+                    + " | 'slices[0].residual_weight' is too large for a number",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: .inf}}]"
+                    + " | cfg.yml at line 2: .inf is not a finite number; merge parameters must be finite numbers.",
+            "merge_method: linear;;models: [{model: a, parameters: {weight: -.Inf}}]"
+                    + " | cfg.yml at line 2: -.Inf is not a finite number",
+            "merge_method: linear;;models: [{model: a}];;parameters: {t: .nan}"
+                    + " | cfg.yml at line 3: .nan is not a finite number",
             "'merge_method: [' | is not valid YAML"})
     void malformedConfigsAreUsageErrorsNamingTheKey(String yaml, String fragment) {
         assertThatThrownBy(() -> parse(yaml.replace(";;", "\n")))
@@ -209,5 +228,17 @@ class MergeConfigReaderTest {
         assertThat(s.evaluate("t", 0.0)).isEqualTo(new ParameterValue.Text("x"));
         assertThat(s.evaluate("t", 0.99)).isEqualTo(new ParameterValue.Text("y"));
         assertThat(s.evaluate("t", 1.0)).isEqualTo(new ParameterValue.Text("z"));
+    }
+
+    @Test
+    void aConfigFileThatIsNotUtf8IsOneSentenceNamingTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path f = java.nio.file.Files.write(dir.resolve("m.yml"),
+                "merge_method: linear\nmodels: [{model: caf\u00e9}]\n".getBytes(
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> MergeConfigReader.read(f, warnings::add)).isInstanceOf(EvomergeException.class)
+                .hasMessage("Merge config " + f + " is not UTF-8 text (byte 41 on line 2 is 0xE9); save it as UTF-8.");
+        assertThatThrownBy(() -> MergeConfigReader.read(dir.resolve("none.yml"), warnings::add))
+                .hasMessage("Merge config " + dir.resolve("none.yml") + " does not exist.");
     }
 }

@@ -218,6 +218,26 @@ class OtherMethodsTest {
         assertThat(got).containsExactly(0f, 2f, 0f, 0f);
     }
 
+    @Test
+    void sceTopkCountIsAFloat32Product() {
+        // 100 non-zero variances, select_topk 0.29: torch computes count_nonzero · 0.29 as a float32 tensor (29.0),
+        // a double product would be 28.999999999999996 and keep 28 positions.
+        double[] zero = new double[100];
+        double[] x = new double[100];
+        for (int j = 0; j < 100; j++) {
+            x[j] = j + 1;
+        }
+        float[] got = values(run("sce", merge("b", p("select_topk", 0.29), in("b", f32(zero)), in("x", f32(x)),
+                in("y", f32(zero)))));
+        int kept = 0;
+        for (int j = 0; j < 100; j++) {
+            // the 29 largest variances are the last 29 positions; there the result is x's task vector
+            assertThat(got[j]).as("position %d", j).isEqualTo(j >= 71 ? (float) x[j] : 0f);
+            kept += got[j] != 0f ? 1 : 0;
+        }
+        assertThat(kept).isEqualTo(29);
+    }
+
     // ---- ram / ramplus_tl ----
 
     @Test

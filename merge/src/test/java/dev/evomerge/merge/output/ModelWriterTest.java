@@ -157,4 +157,25 @@ class ModelWriterTest {
         Path out = write(SLICES, "empty", MergeOptions.defaults());
         assertThat(files(out)).contains("model.safetensors");
     }
+
+    @Test
+    void anAbandonedTemporaryOfTheTargetIsRemovedWithAWarning() throws IOException {
+        // what a merge killed with -9 leaves: a hidden sibling with a lock file that no process holds
+        Path stale = Files.createDirectories(dir.resolve(".again.tmp-00aa11bb22cc"));
+        Files.writeString(stale.resolve("model.safetensors"), "half");
+        Files.writeString(stale.resolve(dev.evomerge.core.io.AtomicDirectory.LOCK_FILE), "");
+        Path out = dir.resolve("again");
+        List<String> warnings = new ArrayList<>();
+        MergeReporter reporter = warnings::add;
+        String text = SLICES.replace("A", a.toString()).replace("B", b.toString());
+        try (MergeSession s = MergeSession.open(MergeConfigReader.parse(text, "cfg.yml", w -> { }),
+                MergeOptions.defaults().withThreads(1), reporter)) {
+            s.writeModel(out);
+        }
+        assertThat(stale).doesNotExist();
+        assertThat(warnings).containsExactly("Removed " + stale + ", the unfinished temporary directory of an earlier"
+                + " write of " + out + " whose process is gone.");
+        assertThat(files(out)).contains("model.safetensors", "config.json").doesNotContain(
+                dev.evomerge.core.io.AtomicDirectory.LOCK_FILE);
+    }
 }

@@ -261,4 +261,86 @@ class MergePlannerTest {
                 .hasMessage("Method linear needs parameter 'weight' for model " + a
                         + ", tensor model.embed_tokens.weight.");
     }
+
+    @Test
+    void fractionsOutsideZeroToOneAreRefusedNamingModelAndTensor() {
+        assertThatThrownBy(() -> plan("""
+                merge_method: ties
+                base_model: %s
+                models:
+                  - model: %s
+                    parameters: {weight: 1, density: [{filter: mlp, value: 1.5}, {value: 0.5}]}
+                """.formatted(base, a)))
+                .isInstanceOfSatisfying(EvomergeException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EvomergeException.Kind.USAGE))
+                .hasMessageStartingWith("Method ties: parameter 'density' for model " + a + ", tensor model.layers.")
+                .hasMessageContaining(".mlp.")
+                .hasMessageEndingWith(" is 1.5; it is a fraction and must be between 0 and 1.");
+        assertThatThrownBy(() -> plan("""
+                merge_method: breadcrumbs
+                base_model: %s
+                models:
+                  - model: %s
+                    parameters: {weight: 1, density: -0.3}
+                """.formatted(base, a)))
+                .hasMessage("Method breadcrumbs: parameter 'density' for model " + a
+                        + ", tensor model.embed_tokens.weight is -0.3; it is a fraction and must be between 0 and 1.");
+        assertThatThrownBy(() -> plan("""
+                merge_method: sce
+                base_model: %s
+                models: [{model: %s}]
+                parameters: {select_topk: 2}
+                """.formatted(base, a)))
+                .hasMessage("Method sce: parameter 'select_topk', tensor model.embed_tokens.weight is 2.0; it is a"
+                        + " fraction and must be between 0 and 1.");
+    }
+
+    @Test
+    void boundaryFractionsAreAccepted() {
+        MergePlan p = plan("""
+                merge_method: ties
+                base_model: %s
+                models:
+                  - model: %s
+                    parameters: {weight: 1, density: 0}
+                  - model: %s
+                    parameters: {weight: 1, density: 1}
+                """.formatted(base, a, b));
+        // inputs in dict order: a, b, then the base (no parameters)
+        assertThat(p.parameters().get(0).perInput()).extracting(m -> m.get("density"))
+                .startsWith(0.0, 1.0);
+    }
+
+    @Test
+    void croppedEmbeddingsGetMergekitsWarnings() {
+        Path big = TestModels.model(dir, "bigvocab", TestModels.spec(SynthArch.LLAMA, 4, DType.F32, 7, false)
+                .withVocabSize(TestModels.VOCAB + 8));
+        int v = TestModels.VOCAB;
+        int h = TestModels.HIDDEN;
+        MergePlan linear = plan("""
+                merge_method: linear
+                models: [{model: %s, parameters: {weight: 1}}, {model: %s, parameters: {weight: 1}}]
+                """.formatted(a, big));
+        assertThat(job(linear, "model.embed_tokens.weight").shape()).isEqualTo(Shape.of(v, h));
+        assertThat(warnings).contains("Using common submatrix of size [" + v + ", " + h + "] for"
+                + " model.embed_tokens.weight (the inputs are [" + v + ", " + h + "] in " + a + ", [" + (v + 8) + ", "
+                + h + "] in " + big + "; the rows and columns beyond it are dropped).");
+        assertThat(warnings).anyMatch(w -> w.startsWith("Using common submatrix of size [" + v + ", " + h
+                + "] for lm_head.weight"));
+        warnings.clear();
+        plan("""
+                merge_method: ties
+                base_model: %s
+                models: [{model: %s, parameters: {weight: 1, density: 0.5}}]
+                """.formatted(base, big));
+        assertThat(warnings).contains("Using submatrix of " + big + ":model.embed_tokens.weight ([" + (v + 8) + ", "
+                + h + "] cropped to the base model's [" + v + ", " + h + "]; the rows and columns beyond it are"
+                + " dropped).");
+        warnings.clear();
+        plan("""
+                merge_method: linear
+                models: [{model: %s, parameters: {weight: 1}}, {model: %s, parameters: {weight: 1}}]
+                """.formatted(a, b));
+        assertThat(warnings).noneMatch(w -> w.contains("submatrix"));
+    }
 }
