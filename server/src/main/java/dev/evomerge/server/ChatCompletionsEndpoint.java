@@ -41,6 +41,7 @@ final class ChatCompletionsEndpoint {
         } catch (EvomergeException e) {
             throw ApiException.invalid(e.getMessage(), "messages");
         }
+        served.promptBudget().check(promptText, "The rendered chat prompt", "messages");
         // the template writes the special tokens itself, as transformers' apply_chat_template assumes
         int[] prompt = served.tokenizer().encode(promptText, false);
         if (prompt.length == 0) {

@@ -142,4 +142,17 @@ class ChatCompletionsEndToEndTest {
         assertThat(tooLong.status()).isEqualTo(400);
         assertThat(tooLong.body().at("/error/code").asText()).isEqualTo("context_length_exceeded");
     }
+
+    @Test
+    void aMessageTooLongForTheContextIsRefusedBeforeTokenizing() {
+        long max = served.promptBudget().maxBytes();
+        Http.Reply r = http.post("/v1/chat/completions",
+                chat(List.of(Map.of("role", "user", "content", "a".repeat((int) max + 1)))).put("max_tokens", 1));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().at("/error/code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(r.body().at("/error/param").asText()).isEqualTo("messages");
+        assertThat(r.body().at("/error/message").asText()).startsWith("The rendered chat prompt has ")
+                .contains("maximum context length of 256 tokens").contains("not tokenized");
+        assertThat(http.post("/v1/chat/completions", chat(HELLO).put("max_tokens", 1)).status()).isEqualTo(200);
+    }
 }

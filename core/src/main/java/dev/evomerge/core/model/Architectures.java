@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,7 +94,7 @@ public final class Architectures {
             root = new ObjectMapper().readTree(json);
         } catch (JsonProcessingException e) {
             throw EvomergeException.usage("Architecture template " + source + " is not valid JSON: "
-                    + e.getOriginalMessage(), e);
+                    + Reasons.json(e) + ".", e);
         }
         if (root == null || !root.isObject()) {
             throw EvomergeException.usage("Architecture template " + source + " must be a JSON object.");

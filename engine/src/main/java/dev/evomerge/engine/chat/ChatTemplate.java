@@ -10,6 +10,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.engine.tokenizer.TokenizerConfig;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -95,7 +96,7 @@ public final class ChatTemplate {
             try {
                 templates = Map.of("default", Files.readString(jinjaFile));
             } catch (IOException e) {
-                throw EvomergeException.usage("could not read " + jinjaFile + ": " + e.getMessage(), e);
+                throw EvomergeException.usage("could not read " + jinjaFile + ": " + Reasons.of(e), e);
             }
         } else if (Files.isRegularFile(jsonFile)) {
             from = jsonFile;
@@ -103,7 +104,7 @@ public final class ChatTemplate {
             try {
                 root = new ObjectMapper().readTree(jsonFile.toFile());
             } catch (IOException e) {
-                throw EvomergeException.usage(jsonFile + " is not valid JSON: " + e.getMessage(), e);
+                throw EvomergeException.usage(jsonFile + " is not valid JSON: " + Reasons.of(e), e);
             }
             templates = TokenizerConfig.parseChatTemplates(root.get("chat_template"), jsonFile, "chat_template");
             if (templates.isEmpty()) {

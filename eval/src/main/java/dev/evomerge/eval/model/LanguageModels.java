@@ -3,6 +3,7 @@ package dev.evomerge.eval.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.ModelLoader;
@@ -84,7 +85,7 @@ public final class LanguageModels {
             }
             return DEFAULT_API_MAX_LENGTH;
         } catch (IOException e) {
-            throw EvomergeException.usage("cannot read " + config + ": " + e.getMessage(), e);
+            throw EvomergeException.usage("cannot read " + config + ": " + Reasons.of(e), e);
         }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read the evolution config " + file + ": " + e.getMessage() + ".", e);
+            throw EvomergeException.usage("Cannot read the evolution config " + file + ": " + Reasons.of(e) + ".", e);
         }
         return parse(text, file.toString(), warn);
     }
