@@ -106,15 +106,23 @@ public final class OpenAiServer implements AutoCloseable {
         closed.countDown();
     }
 
+    /**
+     * The one place errors become replies. A reply is sent once, at the end of a route; an error raised after its
+     * headers went out (which no route does) could not be sent any more, so it is not attempted.
+     */
     private void handle(HttpExchange ex) {
         try (ex) {
             try {
                 route(ex);
             } catch (ApiException e) {
-                sendError(ex, e);
+                if (ex.getResponseCode() == -1) {
+                    sendError(ex, e);
+                }
             } catch (RuntimeException e) {
-                sendError(ex, new ApiException(500, "server_error", "The server failed: " + describe(e), null,
-                        null));
+                if (ex.getResponseCode() == -1) {
+                    sendError(ex, new ApiException(500, "server_error", "The server failed: " + describe(e), null,
+                            null));
+                }
             }
         } catch (IOException ignored) {
             // the client went away; nothing to tell it
