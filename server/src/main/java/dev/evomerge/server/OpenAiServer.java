@@ -118,7 +118,7 @@ public final class OpenAiServer implements AutoCloseable {
                 if (ex.getResponseCode() == -1) {
                     sendError(ex, e);
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // e.g. a template recursing too deep: still a complete reply
                 if (ex.getResponseCode() == -1) {
                     sendError(ex, new ApiException(500, "server_error", "The server failed: " + describe(e), null,
                             null));

@@ -39,13 +39,27 @@ record PromptBudget(int contextLength, int bytesPerToken) {
      * @param what the text's name in the message, e.g. "The prompt" or "Prompt 2"
      */
     void check(String text, String what, String param) {
+        checkAll(java.util.List.of(text), what, param);
+    }
+
+    /** As {@link #check}, for texts that all go into one prompt (the messages of a chat). */
+    void checkAll(java.util.List<String> texts, String what, String param) {
         long max = maxBytes();
-        if (text.length() <= max / 3) {
+        long chars = 0;
+        for (String t : texts) {
+            chars += t.length();
+        }
+        if (chars <= max / 3) {
             return; // a char is at most 3 UTF-8 bytes (a surrogate pair is 4 bytes for 2 chars)
         }
-        long bytes = text.length() > max ? text.length() : utf8Length(text);
-        if (bytes > max) {
-            throw ApiException.invalid(what + " has " + (text.length() > max ? "more than " + max : bytes)
+        long bytes = 0;
+        if (chars <= max) {
+            for (String t : texts) {
+                bytes += utf8Length(t);
+            }
+        }
+        if (chars > max || bytes > max) {
+            throw ApiException.invalid(what + " has " + (chars > max ? "more than " + max : bytes)
                     + " bytes of text; at " + bytesPerToken + " bytes per token at most, that is more than this model's"
                     + " maximum context length of " + contextLength + " tokens, so it was not tokenized.", param,
                     "context_length_exceeded");
