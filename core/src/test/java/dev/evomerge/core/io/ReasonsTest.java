@@ -75,16 +75,20 @@ class ReasonsTest {
     @Test
     void textAfterTheValueIsAnErrorAtItsPosition() throws IOException {
         assertThat(JsonInput.readTree(JSON, "{\"a\": 1}  \n").get("a").asInt()).isEqualTo(1);
-        assertThat(JsonInput.readTree(JSON, "  ")).isNull();
-        for (String text : new String[] {"{\"a\": 1} garbage", "{\"a\": 1}{\"b\": 2}", "{\"a\": 1}]"}) {
-            IOException e = catchThrowableOfType(IOException.class, () -> JsonInput.readTree(JSON, text));
-            assertThat(Reasons.of(e)).as(text)
-                    .isEqualTo("line 1, column 9: there is more text after the end of the JSON value");
+        assertThat(JsonInput.readTree(JSON, "  ").isMissingNode()).isTrue();
+        String[][] cases = {{"{\"a\": 1} garbage", "line 1, column 10"}, {"{\"a\": 1}{\"b\": 2}", "line 1, column 9"},
+                {"{\"a\": 1}]", "line 1, column 9"}, {"{\"a\": 1}\n\n  x", "line 3, column 3"}};
+        for (String[] c : cases) {
+            IOException text = catchThrowableOfType(IOException.class, () -> JsonInput.readTree(JSON, c[0]));
+            assertThat(Reasons.of(text)).as(c[0]).isEqualTo(c[1] + ": there is more text after the end of the JSON value");
+            IOException bytes = catchThrowableOfType(IOException.class,
+                    () -> JsonInput.readTree(JSON, c[0].getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(Reasons.of(bytes)).as(c[0]).isEqualTo(c[1] + ": there is more text after the end of the JSON value");
         }
         EvomergeException config = catchThrowableOfType(EvomergeException.class,
                 () -> ModelConfig.parse("{\"model_type\": \"llama\"}\nx", "m/config.json"));
         assertThat(config.kind()).isEqualTo(EvomergeException.Kind.USAGE);
-        assertThat(config.getMessage()).isEqualTo("Config m/config.json is not valid JSON: line 1, column 24: there is"
+        assertThat(config.getMessage()).isEqualTo("Config m/config.json is not valid JSON: line 2, column 1: there is"
                 + " more text after the end of the JSON value.");
     }
 }

@@ -10,6 +10,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.engine.tokenizer.TokenizerConfig;
 import jinjava.javax.el.CompositeELResolver;
@@ -102,7 +103,7 @@ public final class ChatTemplate {
             from = jsonFile;
             JsonNode root;
             try {
-                root = new ObjectMapper().readTree(jsonFile.toFile());
+                root = JsonInput.readTree(new ObjectMapper(), Files.readAllBytes(jsonFile));
             } catch (IOException e) {
                 throw EvomergeException.usage(jsonFile + " is not valid JSON: " + Reasons.of(e), e);
             }

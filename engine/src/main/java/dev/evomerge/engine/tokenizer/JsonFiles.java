@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
 import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
@@ -33,8 +34,8 @@ final class JsonFiles {
     /** The file's JSON object. */
     static JsonNode read(Path file) {
         try {
-            JsonNode node = MAPPER.readTree(file.toFile());
-            if (node == null || !node.isObject()) {
+            JsonNode node = JsonInput.readTree(MAPPER, Files.readAllBytes(file));
+            if (!node.isObject()) {
                 throw EvomergeException.usage(file + " is not a JSON object.");
             }
             return node;

@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
 import dev.evomerge.core.io.Reasons;
 
 import java.io.ByteArrayInputStream;
@@ -92,7 +93,7 @@ public final class Tokenizer implements AutoCloseable {
         }
         JsonNode root;
         try {
-            root = JsonFiles.mapper().readTree(bytes);
+            root = JsonInput.readTree(JsonFiles.mapper(), bytes);
         } catch (IOException e) {
             throw EvomergeException.usage(tokenizerJson + " is not valid JSON: " + Reasons.of(e), e);
         }
