@@ -85,7 +85,7 @@ public final class DashboardServer implements AutoCloseable {
             Reply reply;
             try {
                 reply = respond(ex.getRequestMethod(), ex.getRequestURI().getRawPath());
-            } catch (RuntimeException | Error e) {
+            } catch (IOException | RuntimeException | Error e) {
                 ObjectNode error = RunSummary.JSON.createObjectNode().put("error", String.valueOf(e.getMessage()));
                 reply = Reply.json(500, error.toString());
             }

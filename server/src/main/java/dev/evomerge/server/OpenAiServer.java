@@ -247,7 +247,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         try {
             JsonNode node = JsonInput.readTree(MAPPER, body); // trailing text is refused, not ignored
-            if (node == null || node.isMissingNode() || !node.isObject()) {
+            if (!node.isObject()) { // also an empty body (a missing node)
                 throw ApiException.invalid("The request body must be a JSON object.", null);
             }
             return node;
