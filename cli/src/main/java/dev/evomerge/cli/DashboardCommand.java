@@ -23,7 +23,7 @@ final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port (0 picks a free one; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", converter = PortConverter.class, defaultValue = "8080", description = "Port (0 picks a free one; default: ${DEFAULT-VALUE}).")
     int port;
 
     @Override

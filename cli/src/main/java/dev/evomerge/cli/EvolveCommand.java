@@ -108,7 +108,7 @@ final class EvolveCommand implements Callable<Integer> {
     List<String> members = new ArrayList<>();
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Cluster address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
-    @Option(names = "--port", defaultValue = "5701", description = "Cluster port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", converter = PortConverter.class, defaultValue = "5701", description = "Cluster port (default: ${DEFAULT-VALUE}).")
     int port;
     @Option(names = "--allow-public-bind", description = "Allow binding the cluster to a wildcard address.")
     boolean allowPublicBind;

@@ -1,11 +1,14 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /** The evomerge command line: parses argv, runs one subcommand, maps failures to one sentence and an exit code. */
@@ -72,7 +75,12 @@ public final class Main implements Runnable {
             }
             return e.kind() == EvomergeException.Kind.USAGE ? EXIT_USAGE : EXIT_RUNTIME;
         }
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        if (cause instanceof UncheckedIOException u) {
+            cause = u.getCause();
+        }
+        // a file exception's message is often the bare path: say what happened to it
+        String message = cause instanceof IOException io ? Reasons.of(io)
+                : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         err.println("evomerge: unexpected failure: " + message + (verbose ? "" : " (run with -v for details)"));
         if (verbose) {
             cause.printStackTrace(err);

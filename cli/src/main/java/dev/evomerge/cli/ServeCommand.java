@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -32,7 +34,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8000", description = "Port (0 picks a free one; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", converter = PortConverter.class, defaultValue = "8000", description = "Port (0 picks a free one; default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--api-key", defaultValue = "${env:EVOMERGE_API_KEY}",
@@ -60,9 +62,6 @@ final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw EvomergeException.usage(dir + " is not a directory; serve needs a Hugging Face model directory.");
         }
-        if (port < 0 || port > 65535) {
-            throw EvomergeException.usage("--port must be between 0 and 65535, got " + port + ".");
-        }
         LoadOptions load = LoadOptions.defaults()
                 .withWeightStorage(bf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32)
                 .withListener(ProgressBar.modelLoad(spec.commandLine().getErr(), ProgressBar.enabledFor(quiet)));
@@ -75,6 +74,10 @@ final class ServeCommand implements Callable<Integer> {
         ServerOptions options = new ServerOptions(host, port,
                 Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), ServerOptions.DEFAULT_MAX_BODY_BYTES);
         PrintWriter out = spec.commandLine().getOut();
+        exposureWarning(host, options.apiKey().isPresent()).ifPresent(w -> {
+            spec.commandLine().getErr().println("evomerge: warning: " + w);
+            spec.commandLine().getErr().flush();
+        });
         try (ServedModel model = ServedModel.load(dir, name, load);
              OpenAiServer server = OpenAiServer.start(model, options)) {
             Thread hook = new Thread(server::close, "evomerge-serve-shutdown");
@@ -94,5 +97,23 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The warning for a server reachable from other machines without an API key (as {@code worker} refuses a wildcard
+     * bind without {@code --allow-public-bind}); empty for a loopback address or when a key is set.
+     */
+    static Optional<String> exposureWarning(String host, boolean hasApiKey) {
+        if (hasApiKey) {
+            return Optional.empty();
+        }
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return Optional.empty(); // binding fails next, with its own message
+        }
+        return loopback ? Optional.empty() : Optional.of("--host " + host + " accepts requests from other machines and"
+                + " no --api-key is set: anyone who can reach this port can use the model.");
     }
 }

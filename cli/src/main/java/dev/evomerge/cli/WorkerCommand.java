@@ -5,6 +5,7 @@ import dev.evomerge.cluster.ClusterWorker;
 import dev.evomerge.cluster.PathMap;
 import dev.evomerge.cluster.WorkerEvaluatorFactory;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ final class WorkerCommand implements Callable<Integer> {
     List<String> members = new ArrayList<>();
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
-    @Option(names = "--port", defaultValue = "5702", description = "Port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", converter = PortConverter.class, defaultValue = "5702", description = "Port (default: ${DEFAULT-VALUE}).")
     int port;
     @Option(names = "--allow-public-bind", description = "Allow binding to a wildcard address.")
     boolean allowPublicBind;
@@ -85,7 +86,7 @@ final class WorkerCommand implements Callable<Integer> {
         try {
             Files.createDirectories(work);
         } catch (IOException e) {
-            throw EvomergeException.usage("Cannot create --work-dir " + work + ": " + e.getMessage() + ".", e);
+            throw EvomergeException.usage("Cannot create --work-dir " + work + ": " + Reasons.of(e) + ".", e);
         }
         return work.toAbsolutePath().toString();
     }

@@ -106,6 +106,12 @@ class ClusterIT {
         String log = Files.readString(dir.resolve("coord.log"));
         assertThat(coord.exitValue()).as(log).isZero();
         assertThat(log).contains("accepted with 1 slot(s)").contains("left the cluster");
+        // members print only evomerge's lines: no Hazelcast banner, INFO or WARNING lines (even when a worker dies)
+        for (String name : List.of("coord.log", "w1.log", "w2.log")) {
+            String text = Files.readString(dir.resolve(name));
+            assertThat(text).as(name).contains("evomerge: ").doesNotContain("com.hazelcast").doesNotContain("INFO:")
+                    .doesNotContain("WARNING:").doesNotContain("o---o").doesNotContain("Hazelcast Platform");
+        }
 
         Path single = dir.resolve("single");
         Process ref = start(dir.resolve("single.log"), evolveArgs(setup.genomeFile(), single, setup.taskDir()));

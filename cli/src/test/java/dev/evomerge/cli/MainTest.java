@@ -61,4 +61,34 @@ class MainTest {
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).contains("boom").contains("\tat ");
     }
+
+    @Test
+    void anUnexpectedFileErrorSaysWhatHappenedNotJustThePath() {
+        StringWriter err = new StringWriter();
+        int code = Main.report(new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/data/x.bin")),
+                false, new PrintWriter(err, true));
+        assertThat(code).isEqualTo(Main.EXIT_RUNTIME);
+        assertThat(err.toString()).isEqualTo("evomerge: unexpected failure: /data/x.bin does not exist"
+                + " (run with -v for details)" + System.lineSeparator());
+    }
+
+    @Test
+    void aPortOutOfRangeIsAUsageErrorNamingTheOptionOnEveryCommand(@org.junit.jupiter.api.io.TempDir
+                                                                   java.nio.file.Path tmp) {
+        String[][] commands = {
+                {"serve", tmp.toString(), "--port", "70000"},
+                {"dashboard", "--storage-path", tmp.toString(), "--port", "70000"},
+                {"worker", "--cluster-name", "c", "--members", "127.0.0.1:5701", "--port", "70000"},
+                {"evolve", tmp.resolve("genome.yml").toString(), "--storage-path", tmp.toString(),
+                        "--cluster-name", "c", "--members", "127.0.0.1:5701", "--port", "70000"},
+                {"dashboard", "--storage-path", tmp.toString(), "--port", "-1"},
+                {"serve", tmp.toString(), "--port", "http"}};
+        for (String[] args : commands) {
+            CliRun r = CliRun.run(args);
+            assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(Main.EXIT_USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).startsWith("evomerge: ").contains("--port")
+                    .contains("is not a port number (0 to 65535)").doesNotContain("unexpected");
+            assertThat(r.err().lines().count()).as(String.join(" ", args)).isEqualTo(1);
+        }
+    }
 }

@@ -112,4 +112,17 @@ class ServeCommandTest {
         assertThat(code).isEqualTo(Main.EXIT_USAGE);
         assertThat(err.toString()).contains("tokenizer.json");
     }
+
+    @Test
+    void aNonLoopbackHostWithoutAnApiKeyIsWarnedAbout() {
+        assertThat(ServeCommand.exposureWarning("0.0.0.0", false)).hasValueSatisfying(w -> assertThat(w)
+                .isEqualTo("--host 0.0.0.0 accepts requests from other machines and no --api-key is set: anyone who"
+                        + " can reach this port can use the model."));
+        assertThat(ServeCommand.exposureWarning("::", false)).isPresent();
+        assertThat(ServeCommand.exposureWarning("0.0.0.0", true)).isEmpty();
+        assertThat(ServeCommand.exposureWarning("127.0.0.1", false)).isEmpty();
+        assertThat(ServeCommand.exposureWarning("127.0.0.2", false)).isEmpty();
+        assertThat(ServeCommand.exposureWarning("::1", false)).isEmpty();
+        assertThat(ServeCommand.exposureWarning("localhost", false)).isEmpty();
+    }
 }

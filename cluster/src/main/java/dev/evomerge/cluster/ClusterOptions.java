@@ -49,13 +49,31 @@ public record ClusterOptions(String clusterName, List<String> members, String bi
         }
     }
 
+    /** Hazelcast's property (and system property) choosing its logging: jdk, log4j, log4j2, slf4j or none. */
+    static final String LOGGING_TYPE = "hazelcast.logging.type";
+
+    /**
+     * Members print only evomerge's own lines: Hazelcast's banner and its INFO and WARNING lines (members joining,
+     * leaving, suspected) would bury them, and what a user needs (workers accepted or lost, refusals) evomerge reports
+     * itself. Hazelcast's static loggers read the system property, so it is set too, unless the user chose a type
+     * ({@code -Dhazelcast.logging.type=jdk} in EVOMERGE_JAVA_OPTS shows Hazelcast's own logging to diagnose a cluster).
+     */
+    static synchronized String quietLogging() {
+        String chosen = System.getProperty(LOGGING_TYPE);
+        if (chosen == null || chosen.isBlank()) {
+            System.setProperty(LOGGING_TYPE, "none");
+            return "none";
+        }
+        return chosen;
+    }
+
     /** A Hazelcast member configuration: TCP-IP join only, no multicast or cloud discovery, no phone-home. */
     public Config toConfig(String role, Map<String, String> attributes, Map<String, Object> userContext) {
         Config c = new Config();
         c.setClusterName(clusterName);
         c.setInstanceName("evomerge-" + role + "-" + ProcessHandle.current().pid());
         c.setProperty("hazelcast.phone.home.enabled", "false");
-        c.setProperty("hazelcast.logging.type", "jdk");
+        c.setProperty(LOGGING_TYPE, quietLogging());
         c.setProperty("hazelcast.socket.bind.any", "false");
         c.setProperty("hazelcast.local.localAddress", bind.equals("0.0.0.0") ? "" : bind);
         // Fail fast and detect a killed member within seconds rather than the default minute.

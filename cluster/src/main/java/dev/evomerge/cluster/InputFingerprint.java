@@ -1,6 +1,7 @@
 package dev.evomerge.cluster;
 
 import java.io.IOException;
+import dev.evomerge.core.io.Reasons;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -50,7 +51,7 @@ public final class InputFingerprint {
             }
             return HexFormat.of().formatHex(md.digest(), 0, 12);
         } catch (IOException e) {
-            return "unreadable (" + e.getMessage() + ")";
+            return "unreadable (" + Reasons.of(e) + ")";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }

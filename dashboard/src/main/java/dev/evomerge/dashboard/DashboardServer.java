@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,7 @@ public final class DashboardServer implements AutoCloseable {
         try {
             http = HttpServer.create(new InetSocketAddress(host, port), 0);
         } catch (IOException e) {
-            throw EvomergeException.usage("Cannot listen on " + host + ":" + port + ": " + e.getMessage() + ".", e);
+            throw EvomergeException.usage("Cannot listen on " + host + ":" + port + ": " + Reasons.of(e) + ".", e);
         }
         http.createContext("/", this::handle);
         http.setExecutor(pool);
@@ -66,90 +67,117 @@ public final class DashboardServer implements AutoCloseable {
         pool.shutdownNow();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
+    /** A complete answer, built before anything is sent, so a failure can still become a proper error reply. */
+    private record Reply(int status, String type, byte[] body, String attachment) {
+
+        static Reply text(int status, String text) {
+            return new Reply(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8), null);
+        }
+
+        static Reply json(int status, String json) {
+            return new Reply(status, "application/json; charset=utf-8", json.getBytes(StandardCharsets.UTF_8), null);
+        }
+    }
+
+    /** The one place a reply is sent: handlers only build replies, and a failure becomes a 500 before sending. */
+    private void handle(HttpExchange ex) {
         try (ex) {
-            String method = ex.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                send(ex, 405, "text/plain; charset=utf-8", "The dashboard is read-only.\n".getBytes(StandardCharsets.UTF_8));
-                return;
+            Reply reply;
+            try {
+                reply = respond(ex.getRequestMethod(), ex.getRequestURI().getRawPath());
+            } catch (IOException | RuntimeException | Error e) {
+                ObjectNode error = RunSummary.JSON.createObjectNode().put("error", String.valueOf(e.getMessage()));
+                reply = Reply.json(500, error.toString());
             }
-            String path = ex.getRequestURI().getRawPath();
-            String[] res = STATIC.get(path);
-            if (res != null) {
-                try (InputStream in = DashboardServer.class.getResourceAsStream(res[0])) {
-                    if (in == null) {
-                        send(ex, 500, "text/plain; charset=utf-8", ("missing resource " + res[0]).getBytes(StandardCharsets.UTF_8));
-                        return;
-                    }
-                    send(ex, 200, res[1], in.readAllBytes());
+            send(ex, reply);
+        } catch (IOException e) {
+            // the browser went away; nothing to tell it
+        }
+    }
+
+    private Reply respond(String method, String path) throws IOException {
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            return Reply.text(405, "The dashboard is read-only.\n");
+        }
+        String[] res = STATIC.get(path);
+        if (res != null) {
+            try (InputStream in = DashboardServer.class.getResourceAsStream(res[0])) {
+                if (in == null) {
+                    return Reply.text(500, "missing resource " + res[0]);
                 }
-                return;
+                return new Reply(200, res[1], in.readAllBytes(), null);
             }
-            if (path.equals("/api/runs")) {
-                ArrayNode arr = RunSummary.JSON.createArrayNode();
-                catalog.runs().forEach((name, folder) -> {
-                    RunSummary s = catalog.read(name, folder);
-                    ObjectNode n = arr.addObject();
-                    n.put("name", name);
-                    n.put("status", s.meta().getOrDefault("status", "unknown"));
-                    n.put("candidates", s.candidates().size());
-                    s.best().ifPresent(b -> n.put("best", b.score()));
-                });
-                json(ex, arr.toString());
-                return;
-            }
-            if (path.startsWith("/api/runs/")) {
-                String[] parts = path.substring("/api/runs/".length()).split("/", -1);
-                if (parts.length == 2) {
-                    String name = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
-                    Optional<Path> folder = catalog.find(name);
-                    if (folder.isPresent()) {
-                        RunSummary s = catalog.read(name, folder.get());
-                        switch (parts[1]) {
-                            case "summary" -> {
-                                json(ex, s.toJson().toString());
-                                return;
+        }
+        if (path.equals("/api/runs")) {
+            return Reply.json(200, runList().toString());
+        }
+        if (path.startsWith("/api/runs/")) {
+            String[] parts = path.substring("/api/runs/".length()).split("/", -1);
+            if (parts.length == 2) {
+                String name = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+                Optional<Path> folder = catalog.find(name);
+                if (folder.isPresent()) {
+                    RunSummary s = catalog.read(name, folder.get());
+                    switch (parts[1]) {
+                        case "summary" -> {
+                            return Reply.json(200, s.toJson().toString());
+                        }
+                        case "candidates" -> {
+                            return Reply.json(200, s.candidatesJson().toString());
+                        }
+                        case "best_config.yaml" -> {
+                            var best = s.best();
+                            if (best.isPresent() && best.get().mergeYaml() != null) {
+                                return new Reply(200, "application/yaml; charset=utf-8",
+                                        best.get().mergeYaml().getBytes(StandardCharsets.UTF_8), "best_config.yaml");
                             }
-                            case "candidates" -> {
-                                json(ex, s.candidatesJson().toString());
-                                return;
-                            }
-                            case "best_config.yaml" -> {
-                                var best = s.best();
-                                if (best.isPresent() && best.get().mergeYaml() != null) {
-                                    ex.getResponseHeaders().add("Content-Disposition", "attachment; filename=\"best_config.yaml\"");
-                                    send(ex, 200, "application/yaml; charset=utf-8", best.get().mergeYaml().getBytes(StandardCharsets.UTF_8));
-                                    return;
-                                }
-                            }
-                            default -> {
-                            }
+                        }
+                        default -> {
                         }
                     }
                 }
             }
-            send(ex, 404, "text/plain; charset=utf-8", "Not found.\n".getBytes(StandardCharsets.UTF_8));
-        } catch (RuntimeException e) {
-            byte[] body = ("{\"error\": " + RunSummary.JSON.writeValueAsString(String.valueOf(e.getMessage())) + "}")
-                    .getBytes(StandardCharsets.UTF_8);
-            send(ex, 500, "application/json", body);
         }
+        return Reply.text(404, "Not found.\n");
     }
 
-    private static void json(HttpExchange ex, String body) throws IOException {
-        send(ex, 200, "application/json; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    /**
+     * Every run of the catalog. A run whose run.db cannot be read (empty, corrupt, not a run store) is listed with
+     * status "unreadable" and the reason in "error", so one bad folder does not hide the others.
+     */
+    private ArrayNode runList() {
+        ArrayNode arr = RunSummary.JSON.createArrayNode();
+        catalog.runs().forEach((name, folder) -> {
+            ObjectNode n = arr.addObject();
+            n.put("name", name);
+            RunSummary s;
+            try {
+                s = catalog.read(name, folder);
+            } catch (RuntimeException e) {
+                n.put("status", "unreadable");
+                n.put("error", String.valueOf(e.getMessage()));
+                return;
+            }
+            n.put("status", s.meta().getOrDefault("status", "unknown"));
+            n.put("candidates", s.candidates().size());
+            s.best().ifPresent(b -> n.put("best", b.score()));
+        });
+        return arr;
     }
 
-    private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
+    private static void send(HttpExchange ex, Reply reply) throws IOException {
+        if (reply.attachment() != null) {
+            ex.getResponseHeaders().add("Content-Disposition", "attachment; filename=\"" + reply.attachment() + "\"");
+        }
+        ex.getResponseHeaders().set("Content-Type", reply.type());
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
         ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'");
         boolean head = ex.getRequestMethod().equals("HEAD");
-        ex.sendResponseHeaders(status, head ? -1 : body.length);
+        ex.sendResponseHeaders(reply.status(), head ? -1 : reply.body().length);
         if (!head) {
             try (OutputStream os = ex.getResponseBody()) {
-                os.write(body);
+                os.write(reply.body());
             }
         }
     }

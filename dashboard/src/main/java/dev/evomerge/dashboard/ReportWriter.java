@@ -3,6 +3,7 @@ package dev.evomerge.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.AtomicFile;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.store.CandidateRecord;
 import org.knowm.xchart.BitmapEncoder;
@@ -53,7 +54,7 @@ public final class ReportWriter {
             written.add(atomicWrite(out.resolve("summary.md"), markdown(run).getBytes(StandardCharsets.UTF_8)));
             return written;
         } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot write the report to " + out + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("Cannot write the report to " + out + ": " + Reasons.of(e), e);
         }
     }
 

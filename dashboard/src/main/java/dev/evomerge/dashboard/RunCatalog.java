@@ -1,6 +1,7 @@
 package dev.evomerge.dashboard;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.store.RunStore;
 
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class RunCatalog {
             children.filter(p -> Files.isRegularFile(p.resolve(RunStore.FILE_NAME))).sorted()
                     .forEach(p -> out.put(p.getFileName().toString(), p));
         } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot list " + root + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("Cannot list " + root + ": " + Reasons.of(e), e);
         }
         return out;
     }

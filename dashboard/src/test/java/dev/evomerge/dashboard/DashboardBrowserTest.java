@@ -83,4 +83,20 @@ class DashboardBrowserTest {
             assertThat(Files.size(shot)).isGreaterThan(20_000);
         }
     }
+
+    @Test
+    void theRunListShowsAnUnreadableRunWithItsReason(@TempDir Path dir) throws Exception {
+        Path runs = dir.resolve("runs");
+        RunFixtures.write(runs.resolve("run-a"));
+        Files.createDirectories(runs.resolve("run-empty"));
+        Files.createFile(runs.resolve("run-empty/run.db"));
+        try (DashboardServer s = new DashboardServer(runs, "127.0.0.1", 0)) {
+            s.start();
+            String dom = run(dir.resolve("profile"), "--virtual-time-budget=8000", "--dump-dom", s.uri().toString());
+            assertThat(dom).contains("data-ready=\"runs\"");
+            assertThat(dom).contains("href=\"/?run=run-a\"");
+            assertThat(dom).contains("<span>run-empty</span>").contains("unreadable: ").contains("the file is empty");
+            assertThat(dom).doesNotContain("href=\"/?run=run-empty\"");
+        }
+    }
 }

@@ -144,4 +144,44 @@ class DashboardServerTest {
             assertThat(get(s, "/api/runs/run-c/summary").statusCode()).isEqualTo(404);
         }
     }
+
+    @Test
+    void anEmptyOrCorruptRunDbIsListedAsUnreadableWithTheOthers(@TempDir Path dir) throws Exception {
+        int n = RunFixtures.write(dir.resolve("run-a"));
+        Files.createDirectories(dir.resolve("run-empty"));
+        Files.createFile(dir.resolve("run-empty/run.db"));
+        Files.createDirectories(dir.resolve("run-garbage"));
+        byte[] junk = new byte[8192];
+        new java.util.Random(7).nextBytes(junk);
+        Files.write(dir.resolve("run-garbage/run.db"), junk);
+        // a real SQLite file whose pages were overwritten after the header: SQLite itself reports it
+        RunFixtures.write(dir.resolve("run-torn"));
+        Path torn = dir.resolve("run-torn/run.db");
+        try (var ch = java.nio.channels.FileChannel.open(torn, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(junk), 100);
+        }
+        try (DashboardServer s = new DashboardServer(dir, "127.0.0.1", 0)) {
+            s.start();
+            HttpResponse<String> list = get(s, "/api/runs");
+            assertThat(list.statusCode()).isEqualTo(200);
+            JsonNode runs = JSON.readTree(list.body());
+            assertThat(runs).extracting(r -> r.get("name").asText())
+                    .containsExactly("run-a", "run-empty", "run-garbage", "run-torn");
+            assertThat(runs.get(0).get("status").asText()).isNotEqualTo("unreadable");
+            assertThat(runs.get(0).get("candidates").asInt()).isEqualTo(n);
+            assertThat(runs.get(1).get("status").asText()).isEqualTo("unreadable");
+            assertThat(runs.get(1).get("error").asText()).contains("run-empty").contains("the file is empty");
+            assertThat(runs.get(2).get("status").asText()).isEqualTo("unreadable");
+            assertThat(runs.get(2).get("error").asText()).contains("run-garbage")
+                    .contains("not a readable SQLite database");
+            assertThat(runs.get(3).get("status").asText()).isEqualTo("unreadable");
+            assertThat(runs.get(3).get("error").asText()).contains("run-torn");
+
+            // the run itself answers a complete JSON error, not an empty reply
+            HttpResponse<String> summary = get(s, "/api/runs/run-empty/summary");
+            assertThat(summary.statusCode()).isEqualTo(500);
+            assertThat(JSON.readTree(summary.body()).get("error").asText()).contains("the file is empty");
+            assertThat(get(s, "/api/runs/run-a/summary").statusCode()).isEqualTo(200);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.evomerge.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -71,7 +72,7 @@ public final class ResultsWriter {
             }
             return new Written(resultsFile, samples);
         } catch (IOException e) {
-            throw EvomergeException.runtime("cannot write results to " + resultsFile + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("cannot write results to " + resultsFile + ": " + Reasons.of(e), e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.evomerge.evolve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.task.TaskCatalog;
@@ -247,7 +248,7 @@ public final class EvolutionLauncher {
         try {
             Files.createDirectories(o.storage());
         } catch (IOException e) {
-            throw EvomergeException.usage("Cannot create the storage path " + o.storage() + ": " + e.getMessage() + ".", e);
+            throw EvomergeException.usage("Cannot create the storage path " + o.storage() + ": " + Reasons.of(e) + ".", e);
         }
         EvolutionRun.Result result;
         try (RunStore store = RunStore.open(o.storage())) {
@@ -367,7 +368,7 @@ public final class EvolutionLauncher {
                 dev.evomerge.evolve.local.Trees.delete(out);
             }
         } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot replace " + out + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("Cannot replace " + out + ": " + Reasons.of(e), e);
         }
         var cfg = MergeConfigReader.parse(yaml, o.storage().resolve("best_config.yaml").toString(), warnings);
         MergeOptions mo = MergeOptions.defaults().withThreads(Math.max(1, o.threads())).withRandomSeed(o.randomSeed())

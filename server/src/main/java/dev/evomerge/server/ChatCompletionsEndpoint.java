@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.GeneratedToken;
 import dev.evomerge.engine.TokenScore;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.engine.chat.ChatTemplate;
 
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,15 @@ final class ChatCompletionsEndpoint {
         this.jsonDecoding = new JsonObjectDecoding(served, generation);
     }
 
+    /**
+     * Validates a body on the request's own thread. Messages whose text alone cannot fit the context are refused
+     * before the template renders them (templates show each message's text; none of the common ones drops any).
+     */
     ChatRequest parse(JsonNode body) {
-        return ChatRequest.parse(body);
+        ChatRequest req = ChatRequest.parse(body);
+        served.promptBudget().checkAll(req.messages().stream().map(ChatMessage::content).toList(),
+                "The messages' content", "messages");
+        return req;
     }
 
     ObjectNode handle(ChatRequest req, long fallbackSeed, String id, long created) {
@@ -41,6 +49,7 @@ final class ChatCompletionsEndpoint {
         } catch (EvomergeException e) {
             throw ApiException.invalid(e.getMessage(), "messages");
         }
+        served.promptBudget().check(promptText, "The rendered chat prompt", "messages");
         // the template writes the special tokens itself, as transformers' apply_chat_template assumes
         int[] prompt = served.tokenizer().encode(promptText, false);
         if (prompt.length == 0) {

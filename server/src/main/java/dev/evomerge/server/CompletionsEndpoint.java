@@ -32,8 +32,16 @@ final class CompletionsEndpoint {
         this.generation = new TextGeneration(served);
     }
 
+    /** Validates a body on the request's own thread, including text prompts too long to tokenize. */
     CompletionRequest parse(JsonNode body) {
-        return CompletionRequest.parse(body, served.vocabSize());
+        CompletionRequest req = CompletionRequest.parse(body, served.vocabSize());
+        for (int i = 0; i < req.prompts().size(); i++) {
+            if (req.prompts().get(i) instanceof Prompt.Text t) {
+                served.promptBudget().check(t.text(), req.prompts().size() == 1 ? "The prompt" : "Prompt " + i,
+                        "prompt");
+            }
+        }
+        return req;
     }
 
     /** A prompt after tokenization, with what echo shows. */

@@ -1,12 +1,13 @@
 package dev.evomerge.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,7 +72,7 @@ public final class OpenAiServer implements AutoCloseable {
             server = new OpenAiServer(served, options);
         } catch (IOException e) {
             throw EvomergeException.usage("cannot listen on " + options.host() + ":" + options.port() + ": "
-                    + e.getMessage(), e);
+                    + Reasons.of(e), e);
         }
         server.http.start();
         return server;
@@ -105,15 +106,23 @@ public final class OpenAiServer implements AutoCloseable {
         closed.countDown();
     }
 
+    /**
+     * The one place errors become replies. A reply is sent once, at the end of a route; an error raised after its
+     * headers went out (which no route does) could not be sent any more, so it is not attempted.
+     */
     private void handle(HttpExchange ex) {
         try (ex) {
             try {
                 route(ex);
             } catch (ApiException e) {
-                sendError(ex, e);
-            } catch (RuntimeException e) {
-                sendError(ex, new ApiException(500, "server_error", "The server failed: " + describe(e), null,
-                        null));
+                if (ex.getResponseCode() == -1) {
+                    sendError(ex, e);
+                }
+            } catch (RuntimeException | Error e) { // e.g. a template recursing too deep: still a complete reply
+                if (ex.getResponseCode() == -1) {
+                    sendError(ex, new ApiException(500, "server_error", "The server failed: " + describe(e), null,
+                            null));
+                }
             }
         } catch (IOException ignored) {
             // the client went away; nothing to tell it
@@ -224,23 +233,32 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private JsonNode readJson(HttpExchange ex) throws IOException {
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null && declared.strip().matches("\\d{1,18}")
+                && Long.parseLong(declared.strip()) > options.maxBodyBytes()) {
+            throw tooLarge(); // refused before reading a byte of it
+        }
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
-            body = in.readNBytes(options.maxBodyBytes() + 1);
+            body = in.readNBytes(options.maxBodyBytes() + 1); // a chunked body is cut off one byte past the limit
         }
         if (body.length > options.maxBodyBytes()) {
-            throw new ApiException(413, "invalid_request_error", "The request body is larger than "
-                    + options.maxBodyBytes() + " bytes.", null, null);
+            throw tooLarge();
         }
         try {
-            JsonNode node = MAPPER.readTree(body);
-            if (node == null || !node.isObject()) {
+            JsonNode node = JsonInput.readTree(MAPPER, body); // trailing text is refused, not ignored
+            if (!node.isObject()) { // also an empty body (a missing node)
                 throw ApiException.invalid("The request body must be a JSON object.", null);
             }
             return node;
-        } catch (JsonProcessingException e) {
-            throw ApiException.invalid("The request body is not valid JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) { // only parse errors (malformed JSON or text encoding): the body is in memory
+            throw ApiException.invalid("The request body is not valid JSON: " + Reasons.of(e) + ".", null);
         }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(413, "invalid_request_error", "The request body is larger than "
+                + options.maxBodyBytes() + " bytes, this server's limit.", null, "request_too_large");
     }
 
     private static void sendError(HttpExchange ex, ApiException e) throws IOException {

@@ -19,6 +19,7 @@ public final class ServedModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Optional<ChatTemplate> chatTemplate;
     private final Set<Integer> eosIds;
+    private final PromptBudget promptBudget;
 
     public ServedModel(String name, CausalLanguageModel model, Tokenizer tokenizer,
                        Optional<ChatTemplate> chatTemplate) {
@@ -32,6 +33,7 @@ public final class ServedModel implements AutoCloseable {
         }
         eos.addAll(model.spec().eosTokenIds());
         this.eosIds = Set.copyOf(eos);
+        this.promptBudget = PromptBudget.of(tokenizer, model.spec().contextLength());
     }
 
     /**
@@ -75,6 +77,11 @@ public final class ServedModel implements AutoCloseable {
 
     public int contextLength() {
         return model.spec().contextLength();
+    }
+
+    /** How much prompt text can fit the context; checked before tokenizing. */
+    PromptBudget promptBudget() {
+        return promptBudget;
     }
 
     public int vocabSize() {

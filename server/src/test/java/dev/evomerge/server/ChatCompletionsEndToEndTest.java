@@ -142,4 +142,25 @@ class ChatCompletionsEndToEndTest {
         assertThat(tooLong.status()).isEqualTo(400);
         assertThat(tooLong.body().at("/error/code").asText()).isEqualTo("context_length_exceeded");
     }
+
+    @Test
+    void aMessageTooLongForTheContextIsRefusedBeforeTokenizing() {
+        long max = served.promptBudget().maxBytes();
+        Http.Reply r = http.post("/v1/chat/completions",
+                chat(List.of(Map.of("role", "user", "content", "a".repeat((int) max + 1)))).put("max_tokens", 1));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().at("/error/code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(r.body().at("/error/param").asText()).isEqualTo("messages");
+        assertThat(r.body().at("/error/message").asText()).startsWith("The messages' content has more than " + max + " bytes")
+                .contains("maximum context length of 256 tokens").contains("not tokenized");
+        // messages that fit the budget alone but not once the template adds its text: refused after rendering
+        String justUnder = "é".repeat((int) max / 2 - 4); // max - 8 bytes of UTF-8
+        Http.Reply rendered = http.post("/v1/chat/completions",
+                chat(List.of(Map.of("role", "user", "content", justUnder))).put("max_tokens", 1));
+        assertThat(rendered.status()).isEqualTo(400);
+        String bos = served.tokenizer().bosToken().orElse("");
+        assertThat(rendered.body().at("/error/message").asText()).startsWith("The rendered chat prompt has "
+                + (bos.length() + "<user>".length() + max - 8 + "\n<assistant>".length()) + " bytes");
+        assertThat(http.post("/v1/chat/completions", chat(HELLO).put("max_tokens", 1)).status()).isEqualTo(200);
+    }
 }

@@ -252,6 +252,70 @@ class CompletionsEndToEndTest {
     }
 
     @Test
+    void trailingTextAfterTheJsonBodyIsRefused() {
+        for (String body : new String[] {"{\"prompt\": \"Hi\", \"max_tokens\": 1} garbage",
+                "{\"prompt\": \"Hi\", \"max_tokens\": 1}{\"prompt\": \"again\"}"}) {
+            Http.Reply r = http.post("/v1/completions", body);
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.body().at("/error/type").asText()).isEqualTo("invalid_request_error");
+            assertThat(r.body().at("/error/message").asText()).as(body)
+                    .startsWith("The request body is not valid JSON: line 1, column ")
+                    .contains("more text after the end of the JSON value")
+                    .doesNotContain("Source").doesNotContain("jackson").doesNotContain("`");
+        }
+        Http.Reply truncated = http.post("/v1/completions", "{\"prompt\": [1, 2");
+        assertThat(truncated.body().at("/error/message").asText()).contains("line 1, column")
+                .doesNotContain("Source").doesNotContain("REDACTED");
+        Http.Reply ok = http.post("/v1/completions", "{\"prompt\": \"Hi\", \"max_tokens\": 1}  \n");
+        assertThat(ok.status()).isEqualTo(200); // whitespace after the object is fine
+    }
+
+    @Test
+    void aTextPromptTooLongForTheContextIsRefusedBeforeTokenizing() {
+        PromptBudget budget = served.promptBudget();
+        assertThat(budget.contextLength()).isEqualTo(256);
+        String huge = "é".repeat((int) (budget.maxBytes() / 2) + 1); // two UTF-8 bytes each
+        Http.Reply r = http.post("/v1/completions", body(List.of("Hi", huge)).put("max_tokens", 1));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().at("/error/code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(r.body().at("/error/param").asText()).isEqualTo("prompt");
+        assertThat(r.body().at("/error/message").asText()).startsWith("Prompt 1 has " + (budget.maxBytes() + 2) + " bytes")
+                .contains("maximum context length of 256 tokens").contains("not tokenized");
+        // a prompt within the byte budget but over the context in tokens is still measured by the tokenizer
+        String longButTokenized = "word ".repeat(300);
+        Http.Reply tokenized = http.post("/v1/completions", body(longButTokenized).put("max_tokens", 1));
+        assertThat(tokenized.status()).isEqualTo(400);
+        assertThat(tokenized.body().at("/error/message").asText()).contains("the prompt has").contains("tokens");
+    }
+
+    @Test
+    void bodiesOverTheLimitGet413WithAnErrorObjectReadOrNot() throws Exception {
+        ServerOptions small = new ServerOptions("127.0.0.1", 0, java.util.Optional.empty(), 4096);
+        try (OpenAiServer limited = OpenAiServer.start(served, small)) {
+            Http client = new Http(limited.baseUrl());
+            String big = body("x".repeat(5000)).toString();
+            Http.Reply declared = client.post("/v1/completions", big); // Content-Length says it is too large
+            assertThat(declared.status()).isEqualTo(413);
+            assertThat(declared.body().at("/error/type").asText()).isEqualTo("invalid_request_error");
+            assertThat(declared.body().at("/error/code").asText()).isEqualTo("request_too_large");
+            assertThat(declared.body().at("/error/message").asText()).contains("4096 bytes");
+
+            // chunked: no length up front, so the server reads up to the limit and stops
+            java.net.http.HttpResponse<String> chunked = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(limited.baseUrl() + "/v1/completions"))
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                                    () -> new java.io.ByteArrayInputStream(big.getBytes(
+                                            java.nio.charset.StandardCharsets.UTF_8)))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(chunked.statusCode()).isEqualTo(413);
+            assertThat(Http.JSON.readTree(chunked.body()).at("/error/code").asText()).isEqualTo("request_too_large");
+
+            Http.Reply fits = client.post("/v1/completions", body("Hi").put("max_tokens", 1).put("temperature", 0));
+            assertThat(fits.status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void apiKeyIsRequiredWhenConfigured() {
         try (OpenAiServer guarded = OpenAiServer.start(served, ServerOptions.localDefaults().withApiKey("s3cret"))) {
             Http client = new Http(guarded.baseUrl());

@@ -169,8 +169,7 @@ public final class AtomicDirectory implements AutoCloseable {
         if (e instanceof AccessDeniedException || !Files.isWritable(folder)) {
             return "permission denied (the folder is not writable by this user)";
         }
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
+        return Reasons.of(e);
     }
 
     private static Path nearestExisting(Path p) {

@@ -34,7 +34,7 @@ public final class TextFiles {
         } catch (NoSuchFileException e) {
             throw EvomergeException.usage(what + " " + file + " does not exist.", e);
         } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read " + lower(what) + " " + file + ": " + e.getMessage() + ".", e);
+            throw EvomergeException.usage("Cannot read " + lower(what) + " " + file + ": " + Reasons.of(e) + ".", e);
         }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);

@@ -1,9 +1,10 @@
 package dev.evomerge.core.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,10 +91,10 @@ public final class Architectures {
     public static ArchitectureTemplate parse(String json, String source) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json);
-        } catch (JsonProcessingException e) {
+            root = JsonInput.readTree(new ObjectMapper(), json);
+        } catch (java.io.IOException e) { // only parse errors: the text is in memory
             throw EvomergeException.usage("Architecture template " + source + " is not valid JSON: "
-                    + e.getOriginalMessage(), e);
+                    + Reasons.of(e) + ".", e);
         }
         if (root == null || !root.isObject()) {
             throw EvomergeException.usage("Architecture template " + source + " must be a JSON object.");

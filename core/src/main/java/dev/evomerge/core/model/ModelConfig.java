@@ -2,7 +2,6 @@ package dev.evomerge.core.model;
 
 import dev.evomerge.core.io.AtomicFile;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.IntNode;
@@ -10,6 +9,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.tensor.DType;
 
 import java.io.IOException;
@@ -50,7 +51,7 @@ public final class ModelConfig {
         } catch (NoSuchFileException e) {
             throw EvomergeException.usage("Config file " + file + " does not exist.", e);
         } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read config file " + file + ": " + e.getMessage(), e);
+            throw EvomergeException.usage("Cannot read config file " + file + ": " + Reasons.of(e), e);
         }
         return parse(text, file.toString());
     }
@@ -59,10 +60,9 @@ public final class ModelConfig {
     public static ModelConfig parse(String text, String source) {
         JsonNode node;
         try {
-            node = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw EvomergeException.usage("Config " + source + " is not valid JSON (line "
-                    + e.getLocation().getLineNr() + "): " + e.getOriginalMessage(), e);
+            node = JsonInput.readTree(JSON, text);
+        } catch (IOException e) { // only parse errors: the text is in memory
+            throw EvomergeException.usage("Config " + source + " is not valid JSON: " + Reasons.of(e) + ".", e);
         }
         if (!(node instanceof ObjectNode object)) {
             throw EvomergeException.usage("Config " + source + " must be a JSON object.");

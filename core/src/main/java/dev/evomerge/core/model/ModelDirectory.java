@@ -1,6 +1,7 @@
 package dev.evomerge.core.model;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.safetensors.SafetensorsModel;
 
 import java.io.IOException;
@@ -81,7 +82,7 @@ public final class ModelDirectory implements AutoCloseable {
                 try {
                     Files.copy(from, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 } catch (IOException e) {
-                    throw EvomergeException.runtime("Cannot copy " + from + " to " + target + ": " + e.getMessage(), e);
+                    throw EvomergeException.runtime("Cannot copy " + from + " to " + target + ": " + Reasons.of(e), e);
                 }
                 copied.add(name);
             }

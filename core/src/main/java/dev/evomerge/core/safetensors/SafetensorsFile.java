@@ -1,6 +1,7 @@
 package dev.evomerge.core.safetensors;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSource;
@@ -96,7 +97,7 @@ public final class SafetensorsFile implements TensorSource {
         } catch (AccessDeniedException e) {
             throw EvomergeException.usage("Safetensors file " + file + " cannot be read: permission denied.", e);
         } catch (IOException e) {
-            throw EvomergeException.usage("Safetensors file " + file + " cannot be read: " + e.getMessage(), e);
+            throw EvomergeException.usage("Safetensors file " + file + " cannot be read: " + Reasons.of(e), e);
         }
     }
 

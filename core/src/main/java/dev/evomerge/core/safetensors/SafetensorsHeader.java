@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.TensorInfo;
@@ -115,7 +116,7 @@ record SafetensorsHeader(Map<String, String> metadata, List<Entry> entries) {
             return root;
         } catch (IOException e) {
             throw EvomergeException.usage("Safetensors file " + file + " has a malformed JSON header: "
-                    + firstLine(e.getMessage()), e);
+                    + abbreviate(Reasons.of(e)) + ".", e);
         }
     }
 
@@ -198,14 +199,6 @@ record SafetensorsHeader(Map<String, String> metadata, List<Entry> entries) {
     private static EvomergeException badTensor(Path file, String tensor, String what) {
         return EvomergeException.usage("Safetensors file " + file + " is invalid: tensor '" + abbreviate(tensor)
                 + "' " + what + ".");
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "unreadable JSON";
-        }
-        int nl = s.indexOf('\n');
-        return abbreviate(nl < 0 ? s : s.substring(0, nl));
     }
 
     /** Keeps error messages one readable line even when a corrupt file has megabyte-long names. */

@@ -1,6 +1,7 @@
 package dev.evomerge.core.safetensors;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSource;
@@ -70,7 +71,7 @@ public final class SafetensorsModel implements TensorSource {
                 return n.endsWith(".safetensors") && !n.startsWith(".") && Files.isRegularFile(p);
             }).sorted().toList();
         } catch (IOException e) {
-            throw EvomergeException.usage("Model directory " + dirOrFile + " cannot be listed: " + e.getMessage(), e);
+            throw EvomergeException.usage("Model directory " + dirOrFile + " cannot be listed: " + Reasons.of(e), e);
         }
         if (found.isEmpty()) {
             throw EvomergeException.usage("Model directory " + dirOrFile + " contains no .safetensors file (nor "

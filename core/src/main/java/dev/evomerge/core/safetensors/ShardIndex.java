@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ record ShardIndex(Path indexFile, Map<String, Path> shardOf) {
             throw EvomergeException.usage("Index file " + indexFile + " does not exist.", e);
         } catch (IOException e) {
             throw EvomergeException.usage("Index file " + indexFile + " is not valid JSON: "
-                    + SafetensorsHeader.abbreviate(String.valueOf(e.getMessage()).lines().findFirst().orElse("")), e);
+                    + SafetensorsHeader.abbreviate(Reasons.of(e)) + ".", e);
         }
         if (root == null || !root.isObject()) {
             throw EvomergeException.usage("Index file " + indexFile + " is invalid: it is not a JSON object.");

@@ -2,6 +2,7 @@ package dev.evomerge.core.synth;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.AtomicDirectory;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.model.ArchitectureTemplate;
 import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.core.model.WeightTemplate;
@@ -185,7 +186,7 @@ public final class FineTuneSynthesizer {
         try {
             Files.copy(from, to);
         } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("Cannot copy " + from + " to " + to + ": " + Reasons.of(e), e);
         }
     }
 }

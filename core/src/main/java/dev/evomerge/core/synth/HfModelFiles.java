@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.model.PythonJson;
 
 import java.io.IOException;
@@ -174,7 +175,7 @@ public final class HfModelFiles {
         try {
             Files.writeString(file, PythonJson.document(node, ensureAscii), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot write " + file + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("Cannot write " + file + ": " + Reasons.of(e), e);
         }
     }
 }

@@ -150,7 +150,8 @@ class ModelConfigTest {
                 .isInstanceOf(EvomergeException.class).hasMessage("Config file " + file + " does not exist.");
         Files.writeString(file, "{\"a\": 1,,}");
         assertThatThrownBy(() -> ModelConfig.read(file)).isInstanceOf(EvomergeException.class)
-                .hasMessageStartingWith("Config " + file + " is not valid JSON (line 1)");
+                .hasMessage("Config " + file + " is not valid JSON: line 1, column 9: unexpected character (','): was"
+                        + " expecting double-quote to start field name.");
         Files.writeString(file, "[1, 2]");
         assertThatThrownBy(() -> ModelConfig.read(file)).hasMessage("Config " + file + " must be a JSON object.");
     }

@@ -27,7 +27,7 @@ async function main() {
   state.run = params.get("run");
   if (!state.run) {
     const runs = await getJson("/api/runs");
-    if (runs.length === 1) {
+    if (runs.length === 1 && !runs[0].error) {
       state.run = runs[0].name;
     } else {
       showRunList(runs);
@@ -52,9 +52,14 @@ function showRunList(runs) {
   ul.replaceChildren();
   for (const r of runs) {
     const li = el("li");
-    const a = el("a", r.name);
-    a.href = "/?run=" + encodeURIComponent(r.name);
-    li.append(a, el("span", "  " + r.status + ", " + r.candidates + " candidates, best " + fmt(r.best), "muted"));
+    if (r.error) {
+      // a run.db that cannot be read (empty, corrupt): named with the reason, no link
+      li.append(el("span", r.name), el("span", "  unreadable: " + r.error, "error"));
+    } else {
+      const a = el("a", r.name);
+      a.href = "/?run=" + encodeURIComponent(r.name);
+      li.append(a, el("span", "  " + r.status + ", " + r.candidates + " candidates, best " + fmt(r.best), "muted"));
+    }
     ul.append(li);
   }
   document.body.dataset.ready = "runs";

@@ -10,6 +10,8 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.engine.tokenizer.TokenizerConfig;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -95,15 +97,15 @@ public final class ChatTemplate {
             try {
                 templates = Map.of("default", Files.readString(jinjaFile));
             } catch (IOException e) {
-                throw EvomergeException.usage("could not read " + jinjaFile + ": " + e.getMessage(), e);
+                throw EvomergeException.usage("could not read " + jinjaFile + ": " + Reasons.of(e), e);
             }
         } else if (Files.isRegularFile(jsonFile)) {
             from = jsonFile;
             JsonNode root;
             try {
-                root = new ObjectMapper().readTree(jsonFile.toFile());
+                root = JsonInput.readTree(new ObjectMapper(), Files.readAllBytes(jsonFile));
             } catch (IOException e) {
-                throw EvomergeException.usage(jsonFile + " is not valid JSON: " + e.getMessage(), e);
+                throw EvomergeException.usage(jsonFile + " is not valid JSON: " + Reasons.of(e), e);
             }
             templates = TokenizerConfig.parseChatTemplates(root.get("chat_template"), jsonFile, "chat_template");
             if (templates.isEmpty()) {

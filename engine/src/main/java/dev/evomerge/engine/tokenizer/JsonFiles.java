@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,17 +34,17 @@ final class JsonFiles {
     /** The file's JSON object. */
     static JsonNode read(Path file) {
         try {
-            JsonNode node = MAPPER.readTree(file.toFile());
-            if (node == null || !node.isObject()) {
+            JsonNode node = JsonInput.readTree(MAPPER, Files.readAllBytes(file));
+            if (!node.isObject()) {
                 throw EvomergeException.usage(file + " is not a JSON object.");
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw EvomergeException.usage(file + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw EvomergeException.usage(file + " is not valid JSON: " + Reasons.json(e) + ".", e);
         } catch (NoSuchFileException e) {
             throw EvomergeException.usage(file + " does not exist.", e);
         } catch (IOException e) {
-            throw EvomergeException.runtime("could not read " + file + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("could not read " + file + ": " + Reasons.of(e), e);
         }
     }
 

@@ -4,6 +4,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
+import dev.evomerge.core.io.Reasons;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -87,13 +89,13 @@ public final class Tokenizer implements AutoCloseable {
         try {
             bytes = Files.readAllBytes(tokenizerJson);
         } catch (IOException e) {
-            throw EvomergeException.usage("could not read " + tokenizerJson + ": " + e.getMessage(), e);
+            throw EvomergeException.usage("could not read " + tokenizerJson + ": " + Reasons.of(e), e);
         }
         JsonNode root;
         try {
-            root = JsonFiles.mapper().readTree(bytes);
+            root = JsonInput.readTree(JsonFiles.mapper(), bytes);
         } catch (IOException e) {
-            throw EvomergeException.usage(tokenizerJson + " is not valid JSON: " + e.getMessage(), e);
+            throw EvomergeException.usage(tokenizerJson + " is not valid JSON: " + Reasons.of(e), e);
         }
         Vocabulary vocab = Vocabulary.of(root, tokenizerJson);
         DjlOffline.ensure();

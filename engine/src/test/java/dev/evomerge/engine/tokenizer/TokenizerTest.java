@@ -182,7 +182,12 @@ class TokenizerTest {
                 .hasMessageContaining("add_bos_token");
         Files.writeString(dir.resolve("tokenizer_config.json"), "{");
         assertThatThrownBy(() -> Tokenizer.load(dir))
-                .isInstanceOf(EvomergeException.class).hasMessageContaining("not valid JSON");
+                .isInstanceOf(EvomergeException.class).hasMessageContaining("not valid JSON")
+                .hasMessageNotContaining("Source").hasMessageNotContaining("REDACTED");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": true}\n}");
+        assertThatThrownBy(() -> Tokenizer.load(dir)).isInstanceOf(EvomergeException.class)
+                .hasMessage(dir.resolve("tokenizer_config.json") + " is not valid JSON: line 2, column 1: there is more"
+                        + " text after the end of the JSON value.");
         Files.writeString(dir.resolve("tokenizer_config.json"), "{}");
         Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": \"2\"}");
         assertThatThrownBy(() -> Tokenizer.load(dir))

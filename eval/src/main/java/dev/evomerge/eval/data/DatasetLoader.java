@@ -1,11 +1,11 @@
 package dev.evomerge.eval.data;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.eval.task.TaskConfig;
 import dev.evomerge.eval.task.TaskFile;
 
@@ -253,16 +253,12 @@ public final class DatasetLoader {
             }
             return out;
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            throw EvomergeException.usage("malformed JSON in " + where + (loc == null ? "" : ":" + loc.getLineNr())
-                    + ": " + e.getOriginalMessage());
+            throw EvomergeException.usage("malformed JSON in " + where + ": " + Reasons.json(e) + ".", e);
         } catch (IOException e) {
-            throw EvomergeException.runtime("cannot read " + where + ": " + e.getMessage(), e);
+            throw EvomergeException.runtime("cannot read " + where + ": " + Reasons.of(e), e);
         } catch (RuntimeException e) {
             if (e.getCause() instanceof JsonProcessingException jpe) {
-                JsonLocation loc = jpe.getLocation();
-                throw EvomergeException.usage("malformed JSON in " + where + (loc == null ? "" : ":" + loc.getLineNr())
-                        + ": " + jpe.getOriginalMessage());
+                throw EvomergeException.usage("malformed JSON in " + where + ": " + Reasons.json(jpe) + ".", jpe);
             }
             throw e;
         }

@@ -3,6 +3,8 @@ package dev.evomerge.eval.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.JsonInput;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.ModelLoader;
@@ -125,7 +127,7 @@ public final class LanguageModels {
             return DEFAULT_API_MAX_LENGTH;
         }
         try {
-            JsonNode root = new ObjectMapper().readTree(config.toFile());
+            JsonNode root = JsonInput.readTree(new ObjectMapper(), Files.readAllBytes(config));
             for (String key : new String[] {"max_position_embeddings", "n_positions", "n_ctx"}) {
                 if (root.path(key).canConvertToInt()) {
                     return root.path(key).asInt();
@@ -133,7 +135,7 @@ public final class LanguageModels {
             }
             return DEFAULT_API_MAX_LENGTH;
         } catch (IOException e) {
-            throw EvomergeException.usage("cannot read " + config + ": " + e.getMessage(), e);
+            throw EvomergeException.usage("cannot read " + config + ": " + Reasons.of(e), e);
         }
     }
 }

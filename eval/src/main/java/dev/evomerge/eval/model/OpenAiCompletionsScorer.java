@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;
 
@@ -333,7 +334,7 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
                         return json.readTree(response.body());
                     } catch (IOException e) {
                         throw EvomergeException.runtime("the server at " + endpoint + " answered with invalid JSON: "
-                                + e.getMessage(), e);
+                                + Reasons.of(e) + ".", e);
                     }
                 }
                 String detail = response.body() == null ? "" : response.body().strip();

@@ -100,6 +100,7 @@ class DatasetLoaderTest {
         write("tasks/bad.jsonl", "{\"a\": 1}\n{\"a\": }\n");
         TaskConfig t = task("dataset_path: json\ndataset_kwargs:\n  data_files:\n    test: bad.jsonl\n");
         assertThatThrownBy(() -> new DatasetLoader(Optional.empty(), dir).load(t, "test"))
-                .hasMessageContaining("malformed JSON in").hasMessageContaining("bad.jsonl:2");
+                .hasMessageContaining("malformed JSON in").hasMessageContaining("bad.jsonl: line 2, column 7: ")
+                .hasMessageNotContaining("Source").hasMessageNotContaining("code ");
     }
 }

@@ -2,6 +2,7 @@ package dev.evomerge.evolve.local;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.genome.TaskSpec;
 
 import java.nio.file.Path;
@@ -65,7 +66,8 @@ public record EvaluationSettings(List<TaskSpec> tasks, List<String> includePaths
         try {
             return JSON.readValue(json, EvaluationSettings.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("malformed evaluation settings: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("malformed evaluation settings (are the coordinator and this worker the"
+                    + " same evomerge version?): " + Reasons.json(e) + ".", e);
         }
     }
 

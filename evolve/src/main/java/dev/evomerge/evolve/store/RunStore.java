@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.llm.ChatMessage;
 import dev.evomerge.evolve.llm.LlmExchange;
 
@@ -43,7 +44,7 @@ public final class RunStore implements AutoCloseable {
         try {
             Files.createDirectories(storage);
         } catch (java.io.IOException e) {
-            throw EvomergeException.usage("Cannot create the storage path " + storage + ": " + e.getMessage() + ".", e);
+            throw EvomergeException.usage("Cannot create the storage path " + storage + ": " + Reasons.of(e) + ".", e);
         }
         Path file = storage.resolve(FILE_NAME);
         try {
@@ -115,9 +116,40 @@ public final class RunStore implements AutoCloseable {
             config.setReadOnly(true);
             config.setBusyTimeout(10000);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+            try {
+                requireRunStore(file, c);
+            } catch (RuntimeException | SQLException e) {
+                c.close();
+                throw e;
+            }
             return new RunStore(file, c);
         } catch (SQLException e) {
             throw EvomergeException.runtime("Cannot open the run store " + file + " for reading: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses, with the reason, a file that is empty, not SQLite, or an SQLite database of something else. */
+    private static void requireRunStore(Path file, Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                     + " AND name IN ('meta', 'candidates', 'llm_exchanges')")) {
+            if (rs.next() && rs.getInt(1) == 3) {
+                return;
+            }
+            long size = Files.size(file);
+            throw EvomergeException.usage(file + " is not an evomerge run store: " + (size == 0
+                    ? "the file is empty (0 bytes)." : "the SQLite database lacks the meta, candidates and"
+                    + " llm_exchanges tables."));
+        } catch (java.io.IOException e) {
+            throw EvomergeException.runtime("Cannot read " + file + ": " + dev.evomerge.core.io.Reasons.of(e) + ".", e);
+        } catch (SQLException e) {
+            if (e.getErrorCode() == org.sqlite.SQLiteErrorCode.SQLITE_NOTADB.code
+                    || e.getErrorCode() == org.sqlite.SQLiteErrorCode.SQLITE_CORRUPT.code) {
+                throw EvomergeException.usage(file + " is not an evomerge run store: it is not a readable SQLite"
+                        + " database (" + (e.getErrorCode() == org.sqlite.SQLiteErrorCode.SQLITE_CORRUPT.code
+                        ? "the database is corrupt" : "file is not a database") + ").", e);
+            }
+            throw e;
         }
     }
 
