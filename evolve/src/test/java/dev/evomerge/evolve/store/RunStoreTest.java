@@ -117,6 +117,10 @@ class RunStoreTest {
         // a run.db as written before kinds and HTTP statuses were stored
         java.nio.file.Files.createDirectories(dir);
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(RunStore.FILE_NAME)); var st = c.createStatement()) {
+            st.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            st.execute("CREATE TABLE candidates (generation INTEGER NOT NULL, idx INTEGER NOT NULL, genes TEXT NOT NULL, "
+                    + "merge_yaml TEXT, score REAL, metrics TEXT NOT NULL, status TEXT NOT NULL, error TEXT, merge_seconds REAL, "
+                    + "eval_seconds REAL, worker TEXT, created_at TEXT NOT NULL DEFAULT 'then', PRIMARY KEY (generation, idx))");
             st.execute("CREATE TABLE llm_exchanges (id INTEGER PRIMARY KEY AUTOINCREMENT, generation INTEGER NOT NULL, "
                     + "attempt INTEGER NOT NULL, messages TEXT NOT NULL, reply TEXT, thought TEXT, latency_ms INTEGER, error TEXT, "
                     + "fallback INTEGER NOT NULL, created_at TEXT NOT NULL DEFAULT 'then')");
