@@ -58,11 +58,17 @@ class ClusterIT {
     }
 
     Process start(Path log, String... args) throws Exception {
+        return start(log, Map.of(), args);
+    }
+
+    Process start(Path log, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", LauncherIT.repoRoot().resolve("evomerge").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("EVOMERGE_BUILD_DIR", System.getProperty("evomerge.build.dir", "target"));
         pb.environment().put("EVOMERGE_JAVA_OPTS", "-Xmx768m");
+        pb.environment().remove("EVOMERGE_CLUSTER_SECRET");
+        pb.environment().putAll(env);
         Process p = pb.start();
         processes.add(p);
         return p;
