@@ -165,14 +165,14 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         boolean proved = secret.verify(hello.mac, WorkerGuard.proofInput("worker-proof", spec.runId(), self, m.getUuid(), ours, theirs));
         // Our proof is sent even to a worker that failed, so that it, too, names the member whose secret differs.
         byte[] proof = secret.mac(WorkerGuard.proofInput("coordinator-proof", spec.runId(), self, m.getUuid(), ours, theirs));
-        SignedReply proved2 = control.submitToMember(SignedTask.unsigned(SignedTask.Kind.PROVE, spec.runId(),
+        SignedReply answer = control.submitToMember(SignedTask.unsigned(SignedTask.Kind.PROVE, spec.runId(),
                 new Wire.Out().bytes(theirs).bytes(proof).toBytes()), m).get(60, TimeUnit.SECONDS);
         if (!proved) {
             log.accept("worker " + m.getAddress() + " failed the cluster-secret challenge (its secret differs from this "
                     + "coordinator's): it gets no work");
             return false;
         }
-        if (!SignedReply.Kind.PROVED.name().equals(proved2.kind) || new Wire.In(proved2.body).int64() != 1) {
+        if (!SignedReply.Kind.PROVED.name().equals(answer.kind) || new Wire.In(answer.body).int64() != 1) {
             log.accept("worker " + m.getAddress() + " did not accept this coordinator's proof: it gets no work");
             return false;
         }
