@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.cluster.ClusterEvaluator;
 import dev.evomerge.cluster.ClusterOptions;
+import dev.evomerge.cluster.ClusterSecret;
 import dev.evomerge.cluster.RunSpec;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.EvolutionLauncher;
@@ -112,6 +113,9 @@ final class EvolveCommand implements Callable<Integer> {
     int port;
     @Option(names = "--allow-public-bind", description = "Allow binding the cluster to a wildcard address.")
     boolean allowPublicBind;
+    @Option(names = "--cluster-secret-file", paramLabel = "PATH", description = "Cluster: file holding the cluster secret "
+            + "(else $EVOMERGE_CLUSTER_SECRET); required unless bound to loopback.")
+    Path clusterSecretFile;
     @Option(names = "--eval-timeout", defaultValue = "3600", description = "Cluster: seconds before a candidate is retried elsewhere (default: ${DEFAULT-VALUE}).")
     long evalTimeout;
     @Option(names = "--min-workers", defaultValue = "1", description = "Cluster: workers to wait for before starting (default: ${DEFAULT-VALUE}).")
@@ -154,7 +158,7 @@ final class EvolveCommand implements Callable<Integer> {
         if (clusterName == null) {
             return;
         }
-        new ClusterOptions(clusterName, members, bind, port, allowPublicBind);
+        clusterOptions();
         if (evalTimeout < 1) {
             throw EvomergeException.usage("--eval-timeout must be at least 1 second, got " + evalTimeout + ".");
         }
@@ -166,6 +170,11 @@ final class EvolveCommand implements Callable<Integer> {
         }
     }
 
+    /** The secret is read from its file or the environment, never stored with the run's options. */
+    private ClusterOptions clusterOptions() {
+        return new ClusterOptions(clusterName, members, bind, port, allowPublicBind, ClusterSecret.resolve(clusterSecretFile, System.getenv()));
+    }
+
     private CandidateEvaluator evaluator(EvolutionLauncher launcher, EvolutionLauncher.Prepared p, PrintWriter err) {
         if (clusterName == null) {
             return launcher.localEvaluator(p);
@@ -174,7 +183,7 @@ final class EvolveCommand implements Callable<Integer> {
         inputs.addAll(p.settings().includePaths());
         RunSpec spec = new RunSpec(storage.toAbsolutePath() + "#" + ProcessHandle.current().pid(),
                 Map.of("settings", p.settings().toJson()), inputs);
-        ClusterEvaluator ce = new ClusterEvaluator(new ClusterOptions(clusterName, members, bind, port, allowPublicBind),
+        ClusterEvaluator ce = new ClusterEvaluator(clusterOptions(),
                 spec, Duration.ofSeconds(evalTimeout), 2, m -> err.println("evomerge: cluster: " + m));
         try {
             err.println("evomerge: cluster: waiting for " + minWorkers + " worker(s)...");

@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.cluster.ClusterOptions;
+import dev.evomerge.cluster.ClusterSecret;
 import dev.evomerge.cluster.ClusterWorker;
 import dev.evomerge.cluster.PathMap;
 import dev.evomerge.cluster.WorkerEvaluatorFactory;
@@ -38,6 +39,9 @@ final class WorkerCommand implements Callable<Integer> {
     int port;
     @Option(names = "--allow-public-bind", description = "Allow binding to a wildcard address.")
     boolean allowPublicBind;
+    @Option(names = "--cluster-secret-file", paramLabel = "PATH", description = "File holding the cluster secret (else "
+            + "$EVOMERGE_CLUSTER_SECRET); required unless bound to loopback.")
+    Path clusterSecretFile;
     @Option(names = "--slots", defaultValue = "1", description = "Candidates evaluated at once (default: ${DEFAULT-VALUE}).")
     int slots;
     @Option(names = "--path-map", description = "FROM=TO: rewrite the coordinator's path prefix FROM to TO (repeatable).")
@@ -69,7 +73,8 @@ final class WorkerCommand implements Callable<Integer> {
                     s.residentModel(), s.modelPaths(), s.shuffle(), s.modelDirectories());
             return new LocalEvaluator(local, 1, LocalEvaluator.Strategy.POOL, w -> err.println("evomerge: warning: " + w));
         };
-        try (ClusterWorker w = new ClusterWorker(new ClusterOptions(clusterName, members, bind, port, allowPublicBind), slots,
+        try (ClusterWorker w = new ClusterWorker(new ClusterOptions(clusterName, members, bind, port, allowPublicBind,
+                ClusterSecret.resolve(clusterSecretFile, System.getenv())), slots,
                 paths, factory, m -> {
                     out.println("evomerge: " + m);
                     out.flush();

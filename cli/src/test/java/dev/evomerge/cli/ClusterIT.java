@@ -61,15 +61,16 @@ class ClusterIT {
         return start(log, Map.of(), args);
     }
 
-    /** Runs ./evomerge with {@code env} added to the environment (and no EVOMERGE_DATA unless given there). */
+    /** Runs ./evomerge with {@code env} added to the environment (no EVOMERGE_DATA or cluster secret unless given there). */
     Process start(Path log, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", LauncherIT.repoRoot().resolve("evomerge").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("EVOMERGE_DATA");
-        pb.environment().putAll(env);
         pb.environment().put("EVOMERGE_BUILD_DIR", System.getProperty("evomerge.build.dir", "target"));
         pb.environment().put("EVOMERGE_JAVA_OPTS", "-Xmx768m");
+        pb.environment().remove("EVOMERGE_CLUSTER_SECRET");
+        pb.environment().putAll(env);
         Process p = pb.start();
         processes.add(p);
         return p;

@@ -146,6 +146,30 @@ class EvolveCommandTest {
     }
 
     @Test
+    void aClusterReachableFromOtherMachinesNeedsASecretThatIsNeverShown(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [a], merge_method: linear}\ntasks: [t]\n");
+        String needs = "--bind 0.0.0.0 is reachable from other machines, so the cluster needs a secret: pass --cluster-secret-file "
+                + "PATH or set the environment variable EVOMERGE_CLUSTER_SECRET (the same on every member).";
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
+                "--cluster-name", "c", "--bind", "0.0.0.0", "--allow-public-bind");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: " + needs);
+        CliRun w = CliRun.run("worker", "--cluster-name", "c", "--members", "127.0.0.1", "--bind", "0.0.0.0", "--allow-public-bind");
+        assertThat(w.exit()).isEqualTo(2);
+        assertThat(w.err().strip()).isEqualTo("evomerge: " + needs);
+
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "tooshort\n");
+        CliRun s = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
+                "--cluster-name", "c", "--cluster-secret-file", secret.toString());
+        assertThat(s.exit()).isEqualTo(2);
+        assertThat(s.err().strip()).isEqualTo("evomerge: The cluster secret in --cluster-secret-file " + secret
+                + " is shorter than 16 characters; use a long random one (e.g. `openssl rand -hex 32`).");
+        assertThat(s.err() + s.out()).doesNotContain("tooshort");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
     void sigma0BelongsToCmaEs(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "random",

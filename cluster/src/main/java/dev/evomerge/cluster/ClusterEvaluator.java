@@ -53,13 +53,13 @@ public final class ClusterEvaluator implements CandidateEvaluator {
      * (timed-out) attempt no longer counts for its candidate but still occupies the worker's slot until it answers,
      * because the worker goes on evaluating it.
      */
-    private record Attempt(Pending pending, Member member, long startNanos, BlockingQueue<Outcome> sink, boolean abandoned) {
+    private record Attempt(Pending pending, Member member, long seq, long startNanos, BlockingQueue<Outcome> sink, boolean abandoned) {
         Attempt abandon() {
-            return new Attempt(pending, member, startNanos, sink, true);
+            return new Attempt(pending, member, seq, startNanos, sink, true);
         }
     }
 
-    private record Outcome(Attempt attempt, Evaluation evaluation, Throwable failure) {
+    private record Outcome(Attempt attempt, SignedReply reply, Throwable failure) {
     }
 
     private final HazelcastInstance hz;
@@ -67,6 +67,10 @@ public final class ClusterEvaluator implements CandidateEvaluator {
     private final Duration evalTimeout;
     private final int maxTimeouts;
     private final Consumer<String> log;
+    private final ClusterSecret secret;
+    /** Sequence numbers of this run's tasks: each task has its own, so a worker can refuse a replayed one. */
+    private final AtomicLong seqs = new AtomicLong(1);
+    private final AtomicLong discarded = new AtomicLong();
     private final Map<String, String> expected = new LinkedHashMap<>();
     private final Map<UUID, Slotted> accepted = new ConcurrentHashMap<>();
     private final Set<UUID> refused = ConcurrentHashMap.newKeySet();
@@ -82,6 +86,7 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         this.evalTimeout = evalTimeout;
         this.maxTimeouts = maxTimeouts;
         this.log = log;
+        this.secret = options.secret();
         for (String p : spec.inputPaths()) {
             expected.put(p, InputFingerprint.of(Path.of(p)));
         }
@@ -90,6 +95,9 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         this.hz = Hazelcast.newHazelcastInstance(config);
         this.executor = hz.getExecutorService(ClusterWorker.EXECUTOR);
         this.control = hz.getExecutorService(ClusterWorker.CONTROL);
+        if (!secret.given()) {
+            log.accept("no cluster secret given: any process on this machine can join as a worker (loopback only)");
+        }
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -133,12 +141,67 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         return true;
     }
 
+    /** Results discarded because their signature, run or sequence number was wrong (or the worker refused the task). */
+    public long discardedResults() {
+        return discarded.get();
+    }
+
+    /**
+     * The challenge: this coordinator and the worker each prove the cluster secret on the other's fresh nonce (see
+     * {@link WorkerGuard}). Returns whether the worker proved it; a worker that did not is named in one line.
+     */
+    private boolean challenge(Member m) throws Exception {
+        UUID self = hz.getCluster().getLocalMember().getUuid();
+        byte[] ours = ClusterSecret.nonce();
+        SignedReply hello = control.submitToMember(SignedTask.unsigned(SignedTask.Kind.HELLO, spec.runId(),
+                new Wire.Out().string(self.toString()).bytes(ours).toBytes()), m).get(60, TimeUnit.SECONDS);
+        if (!SignedReply.Kind.HELLO.name().equals(hello.kind) || !spec.runId().equals(hello.runId)) {
+            log.accept("worker " + m.getAddress() + " did not answer the cluster-secret challenge: it gets no work");
+            return false;
+        }
+        Wire.In in = new Wire.In(hello.body);
+        byte[] theirs = in.bytes();
+        in.end();
+        boolean proved = secret.verify(hello.mac, WorkerGuard.proofInput("worker-proof", spec.runId(), self, m.getUuid(), ours, theirs));
+        // Our proof is sent even to a worker that failed, so that it, too, names the member whose secret differs.
+        byte[] proof = secret.mac(WorkerGuard.proofInput("coordinator-proof", spec.runId(), self, m.getUuid(), ours, theirs));
+        SignedReply answer = control.submitToMember(SignedTask.unsigned(SignedTask.Kind.PROVE, spec.runId(),
+                new Wire.Out().bytes(theirs).bytes(proof).toBytes()), m).get(60, TimeUnit.SECONDS);
+        if (!proved) {
+            log.accept("worker " + m.getAddress() + " failed the cluster-secret challenge (its secret differs from this "
+                    + "coordinator's): it gets no work");
+            return false;
+        }
+        if (!SignedReply.Kind.PROVED.name().equals(answer.kind) || new Wire.In(answer.body).int64() != 1) {
+            log.accept("worker " + m.getAddress() + " did not accept this coordinator's proof: it gets no work");
+            return false;
+        }
+        return true;
+    }
+
     private void verify(Member m) {
         if (!"worker".equals(m.getAttribute(ClusterOptions.ROLE))) {
             return;
         }
         try {
-            Map<String, String> seen = control.submitToMember(new ClusterTasks.Fingerprint(spec), m).get(60, TimeUnit.SECONDS);
+            if (!challenge(m)) {
+                refused.add(m.getUuid());
+                signal();
+                return;
+            }
+            long seq = seqs.getAndIncrement();
+            SignedReply r = control.submitToMember(SignedTask.signed(secret, SignedTask.Kind.FINGERPRINT, spec.runId(), seq,
+                    new Wire.Out().runSpec(spec).toBytes()), m).get(60, TimeUnit.SECONDS);
+            if (!r.verified(secret, SignedReply.Kind.FINGERPRINT, spec.runId(), seq)) {
+                discarded.incrementAndGet();
+                refused.add(m.getUuid());
+                log.accept("worker " + m.getAddress() + " answered the input check without a valid signature: it gets no work");
+                signal();
+                return;
+            }
+            Wire.In in = new Wire.In(r.body);
+            Map<String, String> seen = in.strings();
+            in.end();
             List<String> diffs = new ArrayList<>();
             for (var e : expected.entrySet()) {
                 String theirs = seen.get(e.getKey());
@@ -154,7 +217,8 @@ public final class ClusterEvaluator implements CandidateEvaluator {
                 refused.add(m.getUuid());
                 String reason = "worker " + m.getAddress() + " does not see the same inputs as the coordinator: " + String.join("; ", diffs) + ".";
                 log.accept("refused " + reason);
-                control.submitToMember(new ClusterTasks.Refuse(reason), m);
+                control.submitToMember(SignedTask.signed(secret, SignedTask.Kind.REFUSE, spec.runId(), seqs.getAndIncrement(),
+                        new Wire.Out().string(reason).toBytes()), m);
             }
         } catch (Exception e) {
             log.accept("could not check worker " + m.getAddress() + ": " + e.getMessage());
@@ -187,8 +251,13 @@ public final class ClusterEvaluator implements CandidateEvaluator {
             if (o != null) {
                 Attempt a = o.attempt();
                 if (o.failure() == null) {
-                    done.accept(o.evaluation());
-                    remaining--;
+                    Evaluation e = result(a, o.reply());
+                    if (e == null) {
+                        queue.addFirst(a.pending());
+                    } else {
+                        done.accept(e);
+                        remaining--;
+                    }
                 } else if (memberGone(o.failure())) {
                     log.accept("worker " + a.member().getAddress() + " was lost; re-dispatching candidate "
                             + a.pending().candidate().index() + " of generation " + a.pending().candidate().generation());
@@ -201,6 +270,59 @@ public final class ClusterEvaluator implements CandidateEvaluator {
             }
             remaining -= expire(outcomes, queue, done);
         }
+    }
+
+    /**
+     * The evaluation in a worker's reply, or null when the reply is discarded: not signed with the cluster secret, not
+     * for this attempt's run and sequence number, or not about its candidate. A discarded reply is counted and logged;
+     * its worker gets no more work and the candidate goes to another.
+     */
+    private Evaluation result(Attempt a, SignedReply r) {
+        Candidate c = a.pending().candidate();
+        String why;
+        if (r == null) {
+            why = "no reply";
+        } else if (r.verified(secret, SignedReply.Kind.EVALUATION, spec.runId(), a.seq())) {
+            try {
+                Wire.In in = new Wire.In(r.body);
+                Evaluation e = in.evaluation();
+                in.end();
+                if (e.candidate().generation() == c.generation() && e.candidate().index() == c.index()
+                        && java.util.Arrays.equals(e.candidate().genes(), c.genes())) {
+                    return e;
+                }
+                why = "a result for another candidate";
+            } catch (Exception ex) {
+                why = "a malformed result";
+            }
+        } else if (r.verified(secret, SignedReply.Kind.ERROR, spec.runId(), a.seq())) {
+            String message;
+            try {
+                message = new Wire.In(r.body).string();
+            } catch (Exception ex) {
+                message = "(unreadable message)";
+            }
+            return Evaluation.failed(c, "evaluation failed on " + a.member().getAddress() + ": " + message, 0,
+                    secondsSince(a.startNanos()), a.member().getAddress().toString());
+        } else if (SignedReply.Kind.REFUSED.name().equals(r.kind)) {
+            String reason;
+            try {
+                reason = new Wire.In(r.body).string();
+            } catch (Exception ex) {
+                reason = "(unreadable reason)";
+            }
+            why = "the worker refused the task (" + reason + ")";
+        } else {
+            why = "a wrong signature, run or sequence number";
+        }
+        long n = discarded.incrementAndGet();
+        accepted.remove(a.member().getUuid());
+        refused.add(a.member().getUuid());
+        log.accept("discarded the result of worker " + a.member().getAddress() + " for candidate " + c.index() + " of generation "
+                + c.generation() + ": " + why + " (" + n + " discarded so far); the candidate goes to another worker and this one "
+                + "gets no more work");
+        signal();
+        return null;
     }
 
     /** Sends queued candidates to the free slots; a slot whose attempt was abandoned stays busy until it answers. */
@@ -266,11 +388,14 @@ public final class ClusterEvaluator implements CandidateEvaluator {
 
     private void submit(Member m, Pending p, LinkedBlockingQueue<Outcome> outcomes) {
         long token = tokens.getAndIncrement();
-        attempts.put(token, new Attempt(p, m, System.nanoTime(), outcomes, false));
+        long seq = seqs.getAndIncrement();
+        attempts.put(token, new Attempt(p, m, seq, System.nanoTime(), outcomes, false));
         try {
-            executor.submitToMember(new ClusterTasks.Evaluate(spec, p.candidate()), m, new ExecutionCallback<Evaluation>() {
+            SignedTask task = SignedTask.signed(secret, SignedTask.Kind.EVALUATE, spec.runId(), seq,
+                    new Wire.Out().runSpec(spec).candidate(p.candidate()).toBytes());
+            executor.submitToMember(task, m, new ExecutionCallback<SignedReply>() {
                 @Override
-                public void onResponse(Evaluation response) {
+                public void onResponse(SignedReply response) {
                     answered(token, response, null);
                 }
 
@@ -285,10 +410,10 @@ public final class ClusterEvaluator implements CandidateEvaluator {
     }
 
     /** A worker's answer: it frees the slot; the candidate's result counts unless the attempt was abandoned. */
-    private void answered(long token, Evaluation evaluation, Throwable failure) {
+    private void answered(long token, SignedReply reply, Throwable failure) {
         Attempt a = attempts.remove(token);
         if (a != null && !a.abandoned()) {
-            a.sink().add(new Outcome(a, evaluation, failure));
+            a.sink().add(new Outcome(a, reply, failure));
         }
     }
 

@@ -14,15 +14,25 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * How a process joins the evomerge cluster: its name (members with another name never join), the seed members to
  * contact, and the address and port to bind. Members bind to 127.0.0.1 unless told otherwise; binding to a wildcard
- * address needs {@code allowPublicBind}, because Hazelcast's open-source edition has no TLS or authentication.
+ * address needs {@code allowPublicBind}, because Hazelcast's open-source edition has no TLS or authentication. Any
+ * address other than loopback needs a {@link ClusterSecret}: members prove they hold it before they get or send work.
  */
-public record ClusterOptions(String clusterName, List<String> members, String bind, int port, boolean allowPublicBind) {
+public record ClusterOptions(String clusterName, List<String> members, String bind, int port, boolean allowPublicBind,
+                             ClusterSecret secret) {
 
     public static final String ROLE = "evomerge.role";
     public static final String SLOTS = "evomerge.slots";
 
+    /** Without a cluster secret: loopback addresses only. */
+    public ClusterOptions(String clusterName, List<String> members, String bind, int port, boolean allowPublicBind) {
+        this(clusterName, members, bind, port, allowPublicBind, ClusterSecret.none());
+    }
+
     public ClusterOptions {
         members = List.copyOf(members);
+        if (secret == null) {
+            secret = ClusterSecret.none();
+        }
         if (clusterName == null || clusterName.isBlank()) {
             throw EvomergeException.usage("--cluster-name must not be empty.");
         }
@@ -38,6 +48,10 @@ public record ClusterOptions(String clusterName, List<String> members, String bi
         if (address.isAnyLocalAddress() && !allowPublicBind) {
             throw EvomergeException.usage("--bind " + bind + " listens on every network interface; pass --allow-public-bind "
                     + "to confirm (the cluster has no TLS or authentication: use it only on a private network or VPN).");
+        }
+        if (!address.isLoopbackAddress() && !secret.given()) {
+            throw EvomergeException.usage("--bind " + bind + " is reachable from other machines, so the cluster needs a secret: "
+                    + "pass --cluster-secret-file PATH or set the environment variable " + ClusterSecret.ENV + " (the same on every member).");
         }
         for (String m : members) {
             if (!m.matches("[^:\\s]+(:\\d{1,5})?")) {
@@ -97,6 +111,7 @@ public record ClusterOptions(String clusterName, List<String> members, String bi
         c.getMemberAttributeConfig().setAttribute(ROLE, role);
         attributes.forEach((k, v) -> c.getMemberAttributeConfig().setAttribute(k, v));
         c.setUserContext(new ConcurrentHashMap<>(userContext));
+        ClusterSerialization.configure(c.getSerializationConfig());
         return c;
     }
 }

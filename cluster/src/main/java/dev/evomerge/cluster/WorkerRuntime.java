@@ -18,8 +18,6 @@ import java.util.concurrent.Semaphore;
  */
 public final class WorkerRuntime {
 
-    static final String KEY = "evomerge.worker";
-
     private final WorkerEvaluatorFactory factory;
     private final PathMap paths;
     private final int slots;

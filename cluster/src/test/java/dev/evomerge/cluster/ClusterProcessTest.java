@@ -146,7 +146,7 @@ class ClusterProcessTest {
     void wildcardBindNeedsExplicitConsent() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ClusterOptions("c", List.of(), "0.0.0.0", 5701, false))
                 .hasMessageContaining("--allow-public-bind");
-        assertThat(new ClusterOptions("c", List.of(), "0.0.0.0", 5701, true).bind()).isEqualTo("0.0.0.0");
+        assertThat(new ClusterOptions("c", List.of(), "0.0.0.0", 5701, true, ClusterSecret.of("0123456789abcdef0123", "test")).bind()).isEqualTo("0.0.0.0");
         assertThat(new ClusterOptions("c", List.of(), null, 5701, false).bind()).isEqualTo("127.0.0.1");
     }
 }

@@ -5,11 +5,14 @@ import dev.evomerge.evolve.run.Evaluation;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A worker process for the cluster tests: a real Hazelcast member in its own JVM whose evaluator scores genes by a
  * fixed quadratic (what the run's tasks would measure), taking a little time so a test can kill it mid-generation.
- * Arguments: clusterName members port slots [pathMap]
+ * Arguments: clusterName members port slots [pathMap]. The cluster secret comes from EVOMERGE_CLUSTER_SECRET, as for
+ * {@code evomerge worker}. With {@code -Devomerge.test.tamper=true} the worker stands for a result altered in transit:
+ * each evaluation's body gets a better score while its HMAC stays as the worker signed it.
  */
 public final class TestWorkerMain {
 
@@ -39,15 +42,38 @@ public final class TestWorkerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        ClusterOptions opts = new ClusterOptions(args[0], List.of(args[1].split(",")), "127.0.0.1", Integer.parseInt(args[2]), false);
+        ClusterOptions opts = new ClusterOptions(args[0], List.of(args[1].split(",")), "127.0.0.1", Integer.parseInt(args[2]), false,
+                ClusterSecret.resolve(null, System.getenv()));
         int slots = Integer.parseInt(args[3]);
         PathMap paths = args.length > 4 ? PathMap.parse(List.of(args[4])) : PathMap.none();
         long delay = Long.parseLong(System.getProperty("evomerge.test.delay", "150"));
-        try (ClusterWorker w = new ClusterWorker(opts, slots, paths, (spec, p) -> evaluator(delay, "worker"), System.out::println)) {
+        UnaryOperator<TaskHandler> handler = Boolean.getBoolean("evomerge.test.tamper") ? TestWorkerMain::tampering : UnaryOperator.identity();
+        try (ClusterWorker w = new ClusterWorker(opts, slots, paths, (spec, p) -> evaluator(delay, "worker"),
+                System.out::println, handler)) {
             System.out.println("READY");
             w.awaitShutdown();
             System.exit(w.refusal() == null ? 0 : 3);
         }
+    }
+
+    /** Passes every reply on, but an evaluation's with its score raised after signing (a wrong HMAC, valid format). */
+    static TaskHandler tampering(TaskHandler guard) {
+        return (task, hz) -> {
+            SignedReply r = guard.handle(task, hz);
+            if (!SignedReply.Kind.EVALUATION.name().equals(r.kind)) {
+                return r;
+            }
+            try {
+                Wire.In in = new Wire.In(r.body);
+                Evaluation e = in.evaluation();
+                Evaluation forged = new Evaluation(e.candidate(), e.score(), Map.of("a/acc,none", 1.0), e.error(),
+                        e.mergeSeconds(), e.evalSeconds(), e.worker());
+                System.out.println("TAMPERED candidate " + e.candidate().index() + " of generation " + e.candidate().generation());
+                return new SignedReply(r.kind, r.runId, r.seq, new Wire.Out().evaluation(forged).toBytes(), r.mac);
+            } catch (java.io.IOException ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
     }
 
     private TestWorkerMain() {
