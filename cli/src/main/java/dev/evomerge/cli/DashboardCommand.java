@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -28,6 +29,10 @@ final class DashboardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        exposureWarning(host).ifPresent(w -> {
+            spec.commandLine().getErr().println("evomerge: warning: " + w);
+            spec.commandLine().getErr().flush();
+        });
         DashboardServer server = new DashboardServer(storage, host, port);
         server.start();
         spec.commandLine().getOut().println("dashboard of " + storage + " at " + server.uri() + " (Ctrl-C to stop)");
@@ -36,5 +41,12 @@ final class DashboardCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         forever.await();
         return 0;
+    }
+
+    /** The warning for a dashboard reachable from other machines: it has no access control. */
+    static Optional<String> exposureWarning(String host) {
+        return !Hosts.reachableFromOtherMachines(host) ? Optional.empty() : Optional.of("--host " + host + " shows the"
+                + " run (recipes, scores, LLM exchanges) to anyone who can reach this port: the dashboard has no access"
+                + " control.");
     }
 }

@@ -138,11 +138,13 @@ final class EvolveCommand implements Callable<Integer> {
                 batchSize, randomSeed, forcePopulationSize, saveFinalModel, evils, maxEvaluations, resume, numWorkers,
                 backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes,
                 sigma0, timeout, maxFallbacks);
-        // A resumed run keeps its stored options unless given again; each change is printed.
-        EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption,
-                change -> err.println("evomerge: resume: " + change));
+        // A resumed run keeps its stored options unless given again; each change is printed once the new values
+        // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
+        List<String> changes = new ArrayList<>();
+        EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption, changes::add);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> err.println("evomerge: warning: " + w));
         EvolutionLauncher.Prepared p = launcher.prepare();
+        changes.forEach(change -> err.println("evomerge: resume: " + change));
         GeneLayout l = p.genome().layout();
         out.printf(Locale.ROOT, "evolving %s: genome %s = %d genes, population %d, optimizer %s%s%n", genomeFile,
                 l.dimensionsText(), l.size(), p.populationSize(), o.optimizer(),

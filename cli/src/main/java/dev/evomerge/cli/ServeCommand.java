@@ -12,8 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -107,13 +105,7 @@ final class ServeCommand implements Callable<Integer> {
         if (hasApiKey) {
             return Optional.empty();
         }
-        boolean loopback;
-        try {
-            loopback = InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return Optional.empty(); // binding fails next, with its own message
-        }
-        return loopback ? Optional.empty() : Optional.of("--host " + host + " accepts requests from other machines and"
+        return !Hosts.reachableFromOtherMachines(host) ? Optional.empty() : Optional.of("--host " + host + " accepts requests from other machines and"
                 + " no --api-key is set: anyone who can reach this port can use the model.");
     }
 }

@@ -170,6 +170,18 @@ class EvolveCommandTest {
     }
 
     @Test
+    void aStoragePathThroughAFileIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        for (Path storage : List.of(file, file.resolve("sub"))) {
+            CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", storage.toString(), "--optimizer", "cmaes");
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("evomerge: --storage-path " + storage + ": " + file + " is a file, not a folder.");
+            assertThat(r.out()).isEmpty();
+        }
+    }
+
+    @Test
     void sigma0BelongsToCmaEs(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "random",

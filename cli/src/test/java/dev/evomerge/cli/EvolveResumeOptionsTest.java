@@ -58,6 +58,11 @@ class EvolveResumeOptionsTest {
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(candidates(run)).isEqualTo(2);
 
+        // A refused value is named by its error and not announced as a change.
+        CliRun refused = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "-3");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err().strip()).isEqualTo("evomerge: --max-generation must be at least 0, got -3.");
+
         // Only --max-generation is given again: the optimizer (else llm, which would need a key), the population, the
         // task folder and --no-save-final-model come from the stored run.
         CliRun more = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "1");
@@ -112,6 +117,9 @@ class EvolveResumeOptionsTest {
             assertThat(s.meta(RunMeta.ERROR).orElseThrow()).startsWith("No candidate produced a score");
             assertThat(s.allCandidates()).hasSize(4).allMatch(c -> c.status() == CandidateRecord.Status.FAILED);
         }
+        // summary.json agrees with run.db
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("summary.json").toFile())
+                .get("status").asText()).isEqualTo("failed");
         assertThat(run.resolve("final_model")).doesNotExist();
     }
 

@@ -125,4 +125,12 @@ class ServeCommandTest {
         assertThat(ServeCommand.exposureWarning("::1", false)).isEmpty();
         assertThat(ServeCommand.exposureWarning("localhost", false)).isEmpty();
     }
+
+    @Test
+    void aDashboardReachableFromOtherMachinesIsWarnedAbout() {
+        assertThat(DashboardCommand.exposureWarning("0.0.0.0")).hasValueSatisfying(w -> assertThat(w)
+                .startsWith("--host 0.0.0.0 shows the run").endsWith("the dashboard has no access control."));
+        assertThat(DashboardCommand.exposureWarning("127.0.0.1")).isEmpty();
+        assertThat(DashboardCommand.exposureWarning("localhost")).isEmpty();
+    }
 }

@@ -75,6 +75,7 @@ public final class EvolutionLauncher {
     /** Validates everything that needs no model data; fails with one sentence before any file is written. */
     public Prepared prepare() {
         checkOptions();
+        checkStoragePath(o.storage());
         EvolveConfig config = EvolveConfig.load(o.genomeFile(), warnings);
         List<String> benchmarks = config.benchmarkTaskNames();
         if (!benchmarks.isEmpty()) {
@@ -196,6 +197,22 @@ public final class EvolutionLauncher {
         atLeast("--threads", o.threads(), 1);
         if (o.timeout() != null) {
             atLeast("--timeout", o.timeout(), 1);
+        }
+    }
+
+    /** A storage path that cannot become a folder is refused now, not after the genome was read and checked. */
+    private static void checkStoragePath(Path storage) {
+        for (Path q = storage.toAbsolutePath(); q != null; q = q.getParent()) {
+            if (Files.exists(q)) {
+                if (!Files.isDirectory(q)) {
+                    throw EvomergeException.usage("--storage-path " + storage + ": " + q + " is a file, not a folder.");
+                }
+                if (!q.equals(storage.toAbsolutePath()) && !Files.isWritable(q)) {
+                    throw EvomergeException.usage("--storage-path " + storage + ": cannot create it, " + q
+                            + " is not writable by this user.");
+                }
+                return;
+            }
         }
     }
 

@@ -32,7 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class OpenAiServer implements AutoCloseable {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    // Jackson's default cap on one string (20 MB) would answer a long prompt with a parser message; the body limit
+    // (ServerOptions.maxBodyBytes) already bounds every string, and PromptBudget then refuses by size in one sentence.
+    private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE).build()).build());
 
     private final ServedModel served;
     private final ServerOptions options;

@@ -289,6 +289,16 @@ class CompletionsEndToEndTest {
     }
 
     @Test
+    void aPromptLongerThanJacksonsStringCapIsRefusedForItsSizeNotByTheParser() {
+        // 20.1 M characters: past Jackson's default 20 M string cap, within the 32 MiB body limit
+        Http.Reply r = http.post("/v1/completions", body("a".repeat(20_100_000)).put("max_tokens", 1));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().at("/error/code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(r.body().at("/error/message").asText()).startsWith("The prompt has more than")
+                .doesNotContain("StreamReadConstraints");
+    }
+
+    @Test
     void bodiesOverTheLimitGet413WithAnErrorObjectReadOrNot() throws Exception {
         ServerOptions small = new ServerOptions("127.0.0.1", 0, java.util.Optional.empty(), 4096);
         try (OpenAiServer limited = OpenAiServer.start(served, small)) {

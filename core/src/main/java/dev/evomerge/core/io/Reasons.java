@@ -46,11 +46,30 @@ public final class Reasons {
             case NotDirectoryException _ -> it + " is not a directory";
             case DirectoryNotEmptyException _ -> it + " is not an empty directory";
             case FileSystemLoopException _ -> it + " is in a symbolic link loop";
+            case FileSystemException f when file != null && "Not a directory".equals(f.getReason())
+                    && fileOnThePath(java.nio.file.Path.of(file)) != null ->
+                    fileOnThePath(java.nio.file.Path.of(file)) + " is a file, not a folder";
             case FileSystemException f when f.getReason() != null -> (file != null ? file + ": " : "") + f.getReason();
             case FileSystemException _ -> "a file system error on " + it + " (" + e.getClass().getSimpleName() + ")";
             default -> e.getMessage() == null || e.getMessage().isBlank()
                     ? "an I/O error (" + e.getClass().getSimpleName() + ")" : e.getMessage();
         };
+    }
+
+    private static boolean notAFolder(java.nio.file.Path p) {
+        return java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p);
+    }
+
+    /** The first path element of {@code p} that exists as a file, where a folder was needed; null if none. */
+    private static java.nio.file.Path fileOnThePath(java.nio.file.Path p) {
+        java.nio.file.Path q = p.isAbsolute() ? p.getRoot() : java.nio.file.Path.of("");
+        for (java.nio.file.Path name : p) {
+            q = q.resolve(name);
+            if (notAFolder(q) && !q.equals(p)) {
+                return q;
+            }
+        }
+        return null;
     }
 
     /**

@@ -121,12 +121,15 @@ public final class EvolutionRun {
             }
             throw e;
         }
-        store.putMeta(RunMeta.STATUS, "completed");
+        // A run in which candidates were evaluated but none scored did not do its job: run.db and summary.json say so
+        // alike (the launcher adds the most common error and exits 1).
+        String status = best == null && evaluations > 0 ? "failed" : "completed";
+        store.putMeta(RunMeta.STATUS, status);
         if (best != null) {
             writeBestConfig(best);
         }
         Result result = new Result(generation, evaluations, best);
-        writeSummary(result, "completed");
+        writeSummary(result, status);
         return result;
     }
 
