@@ -140,6 +140,9 @@ final class EvalCommand implements Callable<Integer> {
         if (logSamples && outputPath == null) {
             throw EvomergeException.usage("--log-samples needs --output-path to know where to write the samples");
         }
+        if (outputPath != null) {
+            ResultsWriter.checkWritable(outputPath);
+        }
         if (model == null) {
             throw EvomergeException.usage("--model DIR is required (for openai-completions it gives the tokenizer)");
         }

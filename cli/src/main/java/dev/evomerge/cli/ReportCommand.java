@@ -27,6 +27,7 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dev.evomerge.core.io.OutputFolders.requireCreatable(out, "--out " + out);
         RunSummary summary;
         try (RunStore store = RunStore.openReadOnly(storage)) {
             Path abs = storage.toAbsolutePath().normalize();

@@ -63,6 +63,21 @@ class EvalCommandTest {
     }
 
     @Test
+    void anOutputPathThroughAFileIsRefusedBeforeTheEvaluation() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        for (Path out : List.of(file.resolve("x.json"), file.resolve("sub"))) {
+            CliRun r = CliRun.run("eval", "--model", model.toString(), "--tasks", "toy_arc", "--limit", "1",
+                    "--output-path", out.toString(), "--threads", "1");
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("evomerge: --output-path " + out + ": " + file + " is a file, not a folder.");
+            assertThat(r.out()).as("no evaluation ran").doesNotContain("toy_arc");
+        }
+        CliRun report = CliRun.run("report", "--storage-path", dir.toString(), "--out", file.resolve("r").toString());
+        assertThat(report.exit()).isEqualTo(2);
+        assertThat(report.err().strip()).isEqualTo("evomerge: --out " + file.resolve("r") + ": " + file + " is a file, not a folder.");
+    }
+
+    @Test
     void samplesOfTasksNamedWithPathSeparatorsStayInsideTheOutputFolder() throws IOException {
         Path root = Files.createDirectories(dir.resolve("escape"));
         Path tasks = Files.createDirectories(root.resolve("tasks"));

@@ -39,6 +39,16 @@ public final class ResultsWriter {
         }
     }
 
+    /**
+     * Refuses, before the evaluation, an {@code --output-path} whose folder could never be written (a file on its
+     * path, a folder this user cannot write): the work would otherwise be lost at the end.
+     */
+    public static void checkWritable(Path outputPath) {
+        Path abs = outputPath.toAbsolutePath();
+        boolean file = abs.getFileName() != null && abs.getFileName().toString().endsWith(".json");
+        dev.evomerge.core.io.OutputFolders.requireCreatable(file ? abs.getParent() : abs, "--output-path " + outputPath);
+    }
+
     /** Writes the results (and samples when the run kept them). */
     public static Written write(EvaluationResults r, Path outputPath, LocalDateTime now) {
         String stamp = STAMP.format(now);

@@ -3,6 +3,7 @@ package dev.evomerge.evolve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.OutputFolders;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.eval.data.DatasetLoader;
@@ -75,7 +76,7 @@ public final class EvolutionLauncher {
     /** Validates everything that needs no model data; fails with one sentence before any file is written. */
     public Prepared prepare() {
         checkOptions();
-        checkStoragePath(o.storage());
+        OutputFolders.requireCreatable(o.storage(), "--storage-path " + o.storage());
         EvolveConfig config = EvolveConfig.load(o.genomeFile(), warnings);
         List<String> benchmarks = config.benchmarkTaskNames();
         if (!benchmarks.isEmpty()) {
@@ -197,22 +198,6 @@ public final class EvolutionLauncher {
         atLeast("--threads", o.threads(), 1);
         if (o.timeout() != null) {
             atLeast("--timeout", o.timeout(), 1);
-        }
-    }
-
-    /** A storage path that cannot become a folder is refused now, not after the genome was read and checked. */
-    private static void checkStoragePath(Path storage) {
-        for (Path q = storage.toAbsolutePath(); q != null; q = q.getParent()) {
-            if (Files.exists(q)) {
-                if (!Files.isDirectory(q)) {
-                    throw EvomergeException.usage("--storage-path " + storage + ": " + q + " is a file, not a folder.");
-                }
-                if (!q.equals(storage.toAbsolutePath()) && !Files.isWritable(q)) {
-                    throw EvomergeException.usage("--storage-path " + storage + ": cannot create it, " + q
-                            + " is not writable by this user.");
-                }
-                return;
-            }
         }
     }
 
