@@ -104,7 +104,9 @@ public final class RunStore implements AutoCloseable {
 
     /**
      * Opens an existing run.db for reading only (the dashboard and reports): creates nothing and never writes,
-     * so it can be used while a run holds the file.
+     * so it can be used while a run holds the file. A run in a folder this user cannot write (another user's run, a
+     * read-only mount) is read as the immutable file it is once its run has ended; while its write-ahead log still
+     * holds data SQLite needs write access beside the file, and the sentence says so.
      */
     public static RunStore openReadOnly(Path storage) {
         Path file = Files.isDirectory(storage) ? storage.resolve(FILE_NAME) : storage;
@@ -112,20 +114,46 @@ public final class RunStore implements AutoCloseable {
             throw EvomergeException.usage("No run store at " + file + ": pass the --storage-path of an evolution run.");
         }
         try {
-            org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
-            config.setReadOnly(true);
-            config.setBusyTimeout(10000);
-            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
             try {
-                requireRunStore(file, c);
-            } catch (RuntimeException | SQLException e) {
-                c.close();
-                throw e;
+                return connectReadOnly(file, "jdbc:sqlite:" + file);
+            } catch (org.sqlite.SQLiteException e) {
+                if (!needsWriteAccessBeside(e)) {
+                    throw e;
+                }
+                Path wal = file.resolveSibling(file.getFileName() + "-wal");
+                if (Files.exists(wal) && Files.size(wal) > 0) {
+                    throw EvomergeException.usage("Cannot read " + file + " while its run is writing it: this user cannot"
+                            + " write to " + file.toAbsolutePath().getParent() + ", which SQLite needs to read a run in"
+                            + " progress; read it as the run's owner, or once the run has ended.", e);
+                }
+                // No write-ahead log: the file holds everything, and nothing will change it under us.
+                return connectReadOnly(file, "jdbc:sqlite:" + file.toAbsolutePath().toUri() + "?immutable=1");
             }
-            return new RunStore(file, c);
         } catch (SQLException e) {
             throw EvomergeException.runtime("Cannot open the run store " + file + " for reading: " + e.getMessage(), e);
+        } catch (java.io.IOException e) {
+            throw EvomergeException.runtime("Cannot read " + file + ": " + dev.evomerge.core.io.Reasons.of(e) + ".", e);
         }
+    }
+
+    private static RunStore connectReadOnly(Path file, String url) throws SQLException {
+        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout(10000);
+        Connection c = DriverManager.getConnection(url, config.toProperties());
+        try {
+            requireRunStore(file, c);
+        } catch (RuntimeException | SQLException e) {
+            c.close();
+            throw e;
+        }
+        return new RunStore(file, c);
+    }
+
+    /** SQLite's answer when reading a WAL-mode file needs a -shm/-wal file that this user cannot create. */
+    private static boolean needsWriteAccessBeside(org.sqlite.SQLiteException e) {
+        String code = e.getResultCode().name();
+        return code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN");
     }
 
     /** Refuses, with the reason, a file that is empty, not SQLite, or an SQLite database of something else. */

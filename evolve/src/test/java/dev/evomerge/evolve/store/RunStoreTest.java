@@ -138,4 +138,36 @@ class RunStoreTest {
             assertThat(s.exchanges()).extracting(LlmExchange::httpStatus).containsExactly(null, null, 503);
         }
     }
+
+    @Test
+    void aFinishedRunInAFolderThisProcessCannotWriteIsStillRead(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        try (RunStore s = RunStore.open(run)) {
+            s.putMeta("status", "completed");
+            s.recordCandidate(new CandidateRecord(0, 0, new double[] {0.5}, "x", 0.5, Map.of(), CandidateRecord.Status.OK,
+                    null, 0, 0, "w"));
+        }
+        // An immutable folder refuses new files even to root: the state of another user's run folder or a read-only mount.
+        chattr("+i", run);
+        try {
+            // a plain read-only connection fails here: SQLite wants to create run.db-shm beside the file
+            try (var c = DriverManager.getConnection("jdbc:sqlite:" + run.resolve(RunStore.FILE_NAME));
+                 var st = c.createStatement()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> st.executeQuery("SELECT count(*) FROM meta"))
+                        .isInstanceOf(org.sqlite.SQLiteException.class).hasMessageContaining("SQLITE_CANTOPEN");
+            }
+            try (RunStore s = RunStore.openReadOnly(run)) {
+                assertThat(s.meta("status")).contains("completed");
+                assertThat(s.allCandidates()).hasSize(1);
+            }
+        } finally {
+            chattr("-i", run);
+        }
+    }
+
+    private static void chattr(String flag, Path p) throws Exception {
+        Process chattr = new ProcessBuilder("chattr", flag, p.toString()).redirectErrorStream(true).start();
+        String out = new String(chattr.getInputStream().readAllBytes());
+        assertThat(chattr.waitFor()).as("chattr %s %s: %s", flag, p, out).isZero();
+    }
 }
