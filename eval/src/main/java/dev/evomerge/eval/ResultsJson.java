@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The results file in lm-evaluation-harness's layout: {@code results[task]["acc,none"]}, {@code "acc_stderr,none"}
  * ({@code "N/A"} when not computed), {@code groups}, {@code group_subtasks}, {@code configs}, {@code versions},
- * {@code n-shot}, {@code higher_is_better}, {@code n-samples} and the run's {@code config}.
+ * {@code n-shot}, {@code higher_is_better}, {@code n-samples}, the run's {@code config} and the other top-level keys of
+ * lm-eval 0.4.13 whose meaning applies here (tokenizer tokens, {@code max_length}, {@code task_hashes}, ...).
  */
 public final class ResultsJson {
 
@@ -33,23 +34,21 @@ public final class ResultsJson {
         ObjectNode results = root.putObject("results");
         for (TaskResult t : r.tasks()) {
             ObjectNode n = results.putObject(t.name());
+            n.put("name", t.name());
             n.put("alias", t.alias());
+            // lm-eval 0.4.13: the number of documents the metrics were computed over
+            n.put("sample_len", t.nEffective());
             putMetrics(n, t.metrics());
-            n.put("samples", t.nEffective());
         }
         for (GroupResult g : r.groups()) {
-            ObjectNode n = results.putObject(g.name());
-            n.put("alias", g.alias());
-            putMetrics(n, g.metrics());
-            n.put("samples", g.size());
+            putGroup(results.putObject(g.name()), g);
         }
-        if (!r.groups().isEmpty()) {
+        // lm-eval lists under "groups" only the groups that aggregate metrics
+        List<GroupResult> aggregating = r.groups().stream().filter(g -> !g.metrics().isEmpty()).toList();
+        if (!aggregating.isEmpty()) {
             ObjectNode groups = root.putObject("groups");
-            for (GroupResult g : r.groups()) {
-                ObjectNode n = groups.putObject(g.name());
-                n.put("alias", g.alias());
-                putMetrics(n, g.metrics());
-                n.put("samples", g.size());
+            for (GroupResult g : aggregating) {
+                putGroup(groups.putObject(g.name()), g);
             }
         }
         ObjectNode subtasks = root.putObject("group_subtasks");
@@ -104,6 +103,8 @@ public final class ResultsJson {
         } else {
             config.putNull("limit");
         }
+        config.putArray("batch_sizes");
+        config.putNull("use_cache");
         config.put("bootstrap_iters", r.options().bootstrapIters());
         config.putNull("gen_kwargs");
         config.put("random_seed", 0);
@@ -112,16 +113,56 @@ public final class ResultsJson {
         config.put("fewshot_seed", r.options().fewshotSeed());
         config.put("apply_chat_template", r.options().applyChatTemplate());
         info.forEach((k, v) -> {
-            if (!config.has(k)) {
+            if (!config.has(k) && !TOP_LEVEL.contains(k)) {
                 config.set(k, JSON.valueToTree(v));
             }
         });
         root.putNull("git_hash");
         root.put("date", dateSeconds);
+        // the tokenizer keys lm-eval's add_tokenizer_info writes, where the backend knows them
+        for (String k : TOP_LEVEL) {
+            if (info.containsKey(k)) {
+                root.set(k, JSON.valueToTree(info.get(k)));
+            }
+        }
+        ObjectNode hashes = root.putObject("task_hashes");
+        if (r.options().logSamples()) {
+            for (TaskResult t : r.tasks()) {
+                hashes.put(t.name(), taskHash(t));
+            }
+        }
+        root.set("model_source", JSON.valueToTree(info.getOrDefault("model", r.model())));
         root.put("model_name", r.model());
         root.put("model_name_sanitized", sanitize(r.model()));
+        root.putNull("system_instruction");
+        root.putNull("system_instruction_sha");
+        root.put("fewshot_as_multiturn", false);
+        root.putNull("chat_template");
+        root.putNull("chat_template_sha");
         root.put("total_evaluation_time_seconds", String.valueOf(r.seconds()));
         return root;
+    }
+
+    /** Keys of the backend's description that lm-eval writes at the top level rather than in {@code config}. */
+    private static final List<String> TOP_LEVEL = List.of("tokenizer_pad_token", "tokenizer_eos_token",
+            "tokenizer_bos_token", "eot_token_id", "max_length");
+
+    private static void putGroup(ObjectNode n, GroupResult g) {
+        n.put("alias", g.alias());
+        n.put("name", g.name());
+        if (!g.metrics().isEmpty()) {
+            n.put("sample_len", g.size());
+            putMetrics(n, g.metrics());
+        }
+    }
+
+    /** lm-eval's task hash: sha256 of the concatenated doc, prompt and target hashes of the logged samples. */
+    static String taskHash(TaskResult t) {
+        StringBuilder all = new StringBuilder();
+        for (Map<String, Object> s : t.samples()) {
+            all.append(s.get("doc_hash")).append(s.get("prompt_hash")).append(s.get("target_hash"));
+        }
+        return SampleLog.sha256(all.toString());
     }
 
     /** The document as lm-eval writes it: Python's json.dumps(indent=2, ensure_ascii=False). */
