@@ -48,6 +48,7 @@ final class JsonObjectDecoding {
                     maxTokens - out.size(), Set.of(), leaveOnInvalid, sampling.toSampling(fallbackSeed, restart),
                     topLogprobs, TokenListener.NONE));
             engineTokens += g.tokens().size();
+            served.countGenerated(g.tokens().size());
             out.addAll(g.tokens());
             JsonPrefix.Result r = check(TextGeneration.ids(out));
             if (r instanceof JsonPrefix.Complete) {
