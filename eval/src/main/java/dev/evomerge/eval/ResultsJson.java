@@ -41,47 +41,61 @@ public final class ResultsJson {
             putMetrics(n, t.metrics());
         }
         for (GroupResult g : r.groups()) {
-            putGroup(results.putObject(g.name()), g);
+            putGroup(results.putObject(g.name()), g, r);
         }
         // lm-eval lists under "groups" only the groups that aggregate metrics
         List<GroupResult> aggregating = r.groups().stream().filter(g -> !g.metrics().isEmpty()).toList();
         if (!aggregating.isEmpty()) {
             ObjectNode groups = root.putObject("groups");
             for (GroupResult g : aggregating) {
-                putGroup(groups.putObject(g.name()), g);
+                putGroup(groups.putObject(g.name()), g, r);
             }
         }
+        // as lm-eval 0.4.13: group_subtasks lists groups only; configs, versions, n-shot and higher_is_better are
+        // sorted by name, and a group gets its members' n-shot (when they agree) and higher_is_better
         ObjectNode subtasks = root.putObject("group_subtasks");
         for (GroupResult g : r.groups()) {
             subtasks.set(g.name(), JSON.valueToTree(g.subtasks()));
         }
+        java.util.TreeMap<String, Object> configs = new java.util.TreeMap<>();
+        java.util.TreeMap<String, Object> versions = new java.util.TreeMap<>();
+        java.util.TreeMap<String, Integer> nShot = new java.util.TreeMap<>();
+        Map<String, Map<String, Boolean>> hib = new LinkedHashMap<>();
         for (TaskResult t : r.tasks()) {
-            subtasks.putArray(t.name());
-        }
-        ObjectNode configs = root.putObject("configs");
-        for (TaskResult t : r.tasks()) {
-            configs.set(t.name(), JSON.valueToTree(plain(t.config())));
-        }
-        ObjectNode versions = root.putObject("versions");
-        for (GroupResult g : r.groups()) {
-            versions.set(g.name(), JSON.valueToTree(g.version()));
-        }
-        for (TaskResult t : r.tasks()) {
-            versions.set(t.name(), JSON.valueToTree(t.version()));
-        }
-        ObjectNode nShot = root.putObject("n-shot");
-        for (TaskResult t : r.tasks()) {
+            configs.put(t.name(), plain(t.config()));
+            versions.put(t.name(), t.version());
             nShot.put(t.name(), t.nShot());
+            Map<String, Boolean> h = new LinkedHashMap<>();
+            t.metrics().forEach(m -> h.putIfAbsent(m.metric(), m.higherIsBetter()));
+            hib.put(t.name(), h);
         }
-        ObjectNode hib = root.putObject("higher_is_better");
         for (GroupResult g : r.groups()) {
-            ObjectNode n = hib.putObject(g.name());
-            g.metrics().forEach(m -> n.put(m.metric(), m.higherIsBetter()));
+            versions.put(g.name(), g.version());
+            java.util.Set<Integer> shots = new java.util.HashSet<>();
+            Map<String, Boolean> h = new LinkedHashMap<>();
+            for (String child : g.subtasks()) {
+                if (nShot.containsKey(child)) {
+                    shots.add(nShot.get(child));
+                }
+                hib.getOrDefault(child, Map.of()).forEach((m, v) -> {
+                    if (!h.containsKey(m)) {
+                        h.put(m, v);
+                    } else if (h.get(m) != null && !h.get(m).equals(v)) {
+                        h.put(m, null); // members disagree: lm-eval writes None
+                    }
+                });
+            }
+            if (shots.size() == 1) {
+                nShot.put(g.name(), shots.iterator().next());
+            }
+            if (!h.isEmpty()) {
+                hib.put(g.name(), h);
+            }
         }
-        for (TaskResult t : r.tasks()) {
-            ObjectNode n = hib.putObject(t.name());
-            t.metrics().forEach(m -> n.put(m.metric(), m.higherIsBetter()));
-        }
+        root.set("configs", JSON.valueToTree(configs));
+        root.set("versions", JSON.valueToTree(versions));
+        root.set("n-shot", JSON.valueToTree(nShot));
+        root.set("higher_is_better", JSON.valueToTree(new java.util.TreeMap<>(hib)));
         ObjectNode nSamples = root.putObject("n-samples");
         for (TaskResult t : r.tasks()) {
             ObjectNode n = nSamples.putObject(t.name());
@@ -136,7 +150,7 @@ public final class ResultsJson {
         root.put("model_name_sanitized", sanitize(r.model()));
         root.putNull("system_instruction");
         root.putNull("system_instruction_sha");
-        root.put("fewshot_as_multiturn", false);
+        root.putNull("fewshot_as_multiturn");
         root.putNull("chat_template");
         root.putNull("chat_template_sha");
         root.put("total_evaluation_time_seconds", String.valueOf(r.seconds()));
@@ -147,13 +161,30 @@ public final class ResultsJson {
     private static final List<String> TOP_LEVEL = List.of("tokenizer_pad_token", "tokenizer_eos_token",
             "tokenizer_bos_token", "eot_token_id", "max_length");
 
-    private static void putGroup(ObjectNode n, GroupResult g) {
+    private static void putGroup(ObjectNode n, GroupResult g, EvaluationResults r) {
         n.put("alias", g.alias());
         n.put("name", g.name());
         if (!g.metrics().isEmpty()) {
             n.put("sample_len", g.size());
             putMetrics(n, g.metrics());
+            // per metric: the documents of the leaf tasks that have it
+            ObjectNode counts = n.putObject("sample_count");
+            List<TaskResult> leaves = leaves(g, r);
+            for (MetricResult m : g.metrics()) {
+                counts.put(m.key(), leaves.stream().filter(t -> t.metric(m.metric(), m.filter()).isPresent())
+                        .mapToInt(TaskResult::nEffective).sum());
+            }
         }
+    }
+
+    /** The tasks under a group, through nested groups. */
+    private static List<TaskResult> leaves(GroupResult g, EvaluationResults r) {
+        List<TaskResult> out = new ArrayList<>();
+        for (String child : g.subtasks()) {
+            r.task(child).ifPresent(out::add);
+            r.groups().stream().filter(x -> x.name().equals(child)).findFirst().ifPresent(x -> out.addAll(leaves(x, r)));
+        }
+        return out;
     }
 
     /** lm-eval's task hash: sha256 of the concatenated doc, prompt and target hashes of the logged samples. */

@@ -112,7 +112,7 @@ class EvaluatorTest {
                 java.security.MessageDigest.getInstance("SHA-256").digest(
                         hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         assertThat(json.at("/model_source").asText()).isEqualTo("fake");
-        assertThat(json.at("/fewshot_as_multiturn").asBoolean(true)).isFalse();
+        assertThat(json.at("/fewshot_as_multiturn").isNull()).isTrue();
         assertThat(json.at("/chat_template").isNull()).isTrue();
         assertThat(json.at("/config/batch_sizes").isArray()).isTrue();
         List<Map<String, Object>> samples = r.task("mc").orElseThrow().samples();
@@ -186,6 +186,15 @@ class EvaluatorTest {
         assertThat(json.at("/groups/toy/name").asText()).isEqualTo("toy");
         assertThat(json.at("/groups/toy/sample_len").asInt()).isEqualTo(16);
         assertThat(json.at("/task_hashes").size()).isZero();
+        assertThat(json.at("/groups/toy/sample_count/acc,none").asInt()).isEqualTo(16);
+        // lm-eval 0.4.13 lists groups only, and gives a group its members' n-shot and higher_is_better
+        assertThat(json.at("/group_subtasks").has("toy_arc")).isFalse();
+        assertThat(json.at("/n-shot/toy").asInt()).isZero();
+        assertThat(json.at("/higher_is_better/toy/acc_norm").asBoolean()).isTrue();
+        assertThat(json.at("/higher_is_better/toy/f1").asBoolean()).isTrue();
+        List<String> versions = new ArrayList<>();
+        json.get("versions").fieldNames().forEachRemaining(versions::add);
+        assertThat(versions).isSorted().contains("toy", "toy_arc", "toy_kobest_boolq");
         // the kobest context ends with a space and the delimiter adds one: the model sees both
         assertThat(model.loglikelihoodQueries).anySatisfy(q -> {
             assertThat(q.context()).endsWith("답변: ");
