@@ -243,13 +243,30 @@ class StreamingEndToEndTest {
             return z;
         });
         ServedModel scripted = new ServedModel("scripted", model, tok, Optional.empty());
-        try (OpenAiServer s = OpenAiServer.start(scripted, ServerOptions.localDefaults());
-             SseClient client = new SseClient(s.baseUrl())) {
+        try (OpenAiServer s = OpenAiServer.start(scripted, ServerOptions.localDefaults())) {
             ObjectNode req = Http.JSON.createObjectNode().put("max_tokens", 200).put("temperature", 0)
                     .put("ignore_eos", true).put("stream", true);
             req.putArray("prompt").add(1).add(a);
-            try (SseClient.Events events = client.post("/v1/completions", req)) {
-                assertThat(Http.JSON.readTree(events.next()).at("/choices/0/text").asText()).isEqualTo("a");
+            // a plain socket, closed with SO_LINGER 0 so that the connection is reset at once: the server's next
+            // write must fail, whatever the client library would do on close
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+                byte[] body = Http.JSON.writeValueAsBytes(req);
+                socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: "
+                        + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().write(body);
+                socket.getOutputStream().flush();
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+                assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+                String line;
+                while ((line = in.readLine()) != null && !line.contains("data: ")) {
+                    // headers, chunk sizes
+                }
+                assertThat(line).isNotNull();
+                assertThat(Http.JSON.readTree(line.substring(line.indexOf("data: ") + 6))
+                        .at("/choices/0/text").asText()).isEqualTo("a");
+                socket.setSoLinger(true, 0);
             }
             clientGone.countDown();
             // the model thread runs one request at a time: this reply comes after the stream's generation ended
