@@ -40,11 +40,11 @@ final class TextStream {
         this.stops = List.copyOf(stops);
     }
 
-    /** The delta after one more generated token (an EOS adds nothing). */
+    /**
+     * The delta after one more generated token. A special token (an EOS) adds no text, so it and the tokens after it
+     * are only sent with {@link #finish}, which leaves out an EOS that ended the generation.
+     */
     Delta add(GeneratedToken token) {
-        if (served.eosIds().contains(token.token())) {
-            return empty();
-        }
         tokens.add(token);
         int[] ids = TextGeneration.ids(tokens);
         String text = served.tokenizer().decode(ids, true);

@@ -224,13 +224,50 @@ class StreamingEndToEndTest {
     }
 
     @Test
+    void aStreamEndingAtEosLeavesTheEosOut() throws Exception {
+        Tokenizer tok = served.tokenizer();
+        int a = tok.tokenToId("a").orElseThrow();
+        // after the two prompt tokens: "a", "a", "a", then EOS (id 2)
+        ScriptedModel model = new ScriptedModel(256, 2, generated -> {
+            double[] z = new double[256];
+            z[generated.length < 3 ? a : 2] = 10;
+            return z;
+        });
+        ServedModel scripted = new ServedModel("scripted", model, tok, Optional.empty());
+        try (OpenAiServer s = OpenAiServer.start(scripted, ServerOptions.localDefaults());
+             SseClient client = new SseClient(s.baseUrl())) {
+            ObjectNode req = Http.JSON.createObjectNode().put("max_tokens", 10).put("temperature", 0)
+                    .put("logprobs", 1).put("stream", true);
+            req.putArray("prompt").add(1).add(a);
+            List<String> data;
+            try (SseClient.Events events = client.post("/v1/completions", req)) {
+                data = events.rest();
+            }
+            assertThat(data.getLast()).isEqualTo("[DONE]");
+            StringBuilder text = new StringBuilder();
+            List<String> tokens = new ArrayList<>();
+            String finish = null;
+            for (String d : data.subList(0, data.size() - 1)) {
+                JsonNode choice = Http.JSON.readTree(d).at("/choices/0");
+                text.append(choice.get("text").asText());
+                choice.at("/logprobs/tokens").forEach(t -> tokens.add(t.asText()));
+                finish = choice.get("finish_reason").isNull() ? finish : choice.get("finish_reason").asText();
+            }
+            assertThat(text.toString()).isEqualTo("aaa");
+            assertThat(tokens).containsExactly("a", "a", "a");
+            assertThat(finish).isEqualTo("stop");
+            assertThat(scripted.generatedTokens()).isEqualTo(4); // the EOS was generated, then left out
+        }
+    }
+
+    @Test
     void aClientThatGoesAwayStopsTheGeneration() throws Exception {
         Tokenizer tok = served.tokenizer();
         int a = tok.tokenToId("a").orElseThrow();
         CountDownLatch clientGone = new CountDownLatch(1);
         // always "a"; the fourth token waits until the client has closed the stream, so the generation cannot
         // end before the client goes away (the server may notice before or after that token)
-        ScriptedModel model = new ScriptedModel(256, 0, generated -> {
+        ScriptedModel model = new ScriptedModel(256, 2, generated -> {
             if (generated.length == 3) {
                 try {
                     assertThat(clientGone.await(60, TimeUnit.SECONDS)).isTrue();
