@@ -75,6 +75,13 @@ def main(label, lmeval_path, evomerge_path):
             what += f", {same_gen}/{len(a)} generations identical"
         bad += not ok
         rows.append(f"| {label} | {task} | samples | | | {what} | {'equal' if ok else 'DIFFERENT'} | |")
+    # the results files' own keys, shown (not judged): lm-eval's environment keys have no evomerge meaning
+    la, ea = json.load(open(lmeval_path)), json.load(open(evomerge_path))
+    only_lm = [k for k in la if k not in ea]
+    only_ev = [k for k in ea if k not in la]
+    task_keys = sorted({k for t in la["results"] for k in la["results"][t] if k not in ea["results"].get(t, {})})
+    rows.append(f"| {label} | (results file) | keys | | | only lm-eval: {', '.join(only_lm) or '-'}; only evomerge: "
+                f"{', '.join(only_ev) or '-'}; task keys only lm-eval: {', '.join(task_keys) or '-'} | (shown) | |")
     print("| model | task | metric | lm-eval 0.4.13 | evomerge | difference | verdict | stderr (lm-eval / evomerge) |")
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))

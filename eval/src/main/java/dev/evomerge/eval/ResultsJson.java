@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.eval.python.PythonValues;
 import dev.evomerge.eval.task.FunctionRef;
 
 import java.util.ArrayList;
@@ -70,7 +71,8 @@ public final class ResultsJson {
             hib.put(t.name(), h);
         }
         for (GroupResult g : r.groups()) {
-            versions.put(g.name(), g.version());
+            // lm-eval's Group.version: str(metadata.version), "N/A" without one
+            versions.put(g.name(), g.version() == null ? "N/A" : PythonValues.str(g.version()));
             java.util.Set<Integer> shots = new java.util.HashSet<>();
             Map<String, Boolean> h = new LinkedHashMap<>();
             for (String child : g.subtasks()) {

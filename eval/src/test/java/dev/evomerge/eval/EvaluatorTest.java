@@ -195,6 +195,9 @@ class EvaluatorTest {
         List<String> versions = new ArrayList<>();
         json.get("versions").fieldNames().forEachRemaining(versions::add);
         assertThat(versions).isSorted().contains("toy", "toy_arc", "toy_kobest_boolq");
+        assertThat(json.at("/versions/toy").isTextual()).isTrue();
+        assertThat(json.at("/versions/toy").asText()).isEqualTo("1.0");
+        assertThat(json.at("/versions/toy_arc").asDouble()).isEqualTo(1.0);
         // the kobest context ends with a space and the delimiter adds one: the model sees both
         assertThat(model.loglikelihoodQueries).anySatisfy(q -> {
             assertThat(q.context()).endsWith("답변: ");
