@@ -97,8 +97,8 @@ final class EvalCommand implements Callable<Integer> {
     long fewshotSeed;
 
     @Option(names = "--add-bos-token", paramLabel = "BOOL", defaultValue = "true", arity = "1",
-            description = "Encode prompts with the tokenizer's special tokens (BOS), as lm-eval's hf backend "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Encode prompts and perplexity documents with the tokenizer's special tokens (BOS), as "
+                    + "lm-eval's hf backend (default: ${DEFAULT-VALUE}).")
     boolean addBosToken;
 
     @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default: all processors).")

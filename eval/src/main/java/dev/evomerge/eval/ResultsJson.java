@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.eval.python.PythonValues;
 import dev.evomerge.eval.task.FunctionRef;
 
 import java.util.ArrayList;
@@ -14,7 +15,8 @@ import java.util.Map;
 /**
  * The results file in lm-evaluation-harness's layout: {@code results[task]["acc,none"]}, {@code "acc_stderr,none"}
  * ({@code "N/A"} when not computed), {@code groups}, {@code group_subtasks}, {@code configs}, {@code versions},
- * {@code n-shot}, {@code higher_is_better}, {@code n-samples} and the run's {@code config}.
+ * {@code n-shot}, {@code higher_is_better}, {@code n-samples}, the run's {@code config} and the other top-level keys of
+ * lm-eval 0.4.13 whose meaning applies here (tokenizer tokens, {@code max_length}, {@code task_hashes}, ...).
  */
 public final class ResultsJson {
 
@@ -33,56 +35,69 @@ public final class ResultsJson {
         ObjectNode results = root.putObject("results");
         for (TaskResult t : r.tasks()) {
             ObjectNode n = results.putObject(t.name());
+            n.put("name", t.name());
             n.put("alias", t.alias());
+            // lm-eval 0.4.13: the number of documents the metrics were computed over
+            n.put("sample_len", t.nEffective());
             putMetrics(n, t.metrics());
-            n.put("samples", t.nEffective());
         }
         for (GroupResult g : r.groups()) {
-            ObjectNode n = results.putObject(g.name());
-            n.put("alias", g.alias());
-            putMetrics(n, g.metrics());
-            n.put("samples", g.size());
+            putGroup(results.putObject(g.name()), g, r);
         }
-        if (!r.groups().isEmpty()) {
+        // lm-eval lists under "groups" only the groups that aggregate metrics
+        List<GroupResult> aggregating = r.groups().stream().filter(g -> !g.metrics().isEmpty()).toList();
+        if (!aggregating.isEmpty()) {
             ObjectNode groups = root.putObject("groups");
-            for (GroupResult g : r.groups()) {
-                ObjectNode n = groups.putObject(g.name());
-                n.put("alias", g.alias());
-                putMetrics(n, g.metrics());
-                n.put("samples", g.size());
+            for (GroupResult g : aggregating) {
+                putGroup(groups.putObject(g.name()), g, r);
             }
         }
+        // as lm-eval 0.4.13: group_subtasks lists groups only; configs, versions, n-shot and higher_is_better are
+        // sorted by name, and a group gets its members' n-shot (when they agree) and higher_is_better
         ObjectNode subtasks = root.putObject("group_subtasks");
         for (GroupResult g : r.groups()) {
             subtasks.set(g.name(), JSON.valueToTree(g.subtasks()));
         }
+        java.util.TreeMap<String, Object> configs = new java.util.TreeMap<>();
+        java.util.TreeMap<String, Object> versions = new java.util.TreeMap<>();
+        java.util.TreeMap<String, Integer> nShot = new java.util.TreeMap<>();
+        Map<String, Map<String, Boolean>> hib = new LinkedHashMap<>();
         for (TaskResult t : r.tasks()) {
-            subtasks.putArray(t.name());
-        }
-        ObjectNode configs = root.putObject("configs");
-        for (TaskResult t : r.tasks()) {
-            configs.set(t.name(), JSON.valueToTree(plain(t.config())));
-        }
-        ObjectNode versions = root.putObject("versions");
-        for (GroupResult g : r.groups()) {
-            versions.set(g.name(), JSON.valueToTree(g.version()));
-        }
-        for (TaskResult t : r.tasks()) {
-            versions.set(t.name(), JSON.valueToTree(t.version()));
-        }
-        ObjectNode nShot = root.putObject("n-shot");
-        for (TaskResult t : r.tasks()) {
+            configs.put(t.name(), plain(t.config()));
+            versions.put(t.name(), t.version());
             nShot.put(t.name(), t.nShot());
+            Map<String, Boolean> h = new LinkedHashMap<>();
+            t.metrics().forEach(m -> h.putIfAbsent(m.metric(), m.higherIsBetter()));
+            hib.put(t.name(), h);
         }
-        ObjectNode hib = root.putObject("higher_is_better");
         for (GroupResult g : r.groups()) {
-            ObjectNode n = hib.putObject(g.name());
-            g.metrics().forEach(m -> n.put(m.metric(), m.higherIsBetter()));
+            // lm-eval's Group.version: str(metadata.version), "N/A" without one
+            versions.put(g.name(), g.version() == null ? "N/A" : PythonValues.str(g.version()));
+            java.util.Set<Integer> shots = new java.util.HashSet<>();
+            Map<String, Boolean> h = new LinkedHashMap<>();
+            for (String child : g.subtasks()) {
+                if (nShot.containsKey(child)) {
+                    shots.add(nShot.get(child));
+                }
+                hib.getOrDefault(child, Map.of()).forEach((m, v) -> {
+                    if (!h.containsKey(m)) {
+                        h.put(m, v);
+                    } else if (h.get(m) != null && !h.get(m).equals(v)) {
+                        h.put(m, null); // members disagree: lm-eval writes None
+                    }
+                });
+            }
+            if (shots.size() == 1) {
+                nShot.put(g.name(), shots.iterator().next());
+            }
+            if (!h.isEmpty()) {
+                hib.put(g.name(), h);
+            }
         }
-        for (TaskResult t : r.tasks()) {
-            ObjectNode n = hib.putObject(t.name());
-            t.metrics().forEach(m -> n.put(m.metric(), m.higherIsBetter()));
-        }
+        root.set("configs", JSON.valueToTree(configs));
+        root.set("versions", JSON.valueToTree(versions));
+        root.set("n-shot", JSON.valueToTree(nShot));
+        root.set("higher_is_better", JSON.valueToTree(new java.util.TreeMap<>(hib)));
         ObjectNode nSamples = root.putObject("n-samples");
         for (TaskResult t : r.tasks()) {
             ObjectNode n = nSamples.putObject(t.name());
@@ -104,6 +119,8 @@ public final class ResultsJson {
         } else {
             config.putNull("limit");
         }
+        config.putArray("batch_sizes");
+        config.putNull("use_cache");
         config.put("bootstrap_iters", r.options().bootstrapIters());
         config.putNull("gen_kwargs");
         config.put("random_seed", 0);
@@ -112,16 +129,73 @@ public final class ResultsJson {
         config.put("fewshot_seed", r.options().fewshotSeed());
         config.put("apply_chat_template", r.options().applyChatTemplate());
         info.forEach((k, v) -> {
-            if (!config.has(k)) {
+            if (!config.has(k) && !TOP_LEVEL.contains(k)) {
                 config.set(k, JSON.valueToTree(v));
             }
         });
         root.putNull("git_hash");
         root.put("date", dateSeconds);
+        // the tokenizer keys lm-eval's add_tokenizer_info writes, where the backend knows them
+        for (String k : TOP_LEVEL) {
+            if (info.containsKey(k)) {
+                root.set(k, JSON.valueToTree(info.get(k)));
+            }
+        }
+        ObjectNode hashes = root.putObject("task_hashes");
+        if (r.options().logSamples()) {
+            for (TaskResult t : r.tasks()) {
+                hashes.put(t.name(), taskHash(t));
+            }
+        }
+        root.set("model_source", JSON.valueToTree(info.getOrDefault("model", r.model())));
         root.put("model_name", r.model());
         root.put("model_name_sanitized", sanitize(r.model()));
+        root.putNull("system_instruction");
+        root.putNull("system_instruction_sha");
+        root.putNull("fewshot_as_multiturn");
+        root.putNull("chat_template");
+        root.putNull("chat_template_sha");
         root.put("total_evaluation_time_seconds", String.valueOf(r.seconds()));
         return root;
+    }
+
+    /** Keys of the backend's description that lm-eval writes at the top level rather than in {@code config}. */
+    private static final List<String> TOP_LEVEL = List.of("tokenizer_pad_token", "tokenizer_eos_token",
+            "tokenizer_bos_token", "eot_token_id", "max_length");
+
+    private static void putGroup(ObjectNode n, GroupResult g, EvaluationResults r) {
+        n.put("alias", g.alias());
+        n.put("name", g.name());
+        if (!g.metrics().isEmpty()) {
+            n.put("sample_len", g.size());
+            putMetrics(n, g.metrics());
+            // per metric: the documents of the leaf tasks that have it
+            ObjectNode counts = n.putObject("sample_count");
+            List<TaskResult> leaves = leaves(g, r);
+            for (MetricResult m : g.metrics()) {
+                counts.put(m.key(), leaves.stream().filter(t -> t.metric(m.metric(), m.filter()).isPresent())
+                        .mapToInt(TaskResult::nEffective).sum());
+            }
+        }
+    }
+
+    /** The tasks under a group, through nested groups. */
+    private static List<TaskResult> leaves(GroupResult g, EvaluationResults r) {
+        List<TaskResult> out = new ArrayList<>();
+        for (String child : g.subtasks()) {
+            r.task(child).ifPresent(out::add);
+            r.groups().stream().filter(x -> x.name().equals(child)).findFirst().ifPresent(x -> out.addAll(leaves(x, r)));
+        }
+        return out;
+    }
+
+    /** lm-eval's task hash: sha256 of the concatenated doc, prompt and target hashes of the logged samples. */
+    static String taskHash(TaskResult t) {
+        StringBuilder all = new StringBuilder();
+        for (Map<String, Object> s : t.samples()) {
+            all.append(s.get("doc_hash")).append(s.get("prompt_hash")).append(s.get("target_hash"));
+        }
+        return SampleLog.sha256(all.toString());
     }
 
     /** The document as lm-eval writes it: Python's json.dumps(indent=2, ensure_ascii=False). */

@@ -61,6 +61,57 @@ class EmbeddedModelTest {
     }
 
     @Test
+    void rollingScoresBosAndDocumentInDisjointWindowsAsLmEval() {
+        Tokenizer tok = Tokenizer.load(modelDir);
+        String doc = "The quick brown fox jumps over the lazy dog, and then the dog sleeps under a tree by the river "
+                + "while seven birds sing about the weather and the long winter.";
+        int window = 12;
+        int[] seq = tok.encode(doc, true);
+        assertThat(seq[0]).isEqualTo(tok.bosId().getAsInt());
+        assertThat(seq.length).isGreaterThan(3 * window);
+        try (LanguageModel lm = LanguageModels.embedded(modelDir, LoadOptions.defaults().withThreads(1), true, 16,
+                Optional.of(window));
+             LanguageModel plain = LanguageModels.embedded(modelDir, LoadOptions.defaults().withThreads(1), false,
+                     16, Optional.of(window));
+             CausalLanguageModel ref = ModelLoader.load(modelDir, LoadOptions.defaults().withThreads(1))) {
+            // independent reference: token j of [BOS] + document, in block j / window, is predicted from the
+            // tokens since the start of its block's input: [prefix] + seq for the first block, else the window
+            // tokens before the block's last token
+            double withBos = blockwise(ref, seq, tok.bosId().getAsInt(), window);
+            double withoutBos = blockwise(ref, tok.encode(doc, false), tok.bosId().getAsInt(), window);
+            assertThat(lm.loglikelihoodRolling(List.of(doc), Progress.NONE).getFirst())
+                    .isCloseTo(withBos, within(1e-3));
+            assertThat(plain.loglikelihoodRolling(List.of(doc), Progress.NONE).getFirst())
+                    .isCloseTo(withoutBos, within(1e-3));
+            assertThat(Math.abs(withBos - withoutBos)).isGreaterThan(0.1);
+        }
+    }
+
+    /** Sum of log P(seq[j]) with each block of {@code window} predicted tokens read through its own forward pass. */
+    private static double blockwise(CausalLanguageModel ref, int[] seq, int prefix, int window) {
+        double total = 0;
+        for (int start = 0; start < seq.length; start += window) {
+            int end = Math.min(seq.length, start + window);
+            int[] input;
+            int scoredFrom;
+            if (start == 0) {
+                input = new int[end + 1];
+                input[0] = prefix;
+                System.arraycopy(seq, 0, input, 1, end);
+                scoredFrom = 1;
+            } else {
+                // the window holds `window` input tokens ending just before seq[end - 1]: seq[end-window-1, end)
+                int from = end - window - 1;
+                input = Arrays.copyOfRange(seq, from, end);
+                scoredFrom = start - from;
+            }
+            double[] lp = ref.tokenLogprobs(List.of(input), 0).getFirst().tokenLogprobs();
+            total += Arrays.stream(lp, scoredFrom, input.length).sum();
+        }
+        return total;
+    }
+
+    @Test
     void bundledTasksRunOnTheEngine() {
         TaskCatalog catalog = TaskCatalog.load(List.of(), w -> { });
         try (LanguageModel lm = LanguageModels.embedded(modelDir, LoadOptions.defaults().withThreads(1), true, 16)) {

@@ -76,7 +76,7 @@ class EvaluatorTest {
     }
 
     @Test
-    void multipleChoiceAccAccNormStderrAndRandomFewshotAsLmEval() throws IOException {
+    void multipleChoiceAccAccNormStderrAndRandomFewshotAsLmEval() throws Exception {
         writeMcTask();
         FakeLanguageModel model = FakeLanguageModel.byLength();
         EvaluationResults r = run(List.of("mc"), model, EvaluationOptions.defaults().withLogSamples(true));
@@ -100,6 +100,21 @@ class EvaluatorTest {
         assertThat(json.at("/versions/mc").asText()).isEqualTo("Yaml");
         assertThat(json.at("/configs/mc/doc_to_text").asText()).isEqualTo("Q: {{q}}");
         assertThat(json.at("/higher_is_better/mc/acc").asBoolean()).isTrue();
+        // lm-eval 0.4.13's per-task keys and its task hash over the logged samples' hashes
+        assertThat(json.at("/results/mc/name").asText()).isEqualTo("mc");
+        assertThat(json.at("/results/mc/sample_len").asInt()).isEqualTo(3);
+        assertThat(json.at("/results/mc").has("samples")).isFalse();
+        StringBuilder hashes = new StringBuilder();
+        for (Map<String, Object> s : r.task("mc").orElseThrow().samples()) {
+            hashes.append(s.get("doc_hash")).append(s.get("prompt_hash")).append(s.get("target_hash"));
+        }
+        assertThat(json.at("/task_hashes/mc").asText()).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(
+                        hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertThat(json.at("/model_source").asText()).isEqualTo("fake");
+        assertThat(json.at("/fewshot_as_multiturn").isNull()).isTrue();
+        assertThat(json.at("/chat_template").isNull()).isTrue();
+        assertThat(json.at("/config/batch_sizes").isArray()).isTrue();
         List<Map<String, Object>> samples = r.task("mc").orElseThrow().samples();
         assertThat(samples).hasSize(3);
         assertThat(samples.getFirst()).containsEntry("doc_id", 0).containsEntry("filter", "none")
@@ -201,6 +216,25 @@ class EvaluatorTest {
         assertThat(g.name()).isEqualTo("toy");
         assertThat(g.metrics().getFirst().value()).isEqualTo((8 * 0.125 + 8 * 0.5) / 16);
         assertThat(ResultsTable.markdown(r)).contains("|toy_arc").contains("|acc_norm|").contains("Groups");
+        JsonNode json = ResultsJson.parse(ResultsJson.toText(r, 0));
+        assertThat(json.at("/results/toy_arc/sample_len").asInt()).isEqualTo(8);
+        // a group's sample_len sums its leaf tasks', in results and in groups
+        assertThat(json.at("/results/toy/sample_len").asInt()).isEqualTo(16);
+        assertThat(json.at("/groups/toy/name").asText()).isEqualTo("toy");
+        assertThat(json.at("/groups/toy/sample_len").asInt()).isEqualTo(16);
+        assertThat(json.at("/task_hashes").size()).isZero();
+        assertThat(json.at("/groups/toy/sample_count/acc,none").asInt()).isEqualTo(16);
+        // lm-eval 0.4.13 lists groups only, and gives a group its members' n-shot and higher_is_better
+        assertThat(json.at("/group_subtasks").has("toy_arc")).isFalse();
+        assertThat(json.at("/n-shot/toy").asInt()).isZero();
+        assertThat(json.at("/higher_is_better/toy/acc_norm").asBoolean()).isTrue();
+        assertThat(json.at("/higher_is_better/toy/f1").asBoolean()).isTrue();
+        List<String> versions = new ArrayList<>();
+        json.get("versions").fieldNames().forEachRemaining(versions::add);
+        assertThat(versions).isSorted().contains("toy", "toy_arc", "toy_kobest_boolq");
+        assertThat(json.at("/versions/toy").isTextual()).isTrue();
+        assertThat(json.at("/versions/toy").asText()).isEqualTo("1.0");
+        assertThat(json.at("/versions/toy_arc").asDouble()).isEqualTo(1.0);
         // the kobest context ends with a space and the delimiter adds one: the model sees both
         assertThat(model.loglikelihoodQueries).anySatisfy(q -> {
             assertThat(q.context()).endsWith("답변: ");

@@ -33,7 +33,7 @@ record ChatRequest(List<ChatMessage> messages, OptionalInt maxTokens, SamplingPa
         SamplingParams sampling = SamplingParams.read(f);
         List<String> stop = f.stop("stop");
         f.integer("n", 1, 1);
-        f.requireFalse("stream", "send stream=false and read the whole response.");
+        StreamOptions.parse(body); // stream and stream_options: checked here, read by the server
         f.requireNeutral("presence_penalty", 0);
         f.requireNeutral("frequency_penalty", 0);
         f.requireEmptyObject("logit_bias");

@@ -35,7 +35,7 @@ record CompletionRequest(List<Prompt> prompts, int maxTokens, boolean echo, Opti
         List<String> stop = f.stop("stop");
         f.integer("n", 1, 1);
         f.integer("best_of", 1, 1);
-        f.requireFalse("stream", "send stream=false and read the whole response.");
+        StreamOptions.parse(body); // stream and stream_options: checked here, read by the server
         f.requireNeutral("presence_penalty", 0);
         f.requireNeutral("frequency_penalty", 0);
         f.requireEmptyObject("logit_bias");

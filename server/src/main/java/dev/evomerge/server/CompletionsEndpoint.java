@@ -49,23 +49,7 @@ final class CompletionsEndpoint {
     }
 
     ObjectNode handle(CompletionRequest req, long fallbackSeed, String id, long created) {
-        List<PromptTokens> prompts = new ArrayList<>();
-        for (int i = 0; i < req.prompts().size(); i++) {
-            PromptTokens p = tokenize(req.prompts().get(i), req.addSpecialTokens(), req.echo(),
-                    req.echo() && req.logprobs().isPresent());
-            String where = req.prompts().size() == 1 ? "The prompt" : "Prompt " + i;
-            if (p.ids.length == 0) {
-                throw ApiException.invalid(where + " has no tokens.", "prompt");
-            }
-            int total = p.ids.length + req.maxTokens();
-            if (total > served.contextLength()) {
-                throw ApiException.invalid("This model's maximum context length is " + served.contextLength()
-                        + " tokens, but " + where.toLowerCase(java.util.Locale.ROOT) + " has " + p.ids.length
-                        + " tokens and max_tokens is " + req.maxTokens() + " (" + total + " in all).", "prompt",
-                        "context_length_exceeded");
-            }
-            prompts.add(p);
-        }
+        List<PromptTokens> prompts = prompts(req);
         List<int[]> ids = prompts.stream().map(PromptTokens::ids).toList();
         int topN = req.logprobs().orElse(0);
         boolean promptLogprobs = req.echo() && req.logprobs().isPresent();
@@ -122,6 +106,71 @@ final class CompletionsEndpoint {
         usage.put("completion_tokens", completionTokens);
         usage.put("total_tokens", promptTokens + completionTokens);
         return response;
+    }
+
+    /**
+     * {@code stream: true}: a chunk per piece of text as the tokens are generated (with their logprobs when asked),
+     * then per choice a chunk with its finish_reason, the usage chunk when asked, and [DONE]. A client that goes
+     * away stops the generation.
+     */
+    void stream(CompletionRequest req, StreamOptions options, long fallbackSeed, String id, long created,
+                SseWriter out) {
+        if (req.echo()) {
+            throw ApiException.invalid("'echo' cannot be combined with 'stream': true.", "echo");
+        }
+        List<int[]> ids = prompts(req).stream().map(PromptTokens::ids).toList();
+        int topN = req.logprobs().orElse(0);
+        List<TextStream> streams = new ArrayList<>();
+        for (int[] p : ids) {
+            streams.add(new TextStream(served, generation, p, req.stop()));
+        }
+        StreamChunks chunks = new StreamChunks(served, id, created, "text_completion", options.includeUsage());
+        List<Completion> completions = req.maxTokens() == 0
+                ? ids.stream().map(p -> generation.finish(p, List.of(), FinishReason.LENGTH, List.of())).toList()
+                : generation.generate(ids, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), topN,
+                        fallbackSeed, i -> token -> {
+                            TextStream.Delta d = streams.get(i).add(token);
+                            if (!d.isEmpty()) {
+                                out.send(chunks.completion(i, d, req.logprobs(), null));
+                            }
+                        }, out::gone);
+        if (out.gone()) {
+            return;
+        }
+        int promptTokens = 0;
+        int completionTokens = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            Completion c = completions.get(i);
+            promptTokens += ids.get(i).length;
+            completionTokens += c.generatedTokens();
+            out.send(chunks.completion(i, streams.get(i).finish(c), req.logprobs(), c.finishReason()));
+        }
+        if (options.includeUsage()) {
+            out.send(chunks.usage(promptTokens, completionTokens));
+        }
+        out.done();
+    }
+
+    /** Tokenizes and checks every prompt of the request against the context length. */
+    private List<PromptTokens> prompts(CompletionRequest req) {
+        List<PromptTokens> prompts = new ArrayList<>();
+        for (int i = 0; i < req.prompts().size(); i++) {
+            PromptTokens p = tokenize(req.prompts().get(i), req.addSpecialTokens(), req.echo(),
+                    req.echo() && req.logprobs().isPresent());
+            String where = req.prompts().size() == 1 ? "The prompt" : "Prompt " + i;
+            if (p.ids.length == 0) {
+                throw ApiException.invalid(where + " has no tokens.", "prompt");
+            }
+            int total = p.ids.length + req.maxTokens();
+            if (total > served.contextLength()) {
+                throw ApiException.invalid("This model's maximum context length is " + served.contextLength()
+                        + " tokens, but " + where.toLowerCase(java.util.Locale.ROOT) + " has " + p.ids.length
+                        + " tokens and max_tokens is " + req.maxTokens() + " (" + total + " in all).", "prompt",
+                        "context_length_exceeded");
+            }
+            prompts.add(p);
+        }
+        return prompts;
     }
 
     /** Tokenizes a prompt; the echoed text and the per-token pieces only when the response shows them. */
@@ -194,7 +243,7 @@ final class CompletionsEndpoint {
      * {token text: logprob} for the alternatives at one position plus the chosen token, whose value is exactly its
      * token_logprobs value (lm-eval's is_greedy compares the two with ==). Texts two ids share keep the larger value.
      */
-    private static ObjectNode topDict(int[] context, int position, List<TokenScore> top, int chosen,
+    static ObjectNode topDict(int[] context, int position, List<TokenScore> top, int chosen,
                                       double chosenLogprob, Tokenizer tok) {
         Map<String, Double> dict = new LinkedHashMap<>();
         boolean chosenListed = false;

@@ -48,6 +48,7 @@ final class JsonObjectDecoding {
                     maxTokens - out.size(), Set.of(), leaveOnInvalid, sampling.toSampling(fallbackSeed, restart),
                     topLogprobs, TokenListener.NONE));
             engineTokens += g.tokens().size();
+            served.countGenerated(g.tokens().size());
             out.addAll(g.tokens());
             JsonPrefix.Result r = check(TextGeneration.ids(out));
             if (r instanceof JsonPrefix.Complete) {
@@ -80,13 +81,20 @@ final class JsonObjectDecoding {
         return served.tokenizer().hasId(token) && !served.tokenizer().isSpecial(token);
     }
 
+    /**
+     * Checks the bytes the tokens produce, not their decoded text: a token ending inside a multi-byte character
+     * decodes to U+FFFD, which would hide whether the bytes can still become valid UTF-8 (and valid JSON).
+     */
     private JsonPrefix.Result check(int[] generated) {
-        String s = served.tokenizer().decode(generated, true);
-        int n = s.length();
-        while (n > 0 && s.charAt(n - 1) == '\uFFFD') {
-            n--; // an unfinished UTF-8 sequence: the next token decides
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int id : generated) {
+            byte[] b = served.tokenizer().tokenBytes(id);
+            if (b == null) {
+                return new JsonPrefix.Invalid(0); // a token whose bytes are unknown cannot be vouched for
+            }
+            bytes.writeBytes(b);
         }
-        return JsonPrefix.check(s.substring(0, n));
+        return JsonPrefix.check(bytes.toByteArray());
     }
 
     private GeneratedToken bestValidToken(int[] prompt, List<GeneratedToken> out, SamplingParams sampling,

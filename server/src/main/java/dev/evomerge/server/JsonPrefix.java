@@ -193,6 +193,35 @@ final class JsonPrefix {
         return new Partial();
     }
 
+    /**
+     * {@link #check} on UTF-8 bytes: malformed UTF-8 is invalid; an unfinished character at the end is allowed only
+     * where a non-ASCII character is (inside a string), since the next bytes may complete it; everything before it is
+     * checked as text.
+     */
+    static Result check(byte[] utf8) {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(utf8);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(utf8.length + 1);
+        // not the end of input: an unfinished last character stays in the buffer instead of being an error
+        java.nio.charset.CoderResult r = decoder.decode(in, out, false);
+        if (r.isError()) {
+            return new Invalid(out.position());
+        }
+        out.flip();
+        String text = out.toString();
+        if (in.hasRemaining()) {
+            // a stand-in for the character to come: any non-ASCII, non-control character is valid exactly where
+            // the unfinished one would be
+            return switch (check(text + '\u00E9')) {
+                case Complete c -> new Invalid(text.length());
+                case Result other -> other;
+            };
+        }
+        return check(text);
+    }
+
     /** The number state after {@code c}, or null when {@code c} does not continue the number. */
     private static Num numberStep(Num state, char c) {
         boolean digit = c >= '0' && c <= '9';

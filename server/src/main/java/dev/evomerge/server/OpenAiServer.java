@@ -154,16 +154,29 @@ public final class OpenAiServer implements AutoCloseable {
             }
             case "/v1/completions" -> {
                 requireMethod(ex, "POST");
-                CompletionRequest req = completions.parse(readJson(ex));
+                JsonNode body = readJson(ex);
+                CompletionRequest req = completions.parse(body);
                 long seed = nextSeed();
                 String id = "cmpl-" + idPrefix + "-" + requestCounter.incrementAndGet();
+                StreamOptions streamed = StreamOptions.parse(body);
+                if (streamed.enabled()) {
+                    stream(ex, out -> completions.stream(req, streamed, seed, id, Instant.now().getEpochSecond(),
+                            out));
+                    return;
+                }
                 send(ex, 200, onModelThread(() -> completions.handle(req, seed, id, Instant.now().getEpochSecond())));
             }
             case "/v1/chat/completions" -> {
                 requireMethod(ex, "POST");
-                ChatRequest req = chat.parse(readJson(ex));
+                JsonNode body = readJson(ex);
+                ChatRequest req = chat.parse(body);
                 long seed = nextSeed();
                 String id = "chatcmpl-" + idPrefix + "-" + requestCounter.incrementAndGet();
+                StreamOptions streamed = StreamOptions.parse(body);
+                if (streamed.enabled()) {
+                    stream(ex, out -> chat.stream(req, streamed, seed, id, Instant.now().getEpochSecond(), out));
+                    return;
+                }
                 send(ex, 200, onModelThread(() -> chat.handle(req, seed, id, Instant.now().getEpochSecond())));
             }
             default -> {
@@ -176,6 +189,25 @@ public final class OpenAiServer implements AutoCloseable {
                         + " (this server has GET /v1/models, POST /v1/completions, POST /v1/chat/completions).",
                         null, "unknown_url");
             }
+        }
+    }
+
+    /**
+     * Runs a streamed reply on the model thread. An error before the first event is an ordinary JSON error reply;
+     * after it, an error event ends the stream.
+     */
+    private void stream(HttpExchange ex, java.util.function.Consumer<SseWriter> work) {
+        SseWriter out = new SseWriter(ex);
+        try {
+            onModelThread(() -> {
+                work.accept(out);
+                return null;
+            });
+        } catch (ApiException e) {
+            if (!out.started()) {
+                throw e;
+            }
+            out.error(e);
         }
     }
 

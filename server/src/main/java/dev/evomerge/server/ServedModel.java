@@ -20,6 +20,7 @@ public final class ServedModel implements AutoCloseable {
     private final Optional<ChatTemplate> chatTemplate;
     private final Set<Integer> eosIds;
     private final PromptBudget promptBudget;
+    private final java.util.concurrent.atomic.AtomicLong generatedTokens = new java.util.concurrent.atomic.AtomicLong();
 
     public ServedModel(String name, CausalLanguageModel model, Tokenizer tokenizer,
                        Optional<ChatTemplate> chatTemplate) {
@@ -73,6 +74,15 @@ public final class ServedModel implements AutoCloseable {
     /** Tokens that end generation: generation_config.json / config.json EOS ids and the tokenizer's eos_token. */
     public Set<Integer> eosIds() {
         return eosIds;
+    }
+
+    /** Tokens the model has generated for this server since it started, ended and cut-off ones included. */
+    public long generatedTokens() {
+        return generatedTokens.get();
+    }
+
+    void countGenerated(int tokens) {
+        generatedTokens.addAndGet(tokens);
     }
 
     public int contextLength() {

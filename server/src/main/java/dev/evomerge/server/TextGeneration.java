@@ -23,13 +23,30 @@ final class TextGeneration {
     /** Generates {@code maxTokens} (at least 1) tokens after each prompt, batched in one engine call. */
     List<Completion> generate(List<int[]> prompts, int maxTokens, SamplingParams sampling, List<String> stops,
                               boolean ignoreEos, int topLogprobs, long fallbackSeed) {
+        return generate(prompts, maxTokens, sampling, stops, ignoreEos, topLogprobs, fallbackSeed,
+                i -> TokenListener.NONE, () -> false);
+    }
+
+    /**
+     * {@link #generate(List, int, SamplingParams, List, boolean, int, long)} telling {@code listeners.apply(i)} about
+     * each token of prompt i as it is generated (streaming), and stopping every sequence once {@code cancelled}.
+     */
+    List<Completion> generate(List<int[]> prompts, int maxTokens, SamplingParams sampling, List<String> stops,
+                              boolean ignoreEos, int topLogprobs, long fallbackSeed,
+                              java.util.function.IntFunction<TokenListener> listeners,
+                              java.util.function.BooleanSupplier cancelled) {
         Set<Integer> stopIds = ignoreEos ? Set.of() : served.eosIds();
-        StopCondition condition = stops.isEmpty() ? StopCondition.NEVER
-                : generated -> StopStrings.first(served.tokenizer().decode(generated, true), stops) >= 0;
+        StopCondition condition = stops.isEmpty() ? generated -> cancelled.getAsBoolean()
+                : generated -> cancelled.getAsBoolean()
+                        || StopStrings.first(served.tokenizer().decode(generated, true), stops) >= 0;
         List<GenerationRequest> requests = new ArrayList<>();
-        for (int[] prompt : prompts) {
-            requests.add(new GenerationRequest(prompt, maxTokens, stopIds, condition,
-                    sampling.toSampling(fallbackSeed, 0), topLogprobs, TokenListener.NONE));
+        for (int i = 0; i < prompts.size(); i++) {
+            TokenListener listener = listeners.apply(i);
+            requests.add(new GenerationRequest(prompts.get(i), maxTokens, stopIds, condition,
+                    sampling.toSampling(fallbackSeed, 0), topLogprobs, token -> {
+                        served.countGenerated(1);
+                        listener.onToken(token);
+                    }));
         }
         List<Generation> generations = served.model().generate(requests);
         List<Completion> out = new ArrayList<>();

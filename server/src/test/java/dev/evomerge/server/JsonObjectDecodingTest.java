@@ -112,4 +112,71 @@ class JsonObjectDecodingTest {
         assertThat(c.stopped()).isFalse();
         assertThat(c.finishReason()).isEqualTo("length");
     }
+
+    /** GPT-2's byte-to-unicode table: the vocabulary string of the one-byte token for each byte. */
+    private static String byteLevelChar(int b) {
+        int n = 0;
+        for (int x = 0; x < 256; x++) {
+            boolean printable = x >= '!' && x <= '~' || x >= 0xA1 && x <= 0xAC || x >= 0xAE && x <= 0xFF;
+            if (x == b) {
+                return String.valueOf((char) (printable ? x : 256 + n));
+            }
+            if (!printable) {
+                n++;
+            }
+        }
+        throw new IllegalArgumentException();
+    }
+
+    @Test
+    void partialUtf8TokensOfAByteLevelVocabularyOnlyStandInsideStrings(@org.junit.jupiter.api.io.TempDir
+                                                                        java.nio.file.Path dir) {
+        // a synthetic byte-level BPE has a token for each of the 256 bytes; this model follows the target's bytes
+        // (logit 10) but prefers the lead byte E4 of three-byte characters (logit 12) wherever E4 is invalid, and
+        // everywhere once off the target (as the random models of the issue did)
+        dev.evomerge.core.synth.ModelSynthesizer.write(dev.evomerge.core.synth.SynthModelSpec.defaults()
+                .withLayers(1), dir);
+        try (Tokenizer synth = Tokenizer.load(dir)) {
+            int vocab = synth.vocabSize();
+            int[] byteId = new int[256];
+            java.util.Map<Character, Integer> charToByte = new java.util.HashMap<>();
+            for (int b = 0; b < 256; b++) {
+                byteId[b] = synth.tokenToId(byteLevelChar(b)).orElseThrow();
+                charToByte.put(byteLevelChar(b).charAt(0), b);
+            }
+            byte[] target = "{\"k\": \"\u4e2d\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Function<int[], double[]> logits = generated -> {
+                java.io.ByteArrayOutputStream sofar = new java.io.ByteArrayOutputStream();
+                for (int id : generated) {
+                    for (char ch : synth.idToToken(id).toCharArray()) {
+                        sofar.write(charToByte.get(ch));
+                    }
+                }
+                byte[] done = sofar.toByteArray();
+                double[] z = new double[vocab];
+                if (done.length < target.length
+                        && java.util.Arrays.equals(done, 0, done.length, target, 0, done.length)) {
+                    z[byteId[target[done.length] & 0xff]] = 10;
+                    // where a lone E4 cannot stand: outside strings, and where 中's continuation bytes go
+                    if (java.util.Set.of(0, 1, 4, 5, 6, 8, 9, 11).contains(done.length)) {
+                        z[byteId[0xE4]] = 12;
+                    }
+                } else {
+                    z[byteId[0xE4]] = 12;
+                }
+                return z;
+            };
+            // before: a lone E4 decodes to U+FFFD, which the text check skipped as "unfinished", forever
+            assertThat(synth.decode(new int[] {byteId[0xE4]}, true)).isEqualTo("\uFFFD");
+            ScriptedModel model = new ScriptedModel(vocab, PROMPT.length, logits);
+            ServedModel served = new ServedModel("synth", model, synth, Optional.empty());
+            Completion c = new JsonObjectDecoding(served, new TextGeneration(served))
+                    .generate(PROMPT, 40, GREEDY, List.of(), 0, 0);
+            assertThat(c.text()).isEqualTo("{\"k\": \"\u4e2d\"}");
+            assertThat(c.stopped()).isTrue();
+            // E4 was taken exactly once: where the target's character starts, inside the string; the text check
+            // used to accept a lone E4 (decoded U+FFFD) at the start and then E4 after E4 up to max_tokens
+            assertThat(c.tokens()).filteredOn(t -> t.token() == byteId[0xE4]).hasSize(1);
+        }
+    }
 }

@@ -47,4 +47,28 @@ class JsonPrefixTest {
         // whitespace inside strings is content, not padding
         assertThat(JsonPrefix.check("{\"" + " ".repeat(200))).isInstanceOf(JsonPrefix.Partial.class);
     }
+
+    /** Text as UTF-8 followed by raw bytes. */
+    private static byte[] bytes(String text, int... raw) {
+        byte[] t = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] out = java.util.Arrays.copyOf(t, t.length + raw.length);
+        for (int i = 0; i < raw.length; i++) {
+            out[t.length + i] = (byte) raw[i];
+        }
+        return out;
+    }
+
+    @org.junit.jupiter.api.Test
+    void bytesAreCheckedAsUtf8ThenAsJson() {
+        // 中 is E4 B8 AD: its unfinished start may only stand where a character of a string can
+        assertThat(JsonPrefix.check(bytes("{\"k\": \"", 0xE4))).isInstanceOf(JsonPrefix.Partial.class);
+        assertThat(JsonPrefix.check(bytes("{\"k\": \"", 0xE4, 0xB8))).isInstanceOf(JsonPrefix.Partial.class);
+        assertThat(JsonPrefix.check(bytes("{\"k\": ", 0xE4))).isEqualTo(new JsonPrefix.Invalid(6));
+        assertThat(JsonPrefix.check(bytes("", 0xE4))).isEqualTo(new JsonPrefix.Invalid(0));
+        assertThat(JsonPrefix.check(bytes("{\"", 0xB8))).isEqualTo(new JsonPrefix.Invalid(2)); // a lone continuation
+        assertThat(JsonPrefix.check(bytes("{\"", 0xE4, 0xE4))).isEqualTo(new JsonPrefix.Invalid(2));
+        assertThat(JsonPrefix.check(bytes("{\"", 0xC0, 0xAF))).isEqualTo(new JsonPrefix.Invalid(2)); // overlong '/'
+        assertThat(JsonPrefix.check(bytes("{\"\\u", 0xE4))).isInstanceOf(JsonPrefix.Invalid.class);
+        assertThat(JsonPrefix.check(bytes("{\"k\": \"\u4e2d\"}"))).isEqualTo(new JsonPrefix.Complete(10));
+    }
 }

@@ -83,7 +83,7 @@ class RequestParsingTest {
             "{\"prompt\": \"x\", \"stop\": 3}|stop|string or a list of strings",
             "{\"prompt\": \"x\", \"stop\": [\"\"]}|stop|empty strings",
             "{\"prompt\": \"x\", \"n\": 2}|n|between 1 and 1",
-            "{\"prompt\": \"x\", \"stream\": true}|stream|not supported",
+            "{\"prompt\": \"x\", \"stream\": \"yes\"}|stream|must be true or false",
             "{\"prompt\": \"x\", \"presence_penalty\": 0.5}|presence_penalty|not supported",
             "{\"prompt\": \"x\", \"logit_bias\": {\"5\": 10}}|logit_bias|not supported",
             "{\"prompt\": \"x\", \"suffix\": \"y\"}|suffix|not supported",

@@ -98,6 +98,7 @@ final class ScriptedModel implements CausalLanguageModel {
                 double[] lp = logprobsAfter(context);
                 TokenScore best = top(lp, 1).getFirst();
                 tokens.add(new GeneratedToken(best.token(), best.logprob(), top(lp, r.topLogprobs())));
+                r.listener().onToken(tokens.getLast());
                 context = Arrays.copyOf(context, context.length + 1);
                 context[context.length - 1] = best.token();
                 if (r.stopTokenIds().contains(best.token())) {

@@ -41,10 +41,12 @@ public final class Tokenizer implements AutoCloseable {
     private final OptionalInt unkId;
     private final int[] eosIds;
     private final boolean addsBos;
+    private final TokenBytes tokenBytes;
 
     private Tokenizer(HuggingFaceTokenizer djl, Vocabulary vocab, TokenizerConfig config, String source,
-                      List<Integer> generationEosIds) {
+                      List<Integer> generationEosIds, TokenBytes tokenBytes) {
         this.djl = djl;
+        this.tokenBytes = tokenBytes;
         this.vocab = vocab;
         this.config = config;
         this.source = source;
@@ -108,7 +110,8 @@ public final class Tokenizer implements AutoCloseable {
             throw EvomergeException.usage(tokenizerJson + " could not be loaded by the tokenizers library: "
                     + e.getMessage(), e);
         }
-        Tokenizer tok = new Tokenizer(t, vocab, config, tokenizerJson.toString(), generationEosIds);
+        Tokenizer tok = new Tokenizer(t, vocab, config, tokenizerJson.toString(), generationEosIds,
+                TokenBytes.of(root, vocab));
         tok.checkAddedTokens();
         return tok;
     }
@@ -236,6 +239,16 @@ public final class Tokenizer implements AutoCloseable {
     /** Number of token ids (highest id + 1); a model's embedding may have more rows. */
     public int vocabSize() {
         return vocab.size();
+    }
+
+    /**
+     * The bytes {@code id} adds to decoded text (special tokens: none), as tokenizer.json's decoder produces them,
+     * so a token ending inside a multi-byte UTF-8 character shows its real bytes rather than U+FFFD; null for an id
+     * with no token or whose bytes the decoder does not define.
+     */
+    public byte[] tokenBytes(int id) {
+        byte[] b = tokenBytes.bytes(id);
+        return b == null ? null : b.clone();
     }
 
     /** The vocabulary string of {@code id} (byte-level tokens look like {@code Ġworld}). */

@@ -124,6 +124,65 @@ class TokenizerTest {
         }
     }
 
+    /** The bytes of ids, concatenated. */
+    private static byte[] bytesOf(Tokenizer t, int[] ids) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int id : ids) {
+            out.writeBytes(t.tokenBytes(id));
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void tokenBytesOfAByteLevelVocabularyAddUpToTheText() {
+        String text = "Hello {\"the\": [1, 2]}\n\ttabs";
+        int[] ids = tok.encode(text, false);
+        assertThat(ids.length).isLessThan(text.length()); // merged tokens such as "Ġthe" are in there
+        assertThat(bytesOf(tok, ids)).isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(tok.tokenBytes(tok.tokenToId("\u0120the").orElseThrow())).isEqualTo(" the".getBytes());
+        assertThat(tok.tokenBytes(1)).isEmpty(); // <s> is special: decoding skips it
+        assertThat(tok.tokenBytes(100_000)).isNull();
+    }
+
+    @Test
+    void tokenBytesOfAByteFallbackVocabularyShowThePartialCharacters(@TempDir Path dir) throws IOException {
+        // a Llama-2-style SentencePiece BPE: characters outside the vocabulary fall back to <0xXX> byte tokens
+        StringBuilder vocab = new StringBuilder("\"<unk>\": 0, \"<s>\": 1, \"</s>\": 2");
+        for (int b = 0; b < 256; b++) {
+            vocab.append(String.format(", \"<0x%02X>\": %d", b, 3 + b));
+        }
+        vocab.append(", \"\u2581\": 259, \"{\": 260, \"}\": 261, \"k\": 262, \"\\\"\": 263, \":\": 264");
+        Files.writeString(dir.resolve("tokenizer.json"), """
+                {"version": "1.0", "truncation": null, "padding": null,
+                 "added_tokens": [
+                   {"id": 0, "content": "<unk>", "single_word": false, "lstrip": false, "rstrip": false,
+                    "normalized": false, "special": true},
+                   {"id": 1, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false,
+                    "normalized": false, "special": true},
+                   {"id": 2, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false,
+                    "normalized": false, "special": true}],
+                 "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+                 "pre_tokenizer": null, "post_processor": null,
+                 "decoder": {"type": "Sequence", "decoders": [
+                   {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+                   {"type": "ByteFallback"}, {"type": "Fuse"}]},
+                 "model": {"type": "BPE", "dropout": null, "unk_token": "<unk>", "continuing_subword_prefix": null,
+                           "end_of_word_suffix": null, "fuse_unk": true, "byte_fallback": true,
+                           "vocab": {VOCAB}, "merges": []}}
+                """.replace("VOCAB", vocab));
+        try (Tokenizer t = Tokenizer.load(dir)) {
+            String text = "{\"k\": \"\u4e2d\"}";
+            int[] ids = t.encode(text, false);
+            // 中 (E4 B8 AD) is not in the vocabulary: three byte tokens
+            assertThat(ids).contains(3 + 0xE4, 3 + 0xB8, 3 + 0xAD);
+            assertThat(t.decode(ids, true)).isEqualTo(text);
+            assertThat(t.decode(new int[] {3 + 0xE4}, true)).isEqualTo("\uFFFD");
+            assertThat(t.tokenBytes(3 + 0xE4)).containsExactly((byte) 0xE4);
+            assertThat(t.tokenBytes(259)).containsExactly((byte) ' ');
+            assertThat(bytesOf(t, ids)).isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
     @Test
     void doesNotTruncateLongTexts() {
         String text = "word ".repeat(3000);

@@ -1,6 +1,7 @@
 package dev.evomerge.eval.model;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -24,4 +25,12 @@ public interface TextTokenizer {
 
     /** End-of-sequence ids (generation stops at them); may be empty. */
     List<Integer> eosTokenIds();
+
+    /**
+     * The tokenizer keys of lm-eval's results file ({@code tokenizer_pad_token}, {@code tokenizer_eos_token},
+     * {@code tokenizer_bos_token} as {@code [text, "id"]}, {@code eot_token_id}); empty where nothing is known.
+     */
+    default Map<String, Object> resultsInfo() {
+        return Map.of();
+    }
 }

@@ -237,7 +237,9 @@ public final class TokenizedLanguageModel implements LanguageModel {
         List<int[]> spans = new ArrayList<>();
         int prefix = texts.isEmpty() ? 0 : prefixToken();
         for (String text : texts) {
-            int[] tokens = tokenizer.encode(text, false);
+            // lm-eval 0.4.13's hf backend encodes the document like any prompt (tok_encode: the tokenizer's special
+            // tokens unless add_bos_token=False), so a Llama document is scored as [prefix] + [BOS] + document
+            int[] tokens = encodePrompt(text);
             List<LoglikelihoodRequest> windows = window.rolling(tokens, prefix);
             spans.add(new int[] {all.size(), windows.size()});
             all.addAll(windows);
@@ -320,6 +322,8 @@ public final class TokenizedLanguageModel implements LanguageModel {
         d.put("model_args", (args.isEmpty() ? "" : args + ",") + "max_length=" + window.maxLength());
         d.put("add_bos_token", addSpecialTokens);
         d.put("batch_size", batchSize);
+        d.putAll(tokenizer.resultsInfo());
+        d.put("max_length", window.maxLength());
         return d;
     }
 

@@ -168,7 +168,13 @@ class TokenizedLanguageModelTest {
         for (int id : tok.encode("abcde", false)) {
             sum += id;
         }
-        assertThat(ll).containsExactly((double) -sum);
+        // lm-eval 0.4.13 encodes the document with the special tokens: BOS (id 1) is scored too, after the prefix
+        assertThat(ll).containsExactly((double) -(sum + 1));
+        assertThat(scorer.calls.getFirst()).contains(new LoglikelihoodRequest(new int[] {1},
+                new int[] {1, tok.id("abcde")}));
+        // --add-bos-token false: the document alone, as lm-eval with add_bos_token=False
+        TokenizedLanguageModel plain = new TokenizedLanguageModel("toy", tok, scorer, false, 8, Optional.empty());
+        assertThat(plain.loglikelihoodRolling(List.of("abcde"), Progress.NONE)).containsExactly((double) -sum);
     }
 
     @Test
