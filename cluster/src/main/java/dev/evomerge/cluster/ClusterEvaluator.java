@@ -74,6 +74,8 @@ public final class ClusterEvaluator implements CandidateEvaluator {
     private final Map<String, String> expected = new LinkedHashMap<>();
     private final Map<UUID, Slotted> accepted = new ConcurrentHashMap<>();
     private final Set<UUID> refused = ConcurrentHashMap.newKeySet();
+    /** Members whose check has started: one joining while the constructor lists the members is seen twice. */
+    private final Set<UUID> checked = ConcurrentHashMap.newKeySet();
     private final IExecutorService executor;
     private final IExecutorService control;
     private final Map<Long, Attempt> attempts = new ConcurrentHashMap<>();
@@ -180,8 +182,8 @@ public final class ClusterEvaluator implements CandidateEvaluator {
     }
 
     private void verify(Member m) {
-        if (!"worker".equals(m.getAttribute(ClusterOptions.ROLE))) {
-            return;
+        if (!"worker".equals(m.getAttribute(ClusterOptions.ROLE)) || !checked.add(m.getUuid())) {
+            return; // two concurrent challenges of one worker would overwrite each other's nonce there
         }
         try {
             if (!challenge(m)) {

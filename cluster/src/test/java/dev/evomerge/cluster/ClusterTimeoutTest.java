@@ -35,6 +35,14 @@ class ClusterTimeoutTest {
     }
 
     /** A TestWorkerMain JVM with one slot whose evaluations each take {@code delayMillis}. */
+    static String logOf(Path log) {
+        try {
+            return java.nio.file.Files.readString(log);
+        } catch (IOException e) {
+            return "(" + e + ")";
+        }
+    }
+
     Process worker(Path log, String cluster, String members, int port, long delayMillis) throws IOException {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-Xmx256m", "-Devomerge.test.delay=" + delayMillis,
@@ -123,7 +131,9 @@ class ClusterTimeoutTest {
         List<Candidate> candidates = candidates(40);
         try (ClusterEvaluator ce = new ClusterEvaluator(new ClusterOptions(cluster, List.of(members.split(",")), "127.0.0.1", pc, false),
                 ClusterProcessTest.spec(model), Duration.ofSeconds(2), 2, m -> { synchronized (log) { log.add(m); } })) {
-            assertThat(ce.awaitWorkers(2, Duration.ofSeconds(60))).as("two workers accepted; log: %s", log).isTrue();
+            assertThat(ce.awaitWorkers(2, Duration.ofSeconds(60))).as(() -> "two workers accepted; log: " + log
+                    + "; slow worker: " + logOf(dir.resolve("slow.log")) + "; fast worker: " + logOf(dir.resolve("fast.log")))
+                    .isTrue();
             ce.evaluate(candidates, e -> reported.computeIfAbsent(e.candidate().index(), k -> new ArrayList<>()).add(e));
         }
         assertThat(reported).hasSize(40);
