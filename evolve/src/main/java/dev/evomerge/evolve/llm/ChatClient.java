@@ -26,6 +26,24 @@ public interface ChatClient {
      */
     String complete(List<ChatMessage> messages, Consumer<Retry> retries);
 
+    /** A reply's text and what the request cost in tokens. */
+    record Completion(String text, TokenUsage usage) {
+    }
+
+    /**
+     * {@link #complete(List, Consumer)} with the tokens it cost: the server's count where it reports one, else an
+     * estimate ({@link TokenUsage#estimated()}).
+     */
+    default Completion chat(List<ChatMessage> messages, Consumer<Retry> retries) {
+        String text = complete(messages, retries);
+        return new Completion(text, TokenUsage.estimate(messages, text));
+    }
+
+    /** The model's own context length in tokens where the client knows it (a local model), else null. */
+    default Integer contextTokens() {
+        return null;
+    }
+
     /** {@link #complete(List, Consumer)} without reports of retries. */
     default String complete(List<ChatMessage> messages) {
         return complete(messages, r -> { });

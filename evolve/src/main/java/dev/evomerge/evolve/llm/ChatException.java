@@ -4,6 +4,7 @@ package dev.evomerge.evolve.llm;
 public final class ChatException extends RuntimeException {
 
     private final Integer httpStatus;
+    private boolean contextExceeded;
 
     public ChatException(String message, Throwable cause) {
         super(message, cause);
@@ -17,6 +18,17 @@ public final class ChatException extends RuntimeException {
     public ChatException(String message, Integer httpStatus) {
         super(message);
         this.httpStatus = httpStatus;
+    }
+
+    /** This exception marked as a prompt longer than the model's context (the caller may trim and ask again). */
+    public ChatException contextExceeded() {
+        this.contextExceeded = true;
+        return this;
+    }
+
+    /** Whether the server (or the local model) refused the prompt as longer than its context. */
+    public boolean isContextExceeded() {
+        return contextExceeded;
     }
 
     /** The server's HTTP status of the last try, or null when there was none (transport error, protocol). */

@@ -52,6 +52,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
     private final Settings s;
     private final ChatClient llm;
     private final Consumer<LlmExchange> exchanges;
+    private final ContextBudget budget;
     private int generation;
     private double bestFitness = Double.NEGATIVE_INFINITY;
     private double[] bestGenome;
@@ -60,16 +61,27 @@ public final class LlmEvolutionStrategy implements Optimizer {
     private Told told;
 
     public LlmEvolutionStrategy(Settings settings, ChatClient llm, Consumer<LlmExchange> exchanges) {
+        this(settings, llm, exchanges, ContextBudget.of(null, llm));
+    }
+
+    public LlmEvolutionStrategy(Settings settings, ChatClient llm, Consumer<LlmExchange> exchanges, ContextBudget budget) {
         this.s = settings;
         this.llm = llm;
         this.exchanges = exchanges;
+        this.budget = budget;
         history.add(ChatMessage.system(Prompts.system(s.dimensions())));
     }
 
     public LlmEvolutionStrategy(State state, ChatClient llm, Consumer<LlmExchange> exchanges) {
+        this(state, llm, exchanges, ContextBudget.of(null, llm));
+    }
+
+    /** Resumes from {@code state}; the budget is not part of the state, so a resumed run may change it. */
+    public LlmEvolutionStrategy(State state, ChatClient llm, Consumer<LlmExchange> exchanges, ContextBudget budget) {
         this.s = state.settings();
         this.llm = llm;
         this.exchanges = exchanges;
+        this.budget = budget;
         this.generation = state.generation();
         this.bestFitness = state.bestFitness() == null ? Double.NEGATIVE_INFINITY : state.bestFitness();
         this.bestGenome = state.bestGenome() == null ? null : state.bestGenome().clone();
@@ -167,34 +179,45 @@ public final class LlmEvolutionStrategy implements Optimizer {
         history.add(ChatMessage.user(Prompts.user(generation, bestFitness, shown, s.dimensions())));
         String lastCause = "no attempt made";
         int attempts = 0;
-        for (int attempt = 1; attempt <= s.maxRetries(); attempt++) {
+        int tries = s.maxRetries();
+        boolean trimmedHarder = false;
+        for (int attempt = 1; attempt <= tries; attempt++) {
             attempts = attempt;
-            List<ChatMessage> sent = bounded();
+            List<ChatMessage> sent = fit(attempt);
             long t0 = System.nanoTime();
-            String reply;
+            ChatClient.Completion done;
             int current = attempt;
             try {
-                reply = llm.complete(sent, r -> emit(new LlmExchange(generation, current, List.of(), null, null, r.latencyMillis(),
+                done = llm.chat(sent, r -> emit(new LlmExchange(generation, current, List.of(), null, null, r.latencyMillis(),
                         r.text(), false, LlmExchange.RETRY, r.httpStatus())));
             } catch (ChatException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 emit(new LlmExchange(generation, attempt, sent, null, null, ms, e.getMessage(), false, LlmExchange.ERROR,
                         e.httpStatus()));
                 lastCause = e.getMessage();
+                if (e.isContextExceeded() && !trimmedHarder) {
+                    // the prompt exceeds the model's real context: trim harder and ask once more
+                    trimmedHarder = true;
+                    budget.harder(sent);
+                    tries = Math.max(tries, attempt + 1);
+                    continue;
+                }
                 break; // the client already retried what can be retried; asking again would only repeat its waits
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
+            String reply = done.text();
+            budget.learn(sent, done.usage());
             history.add(ChatMessage.assistant(llm.redact(reply))); // the history is stored with the optimizer state
             try {
                 MeanGenomeReply parsed = MeanGenomeReply.parse(reply, s.dimensions());
-                emit(new LlmExchange(generation, attempt, sent, reply, parsed.thought(), ms, null, false));
+                emit(new LlmExchange(generation, attempt, sent, reply, parsed.thought(), ms, null, false).withUsage(done.usage()));
                 double[] mean = parsed.meanPercent();
                 for (int i = 0; i < mean.length; i++) {
                     mean[i] /= 100.0;
                 }
                 return mean;
             } catch (MeanGenomeReply.Invalid bad) {
-                emit(new LlmExchange(generation, attempt, sent, reply, null, ms, bad.getMessage(), false));
+                emit(new LlmExchange(generation, attempt, sent, reply, null, ms, bad.getMessage(), false).withUsage(done.usage()));
                 history.add(ChatMessage.user(Prompts.correction(bad.getMessage(), s.dimensions())));
                 lastCause = "unusable reply: " + bad.getMessage();
             }
@@ -245,6 +268,73 @@ public final class LlmEvolutionStrategy implements Optimizer {
             }
             out.add(new Prompts.Shown(i + 1, fitness[i], pct));
         }
+        return out;
+    }
+
+    /**
+     * The messages to send: {@link #bounded()}, trimmed oldest-first until it fits the context budget. A trimmed
+     * conversation keeps the system prompt and the latest generations, starting at a user message, and that first
+     * message restates the best genome so far (its generation may be gone). Messages trimmed away are dropped from
+     * the history too (the budget only tightens, so they would never be sent again), which also keeps the stored
+     * optimizer state from growing with every generation. Each trim is recorded as a {@link LlmExchange#TRIM}.
+     */
+    private List<ChatMessage> fit(int attempt) {
+        List<ChatMessage> all = bounded();
+        int limit = budget.promptLimit(s.size());
+        int before = budget.tokens(all);
+        if (before <= limit) {
+            return all.size() > 1 && all.get(1).content().startsWith(NOTE) ? trimmed(all, 1) : all; // a note of an earlier trim: updated
+        }
+        List<ChatMessage> out = null;
+        int from = -1;
+        for (int i = 2; i < all.size(); i++) {
+            if (all.get(i).role().equals("user")) {
+                out = trimmed(all, i);
+                from = i;
+                if (budget.tokens(out) <= limit) {
+                    break;
+                }
+            }
+        }
+        if (out == null) {
+            return all; // nothing left to drop but the current prompt; the server says whether it fits
+        }
+        int fromInHistory = history.size() - (all.size() - from);
+        history.subList(1, fromInHistory).clear();
+        history.set(1, out.get(1)); // the note stays with the first kept message, to be updated on each request
+        emit(new LlmExchange(generation, attempt, List.of(), null, null, 0, String.format(java.util.Locale.ROOT,
+                "conversation trimmed to fit --llm-max-context-tokens %d: dropped the %d oldest messages, sending %d"
+                        + " (~%d prompt tokens instead of ~%d; limit %d, leaving room for the reply)%s",
+                budget.maxTokens(), from - 1, out.size(), budget.tokens(out), before, limit,
+                budget.tokens(out) > limit ? "; still over the limit" : ""), false, LlmExchange.TRIM, null));
+        return out;
+    }
+
+    /** How a trimmed conversation's first message starts. */
+    private static final String NOTE = "(Earlier generations were left out to fit the context.";
+
+    /**
+     * The system prompt, then {@code all} from {@code from} (a user message) with the best genome so far restated in
+     * front of it (replacing the note of an earlier trim).
+     */
+    private List<ChatMessage> trimmed(List<ChatMessage> all, int from) {
+        List<ChatMessage> out = new ArrayList<>();
+        out.add(all.get(0));
+        String note = NOTE + ")";
+        if (bestGenome != null) {
+            int[] pct = new int[bestGenome.length];
+            for (int j = 0; j < pct.length; j++) {
+                pct[j] = (int) Math.round(bestGenome[j] * 100);
+            }
+            note = NOTE + " The best genome so far, with fitness " + PythonRepr.ofDouble(bestFitness) + ": "
+                    + PythonRepr.ofNestedInts(pct, s.dimensions()) + ")";
+        }
+        String content = all.get(from).content();
+        if (content.startsWith(NOTE)) {
+            content = content.substring(content.indexOf("\n\n") + 2);
+        }
+        out.add(ChatMessage.user(note + "\n\n" + content));
+        out.addAll(all.subList(from + 1, all.size()));
         return out;
     }
 

@@ -107,6 +107,17 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
 
     @Override
     public String complete(List<ChatMessage> messages, Consumer<Retry> retries) {
+        return chat(messages, retries).text();
+    }
+
+    @Override
+    public Integer contextTokens() {
+        return model.spec().contextLength();
+    }
+
+    /** The reply with exact token counts: the rendered prompt's and the generated ids'. */
+    @Override
+    public Completion chat(List<ChatMessage> messages, Consumer<Retry> retries) {
         int[] prompt = tokenizer.encode(render(messages), false); // the template writes BOS and the like itself
         int context = model.spec().contextLength();
         if (prompt.length == 0) {
@@ -114,7 +125,8 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
         }
         if (prompt.length >= context) {
             throw new ChatException("The conversation takes " + prompt.length + " tokens, which leaves no room in the"
-                    + " context of " + context + " tokens of " + dir + "; bound it with --llm-history.");
+                    + " context of " + context + " tokens of " + dir + "; bound it with --llm-max-context-tokens.")
+                    .contextExceeded();
         }
         Generation g;
         try {
@@ -123,10 +135,11 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
             throw new ChatException("The local LLM in " + dir + " failed to generate: " + e.getMessage(), e);
         }
         int[] ids = g.tokenIds();
+        int generated = ids.length;
         if (g.finishReason() == FinishReason.STOP_TOKEN && ids.length > 0) {
             ids = Arrays.copyOf(ids, ids.length - 1); // the engine keeps the stop token; it is not reply text
         }
-        return answerText(tokenizer.decode(ids, true));
+        return new Completion(answerText(tokenizer.decode(ids, true)), new TokenUsage(prompt.length, generated, false));
     }
 
     /**

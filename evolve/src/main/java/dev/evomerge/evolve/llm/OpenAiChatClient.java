@@ -112,6 +112,12 @@ public final class OpenAiChatClient implements ChatClient {
 
     @Override
     public String complete(List<ChatMessage> messages, Consumer<Retry> retries) {
+        return chat(messages, retries).text();
+    }
+
+    /** The reply with the server's {@code usage} (prompt and completion tokens), or an estimate where it sent none. */
+    @Override
+    public Completion chat(List<ChatMessage> messages, Consumer<Retry> retries) {
         String lastProblem = "no attempt made";
         Integer lastStatus = null;
         for (int attempt = 0; attempt < retry.attempts(); attempt++) {
@@ -121,7 +127,8 @@ public final class OpenAiChatClient implements ChatClient {
                 HttpResponse<String> resp = http.send(request(messages), HttpResponse.BodyHandlers.ofString());
                 int status = resp.statusCode();
                 if (status == 200) {
-                    return content(resp.body());
+                    String text = content(resp.body());
+                    return new Completion(text, usage(resp.body()).orElseGet(() -> TokenUsage.estimate(messages, text)));
                 }
                 lastStatus = status;
                 lastProblem = "HTTP " + status + ": " + redact(errorMessage(resp.body()));
@@ -131,7 +138,9 @@ public final class OpenAiChatClient implements ChatClient {
                     continue;
                 }
                 if (status != 429 && status < 500) {
-                    throw new ChatException("The LLM server at " + shown() + " refused the request: " + lastProblem, status);
+                    ChatException refused = new ChatException("The LLM server at " + shown() + " refused the request: "
+                            + lastProblem, status);
+                    throw contextTooLong(status, resp.body()) ? refused.contextExceeded() : refused;
                 }
                 wait = retryAfter(resp);
             } catch (HttpTimeoutException e) {
@@ -303,6 +312,33 @@ public final class OpenAiChatClient implements ChatClient {
             // not JSON: show the start of the body
         }
         return body.length() > 200 ? body.substring(0, 200) + "..." : body;
+    }
+
+    /** The {@code usage} object of a completion, if it has prompt and completion token counts. */
+    private static Optional<TokenUsage> usage(String body) {
+        try {
+            JsonNode u = JSON.readTree(body).path("usage");
+            if (u.path("prompt_tokens").isIntegralNumber() && u.path("completion_tokens").isIntegralNumber()) {
+                return Optional.of(new TokenUsage(u.get("prompt_tokens").asInt(), u.get("completion_tokens").asInt(), false));
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // content() already parsed this body; a missing or odd usage means an estimate
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether a refusal says the prompt exceeds the model's context: OpenAI's {@code context_length_exceeded} code,
+     * or a 400/413 whose message names the context (vLLM: "maximum context length", llama.cpp: "exceeds the
+     * available context size").
+     */
+    static boolean contextTooLong(int status, String body) {
+        if (body.contains("context_length_exceeded")) {
+            return true;
+        }
+        String m = errorMessage(body).toLowerCase(Locale.ROOT);
+        return (status == 400 || status == 413) && (m.contains("context length") || m.contains("context size")
+                || m.contains("context window") || m.contains("maximum context"));
     }
 
     private static boolean mentionsResponseFormat(String body) {

@@ -7,6 +7,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.llm.ChatMessage;
 import dev.evomerge.evolve.llm.LlmExchange;
+import dev.evomerge.evolve.llm.TokenUsage;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,8 @@ public final class RunStore implements AutoCloseable {
                           messages TEXT NOT NULL, reply TEXT, thought TEXT, latency_ms INTEGER, error TEXT,
                           fallback INTEGER NOT NULL,
                           created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-                          kind TEXT, http_status INTEGER)""");
+                          kind TEXT, http_status INTEGER, prompt_tokens INTEGER, completion_tokens INTEGER,
+                          tokens_estimated INTEGER)""");
                 addMissingColumns(c);
                 st.execute("""
                         CREATE TABLE IF NOT EXISTS optimizer_states (
@@ -87,6 +89,13 @@ public final class RunStore implements AutoCloseable {
             try (Statement st = c.createStatement()) {
                 st.execute("ALTER TABLE llm_exchanges ADD COLUMN kind TEXT");
                 st.execute("ALTER TABLE llm_exchanges ADD COLUMN http_status INTEGER");
+            }
+        }
+        if (!hasColumn(c, "llm_exchanges", "prompt_tokens")) { // runs stored before token usage was
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE llm_exchanges ADD COLUMN prompt_tokens INTEGER");
+                st.execute("ALTER TABLE llm_exchanges ADD COLUMN completion_tokens INTEGER");
+                st.execute("ALTER TABLE llm_exchanges ADD COLUMN tokens_estimated INTEGER");
             }
         }
     }
@@ -217,9 +226,11 @@ public final class RunStore implements AutoCloseable {
     public void recordExchange(LlmExchange x) {
         update("""
                 INSERT INTO llm_exchanges(generation, attempt, messages, reply, thought, latency_ms, error, fallback, kind,
-                  http_status) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                  http_status, prompt_tokens, completion_tokens, tokens_estimated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 x.generation(), x.attempt(), json(x.sent()), x.reply(), x.thought(), x.latencyMillis(), x.error(),
-                x.fallback() ? 1 : 0, x.kind(), x.httpStatus());
+                x.fallback() ? 1 : 0, x.kind(), x.httpStatus(), x.usage() == null ? null : x.usage().promptTokens(),
+                x.usage() == null ? null : x.usage().completionTokens(),
+                x.usage() == null ? null : (x.usage().estimated() ? 1 : 0));
     }
 
     public List<LlmExchange> exchanges() {
@@ -232,8 +243,16 @@ public final class RunStore implements AutoCloseable {
                 return x; // a row stored before kinds were: derived from its fields
             }
             int status = rs.getInt("http_status");
+            Integer httpStatus = rs.wasNull() ? null : status;
+            TokenUsage usage = null;
+            if (hasColumn(rs, "prompt_tokens")) {
+                int in = rs.getInt("prompt_tokens");
+                if (!rs.wasNull()) {
+                    usage = new TokenUsage(in, rs.getInt("completion_tokens"), rs.getInt("tokens_estimated") != 0);
+                }
+            }
             return new LlmExchange(x.generation(), x.attempt(), x.sent(), x.reply(), x.thought(), x.latencyMillis(),
-                    x.error(), x.fallback(), rs.getString("kind"), rs.wasNull() ? null : status);
+                    x.error(), x.fallback(), rs.getString("kind"), httpStatus, usage);
         });
     }
 

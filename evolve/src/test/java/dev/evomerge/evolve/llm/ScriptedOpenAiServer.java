@@ -56,6 +56,10 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     private List<String> models = List.of("gpt-4o");
     private int modelsStatus = 200;
     private String requiredKey;
+    private Integer contextTokens;
+    private final List<Integer> promptSizes = new ArrayList<>();
+    private long promptTotal;
+    private long completionTotal;
 
     public ScriptedOpenAiServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -99,6 +103,35 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     public synchronized ScriptedOpenAiServer requireKey(String key) {
         this.requiredKey = key;
         return this;
+    }
+
+    /**
+     * Counts tokens as a real server does and reports them in {@code usage}: a message's content takes one token per
+     * three characters (rounded up) plus three for its role markers, a reply one per three characters. A prompt over
+     * {@code tokens} gets OpenAI's 400 {@code context_length_exceeded}.
+     */
+    public synchronized ScriptedOpenAiServer enforceContext(int tokens) {
+        this.contextTokens = tokens;
+        return this;
+    }
+
+    /** The tokens of a prompt as counted under {@link #enforceContext(int)}. */
+    public static int tokens(JsonNode request) {
+        int n = 0;
+        for (JsonNode m : request.path("messages")) {
+            n += (m.path("content").asText().length() + 2) / 3 + 3;
+        }
+        return n;
+    }
+
+    /** The prompt tokens of every chat request, in order, refused ones included. */
+    public synchronized List<Integer> promptSizes() {
+        return List.copyOf(promptSizes);
+    }
+
+    /** The prompt and completion tokens reported in {@code usage}, summed over the answered requests. */
+    public synchronized long[] usageTotals() {
+        return new long[] {promptTotal, completionTotal};
     }
 
     /** The path and query of every request, in order (chat and model listing). */
@@ -148,10 +181,42 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
                 r = script.poll();
             }
         }
+        JsonNode asked;
+        Integer limit;
+        synchronized (this) {
+            asked = requests.getLast();
+            limit = contextTokens;
+        }
+        if (r == null && limit != null && tokens(asked) > limit) {
+            r = new Reply(400, Map.of("Content-Type", "application/json"), MAPPER.createObjectNode().set("error",
+                    MAPPER.createObjectNode().put("message", "This model's maximum context length is " + limit
+                            + " tokens. However, your messages resulted in " + tokens(asked) + " tokens. Please reduce"
+                            + " the length of the messages.").put("type", "invalid_request_error").put("param", "messages")
+                            .put("code", "context_length_exceeded")).toString(), 0);
+        }
         if (r == null) {
-            r = fallback != null ? fallback.apply(requests.getLast()) : Reply.error(500, "script exhausted", Map.of());
+            r = fallback != null ? fallback.apply(asked) : Reply.error(500, "script exhausted", Map.of());
+        }
+        if (limit != null) {
+            r = withUsage(asked, r);
         }
         send(ex, r);
+    }
+
+    /** A 200 chat answer with {@code usage} counted as {@link #enforceContext(int)} says, and the sizes recorded. */
+    private synchronized Reply withUsage(JsonNode asked, Reply r) throws IOException {
+        int prompt = tokens(asked);
+        promptSizes.add(prompt);
+        if (r.status() != 200) {
+            return r;
+        }
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(r.body());
+        int completion = (body.at("/choices/0/message/content").asText().length() + 2) / 3;
+        body.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
+        promptTotal += prompt;
+        completionTotal += completion;
+        return new Reply(200, r.headers(), body.toString(), r.delayMillis());
     }
 
     private static void send(HttpExchange ex, Reply r) throws IOException {
