@@ -85,7 +85,7 @@ public final class ClusterBench {
 
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), work.resolve("run"), 1, 0.05, 0.2, 3, null, "gpt-4o",
                 "https://api.openai.com/v1", 4, 0, false, "random", "pool", true, List.of(setup.taskDir()), null, 16, 3,
-                null, false, false, null, false, 1, "embedded", null, threads, false, null, null, 3);
+                null, false, false, null, false, 1, "embedded", null, threads, false, null, null, 3, null, null);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> System.out.println("warning: " + w));
         EvolutionLauncher.Prepared p = launcher.prepare();
         List<String> inputs = new ArrayList<>(p.settings().modelPaths());

@@ -188,7 +188,7 @@ public final class EvolveBench {
     static EvolveOptions options(HiddenRecipe.Setup setup, Path storage, boolean inMemory, long seed, int threads) {
         return new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false, "cmaes",
                 "serial", inMemory, List.of(setup.taskDir()), null, 32, seed, null, false, false, null, false, 1,
-                "embedded", null, threads, false, null, null, 3);
+                "embedded", null, threads, false, null, null, 3, null, null);
     }
 
     static EvolutionLauncher.Prepared prepare(HiddenRecipe.Setup setup, Path storage, boolean inMemory, long seed, int threads) {

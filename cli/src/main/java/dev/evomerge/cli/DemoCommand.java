@@ -75,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
         Path storage = dir.resolve("run");
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, maxGeneration, 0.05, 0.2, 3, apiKey, llmModel,
                 llmBaseUrl, 4, 0, false, opt, "pool", true, List.of(setup.taskDir()), null, 32, seed, null, true, false,
-                null, false, 1, "embedded", null, threads, false, null, null, 3);
+                null, false, 1, "embedded", null, threads, false, null, null, 3, null, null);
         List<String> warnings = new ArrayList<>();
         EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
         EvolutionLauncher.Prepared p = launcher.prepare();
@@ -87,6 +87,7 @@ final class DemoCommand implements Callable<Integer> {
 
         List<double[]> curve = new ArrayList<>();
         boolean bars = ProgressBar.enabledFor(quiet);
+        LlmTally llm = new LlmTally(null);
         EvolutionListener listener = new EvolutionListener() {
             ProgressBar bar;
 
@@ -102,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
 
             @Override
             public void llmExchange(LlmExchange x) {
-                String line = x.notice();
+                String line = llm.notice(x);
                 if (line != null && !quiet) {
                     spec.commandLine().getErr().println("evomerge: llm: " + line);
                     spec.commandLine().getErr().flush();

@@ -10,6 +10,7 @@ import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.genome.GeneLayout;
 import dev.evomerge.evolve.llm.LlmExchange;
+import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
@@ -67,6 +68,12 @@ final class EvolveCommand implements Callable<Integer> {
     int topK;
     @Option(names = "--llm-history", defaultValue = "0", description = "llm: messages of history sent after the system prompt; 0 = all.")
     int llmHistory;
+    @Option(names = "--llm-max-context-tokens", paramLabel = "TOKENS", description = "llm: token budget of the conversation;"
+            + " the oldest generations are trimmed to fit (default: the local model's context, else 32768).")
+    Integer llmMaxContextTokens;
+    @Option(names = "--llm-price-per-mtok", paramLabel = "IN,OUT", description = "llm: prices of a million prompt and"
+            + " completion tokens, to estimate the run's cost (e.g. 2.5,10).")
+    String llmPricePerMtok;
     @Option(names = "--elitism", description = "Put the best genome back into every population.")
     boolean elitism;
     @Option(names = {"-s", "--strategy"}, defaultValue = "pool", description = "pool, buffered or serial (default: ${DEFAULT-VALUE}).")
@@ -137,7 +144,7 @@ final class EvolveCommand implements Callable<Integer> {
                 llmModel, llmBaseUrl, topK, llmHistory, elitism, optimizer, strategy, inMemory, taskSearchPaths, dataDir,
                 batchSize, randomSeed, forcePopulationSize, saveFinalModel, evils, maxEvaluations, resume, numWorkers,
                 backend, evalServerCmd, threads == null ? Runtime.getRuntime().availableProcessors() : threads, allowCrimes,
-                sigma0, timeout, maxFallbacks);
+                sigma0, timeout, maxFallbacks, llmMaxContextTokens, llmPricePerMtok);
         // A resumed run keeps its stored options unless given again; each change is printed once the new values
         // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
         List<String> changes = new ArrayList<>();
@@ -150,7 +157,7 @@ final class EvolveCommand implements Callable<Integer> {
                 l.dimensionsText(), l.size(), p.populationSize(), o.optimizer(),
                 p.firstGeneration() > 0 ? ", resuming at generation " + p.firstGeneration() : "");
         out.flush();
-        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out, err));
+        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out, err, new LlmTally(LlmPrice.parse(o.llmPricePerMtok()))));
         printResult(out, p, r, o.saveFinalModel());
         return 0;
     }
@@ -202,7 +209,7 @@ final class EvolveCommand implements Callable<Integer> {
         return ce;
     }
 
-    private EvolutionListener listener(PrintWriter out, PrintWriter err) {
+    private EvolutionListener listener(PrintWriter out, PrintWriter err, LlmTally llm) {
         boolean bars = ProgressBar.enabledFor(quiet);
         return new EvolutionListener() {
             ProgressBar bar;
@@ -216,7 +223,11 @@ final class EvolveCommand implements Callable<Integer> {
                 sum = 0;
                 n = 0;
                 bar = new ProgressBar(out, "generation " + generation, candidates, "candidates", bars)
-                        .suffix(() -> Double.isNaN(genBest) ? "" : String.format(Locale.ROOT, "best %.4f mean %.4f", genBest, sum / n));
+                        .suffix(() -> {
+                            String scores = Double.isNaN(genBest) ? "" : String.format(Locale.ROOT, "best %.4f mean %.4f", genBest, sum / n);
+                            String tokens = llm.tokens();
+                            return scores.isEmpty() || tokens.isEmpty() ? scores + tokens : scores + ", " + tokens;
+                        });
                 bar.step(alreadyEvaluated);
             }
 
@@ -232,7 +243,7 @@ final class EvolveCommand implements Callable<Integer> {
 
             @Override
             public void llmExchange(LlmExchange x) {
-                String line = x.notice();
+                String line = llm.notice(x);
                 if (line != null && !quiet) {
                     err.println("evomerge: llm: " + line);
                     err.flush();
@@ -243,7 +254,9 @@ final class EvolveCommand implements Callable<Integer> {
             public void generationDone(int generation, double best, double mean, double bestSoFar) {
                 bar.close();
                 if (!bars) {
-                    out.printf(Locale.ROOT, "generation %d: best %.4f, mean %.4f, best so far %.4f%n", generation, best, mean, bestSoFar);
+                    String tokens = llm.tokens();
+                    out.printf(Locale.ROOT, "generation %d: best %.4f, mean %.4f, best so far %.4f%s%n", generation, best, mean,
+                            bestSoFar, tokens.isEmpty() ? "" : ", " + tokens);
                     out.flush();
                 }
             }

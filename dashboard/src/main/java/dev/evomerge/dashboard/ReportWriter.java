@@ -174,7 +174,8 @@ public final class ReportWriter {
         h.append("</table>\n");
         run.best().ifPresent(b -> h.append("<h2>Best recipe</h2>\n<pre>").append(esc(b.mergeYaml() == null ? "" : b.mergeYaml())).append("</pre>\n"));
         if (!run.exchanges().isEmpty()) {
-            h.append("<h2>LLM thoughts</h2>\n<p id=\"llm-counts\">").append(run.llmCounts().text()).append(".</p>\n<ol>\n");
+            h.append("<h2>LLM thoughts</h2>\n<p id=\"llm-counts\">").append(run.llmCounts().text()).append(", ")
+                    .append(run.llmTokensText()).append(".</p>\n<ol>\n");
             for (LlmExchange x : run.exchanges()) {
                 h.append("<li>generation ").append(x.generation()).append(x.attempt() > 1 ? ", attempt " + x.attempt() : "").append(": ");
                 switch (x.kind()) {
@@ -184,6 +185,7 @@ public final class ReportWriter {
                     case LlmExchange.ERROR -> h.append("<em>failed: ").append(esc(String.valueOf(x.error()))).append("</em> ");
                     case LlmExchange.CORRECTION -> h.append("<em>correction: ").append(esc(String.valueOf(x.error())))
                             .append("</em> ");
+                    case LlmExchange.TRIM -> h.append("<em>").append(esc(String.valueOf(x.error()))).append("</em> ");
                     default -> { }
                 }
                 h.append(esc(x.thought() == null ? "" : x.thought())).append("</li>\n");
@@ -207,7 +209,7 @@ public final class ReportWriter {
         run.best().ifPresent(b -> md.append("- best fitness: ").append(b.score()).append(" (generation ").append(b.generation())
                 .append(", candidate ").append(b.index()).append(")\n"));
         if (!run.exchanges().isEmpty()) {
-            md.append("- LLM: ").append(run.llmCounts().text()).append('\n');
+            md.append("- LLM: ").append(run.llmCounts().text()).append(", ").append(run.llmTokensText()).append('\n');
         }
         md.append("\n| generation | candidates | failed | best | mean | best so far |\n|---|---|---|---|---|---|\n");
         for (RunSummary.GenerationStats g : run.generations()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.evolve.llm.LlmExchange;
+import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
@@ -138,9 +139,7 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
         });
         best().ifPresent(b -> root.set("best", candidateJson(b)));
         if (!exchanges.isEmpty()) {
-            LlmExchange.Counts c = llmCounts();
-            root.putObject("llm").put("requests", c.requests()).put("retries", c.retries()).put("corrections", c.corrections())
-                    .put("errors", c.errors()).put("fallbacks", c.fallbacks());
+            llmCounts().writeTo(root.putObject("llm"), llmPrice());
         }
         ArrayNode thoughts = root.putArray("thoughts");
         for (LlmExchange x : exchanges) {
@@ -155,8 +154,29 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
             t.put("error", x.error());
             t.put("fallback", x.fallback());
             t.put("latency_ms", x.latencyMillis());
+            if (x.usage() != null) {
+                t.put("prompt_tokens", x.usage().promptTokens()).put("completion_tokens", x.usage().completionTokens())
+                        .put("tokens_estimated", x.usage().estimated());
+            }
         }
         return root;
+    }
+
+    /** The run's {@code --llm-price-per-mtok} from its stored options, or null when it had none (or an unreadable one). */
+    public LlmPrice llmPrice() {
+        JsonNode p = parse(meta.get(RunMeta.OPTIONS)).path("llmPricePerMtok");
+        try {
+            return p.isTextual() ? LlmPrice.parse(p.asText()) : null;
+        } catch (RuntimeException e) {
+            return null; // the run refused it at start; nothing was priced
+        }
+    }
+
+    /** The LLM tokens and their cost as one phrase: "tokens 5300 in + 400 out, cost ~0.0093". */
+    public String llmTokensText() {
+        LlmExchange.Counts c = llmCounts();
+        LlmPrice price = llmPrice();
+        return c.tokensText() + (price == null ? "" : ", " + price.costText(c.promptTokens(), c.completionTokens()));
     }
 
     /** How many LLM requests, retries, corrections, failed requests and fallbacks the run had. */

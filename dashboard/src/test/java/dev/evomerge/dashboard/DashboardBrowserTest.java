@@ -73,7 +73,13 @@ class DashboardBrowserTest {
             assertThat(dom).contains("fallback to the best genome");
             // the LLM counters: 5 requests, 0 retries, 3 corrections, 0 failed requests, 1 fallback
             assertThat(attr(dom, "llm-counts", "data-counts")).isEqualTo("5,0,3,0,1");
-            assertThat(dom).contains("requests 5, retries 0, corrections 3, failed requests 0, fallbacks 1");
+            assertThat(dom).contains("requests 5, retries 0, corrections 3, failed requests 0, fallbacks 1, tokens ~");
+            // and the tokens, estimated (the scripted server reports no usage), as the summary totals them
+            try (var store = dev.evomerge.evolve.store.RunStore.openReadOnly(storage)) {
+                var c = dev.evomerge.evolve.llm.LlmExchange.Counts.of(store.exchanges());
+                assertThat(attr(dom, "llm-counts", "data-tokens")).isEqualTo(c.promptTokens() + "," + c.completionTokens());
+                assertThat(dom).contains(c.tokensText());
+            }
             // heat map of the best genome: 2 layer groups x 2 models
             assertThat(dom).contains("class=\"heatmap\"");
             Path shot = Path.of("target", "dashboard.png").toAbsolutePath();

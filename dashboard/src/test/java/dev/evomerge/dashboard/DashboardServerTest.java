@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,7 +64,11 @@ class DashboardServerTest {
             assertThat(sum.get("thoughts").get(5).get("kind").asText()).isEqualTo("retry");
             assertThat(sum.get("thoughts").get(5).get("http_status").asInt()).isEqualTo(429);
             assertThat(sum.get("llm")).isEqualTo(JSON.readTree(
-                    "{\"requests\": 5, \"retries\": 1, \"corrections\": 0, \"errors\": 0, \"fallbacks\": 1}"));
+                    "{\"requests\": 5, \"retries\": 1, \"corrections\": 0, \"errors\": 0, \"fallbacks\": 1,"
+                            + " \"prompt_tokens\": 10000, \"completion_tokens\": 200, \"tokens_estimated\": false,"
+                            + " \"price_per_mtok\": {\"in\": 2.5, \"out\": 10.0}, \"estimated_cost\": 0.027}"));
+            assertThat(sum.get("thoughts").get(3).get("prompt_tokens").asInt()).isEqualTo(4000);
+            assertThat(sum.get("thoughts").get(3).get("completion_tokens").asInt()).isEqualTo(50);
             // best_so_far never decreases and ends at the best candidate's score
             double prev = Double.NEGATIVE_INFINITY;
             for (JsonNode g : sum.get("generations")) {
@@ -89,8 +94,14 @@ class DashboardServerTest {
             String name = JSON.readTree(get(s, "/api/runs").body()).get(0).get("name").asText();
             JsonNode sum = JSON.readTree(get(s, "/api/runs/" + name + "/summary").body());
             // two usable replies; then three unusable ones, each corrected, and a fallback
-            assertThat(sum.get("llm")).isEqualTo(JSON.readTree(
-                    "{\"requests\": 5, \"retries\": 0, \"corrections\": 3, \"errors\": 0, \"fallbacks\": 1}"));
+            JsonNode llm = sum.get("llm");
+            assertThat(List.of(llm.get("requests").asInt(), llm.get("retries").asInt(), llm.get("corrections").asInt(),
+                    llm.get("errors").asInt(), llm.get("fallbacks").asInt())).containsExactly(5, 0, 3, 0, 1);
+            // the scripted server reports no usage: the counts are estimates, and say so
+            assertThat(llm.get("tokens_estimated").asBoolean()).isTrue();
+            assertThat(llm.get("prompt_tokens").asLong()).isGreaterThan(llm.get("completion_tokens").asLong());
+            assertThat(llm.get("completion_tokens").asLong()).isPositive();
+            assertThat(llm.has("estimated_cost")).isFalse();
             assertThat(sum.get("thoughts")).extracting(t -> t.get("kind").asText())
                     .containsExactly("reply", "reply", "correction", "correction", "correction", "fallback");
         }

@@ -33,7 +33,7 @@ final class RealRun {
                     .then(Reply.content("{\"mean_genome\": \"x\"}"));
             EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, GENERATIONS, 0.05, 0.2, 3, null, "gpt-4o",
                     llm.baseUrl(), 4, 0, false, "llm", "pool", true, List.of(setup.taskDir()), null, 16, 3, POPULATION, false,
-                    false, null, false, 1, "embedded", null, 2, false, null, null, 3);
+                    false, null, false, 1, "embedded", null, 2, false, null, null, 3, null, null);
             EvolutionLauncher launcher = new EvolutionLauncher(o, w -> { });
             launcher.run(launcher.prepare(), launcher::localEvaluator, new EvolutionListener() { });
         }

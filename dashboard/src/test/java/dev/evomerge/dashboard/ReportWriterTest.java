@@ -39,11 +39,11 @@ class ReportWriterTest {
         String html = Files.readString(out.resolve("report.html"));
         assertThat(html).contains("data:image/png;base64,").contains("&lt;script&gt;alert(1)&lt;/script&gt;")
                 .doesNotContain("<script>alert(1)</script>").doesNotContain("<img src=x")
-                .contains("<p id=\"llm-counts\">requests 5, retries 1, corrections 0, failed requests 0, fallbacks 1.</p>")
+                .contains("<p id=\"llm-counts\">requests 5, retries 1, corrections 0, failed requests 0, fallbacks 1, tokens 10000 in + 200 out, cost ~0.0270.</p>")
                 .contains("<em>retry: HTTP 429: slow down; retry 1 of 5 in 2.0 s</em>");
         String md = Files.readString(out.resolve("summary.md"));
         assertThat(md).contains("| 3 | 6 | 0 |").contains("![fitness](fitness.png)").contains("- candidates: 24")
-                .contains("- LLM: requests 5, retries 1, corrections 0, failed requests 0, fallbacks 1\n");
+                .contains("- LLM: requests 5, retries 1, corrections 0, failed requests 0, fallbacks 1, tokens 10000 in + 200 out, cost ~0.0270\n");
         assertThat(Files.list(out).filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
         // readable by others, like any file the user writes (not owner-only)
         assertThat(Files.getPosixFilePermissions(out.resolve("report.html")))

@@ -23,7 +23,7 @@ final class RunFixtures {
         try (RunStore s = RunStore.open(storage)) {
             s.putMeta(RunMeta.CONFIG_YAML, "genome:\n  models: [a, b]\n  merge_method: task_arithmetic\n  base_model: base\n"
                     + "  layer_granularity: 2\ntasks:\n  - mc_task\n  - gen_task\n");
-            s.putMeta(RunMeta.OPTIONS, "{\"optimizer\":\"cmaes\",\"max_generation\":3,\"random_seed\":1}");
+            s.putMeta(RunMeta.OPTIONS, "{\"optimizer\":\"cmaes\",\"max_generation\":3,\"random_seed\":1,\"llmPricePerMtok\":\"2.5,10\"}");
             s.putMeta(RunMeta.LAYOUT, "{\"method\":\"task_arithmetic\",\"dimensions\":[2,2,1,1],\"models\":[\"a\",\"b\"],"
                     + "\"parameters\":[\"weight\"],\"filters\":[],\"layer_ranges\":[[0,2],[2,4]]}");
             s.putMeta(RunMeta.TASKS, "[{\"name\":\"mc_task\",\"weight\":1.0,\"metric\":\"acc,none\"},"
@@ -53,7 +53,8 @@ final class RunFixtures {
                 es.tell(xs, f);
                 s.saveOptimizerState(g, es.name(), es.state());
                 s.recordExchange(new LlmExchange(g + 1, 1, List.of(ChatMessage.user("u")), "{}",
-                        g == 1 ? HOSTILE_THOUGHT : "thought of generation " + (g + 1), 100, null, false));
+                        g == 1 ? HOSTILE_THOUGHT : "thought of generation " + (g + 1), 100, null, false)
+                        .withUsage(new dev.evomerge.evolve.llm.TokenUsage(1000 * (g + 1), 50, false)));
             }
             s.recordExchange(new LlmExchange(4, 2, List.of(), null, null, 0, "no usable mean genome after 3 attempts", true));
             s.recordExchange(new LlmExchange(5, 1, List.of(), null, null, 40, "HTTP 429: slow down; retry 1 of 5 in 2.0 s", false,

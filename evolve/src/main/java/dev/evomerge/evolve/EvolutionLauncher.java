@@ -17,7 +17,9 @@ import dev.evomerge.evolve.llm.ChatClient;
 import dev.evomerge.evolve.llm.ChatClients;
 import dev.evomerge.evolve.llm.FallbackLimit;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
+import dev.evomerge.evolve.llm.ContextBudget;
 import dev.evomerge.evolve.llm.LlmExchange;
+import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.llm.Secrets;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
@@ -190,6 +192,10 @@ public final class EvolutionLauncher {
         atLeast("--max-retries", o.maxRetries(), 1);
         atLeast("--top-k", o.topK(), 1);
         atLeast("--llm-history", o.llmHistory(), 0);
+        if (o.llmMaxContextTokens() != null) {
+            atLeast("--llm-max-context-tokens", o.llmMaxContextTokens(), ContextBudget.MIN_TOKENS);
+        }
+        LlmPrice.parse(o.llmPricePerMtok());
         atLeast("--batch-size", o.batchSize(), 1);
         if (o.forcePopulationSize() != null) {
             atLeast("--force-population-size", o.forcePopulationSize(), 2);
@@ -259,7 +265,8 @@ public final class EvolutionLauncher {
             writeMeta(store, p, configText);
             Optimizer optimizer = optimizer(p, store, listener);
             try (CandidateEvaluator evaluator = evaluators.apply(p)) {
-                EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener);
+                EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
+                        .llmPrice(LlmPrice.parse(o.llmPricePerMtok()));
                 result = run.run(p.firstGeneration(), o.maxGeneration(), o.maxEvaluations());
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");
@@ -348,10 +355,11 @@ public final class EvolutionLauncher {
                     listener.llmExchange(x);
                     limit.accept(x);
                 };
-                yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, exchanges))
+                ContextBudget budget = ContextBudget.of(o.llmMaxContextTokens(), chat);
+                yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, exchanges, budget))
                         .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
                                 p.populationSize(), o.randomSeed(), o.sigmaLow(), o.sigmaHigh(), o.topK(), o.maxRetries(),
-                                o.llmHistory(), o.elitism()), chat, exchanges));
+                                o.llmHistory(), o.elitism()), chat, exchanges, budget));
             }
             default -> throw EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + o.optimizer() + "'.");
         };

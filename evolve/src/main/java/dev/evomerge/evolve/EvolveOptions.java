@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param sigma0  CMA-ES's initial step size (null = 1/6, mergekit-evolve's default)
  * @param timeout seconds one candidate's local evaluation may take before it is recorded as failed (null = no limit)
+ * @param llmMaxContextTokens the LLM conversation's token budget (null = the local model's context, else 32768)
+ * @param llmPricePerMtok     "IN,OUT": prices of a million prompt and completion tokens, for a cost estimate (null = none)
  */
 public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, double sigmaLow, double sigmaHigh,
                             int maxRetries, String apiKey, String llmModel, String llmBaseUrl, int topK, int llmHistory,
@@ -17,7 +19,7 @@ public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, do
                             Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
                             Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
                             int threads, boolean allowCrimes, Double sigma0, Long timeout,
-                            int maxFallbacks) {
+                            int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok) {
 
     public EvolveOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);

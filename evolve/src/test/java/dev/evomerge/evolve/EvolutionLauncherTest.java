@@ -43,7 +43,7 @@ class EvolutionLauncherTest {
     static EvolveOptions options(Path genomeFile, Path storage, String optimizer, String baseUrl, int generations) {
         return new EvolveOptions(genomeFile, storage, generations, 0.02, 0.2, 3, "sk-secret-key", "gpt-4o", baseUrl, 4,
                 0, false, optimizer, "pool", true, List.of(setup.taskDir()), null, 16, 11, 6, true, false, null, false, 1,
-                "embedded", null, 2, false, null, null, 3);
+                "embedded", null, 2, false, null, null, 3, null, null);
     }
 
     @Test
@@ -145,7 +145,7 @@ class EvolutionLauncherTest {
                 more.apiKey(), more.llmModel(), more.llmBaseUrl(), more.topK(), more.llmHistory(), more.elitism(), more.optimizer(),
                 more.strategy(), more.inMemory(), more.taskSearchPaths(), more.dataDir(), more.batchSize(), more.randomSeed(),
                 more.forcePopulationSize(), more.saveFinalModel(), more.allowBenchmarkTasks(), more.maxEvaluations(), true,
-                more.numWorkers(), more.backend(), more.evalServerCmd(), more.threads(), more.allowCrimes(), null, null, more.maxFallbacks());
+                more.numWorkers(), more.backend(), more.evalServerCmd(), more.threads(), more.allowCrimes(), null, null, more.maxFallbacks(), more.llmMaxContextTokens(), more.llmPricePerMtok());
         EvolutionLauncher second = new EvolutionLauncher(more, w -> { });
         EvolutionLauncher.Prepared p2 = second.prepare();
         assertThat(p2.firstGeneration()).isEqualTo(2);

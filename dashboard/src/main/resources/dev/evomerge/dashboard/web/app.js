@@ -179,7 +179,7 @@ function renderBest() {
   }
 }
 
-const KIND_TEXT = { retry: "retry", error: "failed request", correction: "correction" };
+const KIND_TEXT = { retry: "retry", error: "failed request", correction: "correction", trim: "trimmed" };
 
 function renderThoughts() {
   const counts = document.getElementById("llm-counts");
@@ -189,6 +189,12 @@ function renderThoughts() {
     counts.dataset.counts = [c.requests, c.retries, c.corrections, c.errors, c.fallbacks].join(",");
     counts.textContent = "requests " + c.requests + ", retries " + c.retries + ", corrections " + c.corrections
       + ", failed requests " + c.errors + ", fallbacks " + c.fallbacks;
+    if (c.prompt_tokens !== undefined) {
+      const approx = c.tokens_estimated ? "~" : "";
+      counts.dataset.tokens = [c.prompt_tokens, c.completion_tokens].join(",");
+      counts.textContent += ", tokens " + approx + c.prompt_tokens + " in + " + approx + c.completion_tokens + " out";
+      if (c.estimated_cost !== undefined) counts.textContent += ", cost ~" + c.estimated_cost.toFixed(4);
+    }
   }
   const ol = document.getElementById("thoughts");
   ol.replaceChildren();
@@ -199,6 +205,10 @@ function renderThoughts() {
     if (t.fallback) li.append(el("span", "fallback to the best genome (" + (t.error || "") + ") ", "fallback"));
     else if (t.error) li.append(el("span", (KIND_TEXT[t.kind] || "retry") + " (" + t.error + ") ", "retry"));
     li.append(el("span", t.thought || "", "thought"));
+    if (t.prompt_tokens !== undefined) {
+      const approx = t.tokens_estimated ? "~" : "";
+      li.append(el("span", " (" + approx + t.prompt_tokens + " + " + approx + t.completion_tokens + " tokens)", "tokens"));
+    }
     ol.append(li);
   }
 }

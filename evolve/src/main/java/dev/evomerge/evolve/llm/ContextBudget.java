@@ -12,6 +12,8 @@ public final class ContextBudget {
 
     /** The budget when neither the option nor the model says otherwise. */
     public static final int DEFAULT_TOKENS = 32768;
+    /** The smallest budget accepted: the system prompt alone takes a few hundred tokens. */
+    public static final int MIN_TOKENS = 512;
     /** Kept free below the budget against the estimate's error. */
     private static final double MARGIN = 0.05;
 

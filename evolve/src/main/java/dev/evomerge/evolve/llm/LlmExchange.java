@@ -84,16 +84,30 @@ public record LlmExchange(int generation, int attempt, List<ChatMessage> sent, S
             this(requests, retries, corrections, errors, fallbacks, 0, 0, false);
         }
 
-        /** "requests 12, retries 10, corrections 0, failed requests 2, fallbacks 2, tokens 5300 in + 400 out". */
+        /** "requests 12, retries 10, corrections 0, failed requests 2, fallbacks 2". */
         public String text() {
             return "requests " + requests + ", retries " + retries + ", corrections " + corrections + ", failed requests "
-                    + errors + ", fallbacks " + fallbacks + ", " + tokensText();
+                    + errors + ", fallbacks " + fallbacks;
         }
 
         /** "tokens 5300 in + 400 out" ("~" before estimated counts). */
         public String tokensText() {
             String approx = estimatedTokens ? "~" : "";
             return "tokens " + approx + promptTokens + " in + " + approx + completionTokens + " out";
+        }
+
+        /**
+         * The counts as summary.json and the dashboard show them: requests, retries, corrections, errors, fallbacks,
+         * prompt_tokens, completion_tokens, tokens_estimated, and with a price, price_per_mtok and estimated_cost.
+         */
+        public void writeTo(com.fasterxml.jackson.databind.node.ObjectNode n, LlmPrice price) {
+            n.put("requests", requests).put("retries", retries).put("corrections", corrections).put("errors", errors)
+                    .put("fallbacks", fallbacks).put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                    .put("tokens_estimated", estimatedTokens);
+            if (price != null) {
+                n.putObject("price_per_mtok").put("in", price.inPerMtok()).put("out", price.outPerMtok());
+                n.put("estimated_cost", price.cost(promptTokens, completionTokens));
+            }
         }
 
         public static Counts of(List<LlmExchange> exchanges) {

@@ -7,6 +7,7 @@ import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.LlmExchange;
+import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
@@ -39,6 +40,7 @@ public final class EvolutionRun {
     private final Optimizer optimizer;
     private final CandidateEvaluator evaluator;
     private final EvolutionListener listener;
+    private LlmPrice llmPrice;
 
     public EvolutionRun(RunStore store, Path storage, Genome genome, List<TaskSpec> tasks, Optimizer optimizer,
                         CandidateEvaluator evaluator, EvolutionListener listener) {
@@ -55,6 +57,12 @@ public final class EvolutionRun {
      * Runs generations {@code firstGeneration .. lastGeneration} (inclusive); generation 0 is the initial population.
      * Stops early once {@code maxEvaluations} candidates (counting earlier generations) have been evaluated.
      */
+    /** Prices the LLM tokens in summary.json ({@code --llm-price-per-mtok}); null for none. */
+    public EvolutionRun llmPrice(LlmPrice price) {
+        this.llmPrice = price;
+        return this;
+    }
+
     public Result run(int firstGeneration, int lastGeneration, Integer maxEvaluations) {
         Evaluation best = bestRecorded();
         if (best != null) {
@@ -194,8 +202,7 @@ public final class EvolutionRun {
         }
         if (optimizer.name().equals("llm")) {
             LlmExchange.Counts c = LlmExchange.Counts.of(store.exchanges());
-            s.putObject("llm").put("requests", c.requests()).put("retries", c.retries()).put("corrections", c.corrections())
-                    .put("errors", c.errors()).put("fallbacks", c.fallbacks());
+            c.writeTo(s.putObject("llm"), llmPrice);
         }
         atomicWrite(storage.resolve("summary.json"), s.toPrettyString() + "\n");
     }

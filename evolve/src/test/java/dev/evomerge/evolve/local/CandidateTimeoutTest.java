@@ -53,7 +53,7 @@ class CandidateTimeoutTest {
                 + " {model} {port} candidate-0-0 '" + pids + "'";
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false,
                 "cmaes", strategy, false, List.of(setup.taskDir()), null, 16, 7, null, false, false, null, false, 1,
-                "openai-completions", cmd, 1, false, null, TIMEOUT, 3);
+                "openai-completions", cmd, 1, false, null, TIMEOUT, 3, null, null);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> { });
         EvolutionLauncher.Prepared p = launcher.prepare();
         List<Candidate> cs = new ArrayList<>();

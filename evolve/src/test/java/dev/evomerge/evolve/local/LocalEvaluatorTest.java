@@ -33,7 +33,7 @@ class LocalEvaluatorTest {
     static EvolveOptions options(boolean inMemory, String strategy) {
         return new EvolveOptions(setup.genomeFile(), dir.resolve(inMemory ? "mem" : "disk-" + strategy), 2, 0.05, 0.2, 3, null,
                 "gpt-4o", null, 4, 0, false, "cmaes", strategy, inMemory, List.of(setup.taskDir()), null, 16, 7, null, false,
-                false, null, false, 2, "embedded", null, 1, false, null, null, 3);
+                false, null, false, 2, "embedded", null, 1, false, null, null, 3, null, null);
     }
 
     static List<Evaluation> evaluate(EvolveOptions o, List<double[]> genes) {

@@ -27,7 +27,7 @@ class OnDiskWorkerTest {
         Path storage = dir.resolve("run");
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false,
                 "cmaes", "serial", false, List.of(setup.taskDir()), null, 16, 7, null, false, false, null, false, 1,
-                "openai-completions", "echo \"no such model: {model}\" on port {port} >&2; exit 3", 1, false, null, null, 3);
+                "openai-completions", "echo \"no such model: {model}\" on port {port} >&2; exit 3", 1, false, null, null, 3, null, null);
         EvolutionLauncher.Prepared p = new EvolutionLauncher(o, w -> { }).prepare();
         double[] genes = {0.5, 0.5, 0.5, 0.5};
         Candidate c = new Candidate(0, 1, genes, MergeYaml.write(p.genome().decode(genes)));

@@ -136,6 +136,18 @@ class RunStoreTest {
             assertThat(s.exchanges()).extracting(LlmExchange::kind)
                     .containsExactly(LlmExchange.CORRECTION, LlmExchange.FALLBACK, LlmExchange.RETRY);
             assertThat(s.exchanges()).extracting(LlmExchange::httpStatus).containsExactly(null, null, 503);
+            // and the token columns: the old rows have no usage, new ones keep theirs and whether it was estimated
+            s.recordExchange(new LlmExchange(2, 2, List.of(), "{}", "t", 9, null, false)
+                    .withUsage(new dev.evomerge.evolve.llm.TokenUsage(1234, 56, false)));
+            s.recordExchange(new LlmExchange(3, 1, List.of(), "{}", "t", 9, null, false)
+                    .withUsage(new dev.evomerge.evolve.llm.TokenUsage(700, 20, true)));
+            assertThat(s.exchanges()).extracting(LlmExchange::usage).containsExactly(null, null, null,
+                    new dev.evomerge.evolve.llm.TokenUsage(1234, 56, false), new dev.evomerge.evolve.llm.TokenUsage(700, 20, true));
+            LlmExchange.Counts c = LlmExchange.Counts.of(s.exchanges());
+            assertThat(c.promptTokens()).isEqualTo(1934);
+            assertThat(c.completionTokens()).isEqualTo(76);
+            assertThat(c.estimatedTokens()).isTrue();
+            assertThat(c.tokensText()).isEqualTo("tokens ~1934 in + ~76 out");
         }
     }
 
