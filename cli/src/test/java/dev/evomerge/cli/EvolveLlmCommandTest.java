@@ -155,7 +155,8 @@ class EvolveLlmCommandTest {
         JsonNode summary = JSON.readTree(run.resolve("summary.json").toFile());
         assertThat(summary.get("status").asText()).isEqualTo("failed");
         assertThat(summary.get("llm")).isEqualTo(JSON.readTree(
-                "{\"requests\": 12, \"retries\": 10, \"corrections\": 0, \"errors\": 2, \"fallbacks\": 2}"));
+                "{\"requests\": 12, \"retries\": 10, \"corrections\": 0, \"errors\": 2, \"fallbacks\": 2,"
+                        + " \"prompt_tokens\": 0, \"completion_tokens\": 0, \"tokens_estimated\": false}"));
 
         // The report and the dashboard's data come from run.db: no secret anywhere.
         CliRun report = CliRun.run("report", "--storage-path", run.toString(), "--out", dir.resolve("report").toString());
@@ -190,6 +191,58 @@ class EvolveLlmCommandTest {
         assertThat(summary.get("status").asText()).isEqualTo("completed");
         assertThat(summary.get("llm").get("fallbacks").asInt()).isEqualTo(3);
         assertThat(summary.get("llm").get("retries").asInt()).isEqualTo(15);
+    }
+
+    /** A usable reply to any request: 50 in every gene, nested as the system prompt's dimensions say. */
+    static Reply meanOfFifty(JsonNode request) {
+        String system = request.at("/messages/0/content").asText();
+        var m = java.util.regex.Pattern.compile("dimensions \\((\\d+), (\\d+), (\\d+), (\\d+)\\)").matcher(system);
+        assertThat(m.find()).as(system).isTrue();
+        String nested = "50";
+        for (int d = 4; d >= 1; d--) {
+            nested = "[" + String.join(", ", java.util.Collections.nCopies(Integer.parseInt(m.group(d)), nested)) + "]";
+        }
+        return Reply.content("{\"thought\": \"stay in the middle\", \"mean_genome\": " + nested + "}");
+    }
+
+    @Test
+    void theContextAndPriceOptionsAreCheckedAndSummaryJsonTotalsTheServersUsage() throws Exception {
+        for (String[] bad : new String[][] {{"--llm-price-per-mtok", "2.5"}, {"--llm-price-per-mtok", "cheap,10"},
+                {"--llm-price-per-mtok", "-1,10"}, {"--llm-max-context-tokens", "100"}}) {
+            CliRun r = evolve(server.baseUrl(), bad);
+            assertThat(r.exit()).as(r.err()).isEqualTo(2);
+            assertThat(r.err().strip().lines()).as("one sentence").hasSize(1);
+            assertThat(r.err()).startsWith("evomerge: ").contains(bad[0]);
+            assertThat(dir.resolve("run")).doesNotExist();
+        }
+        server.enforceContext(1500).otherwise(EvolveLlmCommandTest::meanOfFifty);
+        CliRun r = evolve(server.baseUrl(), "--max-generation", "8", "--llm-max-context-tokens", "1500",
+                "--llm-price-per-mtok", "2.5,10");
+        assertThat(r.exit()).as(r.err()).isZero();
+
+        long[] totals = server.usageTotals();
+        assertThat(totals[0]).isPositive();
+        JsonNode llm = JSON.readTree(dir.resolve("run/summary.json").toFile()).get("llm");
+        assertThat(llm.get("requests").asInt()).isEqualTo(8);
+        assertThat(llm.get("fallbacks").asInt()).isZero();
+        assertThat(llm.get("errors").asInt()).isZero();
+        assertThat(llm.get("prompt_tokens").asLong()).isEqualTo(totals[0]);
+        assertThat(llm.get("completion_tokens").asLong()).isEqualTo(totals[1]);
+        assertThat(llm.get("tokens_estimated").asBoolean()).isFalse();
+        assertThat(llm.get("price_per_mtok")).isEqualTo(JSON.readTree("{\"in\": 2.5, \"out\": 10.0}"));
+        assertThat(llm.get("estimated_cost").asDouble()).isCloseTo((totals[0] * 2.5 + totals[1] * 10) / 1e6,
+                org.assertj.core.data.Offset.offset(1e-12));
+        // the conversation outgrew the budget: trimmed each generation since, told once, every prompt within the context
+        assertThat(server.promptSizes()).allSatisfy(t -> assertThat(t).isLessThanOrEqualTo(1500));
+        try (RunStore s = RunStore.openReadOnly(dir.resolve("run"))) {
+            assertThat(s.exchanges()).filteredOn(x -> x.kind().equals(LlmExchange.TRIM)).hasSizeGreaterThan(1);
+        }
+        assertThat(r.err().lines().filter(l -> l.contains("conversation trimmed to fit --llm-max-context-tokens 1500")))
+                .hasSize(1).allSatisfy(l -> assertThat(l).endsWith("(told once; every trim is recorded in llm_exchanges)"));
+        // the progress line (no terminal: one line per generation) shows the tokens so far and their cost
+        String lastGen = r.out().lines().filter(l -> l.startsWith("generation 8:")).findFirst().orElseThrow();
+        assertThat(lastGen).endsWith(String.format(java.util.Locale.ROOT, ", llm tokens %d in + %d out, cost ~%.4f",
+                totals[0], totals[1], (totals[0] * 2.5 + totals[1] * 10) / 1e6));
     }
 
     /** A template that rejects two messages of the same role in a row, as many Hugging Face templates do. */
