@@ -94,6 +94,11 @@ class LocalChatClientTest {
             String first = client.complete(CONVERSATION);
             assertThat(first).isEqualTo(expected);
             assertThat(client.complete(CONVERSATION)).isEqualTo(first); // greedy: deterministic
+            // exact token counts: the rendered prompt's and every generated id (a stop token included)
+            ChatClient.Completion c = client.chat(CONVERSATION, r -> { });
+            assertThat(c.usage()).isEqualTo(new TokenUsage(tokenizer.encode(CONVERSATION_PROMPT, false).length,
+                    g.tokenIds().length, false));
+            assertThat(client.contextTokens()).isEqualTo(2048);
             assertThat(client.stopTokenIds()).containsExactly(EOS);
             assertThat(client.description()).contains(modelDir.toString()).contains(budget + " tokens");
         }
@@ -153,7 +158,8 @@ class LocalChatClientTest {
         try (LocalChatClient client = LocalChatClient.load(modelDir, 8, ONE_THREAD)) {
             assertThatThrownBy(() -> client.complete(List.of(ChatMessage.user(sb.toString()))))
                     .isInstanceOf(ChatException.class)
-                    .hasMessageContaining("context of 2048 tokens");
+                    .hasMessageContaining("context of 2048 tokens")
+                    .satisfies(e -> assertThat(((ChatException) e).isContextExceeded()).isTrue());
         }
     }
 

@@ -162,4 +162,35 @@ class OpenAiChatClientTest {
         assertThat(retries.get(0).problem()).isEqualTo("HTTP 503: overloaded ***");
         assertThat(waits).containsExactly(Duration.ofSeconds(3), Duration.ofMillis(20));
     }
+
+    @Test
+    void usageIsTheServersWhenReportedElseAnEstimateThatSaysSo() {
+        server.then(Reply.content("{\"a\": 1}"));
+        ChatClient.Completion estimated = client(server.baseUrl(), KEY, "gpt-4o").chat(HELLO, r -> { });
+        // "hi" is one token by the estimate plus 4 for the message; the 8-character reply is 2
+        assertThat(estimated.usage()).isEqualTo(new TokenUsage(5, 2, true));
+        server.enforceContext(10_000).then(Reply.content("{\"a\": 1}"));
+        ChatClient.Completion reported = client(server.baseUrl(), KEY, "gpt-4o").chat(HELLO, r -> { });
+        assertThat(reported.usage()).isEqualTo(new TokenUsage(4, 3, false)); // the server's rule: (2+2)/3+3 and (8+2)/3
+        assertThat(server.usageTotals()).containsExactly(4, 3);
+    }
+
+    @Test
+    void aContextRefusalIsMarkedWhetherOpenAiCodedOrWordedAndOtherRefusalsAreNot() {
+        server.enforceContext(3);
+        ChatException openAi = (ChatException) org.assertj.core.api.Assertions.catchThrowable(
+                () -> client(server.baseUrl(), KEY, "gpt-4o").complete(HELLO));
+        assertThat(openAi.isContextExceeded()).isTrue();
+        assertThat(openAi.httpStatus()).isEqualTo(400);
+        assertThat(openAi.getMessage()).contains("maximum context length is 3 tokens");
+        assertThat(waits).as("not retried").isEmpty();
+        // vLLM and llama.cpp name the context in words, with no code
+        assertThat(OpenAiChatClient.contextTooLong(400, "{\"object\":\"error\",\"message\":\"This model's maximum context"
+                + " length is 4096 tokens. However, you requested 5000 tokens.\",\"type\":\"BadRequestError\",\"code\":400}"))
+                .isTrue();
+        assertThat(OpenAiChatClient.contextTooLong(400, "{\"error\": {\"message\": \"the request exceeds the available context"
+                + " size, try increasing it\", \"type\": \"exceed_context_size_error\"}}")).isTrue();
+        assertThat(OpenAiChatClient.contextTooLong(400, "{\"error\": {\"message\": \"messages must not be empty\"}}")).isFalse();
+        assertThat(OpenAiChatClient.contextTooLong(500, "{\"error\": {\"message\": \"context size exceeded\"}}")).isFalse();
+    }
 }
