@@ -37,6 +37,24 @@ public final class ContextBudget {
         return new ContextBudget(own != null && own > 0 ? own : DEFAULT_TOKENS);
     }
 
+    /** What was learnt from the server: the scale of the estimate and the cap after a refusal (null: none). */
+    public record Learnt(double scale, Integer cap) {
+    }
+
+    public Learnt learnt() {
+        return new Learnt(scale, cap == Integer.MAX_VALUE ? null : cap);
+    }
+
+    /** Takes up what a run learnt before it was stopped (null: nothing). */
+    public void resume(Learnt l) {
+        if (l != null) {
+            scale = Math.max(scale, l.scale());
+            if (l.cap() != null) {
+                cap = Math.min(cap, l.cap());
+            }
+        }
+    }
+
     public int maxTokens() {
         return maxTokens;
     }

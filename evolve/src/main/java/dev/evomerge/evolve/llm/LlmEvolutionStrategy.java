@@ -39,10 +39,12 @@ public final class LlmEvolutionStrategy implements Optimizer {
     /**
      * Resume state. {@code bestFitness} is null until a candidate has a finite score; {@code pending} is the population
      * the next {@link #ask()} returns, if already drawn; otherwise {@code told} is the last generation with its fitness
-     * (null for a failed candidate), from which the next {@link #ask()} asks the LLM.
+     * (null for a failed candidate), from which the next {@link #ask()} asks the LLM. {@code tokens} is what the
+     * context budget learnt about the server's token counts (null in states saved before there was one), so that a
+     * resumed run does not send one prompt sized by the bare estimate.
      */
     public record State(Settings settings, int generation, Double bestFitness, double[] bestGenome,
-                        List<ChatMessage> history, List<double[]> pending, Told told) {
+                        List<ChatMessage> history, List<double[]> pending, Told told, ContextBudget.Learnt tokens) {
     }
 
     /** A generation told but not yet turned into the next population (the LLM is asked only when one is needed). */
@@ -88,6 +90,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
         this.history.addAll(state.history());
         this.pending = state.pending() == null ? null : state.pending().stream().map(double[]::clone).toList();
         this.told = state.told();
+        budget.resume(state.tokens());
     }
 
     @Override
@@ -357,6 +360,6 @@ public final class LlmEvolutionStrategy implements Optimizer {
     public State state() {
         return new State(s, generation, Double.isFinite(bestFitness) ? bestFitness : null,
                 bestGenome == null ? null : bestGenome.clone(), List.copyOf(history),
-                pending == null ? null : pending.stream().map(double[]::clone).toList(), told);
+                pending == null ? null : pending.stream().map(double[]::clone).toList(), told, budget.learnt());
     }
 }

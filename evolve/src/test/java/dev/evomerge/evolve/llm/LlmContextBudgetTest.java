@@ -47,9 +47,13 @@ class LlmContextBudgetTest {
         server.close();
     }
 
-    LlmEvolutionStrategy strategy(java.util.function.Consumer<LlmExchange> sink) {
-        var client = new OpenAiChatClient(server.baseUrl(), "sk-test", "gpt-4o",
+    OpenAiChatClient strategyClient() {
+        return new OpenAiChatClient(server.baseUrl(), "sk-test", "gpt-4o",
                 new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofSeconds(10)), d -> { });
+    }
+
+    LlmEvolutionStrategy strategy(java.util.function.Consumer<LlmExchange> sink) {
+        var client = strategyClient();
         var settings = new LlmEvolutionStrategy.Settings(DIMS, 5, 7, 0.05, 0.2, 4, 3, 0, false);
         return new LlmEvolutionStrategy(settings, client, sink, new ContextBudget(CONTEXT));
     }
@@ -68,14 +72,25 @@ class LlmContextBudgetTest {
     @Test
     void aHundredAndTwentyGenerationsStayWithinTheContextAndTheRecordedTotalsAreTheServers(@TempDir Path dir) {
         try (RunStore store = RunStore.open(dir)) {
-            LlmEvolutionStrategy es = strategy(x -> {
+            java.util.function.Consumer<LlmExchange> sink = x -> {
                 store.recordExchange(x);
                 exchanges.add(x);
-            });
+            };
+            LlmEvolutionStrategy es = strategy(sink);
+            int[] stateSizes = new int[120];
             for (int g = 0; g < 120; g++) {
                 List<double[]> pop = es.ask();
                 es.tell(pop, evaluate(pop));
+                store.saveOptimizerState(g, es.name(), es.state());
+                stateSizes[g] = store.latestOptimizerState().orElseThrow().as(LlmEvolutionStrategy.State.class)
+                        .history().stream().mapToInt(m -> m.content().length()).sum();
+                if (g == 60) { // resumed halfway from the stored state: the trimmed history goes on as before
+                    es = new LlmEvolutionStrategy(store.latestOptimizerState().orElseThrow()
+                            .as(LlmEvolutionStrategy.State.class), strategyClient(), sink, new ContextBudget(CONTEXT));
+                }
             }
+            // the stored state stops growing once the conversation is trimmed
+            assertThat(stateSizes[119]).isLessThan(stateSizes[119 - 60] * 3 / 2);
             es.ask(); // the 120th generation's request
 
             List<LlmExchange> stored = store.exchanges();

@@ -77,7 +77,7 @@ class RunStoreTest {
         var state = new LlmEvolutionStrategy.State(settings, 2, null, null,
                 List.of(ChatMessage.system("sys"), ChatMessage.user("u")), List.of(new double[] {0.1, 0.2}),
                 new LlmEvolutionStrategy.Told(List.of(new double[] {0.3, 0.4}, new double[] {0.5, 0.6}),
-                        java.util.Arrays.asList(0.75, null), true));
+                        java.util.Arrays.asList(0.75, null), true), new dev.evomerge.evolve.llm.ContextBudget.Learnt(1.4, 900));
         try (RunStore s = RunStore.open(dir)) {
             s.saveOptimizerState(1, "llm", state);
             s.recordExchange(new LlmExchange(1, 2, List.of(ChatMessage.user("u")), "{\"thought\":\"<script>\"}",
@@ -89,6 +89,7 @@ class RunStoreTest {
             assertThat(back.pending().get(0)).containsExactly(0.1, 0.2);
             assertThat(back.told().fitness()).containsExactly(0.75, null); // a failed candidate round-trips as null
             assertThat(back.told().improved()).isTrue();
+            assertThat(back.tokens()).isEqualTo(new dev.evomerge.evolve.llm.ContextBudget.Learnt(1.4, 900));
             assertThat(s.exchanges()).singleElement().satisfies(x -> {
                 assertThat(x.thought()).isEqualTo("<script>");
                 assertThat(x.attempt()).isEqualTo(2);
