@@ -47,8 +47,8 @@ final class ClusterSerialization {
                 .setDefaultsDisabled(true)
                 .setWhitelist(new ClassFilter().addClasses(JAVA_ALLOW_LIST).addPackages(JAVA_ALLOW_PACKAGES)));
         CompactSerializationConfig compact = config.getCompactSerializationConfig();
-        compact.addSerializer(new SignedTask.Serializer());
-        compact.addSerializer(new SignedReply.Serializer());
+        compact.addSerializer(new SignedMessage.Serializer<>("evomerge.Task", SignedTask.class, SignedTask::new));
+        compact.addSerializer(new SignedMessage.Serializer<>("evomerge.Reply", SignedReply.class, SignedReply::new));
         compact.setZeroConfigFilter(new JavaSerializationFilterConfig()
                 .setDefaultsDisabled(true)
                 .setWhitelist(new ClassFilter().addClasses(SignedTask.class.getName(), SignedReply.class.getName())));

@@ -1,15 +1,11 @@
 package dev.evomerge.cluster;
 
-import com.hazelcast.nio.serialization.compact.CompactReader;
-import com.hazelcast.nio.serialization.compact.CompactSerializer;
-import com.hazelcast.nio.serialization.compact.CompactWriter;
-
 /**
  * A worker's answer to a {@link SignedTask}: a kind ({@link Kind}), the run id and sequence number of the task it
  * answers, a body ({@link Wire}) and an HMAC over all four, made with the cluster secret. The coordinator discards
  * a reply whose HMAC, run id or sequence number is not what it expects.
  */
-final class SignedReply {
+final class SignedReply extends SignedMessage {
 
     /** What a reply carries. */
     enum Kind {
@@ -29,18 +25,8 @@ final class SignedReply {
         REFUSED
     }
 
-    final String kind;
-    final String runId;
-    final long seq;
-    final byte[] body;
-    final byte[] mac;
-
     SignedReply(String kind, String runId, long seq, byte[] body, byte[] mac) {
-        this.kind = kind;
-        this.runId = runId;
-        this.seq = seq;
-        this.body = body;
-        this.mac = mac;
+        super(kind, runId, seq, body, mac);
     }
 
     static SignedReply signed(ClusterSecret secret, Kind kind, String runId, long seq, byte[] body) {
@@ -59,34 +45,5 @@ final class SignedReply {
     boolean verified(ClusterSecret secret, Kind expected, String expectedRunId, long expectedSeq) {
         return expected.name().equals(kind) && expectedRunId.equals(runId) && expectedSeq == seq
                 && secret.verify(mac, macInput(kind, runId, seq, body));
-    }
-
-    static final class Serializer implements CompactSerializer<SignedReply> {
-        @Override
-        public SignedReply read(CompactReader r) {
-            byte[] body = r.readArrayOfInt8("body");
-            byte[] mac = r.readArrayOfInt8("mac");
-            return new SignedReply(r.readString("kind"), r.readString("runId"), r.readInt64("seq"),
-                    body == null ? new byte[0] : body, mac == null ? new byte[0] : mac);
-        }
-
-        @Override
-        public void write(CompactWriter w, SignedReply t) {
-            w.writeString("kind", t.kind);
-            w.writeString("runId", t.runId);
-            w.writeInt64("seq", t.seq);
-            w.writeArrayOfInt8("body", t.body);
-            w.writeArrayOfInt8("mac", t.mac);
-        }
-
-        @Override
-        public String getTypeName() {
-            return "evomerge.Reply";
-        }
-
-        @Override
-        public Class<SignedReply> getCompactClass() {
-            return SignedReply.class;
-        }
     }
 }

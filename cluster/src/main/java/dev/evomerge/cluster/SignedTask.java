@@ -2,19 +2,16 @@ package dev.evomerge.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
-import com.hazelcast.nio.serialization.compact.CompactReader;
-import com.hazelcast.nio.serialization.compact.CompactSerializer;
-import com.hazelcast.nio.serialization.compact.CompactWriter;
 
 import java.util.concurrent.Callable;
 
 /**
  * The one callable the coordinator sends to workers: a kind ({@link Kind}), the run it belongs to, a sequence number
  * unique within the run, a body ({@link Wire}) and an HMAC over all four. It travels in Hazelcast's Compact format
- * with the explicit {@link Serializer} below; the worker's {@link WorkerGuard} checks it before anything in the body
+ * with the explicit {@link SignedMessage.Serializer}; the worker's {@link WorkerGuard} checks it before anything in the body
  * is read.
  */
-final class SignedTask implements Callable<SignedReply>, HazelcastInstanceAware {
+final class SignedTask extends SignedMessage implements Callable<SignedReply>, HazelcastInstanceAware {
 
     /** What a task asks for. */
     enum Kind {
@@ -30,19 +27,10 @@ final class SignedTask implements Callable<SignedReply>, HazelcastInstanceAware 
         REFUSE
     }
 
-    final String kind;
-    final String runId;
-    final long seq;
-    final byte[] body;
-    final byte[] mac;
     private transient HazelcastInstance hz;
 
     SignedTask(String kind, String runId, long seq, byte[] body, byte[] mac) {
-        this.kind = kind;
-        this.runId = runId;
-        this.seq = seq;
-        this.body = body;
-        this.mac = mac;
+        super(kind, runId, seq, body, mac);
     }
 
     /** A task signed with the cluster secret. */
@@ -72,35 +60,5 @@ final class SignedTask implements Callable<SignedReply>, HazelcastInstanceAware 
             return SignedReply.refused(runId, seq, "this member is not an evomerge worker");
         }
         return h.handle(this, hz);
-    }
-
-    /** The Compact form: field names and types are the schema; no class name travels. */
-    static final class Serializer implements CompactSerializer<SignedTask> {
-        @Override
-        public SignedTask read(CompactReader r) {
-            byte[] body = r.readArrayOfInt8("body");
-            byte[] mac = r.readArrayOfInt8("mac");
-            return new SignedTask(r.readString("kind"), r.readString("runId"), r.readInt64("seq"),
-                    body == null ? new byte[0] : body, mac == null ? new byte[0] : mac);
-        }
-
-        @Override
-        public void write(CompactWriter w, SignedTask t) {
-            w.writeString("kind", t.kind);
-            w.writeString("runId", t.runId);
-            w.writeInt64("seq", t.seq);
-            w.writeArrayOfInt8("body", t.body);
-            w.writeArrayOfInt8("mac", t.mac);
-        }
-
-        @Override
-        public String getTypeName() {
-            return "evomerge.Task";
-        }
-
-        @Override
-        public Class<SignedTask> getCompactClass() {
-            return SignedTask.class;
-        }
     }
 }
