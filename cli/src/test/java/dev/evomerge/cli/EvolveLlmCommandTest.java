@@ -179,6 +179,11 @@ class EvolveLlmCommandTest {
         assertThat(resumed.exit()).as(resumed.err()).isEqualTo(2);
         assertThat(resumed.err()).contains("--llm-base-url held credentials, which are never stored").contains("***@")
                 .doesNotContain("pw-secret-99");
+        // Given again, the URL is compared and announced masked, as stored: no change line, no credentials shown.
+        CliRun again = CliRun.run("evolve", setup.genomeFile().toString(), "--storage-path", run.toString(), "--resume",
+                "--api-key", KEY, "--max-generation", "7", "--llm-base-url", base);
+        assertThat(again.out() + again.err()).doesNotContain("pw-secret-99").doesNotContain("qk-abcdef123")
+                .doesNotContain("--llm-base-url http");
     }
 
     @Test

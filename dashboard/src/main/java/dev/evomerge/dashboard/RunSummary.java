@@ -114,7 +114,12 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
         root.put("optimizer", meta.getOrDefault(RunMeta.OPTIMIZER, ""));
         root.put("error", meta.get(RunMeta.ERROR));
         root.put("config_yaml", meta.get(RunMeta.CONFIG_YAML));
-        root.set("options", parse(meta.get(RunMeta.OPTIONS)));
+        JsonNode options = parse(meta.get(RunMeta.OPTIONS));
+        if (options instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.path("llmBaseUrl").isTextual()) {
+            // runs stored before URLs were masked on write still hold the credentials: mask them on the way out too
+            o.put("llmBaseUrl", dev.evomerge.evolve.llm.Secrets.redactUrl(o.path("llmBaseUrl").asText()));
+        }
+        root.set("options", options);
         root.set("layout", layout());
         root.set("tasks", parse(meta.get(RunMeta.TASKS)));
         root.put("candidate_count", candidates.size());

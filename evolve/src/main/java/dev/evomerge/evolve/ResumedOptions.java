@@ -102,6 +102,9 @@ public final class ResumedOptions {
                 continue;
             }
             values[i] = now;
+            if (c.getName().equals("llmBaseUrl") && now instanceof String url) {
+                now = Secrets.redactUrl(url); // compared and shown as stored: masked, never with its credentials
+            }
             if (!Objects.equals(comparable(now), comparable(before))) {
                 if (FIXED.contains(c.getName())) {
                     throw EvomergeException.usage("--resume: " + option + " is part of the run's saved optimizer state ("

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /** Builds the evaluation backends: the in-JVM engine and OpenAI-compatible completions servers. */
@@ -106,11 +107,16 @@ public final class LanguageModels {
         } else if (maxLength.isPresent()) {
             // the user's window is trusted; a server that cannot take it answers context_length_exceeded
             serverContext = maxLength.get() + 2;
+            warnings.accept("the server's context is unknown (" + reported.detail() + "); requests use --max-length "
+                    + maxLength.get() + " as given, unchecked");
         } else {
-            serverContext = contextLength(tokenizerDir);
-            warnings.accept("the server's context is unknown (" + reported.detail() + "), so it is taken from "
-                    + tokenizerDir.resolve("config.json") + " (" + serverContext + " tokens) and requests use "
-                    + "--max-length " + (serverContext - 2) + "; pass --max-length to choose the window");
+            OptionalInt configured = contextLength(tokenizerDir);
+            serverContext = configured.orElse(DEFAULT_API_MAX_LENGTH);
+            warnings.accept("the server's context is unknown (" + reported.detail() + "), so it is taken "
+                    + (configured.isPresent() ? "from " + tokenizerDir.resolve("config.json")
+                    : "as lm-eval's default (" + tokenizerDir.resolve("config.json") + " names none)")
+                    + " (" + serverContext + " tokens) and requests use --max-length " + (serverContext - 2)
+                    + "; pass --max-length to choose the window");
         }
         TextTokenizer text = new ModelTokenizer(tokenizer);
         OpenAiCompletionsScorer scorer = new OpenAiCompletionsScorer(baseUrl, modelName, serverContext,
@@ -120,20 +126,20 @@ public final class LanguageModels {
                 chat.map(t -> t::render), new ContextWindow(maxLength.orElse(scorer.maxLength())));
     }
 
-    /** max_position_embeddings (or n_positions / n_ctx) of config.json, else lm-eval's 2048. */
-    static int contextLength(Path modelDir) {
+    /** max_position_embeddings (or n_positions / n_ctx) of config.json; empty when it has none (or no config.json). */
+    static OptionalInt contextLength(Path modelDir) {
         Path config = modelDir.resolve("config.json");
         if (!Files.isRegularFile(config)) {
-            return DEFAULT_API_MAX_LENGTH;
+            return OptionalInt.empty();
         }
         try {
             JsonNode root = JsonInput.readTree(new ObjectMapper(), Files.readAllBytes(config));
             for (String key : new String[] {"max_position_embeddings", "n_positions", "n_ctx"}) {
                 if (root.path(key).canConvertToInt()) {
-                    return root.path(key).asInt();
+                    return OptionalInt.of(root.path(key).asInt());
                 }
             }
-            return DEFAULT_API_MAX_LENGTH;
+            return OptionalInt.empty();
         } catch (IOException e) {
             throw EvomergeException.usage("cannot read " + config + ": " + Reasons.of(e), e);
         }

@@ -207,6 +207,9 @@ class OpenAiCompletionsScorerTest {
                 Optional.of(100), Duration.ofSeconds(10), warnings::add)) {
             assertThat(lm.describe().get("model_args").toString()).endsWith(",max_length=100");
         }
+        assertThat(warnings).containsExactly("the server's context is unknown (" + base + "/v1/models answered HTTP "
+                + "404); requests use --max-length 100 as given, unchecked");
+        warnings.clear();
         models = "{\"data\": [{\"id\": \"served\", \"max_model_len\": 96}]}";
         try (LanguageModel lm = LanguageModels.openAiCompletions(model, base + "/v1", "served", true, 1,
                 Optional.empty(), Duration.ofSeconds(10), warnings::add)) {

@@ -221,7 +221,8 @@ public final class LlmEvolutionStrategy implements Optimizer {
                 return mean;
             } catch (MeanGenomeReply.Invalid bad) {
                 emit(new LlmExchange(generation, attempt, sent, reply, null, ms, bad.getMessage(), false).withUsage(done.usage()));
-                history.add(ChatMessage.user(Prompts.correction(bad.getMessage(), s.dimensions())));
+                // the parse error may quote the reply; the history is stored with the optimizer state
+                history.add(ChatMessage.user(Prompts.correction(llm.redact(bad.getMessage()), s.dimensions())));
                 lastCause = "unusable reply: " + bad.getMessage();
             }
         }

@@ -134,6 +134,8 @@ public final class OpenAiChatClient implements ChatClient {
                 lastProblem = "HTTP " + status + ": " + redact(errorMessage(resp.body()));
                 if (status == 400 && jsonMode && mentionsResponseFormat(resp.body())) {
                     jsonMode = false; // some servers do not support json_object; ask in plain text instead
+                    retries.accept(new Retry(status, lastProblem + " (asking again without response_format json_object)",
+                            (System.nanoTime() - t0) / 1_000_000, Duration.ZERO, attempt + 1, retry.attempts()));
                     attempt--;
                     continue;
                 }

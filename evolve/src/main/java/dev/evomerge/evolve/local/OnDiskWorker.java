@@ -143,7 +143,11 @@ final class OnDiskWorker implements CandidateWorker {
         Path log = null;
         try {
             log = Files.createTempFile("evomerge-eval-server", ".log");
-            Process p = new ProcessBuilder("/bin/sh", "-c", cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            // The cluster secret (cluster's ClusterSecret.ENV) is a worker's own: a server that prints its environment
+            // would put it in the log whose tail becomes a candidate's error message.
+            pb.environment().remove("EVOMERGE_CLUSTER_SECRET");
+            Process p = pb.start();
             // Ctrl-C (or any normal exit) of this run while a server is up must not leave the server running.
             Thread hook = new Thread(() -> kill(p), "evomerge-eval-server-stop");
             Runtime.getRuntime().addShutdownHook(hook);

@@ -186,6 +186,10 @@ class LlmEvolutionStrategyTest {
         assertThat(server.requests().get(0).has("response_format")).isTrue();
         assertThat(server.requests().get(1).has("response_format")).isFalse();
         assertThat(es.ask().get(0)).containsExactly(0.25, 0.25, 0.25, 0.25);
+        // the switch to plain text is a recorded retry, not a silent one
+        assertThat(exchanges).filteredOn(x -> x.kind().equals(LlmExchange.RETRY)).singleElement()
+                .satisfies(x -> assertThat(x.httpStatus()).isEqualTo(400))
+                .satisfies(x -> assertThat(x.error()).contains("asking again without response_format json_object"));
     }
 
     @Test
