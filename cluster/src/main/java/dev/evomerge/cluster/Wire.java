@@ -23,9 +23,6 @@ import java.util.TreeMap;
  */
 final class Wire {
 
-    /** A body is at most this long, whatever a length field claims (a model's settings are a few kilobytes). */
-    static final int MAX_BYTES = 64 << 20;
-
     private Wire() {
     }
 

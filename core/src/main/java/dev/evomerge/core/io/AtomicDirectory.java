@@ -253,12 +253,17 @@ public final class AtomicDirectory implements AutoCloseable {
 
     /** The hidden temporary directories directly inside {@code folder} (of any target), sorted by name. */
     public static List<Temporary> temporariesIn(Path folder) {
+        return temporariesIn(folder, target -> true);
+    }
+
+    /** Only those of targets {@code wanted} accepts: the others' locks are not probed. */
+    private static List<Temporary> temporariesIn(Path folder, java.util.function.Predicate<String> wanted) {
         List<Temporary> out = new ArrayList<>();
         if (!Files.isDirectory(folder)) {
             return out;
         }
         try (Stream<Path> entries = Files.list(folder)) {
-            entries.sorted().forEach(p -> targetOf(p).filter(t -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+            entries.sorted().forEach(p -> targetOf(p).filter(wanted).filter(t -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .ifPresent(t -> out.add(new Temporary(p, t, state(p)))));
         } catch (IOException e) {
             return out; // an unreadable folder has no temporaries we could clean or report
@@ -273,7 +278,7 @@ public final class AtomicDirectory implements AutoCloseable {
             return List.of();
         }
         String name = abs.getFileName().toString();
-        return temporariesIn(abs.getParent()).stream().filter(t -> t.target().equals(name)).toList();
+        return temporariesIn(abs.getParent(), name::equals);
     }
 
     private static void closeQuietly(FileChannel ch) {

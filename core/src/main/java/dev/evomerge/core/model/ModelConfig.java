@@ -15,8 +15,6 @@ import dev.evomerge.core.tensor.DType;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,15 +43,7 @@ public final class ModelConfig {
 
     /** Reads config.json; a missing file or malformed JSON is a usage error naming the file. */
     public static ModelConfig read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw EvomergeException.usage("Config file " + file + " does not exist.", e);
-        } catch (IOException e) {
-            throw EvomergeException.usage("Cannot read config file " + file + ": " + Reasons.of(e), e);
-        }
-        return parse(text, file.toString());
+        return parse(dev.evomerge.core.io.TextFiles.readUtf8(file, "Config file"), file.toString());
     }
 
     /** Parses config JSON text; source names it in error messages (usually the file path). */

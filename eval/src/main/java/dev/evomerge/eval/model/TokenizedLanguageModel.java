@@ -75,11 +75,6 @@ public final class TokenizedLanguageModel implements LanguageModel {
         return name;
     }
 
-    /** The window every request is fitted into (--max-length). */
-    public ContextWindow window() {
-        return window;
-    }
-
     /** The token requests lm-eval would send for a text query (exposed for tests and the benchmark). */
     public LoglikelihoodRequest encode(LoglikelihoodQuery q) {
         return encode(q, new HashMap<>());
