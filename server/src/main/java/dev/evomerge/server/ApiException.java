@@ -1,5 +1,8 @@
 package dev.evomerge.server;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * A request the server refuses, answered with an OpenAI-style error body
  * {@code {"error": {"message", "type", "param", "code"}}} and an HTTP status.
@@ -43,5 +46,16 @@ public final class ApiException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** OpenAI's error object for this error: {"error": {"message", "type", "param", "code"}}. */
+    ObjectNode body(ObjectMapper mapper) {
+        ObjectNode body = mapper.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("message", getMessage());
+        error.put("type", type());
+        error.put("param", param());
+        error.put("code", code());
+        return body;
     }
 }

@@ -298,13 +298,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private static void sendError(HttpExchange ex, ApiException e) throws IOException {
-        ObjectNode body = MAPPER.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("message", e.getMessage());
-        error.put("type", e.type());
-        error.put("param", e.param());
-        error.put("code", e.code());
-        send(ex, e.status(), body);
+        send(ex, e.status(), e.body(MAPPER));
     }
 
     private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {

@@ -2,7 +2,6 @@ package dev.evomerge.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
@@ -53,13 +52,7 @@ final class SseWriter {
 
     /** An error after the stream started: sent as an event with OpenAI's error object, then [DONE]. */
     void error(ApiException e) {
-        ObjectNode body = MAPPER.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("message", e.getMessage());
-        error.put("type", e.type());
-        error.put("param", e.param());
-        error.put("code", e.code());
-        send(body);
+        send(e.body(MAPPER));
         done();
     }
 

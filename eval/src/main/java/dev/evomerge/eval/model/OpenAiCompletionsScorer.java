@@ -133,10 +133,7 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
         String path = completions.getPath();
         URI models = completions.resolve(path.substring(0, path.length() - "completions".length()) + "models");
         HttpRequest.Builder request = HttpRequest.newBuilder(models).timeout(timeout).GET();
-        String key = System.getenv("OPENAI_API_KEY");
-        if (key != null && !key.isBlank()) {
-            request.header("Authorization", "Bearer " + key);
-        }
+        withApiKey(request);
         JsonNode data;
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build()) {
@@ -319,10 +316,7 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
         HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(payload));
-        String key = System.getenv("OPENAI_API_KEY");
-        if (key != null && !key.isBlank()) {
-            request.header("Authorization", "Bearer " + key);
-        }
+        withApiKey(request);
         Duration backoff = retry.initialBackoff();
         for (int attempt = 0; ; attempt++) {
             String failure;
@@ -373,5 +367,13 @@ public final class OpenAiCompletionsScorer implements TokenScorer {
         d.put("model", "openai-completions");
         d.put("model_args", "base_url=" + endpoint + ",model=" + modelName + ",tokenized_requests=True");
         return d;
+    }
+
+    /** lm-eval's local-completions sends OPENAI_API_KEY as a bearer token when it is set; so do we. */
+    private static void withApiKey(HttpRequest.Builder request) {
+        String key = System.getenv("OPENAI_API_KEY");
+        if (key != null && !key.isBlank()) {
+            request.header("Authorization", "Bearer " + key);
+        }
     }
 }
