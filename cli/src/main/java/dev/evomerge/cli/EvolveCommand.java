@@ -30,7 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code evomerge evolve}: the seed's evolutionary merge, with its options, plus evomerge's. */
+/** {@code evomerge evolve}: LLM-Evo-Merge's evolutionary merge, with its options, plus evomerge's (docs/evolution.md). */
 @Command(name = "evolve", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Search for the best merge recipe: propose genomes, merge, evaluate, keep what scores well, repeat.")
 final class EvolveCommand implements Callable<Integer> {

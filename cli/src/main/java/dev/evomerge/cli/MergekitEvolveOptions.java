@@ -6,9 +6,10 @@ import picocli.CommandLine.Option;
 import java.util.function.Consumer;
 
 /**
- * mergekit-evolve's (and the seed's) options that evomerge has no use for. None is "Unknown option": one that asks for
- * something evomerge does differently is refused with a sentence saying how to get it; one that changes nothing here
- * is accepted (docs/compatibility.md lists which is which). Hidden from --help, which shows evomerge's own options.
+ * mergekit-evolve's (and LLM-Evo-Merge's) options that evomerge has no use for. None is "Unknown option": one that asks
+ * for something evomerge does differently is refused with a sentence saying how to get it; one that changes nothing
+ * here is accepted (docs/compatibility.md lists which is which). Hidden from --help, which shows evomerge's own
+ * options.
  */
 final class MergekitEvolveOptions {
 

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Issue #20 with real worker JVMs on 127.0.0.1: members prove the cluster secret before they get or send work, tasks
+ * The cluster's security with real worker JVMs on 127.0.0.1: members prove the cluster secret before they get or send work, tasks
  * and results are signed, and Java deserialization is closed to every class off the allow-list.
  */
 class ClusterSecurityTest {

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * bfloat16 merges: float32 inputs cast to bf16 on load ({@code dtype}), math in bf16, output cast by
  * {@code out_dtype}; compared with the float64 formula on the bf16-rounded inputs, within two bf16 ulps of the
- * largest operand (per-operation rounding, mergekit-semantics §2.16).
+ * largest operand (each op rounds to bf16, as torch does on the CPU: docs/merging.md, "Numerics").
  */
 class Bf16MergeTest {
 
@@ -82,7 +82,7 @@ class Bf16MergeTest {
                   - {model: %s, parameters: {weight: 0.4}}
                 dtype: bfloat16
                 """.formatted(a, c), "linear");
-        // in bf16 the weight 0.6 becomes 0.6015625 (fact 8)
+        // weights are cast to the tensor dtype first, as mergekit does: in bf16 the weight 0.6 becomes 0.6015625
         check(got, DType.BF16, (n, x) -> Reference.linear(List.of(x.get(0), x.get(2)),
                 new double[] {0.6015625, 0.400390625}, true));
     }

@@ -19,9 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * dare and della end to end (mergekit-semantics §2.3, §2.14): their masks are random, so the checks are structural:
- * every output element is the base or the base plus one common L1 rescale of the task vector, the kept fraction is
- * about the density, L1 norms are preserved, della keeps larger magnitudes more often, and a seed fixes the draw.
+ * dare and della end to end (masks drawn from --random-seed, keyed by tensor and model): their masks are random, so
+ * the checks are structural: every output element is the base or the base plus one common L1 rescale of the task
+ * vector, the kept fraction is about the density, L1 norms are preserved, della keeps larger magnitudes more often,
+ * and a seed fixes the draw.
  */
 class RandomMethodsTest {
 

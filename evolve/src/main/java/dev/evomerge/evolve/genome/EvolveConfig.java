@@ -16,8 +16,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The seed's evolution file, unchanged: {@code genome}, {@code tasks}, {@code limit}, {@code num_fewshot},
- * {@code shuffle}, {@code random_init} (and mergekit-evolve's {@code apply_chat_template}, {@code fewshot_as_multiturn}).
+ * LLM-Evo-Merge's evolution file, unchanged (docs/evolution.md): {@code genome}, {@code tasks}, {@code limit},
+ * {@code num_fewshot}, {@code shuffle}, {@code random_init} (and mergekit-evolve's {@code apply_chat_template},
+ * {@code fewshot_as_multiturn}).
  */
 public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Integer limit, Integer numFewshot,
                            boolean shuffle, boolean randomInit, boolean applyChatTemplate) {
@@ -28,7 +29,10 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
             "layer_granularity", "normalize", "allow_negative_weights", "smooth", "filters");
     private static final Set<String> TASK_KEYS = Set.of("name", "weight", "metric");
 
-    /** Task-name prefixes of public benchmarks the seed refuses as fitness without its long flag. */
+    /**
+     * Task-name prefixes of public benchmarks, refused as fitness unless the name ends in _train or the user passes
+     * --i-understand-the-depths-of-the-evils-i-am-unleashing.
+     */
     static final List<String> BENCHMARK_PREFIXES = List.of("mmlu", "hendrycks", "agieval", "gsm8k", "hellaswag",
             "winogrande", "arc_", "ai2_arc", "truthfulqa", "bigbench", "piqa", "openbookqa", "leaderboard");
 
@@ -105,7 +109,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
                 bool(root, "apply_chat_template", where, "", false));
     }
 
-    /** Task names that look like public benchmarks (refused unless the user passes the seed's long flag). */
+    /** Task names that look like public benchmarks (refused unless the user passes the long flag above). */
     public List<String> benchmarkTaskNames() {
         return tasks.stream().map(TaskSpec::name)
                 .filter(n -> !n.endsWith("_train") && BENCHMARK_PREFIXES.stream().anyMatch(n::startsWith))
@@ -152,7 +156,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
         if (v == null || v.isNull()) {
             return dflt;
         }
-        // pydantic accepts 1.0/0 for booleans (the seed's README writes normalize: 1.0).
+        // pydantic accepts 1.0/0 for booleans (LLM-Evo-Merge's published recipe writes normalize: 1.0).
         if (v.isBoolean()) {
             return v.asBoolean();
         }

@@ -7,11 +7,11 @@ import java.util.Map;
 
 /**
  * The shape of a genome, (layer groups, models, parameter sets, parameters), flattened row-major:
- * flat index = ((g * M + m) * S + s) * P + p, as the seed and mergekit-evolve lay it out.
+ * flat index = ((g * M + m) * S + s) * P + p, as LLM-Evo-Merge and mergekit-evolve lay it out.
  */
 public record GeneLayout(int layerGroups, int models, int parameterSets, List<String> parameters) {
 
-    /** Genes per method; methods beyond the seed's five map their natural parameters the same way. */
+    /** Genes per method; methods beyond LLM-Evo-Merge's five map their natural parameters the same way. */
     static final Map<String, List<String>> PARAMETERS_BY_METHOD = Map.of(
             "linear", List.of("weight"),
             "task_arithmetic", List.of("weight"),
@@ -54,7 +54,7 @@ public record GeneLayout(int layerGroups, int models, int parameterSets, List<St
         return ((g * models + m) * parameterSets + s) * parameters.size() + p;
     }
 
-    /** The dimensions as the seed prints them, e.g. "(16, 2, 1, 1)". */
+    /** The dimensions as a Python tuple, e.g. "(16, 2, 1, 1)" (LLM-Evo-Merge shows the LLM this form). */
     public String dimensionsText() {
         return "(" + layerGroups + ", " + models + ", " + parameterSets + ", " + parameters.size() + ")";
     }

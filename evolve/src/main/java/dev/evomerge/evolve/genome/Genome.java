@@ -10,14 +10,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns a flat gene vector in [0, 1]^N into a mergekit merge configuration, exactly as the seed decodes it
- * (discrete slices per layer group, or smooth gradients; filter lists with a catch-all; slerp's top-2 with softmax t),
- * except that {@code allow_negative_weights} maps weight genes to [-1, 1] so that it has an effect.
+ * Turns a flat gene vector in [0, 1]^N into a mergekit merge configuration, as LLM-Evo-Merge decodes it (discrete
+ * slices per layer group, or smooth gradients; filter lists with a catch-all; slerp's top-2 with softmax t), except
+ * that {@code allow_negative_weights} maps weight genes to [-1, 1] so that it has an effect. The rules:
+ * docs/evolution.md, "Genes".
  */
 public final class Genome {
 
     private static final Set<String> NEEDS_BASE = Set.of("task_arithmetic", "ties", "dare_ties", "dare_linear", "della", "breadcrumbs");
-    /** Methods whose merge config gets normalize: true when the genome leaves it unset (the seed's rule). */
+    /** Methods whose merge config gets normalize: true when the genome leaves it unset (LLM-Evo-Merge's rule). */
     private static final Set<String> NORMALIZE_BY_DEFAULT = Set.of("ties", "dare_ties", "linear");
 
     private final GenomeDefinition def;
@@ -119,7 +120,7 @@ public final class Genome {
         return cfg;
     }
 
-    /** The value a merge receives for gene {@code v} of parameter {@code param}, after the seed's transforms. */
+    /** The value a merge receives for gene {@code v} of parameter {@code param}: |v|, density clamped to [0, 1]. */
     public double transform(String param, double v) {
         return switch (param) {
             case "density" -> Math.clamp(Math.abs(v), 0.0, 1.0);

@@ -11,13 +11,13 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * The seed's LLM evolution strategy: the first population is uniform on [0, 1]^N; after each generation the LLM sees
- * the top-k candidates of that generation and the best score so far, answers with a mean genome in integer percent,
- * and the next population is clip(mean/100 + sigma * N(0, I), 0, 1), with sigma low after an improvement, else high.
- * Unlike the seed it retries transport faults (in the client), sends corrections for unusable replies, falls back to
- * the best genome when retries run out (dropping the unanswered prompt so the history keeps alternating user and
- * assistant), reports every retry, correction and fallback as an {@link LlmExchange} with secrets redacted, keeps only
- * role and content in the history, and draws every number from the run's seed.
+ * LLM-Evo-Merge's LLM evolution strategy: the first population is uniform on [0, 1]^N; after each generation the LLM
+ * sees the top-k candidates of that generation and the best score so far, answers with a mean genome in integer
+ * percent, and the next population is clip(mean/100 + sigma * N(0, I), 0, 1), with sigma low after an improvement, else
+ * high. Unlike LLM-Evo-Merge it retries transport faults (in the client), sends corrections for unusable replies, falls
+ * back to the best genome when retries run out (dropping the unanswered prompt so the history keeps alternating user
+ * and assistant), reports every retry, correction and fallback as an {@link LlmExchange} with secrets redacted, keeps
+ * only role and content in the history, and draws every number from the run's seed.
  */
 public final class LlmEvolutionStrategy implements Optimizer {
 

@@ -3,8 +3,8 @@ package dev.evomerge.evolve.llm;
 import java.util.List;
 
 /**
- * The texts the LLM sees, in the seed's structure: one system message explaining the JSON reply and the four genome
- * axes, then per generation the best score so far and the top-k genomes of the latest generation in Python repr.
+ * The texts the LLM sees, in LLM-Evo-Merge's structure: one system message explaining the JSON reply and the four
+ * genome axes, then per generation the best score so far and the top-k genomes of the latest generation in Python repr.
  * The wording is evomerge's own.
  */
 final class Prompts {

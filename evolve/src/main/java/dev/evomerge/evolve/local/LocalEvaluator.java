@@ -17,15 +17,15 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Candidates evaluated in this process by {@code workers} slots, with the seed's strategies: {@code pool} gives each
- * slot the next candidate; {@code serial} evaluates one at a time; {@code buffered} (on-disk only) merges the next
+ * Candidates evaluated in this process by {@code workers} slots, with LLM-Evo-Merge's strategies: {@code pool} gives
+ * each slot the next candidate; {@code serial} evaluates one at a time; {@code buffered} (on-disk only) merges the next
  * candidates while the current ones are scored. Slots are built on first use and kept for the whole run. With a time
  * limit ({@code --timeout}), a candidate whose evaluation (its scoring, for {@code buffered}) runs past it is recorded
  * as failed with an error naming the limit, and its slot takes the next candidate.
  */
 public final class LocalEvaluator implements CandidateEvaluator {
 
-    /** The seed's --strategy values. */
+    /** The --strategy values (LLM-Evo-Merge's). */
     public enum Strategy {
         POOL, BUFFERED, SERIAL;
 

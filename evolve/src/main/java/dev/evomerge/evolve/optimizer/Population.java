@@ -7,8 +7,8 @@ public final class Population {
     }
 
     /**
-     * The seed's default population, 4 + round(3 ln n) with Python's round-half-to-even
-     * (CMA-ES's formula uses floor; the seed's round differs at some n, and evomerge keeps the seed's).
+     * LLM-Evo-Merge's default population, 4 + round(3 ln n) with Python's round-half-to-even
+     * (CMA-ES's formula uses floor; the two differ at some n, and evomerge keeps the rounding).
      */
     public static int defaultSize(int dimension) {
         if (dimension < 1) {

@@ -53,7 +53,7 @@ class GenomeTest {
         assertThat((Object) at(cfg, "slices", 1, "sources", 2, "model")).isEqualTo("base");
         assertThat((Object) at(cfg, "slices", 1, "sources", 2, "layer_range")).isEqualTo(List.of(2, 4));
         assertThat((Map<String, Object>) at(cfg, "slices", 1, "sources", 2)).doesNotContainKey("parameters");
-        // The seed's normalize default: false for task_arithmetic; int8_mask always on; bf16.
+        // Unset normalize is true only for ties, dare_ties and linear, so false here; int8_mask always on; bf16.
         assertThat((Object) at(cfg, "parameters", "normalize")).isEqualTo(false);
         assertThat((Object) at(cfg, "parameters", "int8_mask")).isEqualTo(true);
         assertThat((Object) at(cfg, "dtype")).isEqualTo("bfloat16");

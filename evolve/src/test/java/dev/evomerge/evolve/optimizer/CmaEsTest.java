@@ -125,7 +125,7 @@ class CmaEsTest {
 
     @Test
     void defaultPopulationFollowsTheSeedsRounding() {
-        // 4 + round(3 ln n), Python's round: the values the seed's spec lists.
+        // 4 + round(3 ln n) with Python's round-half-to-even, as LLM-Evo-Merge sizes its populations.
         int[][] table = {{1, 4}, {2, 6}, {4, 8}, {8, 10}, {16, 12}, {32, 14}, {64, 16}, {96, 18}, {128, 19}, {256, 21}};
         for (int[] row : table) {
             assertThat(Population.defaultSize(row[0])).as("n=%d", row[0]).isEqualTo(row[1]);

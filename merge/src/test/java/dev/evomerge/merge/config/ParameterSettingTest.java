@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class ParameterSettingTest {
 
-    /** Fact 2 / §1.5: scaled = t(len-1), i0 = floor, i1 = min(len-1, i0+1), lerp; values computed by hand. */
+    /** mergekit's gradient at t: scaled = t(len-1), i0 = floor, i1 = min(len-1, i0+1), lerp; values worked by hand. */
     @ParameterizedTest
     @CsvSource({
             // anchors ; t ; expected
@@ -31,7 +31,7 @@ class ParameterSettingTest {
         assertThat(v.asDouble()).isCloseTo(expected, within(1e-12));
     }
 
-    /** Fact 4: substring filters, first match wins, null and "*" match all, no match yields null. */
+    /** mergekit's filters: substring tests, first match wins, null and "*" match all, no match yields null. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', nullValues = "-", value = {
             "model.layers.0.self_attn.q_proj.weight | 1.0",

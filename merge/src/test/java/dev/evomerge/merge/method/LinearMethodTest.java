@@ -62,7 +62,7 @@ class LinearMethodTest {
 
     @Test
     void zeroWeightSumWithNormalizeIsRefused() {
-        // mergekit has no guard here (fact 9) and would write inf/NaN; evomerge says why instead.
+        // mergekit divides by the weight sum without a zero guard and would write inf/NaN; evomerge says why instead.
         assertThatThrownBy(() -> run("linear", merge(null, p(), in("a", X1, "weight", 1), in("b", X2, "weight", -1))))
                 .isInstanceOf(EvomergeException.class)
                 .hasMessageContaining("linear").hasMessageContaining("sum to zero")

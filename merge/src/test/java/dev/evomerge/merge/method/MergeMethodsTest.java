@@ -31,7 +31,7 @@ class MergeMethodsTest {
                 .hasMessageContaining("ramplus_tl");
     }
 
-    /** mergekit §2.2 default table plus the base-model role and arity of §2.0. */
+    /** mergekit's normalize/rescale defaults of the task-arithmetic family, their base-model role and minimum arity. */
     @ParameterizedTest
     @CsvSource({
             // method, normalize default, rescale default, base use, min others

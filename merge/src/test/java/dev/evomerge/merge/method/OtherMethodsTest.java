@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-/** model_stock, nearswap, arcee_fusion, sce, ram and ramplus_tl (mergekit §2.8–2.12). */
+/** model_stock, nearswap, arcee_fusion, sce, ram and ramplus_tl, computed as mergekit does (docs/merging.md). */
 class OtherMethodsTest {
 
     // ---- model_stock ----

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-/** slerp, nuslerp, multislerp and karcher against float64 formulas written here (mergekit §2.4–2.7). */
+/** slerp, nuslerp, multislerp and karcher against float64 formulas of mergekit's, written here. */
 class SlerpFamilyTest {
 
     private static final double H = Math.sqrt(0.5);

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-/** breadcrumbs, DARE and DELLA: hand-checked masks, injected random masks, statistics (mergekit §2.3). */
+/** breadcrumbs, DARE and DELLA as mergekit sparsifies: hand-checked masks, injected random masks, statistics. */
 class SparsificationTest {
 
     // δ = ±1..±10 (base 0), magnitudes distinct.

@@ -10,7 +10,11 @@ import static dev.evomerge.merge.method.Fx.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** ties / task_arithmetic with hand-derived masks and votes (mergekit §2.2, facts 9, 10, 14). */
+/**
+ * ties / task_arithmetic with hand-derived masks and votes, as mergekit computes them: pruning keeps the
+ * int(density * numel) largest |delta| of the whole tensor; the sign vote uses the weighted deltas (a zero sum votes
+ * +1, a zero delta never agrees); a zero divisor becomes 1.
+ */
 class TiesTest {
 
     // base 1 everywhere; task vectors (hand-chosen, magnitudes distinct except δ2[0] = δ2[1] = 2):

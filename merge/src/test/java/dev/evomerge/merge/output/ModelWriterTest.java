@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The files of a merged model: shards, index, config.json, tokenizer, model card, atomicity (§3.4-3.6). */
+/** The files of a merged model: shards, index, config.json, tokenizer, model card, atomicity (docs/merging.md). */
 class ModelWriterTest {
 
     @TempDir

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Fact 24: --out-shard-size is bytes with decimal K/M/B suffixes. */
+/** --out-shard-size is bytes (as in mergekit, whose help text says "parameters") with decimal K/M/B suffixes. */
 class ShardSizeTest {
 
     @ParameterizedTest

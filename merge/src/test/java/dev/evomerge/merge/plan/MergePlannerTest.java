@@ -20,7 +20,10 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The planner's walk: slices, renumbering, t, pre/post weights, tied lm_head, base handling (facts 1-5, 23). */
+/**
+ * The planner's walk: half-open slices, renumbering, t, pre/post weights, tied lm_head, base handling (the rules:
+ * docs/merging.md, "What a config may contain" and "What is written").
+ */
 class MergePlannerTest {
 
     @TempDir
@@ -76,7 +79,7 @@ class MergePlannerTest {
         assertThat(job(p, "model.layers.2.mlp.up_proj.weight").t()).isEqualTo(0.0);
         assertThat(job(p, "model.layers.3.mlp.up_proj.weight").t()).isEqualTo(0.5);
         assertThat(job(p, "model.layers.4.mlp.up_proj.weight").t()).isEqualTo(1.0);
-        // pre-weights from the first slice, post-weights from the last, both at t = 0 (fact 3)
+        // pre-weights from the first slice, post-weights from the last, both at t = 0 (as mergekit does)
         TensorJob embed = job(p, "model.embed_tokens.weight");
         assertThat(embed.inputs().getFirst().model().path()).isEqualTo(a.toString());
         assertThat(embed.part()).isEqualTo(TensorJob.Part.PRE);
@@ -110,9 +113,9 @@ class MergePlannerTest {
         assertThat(weights(p, "model.layers.0.self_attn.q_proj.weight")).containsExactly(0.0, 0.0);
         assertThat(weights(p, "model.layers.1.self_attn.q_proj.weight")).containsExactly(0.5, 0.5);
         assertThat(weights(p, "model.layers.2.self_attn.q_proj.weight")).containsExactly(1.0, 1.0);
-        // a one-layer slice has t = 1 (fact 2)
+        // a one-layer slice has t = 1 (mergekit's t = idx/(L-1) special case)
         assertThat(weights(p, "model.layers.3.self_attn.q_proj.weight")).containsExactly(0.8, 0.8);
-        // post-weights come from the last slice at t = 0 (fact 3: not t = 1)
+        // post-weights come from the last slice at t = 0 (mergekit before March 2025 used t = 1; today's uses 0)
         assertThat(weights(p, "model.norm.weight")).containsExactly(0.2, 0.2);
         assertThat(weights(p, "lm_head.weight")).containsExactly(0.2, 0.2);
     }

@@ -17,7 +17,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** Fact 5 / §1.7: source → slice → module → global → default, conditional lists falling through. */
+/** mergekit's lookup order: source → slice → module → global → default, conditional lists falling through. */
 class ParameterScopeTest {
 
     private static final ModelReference A = ModelReference.of("a");

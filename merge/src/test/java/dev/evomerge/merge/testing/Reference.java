@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Straightforward float64 implementations of mergekit's merge formulas (mergekit-semantics §2), written from the
- * specification for end-to-end tests, independent of the production methods. Where mergekit takes a decision on
- * float32 values (task vectors, sign votes, magnitude ranks) the inputs are rounded to float32 first, so decisions
- * agree with a float32 implementation.
+ * Straightforward float64 implementations of mergekit's merge formulas (docs/merging.md, "Numerics", lists each
+ * method's operations), written for end-to-end tests independently of the production methods. Where mergekit takes a
+ * decision on float32 values (task vectors, sign votes, magnitude ranks) the inputs are rounded to float32 first, so
+ * decisions agree with a float32 implementation.
  */
 public final class Reference {
 

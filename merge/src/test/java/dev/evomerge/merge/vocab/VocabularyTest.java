@@ -24,10 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Tokenizer configs end to end (mergekit-semantics §1.8): output vocabulary for base / model / union sources,
- * stripping to the config's vocab_size, embedding rows re-indexed per model with the default-row rules, token
- * overrides, padding rows, vocab_size in config.json and the written tokenizer files. A linear merge with equal
- * weights makes every output row the mean of the three models' re-indexed rows.
+ * Tokenizer configs end to end (the rules: docs/merging.md, "What a config may contain"): output vocabulary for
+ * base / model / union sources, stripping to the config's vocab_size, embedding rows re-indexed per model with the
+ * default-row rules, token overrides, padding rows, vocab_size in config.json and the written tokenizer files. A
+ * linear merge with equal weights makes every output row the mean of the three models' re-indexed rows.
  */
 class VocabularyTest {
 
