@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The options of {@code evomerge evolve} (LLM-Evo-Merge's, plus evomerge's), as plain values. The API key is held
- * here only to build the chat client; it is never written to the run store.
+ * The options of {@code evomerge evolve} (the seed's, plus evomerge's), as plain values. The API key is held here only
+ * to build the chat client; it is never written to the run store.
  *
  * @param sigma0  CMA-ES's initial step size (null = 1/6, mergekit-evolve's default)
  * @param timeout seconds one candidate's local evaluation may take before it is recorded as failed (null = no limit)

@@ -2,7 +2,7 @@ package dev.evomerge.evolve.llm;
 
 import java.math.BigDecimal;
 
-/** Python's repr of floats and nested int lists: LLM-Evo-Merge shows the LLM its data in this form, not as JSON. */
+/** Python's repr of floats and nested int lists: the seed shows the LLM its data in this form, not as JSON. */
 final class PythonRepr {
 
     private PythonRepr() {
