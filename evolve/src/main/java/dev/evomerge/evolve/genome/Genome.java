@@ -120,7 +120,10 @@ public final class Genome {
         return cfg;
     }
 
-    /** The value a merge receives for gene {@code v} of parameter {@code param}: |v|, density clamped to [0, 1]. */
+    /**
+     * The value a merge receives for gene {@code v} of parameter {@code param}: |v|, with density clamped to [0, 1]
+     * and weight 2v - 1 when {@code allow_negative_weights} is set.
+     */
     public double transform(String param, double v) {
         return switch (param) {
             case "density" -> Math.clamp(Math.abs(v), 0.0, 1.0);
