@@ -12,8 +12,8 @@ import dev.evomerge.merge.config.ModelReference;
 import dev.evomerge.merge.config.TokenEmbedding;
 import dev.evomerge.merge.config.TokenizerConfig;
 import dev.evomerge.merge.config.TokenizerSource;
-import dev.evomerge.merge.plan.InputModelInfo;
-import dev.evomerge.merge.plan.ModelCatalog;
+import dev.evomerge.merge.input.InputModelInfo;
+import dev.evomerge.merge.input.ModelCatalog;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.evomerge.merge.plan;
+package dev.evomerge.merge.input;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.evomerge.core.EvomergeException;
