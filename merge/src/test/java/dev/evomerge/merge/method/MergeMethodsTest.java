@@ -5,6 +5,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.Arrays;
+import java.util.Locale;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +34,17 @@ class MergeMethodsTest {
                 .hasMessageContaining("ramplus_tl");
     }
 
-    /** mergekit §2.2 default table plus the base-model role and arity of §2.0. */
+    @Test
+    void everyGtaVariantIsRegisteredUnderItsMergekitName() {
+        for (GtaVariant v : GtaVariant.values()) {
+            assertThat(MergeMethods.byName(v.methodName())).isInstanceOf(GtaMethod.class);
+            assertThat(v.methodName()).isEqualTo(v.name().toLowerCase(Locale.ROOT));
+        }
+        assertThat(Arrays.stream(GtaVariant.values()).filter(GtaVariant::signConsensus).map(GtaVariant::methodName))
+                .containsExactlyInAnyOrder("ties", "dare_ties", "breadcrumbs_ties", "della");
+    }
+
+    /** mergekit's defaults for the task-arithmetic family, with the base-model role and the least number of inputs. */
     @ParameterizedTest
     @CsvSource({
             // method, normalize default, rescale default, base use, min others
