@@ -85,7 +85,7 @@ final class GtaMethod extends AbstractMergeMethod {
         Mixing mix = new Mixing(w, variant.signConsensus(), normalize, lambda);
         // Plain task arithmetic streams from the inputs even when a task-vector cache is offered: recomputing
         // round(x - b) on the fly costs less than reading cached float32 task vectors twice the size.
-        if (variant == GtaVariant.TASK_ARITHMETIC) {
+        if (variant.equals(GtaVariant.TASK_ARITHMETIC)) {
             Tensor streamed = streamed(in, base.tensor(), mix, arena);
             if (streamed != null) {
                 return streamed;
