@@ -31,18 +31,7 @@ class MergeMethodsTest {
                 .hasMessageContaining("ramplus_tl");
     }
 
-    @Test
-    void everyGtaVariantIsRegisteredUnderItsMergekitName() {
-        for (GtaVariant v : GtaVariant.ALL) {
-            assertThat(MergeMethods.byName(v.methodName())).isInstanceOf(GtaMethod.class);
-        }
-        assertThat(GtaVariant.ALL.stream().map(GtaVariant::methodName)).containsExactly("task_arithmetic", "ties",
-                "dare_ties", "dare_linear", "breadcrumbs", "breadcrumbs_ties", "della", "della_linear");
-        assertThat(GtaVariant.ALL.stream().filter(GtaVariant::signConsensus).map(GtaVariant::methodName))
-                .containsExactlyInAnyOrder("ties", "dare_ties", "breadcrumbs_ties", "della");
-    }
-
-    /** mergekit's defaults for the task-arithmetic family, with the base-model role and the least number of inputs. */
+    /** mergekit §2.2 default table plus the base-model role and arity of §2.0. */
     @ParameterizedTest
     @CsvSource({
             // method, normalize default, rescale default, base use, min others
@@ -137,5 +126,16 @@ class MergeMethodsTest {
             assertThat(MergeMethods.byName(m).parameter("weight")).as(m).isNull();
         }
         assertThat(MergeMethods.byName("arcee_fusion").parameters()).isEmpty();
+    }
+
+    @Test
+    void everyGtaVariantIsRegisteredUnderItsMergekitName() {
+        for (GtaVariant v : GtaVariant.ALL) {
+            assertThat(MergeMethods.byName(v.methodName())).isInstanceOf(GtaMethod.class);
+        }
+        assertThat(GtaVariant.ALL.stream().map(GtaVariant::methodName)).containsExactly("task_arithmetic", "ties",
+                "dare_ties", "dare_linear", "breadcrumbs", "breadcrumbs_ties", "della", "della_linear");
+        assertThat(GtaVariant.ALL.stream().filter(GtaVariant::signConsensus).map(GtaVariant::methodName))
+                .containsExactlyInAnyOrder("ties", "dare_ties", "breadcrumbs_ties", "della");
     }
 }
