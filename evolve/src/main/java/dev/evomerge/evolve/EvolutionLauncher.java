@@ -39,7 +39,7 @@ import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfigReader;
 import dev.evomerge.merge.config.ModelReference;
-import dev.evomerge.merge.plan.ModelCatalog;
+import dev.evomerge.merge.input.ModelCatalog;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,10 +6,10 @@ import dev.evomerge.merge.exec.MergeExecutor;
 import dev.evomerge.merge.method.MaskSource;
 import dev.evomerge.merge.method.TaskVectorCache;
 import dev.evomerge.merge.output.ModelWriter;
+import dev.evomerge.merge.input.ModelCatalog;
 import dev.evomerge.merge.plan.JobParameters;
 import dev.evomerge.merge.plan.MergePlan;
 import dev.evomerge.merge.plan.MergePlanner;
-import dev.evomerge.merge.plan.ModelCatalog;
 import dev.evomerge.merge.plan.PlanOptions;
 
 import java.nio.file.Path;
@@ -80,7 +80,8 @@ public final class MergeSession implements AutoCloseable {
      */
     public void writeModel(Path out) {
         ModelWriter.checkTarget(out);
-        run(() -> ModelWriter.write(plan, plan.parameters(), out, writerOptions(), reporter));
+        run(() -> ModelWriter.write(plan, plan.parameters(), out, writerOptions(), reporter::warning,
+                reporter::tensorDone));
     }
 
     /** Merges with the planned config's own parameters into {@code sink} (not committed). */

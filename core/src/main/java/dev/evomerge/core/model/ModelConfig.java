@@ -159,13 +159,12 @@ public final class ModelConfig {
      * PretrainedConfig default (true) and the model class default.
      */
     public boolean tieWordEmbeddings() {
-        JsonNode n = json.get("tie_word_embeddings");
-        if (n == null || n.isNull()) {
+        if (!has("tie_word_embeddings")) {
             return true;
         }
+        JsonNode n = json.get("tie_word_embeddings");
         if (!n.isBoolean()) {
-            throw EvomergeException.usage("Config " + source + ": 'tie_word_embeddings' must be true or false, found "
-                    + n + ".");
+            throw mustBe("tie_word_embeddings", "true or false", n);
         }
         return n.booleanValue();
     }
@@ -173,13 +172,8 @@ public final class ModelConfig {
     /** torch_dtype (or "dtype", its name since transformers 4.56); empty when absent or null. */
     public Optional<DType> torchDtype() {
         for (String key : List.of("torch_dtype", "dtype")) {
-            JsonNode n = json.get(key);
-            if (n != null && !n.isNull()) {
-                if (!n.isTextual()) {
-                    throw EvomergeException.usage("Config " + source + ": '" + key + "' must be a string, found "
-                            + n + ".");
-                }
-                return Optional.of(DType.parse(n.textValue()));
+            if (has(key)) {
+                return Optional.of(DType.parse(requireText(key)));
             }
         }
         return Optional.empty();
@@ -206,13 +200,12 @@ public final class ModelConfig {
 
     /** The rope_scaling object; empty when absent or null. */
     public Optional<ObjectNode> ropeScaling() {
-        JsonNode n = json.get("rope_scaling");
-        if (n == null || n.isNull()) {
+        if (!has("rope_scaling")) {
             return Optional.empty();
         }
+        JsonNode n = json.get("rope_scaling");
         if (!(n instanceof ObjectNode o)) {
-            throw EvomergeException.usage("Config " + source + ": 'rope_scaling' must be an object or null, found "
-                    + n + ".");
+            throw mustBe("rope_scaling", "an object or null", n);
         }
         return Optional.of(o.deepCopy());
     }
@@ -223,10 +216,10 @@ public final class ModelConfig {
 
     /** eos_token_id as a list (configs store a single id or a list of ids); empty when absent. */
     public List<Integer> eosTokenIds() {
-        JsonNode n = json.get("eos_token_id");
-        if (n == null || n.isNull()) {
+        if (!has("eos_token_id")) {
             return List.of();
         }
+        JsonNode n = json.get("eos_token_id");
         List<Integer> ids = new ArrayList<>();
         if (n.isArray()) {
             n.forEach(e -> ids.add(intOf("eos_token_id", e)));
@@ -243,16 +236,15 @@ public final class ModelConfig {
 
     /** An integer key that must be present. */
     public int requireInt(String key) {
-        JsonNode n = json.get(key);
-        if (n == null || n.isNull()) {
+        if (!has(key)) {
             throw EvomergeException.usage("Config " + source + " has no '" + key + "'.");
         }
-        return intOf(key, n);
+        return intOf(key, json.get(key));
     }
 
     private int intOf(String key, JsonNode n) {
         if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw EvomergeException.usage("Config " + source + ": '" + key + "' must be an integer, found " + n + ".");
+            throw mustBe(key, "an integer", n);
         }
         return n.intValue();
     }
@@ -260,18 +252,26 @@ public final class ModelConfig {
     private double requireNumber(String key) {
         JsonNode n = json.get(key);
         if (n == null || !n.isNumber()) {
-            throw EvomergeException.usage("Config " + source + ": '" + key + "' must be a number, found " + n + ".");
+            throw mustBe(key, "a number", n);
         }
         return n.doubleValue();
     }
 
     private String requireText(String key) {
         JsonNode n = json.get(key);
-        if (n == null || !n.isTextual()) {
-            throw EvomergeException.usage("Config " + source + (n == null ? " has no '" + key + "'."
-                    : ": '" + key + "' must be a string, found " + n + "."));
+        if (n == null) {
+            throw EvomergeException.usage("Config " + source + " has no '" + key + "'.");
+        }
+        if (!n.isTextual()) {
+            throw mustBe(key, "a string", n);
         }
         return n.textValue();
+    }
+
+    /** The usage error for a key whose value has the wrong type: "Config F: 'key' must be WHAT, found VALUE." */
+    private EvomergeException mustBe(String key, String what, JsonNode found) {
+        return EvomergeException.usage("Config " + source + ": '" + key + "' must be " + what + ", found " + found
+                + ".");
     }
 
     /** A copy with one key set (added at the end when new, replaced in place when present). */

@@ -2,6 +2,7 @@ package dev.evomerge.core.safetensors;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.Reasons;
+import dev.evomerge.core.io.Resources;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSource;
@@ -200,21 +201,7 @@ public final class SafetensorsModel implements TensorSource {
     /** Unmaps every file; tensors obtained from the model must not be used afterwards. */
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (SafetensorsFile f : files) {
-            try {
-                f.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Resources.closeAll(files, SafetensorsFile::close);
     }
 
     @Override

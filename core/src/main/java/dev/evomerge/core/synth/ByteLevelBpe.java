@@ -224,11 +224,7 @@ public record ByteLevelBpe(List<String> tokens, List<String> merges) {
             t.put("special", true);
         }
         root.putNull("normalizer");
-        ObjectNode pre = root.putObject("pre_tokenizer");
-        pre.put("type", "ByteLevel");
-        pre.put("add_prefix_space", false);
-        pre.put("trim_offsets", true);
-        pre.put("use_regex", true);
+        byteLevel(root.putObject("pre_tokenizer"), false);
         ObjectNode post = root.putObject("post_processor");
         post.put("type", "TemplateProcessing");
         ArrayNode single = post.putArray("single");
@@ -244,11 +240,7 @@ public record ByteLevelBpe(List<String> tokens, List<String> merges) {
         bos.put("id", BOS);
         bos.putArray("ids").add(BOS_ID);
         bos.putArray("tokens").add(BOS);
-        ObjectNode decoder = root.putObject("decoder");
-        decoder.put("type", "ByteLevel");
-        decoder.put("add_prefix_space", true);
-        decoder.put("trim_offsets", true);
-        decoder.put("use_regex", true);
+        byteLevel(root.putObject("decoder"), true);
         ObjectNode model = root.putObject("model");
         model.put("type", "BPE");
         model.putNull("dropout");
@@ -267,17 +259,26 @@ public record ByteLevelBpe(List<String> tokens, List<String> merges) {
         return root;
     }
 
+    /** A ByteLevel pre-tokenizer or decoder: offsets trimmed, GPT-2's split regex used. */
+    private static void byteLevel(ObjectNode n, boolean addPrefixSpace) {
+        n.put("type", "ByteLevel");
+        n.put("add_prefix_space", addPrefixSpace);
+        n.put("trim_offsets", true);
+        n.put("use_regex", true);
+    }
+
     private static ObjectNode special(JsonNodeFactory f, String token, int typeId) {
-        ObjectNode n = f.objectNode();
-        ObjectNode s = n.putObject("SpecialToken");
-        s.put("id", token);
-        s.put("type_id", typeId);
-        return n;
+        return templatePiece(f, "SpecialToken", token, typeId);
     }
 
     private static ObjectNode sequence(JsonNodeFactory f, String id, int typeId) {
+        return templatePiece(f, "Sequence", id, typeId);
+    }
+
+    /** One piece of a TemplateProcessing template: {@code {kind: {id, type_id}}}. */
+    private static ObjectNode templatePiece(JsonNodeFactory f, String kind, String id, int typeId) {
         ObjectNode n = f.objectNode();
-        ObjectNode s = n.putObject("Sequence");
+        ObjectNode s = n.putObject(kind);
         s.put("id", id);
         s.put("type_id", typeId);
         return n;

@@ -84,39 +84,32 @@ public final class FloatFormats {
      * exactly on an fp16 tie that d itself is not on (e.g. 1 + 2^-11 + 2^-40 must give 0x3C01, not 0x3C00).
      */
     public static short doubleToF16(double d) {
+        return doubleToHalf(d, false);
+    }
+
+    /** double to bf16 with a single rounding (same reasoning as {@link #doubleToF16}). */
+    public static short doubleToBf16(double d) {
+        return doubleToHalf(d, true);
+    }
+
+    /** double to bf16 ({@code bf}) or fp16 with a single rounding. */
+    private static short doubleToHalf(double d, boolean bf) {
         float f = (float) d;
         if (Double.isNaN(d) || Double.isInfinite(d) || (double) f == d) {
-            return floatToF16(f);
+            return bf ? floatToBf16(f) : floatToF16(f);
         }
-        // d lies strictly between f and its float neighbour on d's side; every fp16 rounding boundary is a float,
+        // d lies strictly between f and its float neighbour on d's side; every 16-bit rounding boundary is a float,
         // so if both round alike, d (in between, rounding being monotonic) rounds the same way.
         float toward = Math.nextAfter(f, d);
-        short a = floatToF16(f);
-        short b = floatToF16(toward);
+        short a = bf ? floatToBf16(f) : floatToF16(f);
+        short b = bf ? floatToBf16(toward) : floatToF16(toward);
         if (a == b) {
             return a;
         }
         // The boundary is f or toward itself; d is not on it, so the nearer candidate is the answer. The distances
         // are exact (Sterbenz), and an infinite candidate is never nearer than the finite one.
-        double da = Math.abs(d - f16ToFloat(a));
-        double db = Math.abs(d - f16ToFloat(b));
-        return da < db ? a : b;
-    }
-
-    /** double to bf16 with a single rounding (same reasoning as {@link #doubleToF16}). */
-    public static short doubleToBf16(double d) {
-        float f = (float) d;
-        if (Double.isNaN(d) || Double.isInfinite(d) || (double) f == d) {
-            return floatToBf16(f);
-        }
-        float toward = Math.nextAfter(f, d);
-        short a = floatToBf16(f);
-        short b = floatToBf16(toward);
-        if (a == b) {
-            return a;
-        }
-        double da = Math.abs(d - bf16ToFloat(a));
-        double db = Math.abs(d - bf16ToFloat(b));
+        double da = Math.abs(d - (bf ? bf16ToFloat(a) : f16ToFloat(a)));
+        double db = Math.abs(d - (bf ? bf16ToFloat(b) : f16ToFloat(b)));
         return da < db ? a : b;
     }
 }

@@ -38,12 +38,7 @@ final class ScalarAccess {
         return switch (t) {
             case F64 -> s.getAtIndex(DOUBLE, i);
             case F32, BF16, F16 -> getFloat(t, s, i);
-            case I64 -> s.getAtIndex(LONG, i);
-            case I32 -> s.getAtIndex(INT, i);
-            case I16 -> s.getAtIndex(SHORT, i);
-            case I8 -> s.get(ValueLayout.JAVA_BYTE, i);
-            case U8 -> s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-            case BOOL -> s.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1.0 : 0.0;
+            case I64, I32, I16, I8, U8, BOOL -> getLong(t, s, i);
         };
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * arcee_fusion: takes the other model's value only where its importance {@code |b-a|·KL(softmax(b)‖softmax(a))}
  * (KL per row along the last dim) reaches {@code median + 1.5·IQR} of all importances; quantiles come from a random
- * sample of 10⁶ elements on larger tensors. mergekit returns float32 here (issue #604); evomerge returns the work
+ * sample of 10⁶ elements on larger tensors. mergekit returns float32 here; evomerge returns the work
  * dtype, i.e. mergekit's values with out_dtype equal to the work dtype.
  */
 final class ArceeFusionMethod extends AbstractMergeMethod {

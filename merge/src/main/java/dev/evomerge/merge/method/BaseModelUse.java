@@ -1,6 +1,6 @@
 package dev.evomerge.merge.method;
 
-/** How a merge method treats the configured base model (mergekit semantics §2.0). */
+/** How a merge method treats the configured base model; each method does as its mergekit namesake does. */
 public enum BaseModelUse {
     /** The base is the anchor (task vectors x - base, model_stock, nearswap, ...); merging without one is an error. */
     REQUIRED,

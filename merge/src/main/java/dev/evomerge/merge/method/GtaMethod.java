@@ -3,27 +3,31 @@ package dev.evomerge.merge.method;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Tensor;
 
+import dev.evomerge.merge.method.GtaVariant.Sparsification;
+
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The generalized task arithmetic family (task_arithmetic, ties, dare_ties, dare_linear, breadcrumbs,
- * breadcrumbs_ties, della, della_linear): task vectors, per-model sparsification, optional TIES sign consensus,
- * weighted sum, optional normalisation and lambda, added back to the base (mergekit §2.2).
+ * The generalized task arithmetic family ({@link GtaVariant}): each model's task vector {@code δ_i = x_i - base} is
+ * sparsified, the vectors are mixed by weight (with or without TIES sign consensus), optionally divided by the weight
+ * sum and scaled by lambda, and added back to the base. See docs/merging.md for the methods and their parameters.
+ *
+ * <p>Three paths compute it, with the same per-op rounding and the same results bit for bit:
+ * {@link StreamKernels#taskArithmetic} (task_arithmetic), {@link StreamedGta} (ties without rescale, dare_ties,
+ * dare_linear on bf16) and the array path of {@link #mergeArrays} (every other case).
  */
 final class GtaMethod extends AbstractMergeMethod {
 
-    /** How each task vector is sparsified before mixing. */
-    enum Sparsification { NONE, MAGNITUDE, RANDOM, OUTLIERS, DELLA }
-
+    private final GtaVariant variant;
     private final Sparsification sparsification;
-    private final boolean consensus;
 
-    GtaMethod(String name, Sparsification sparsification, boolean consensus, boolean normalize, boolean rescale) {
-        super(name, BaseModelUse.REQUIRED, InputArity.atLeast(1), params(sparsification, normalize, rescale));
-        this.sparsification = sparsification;
-        this.consensus = consensus;
+    GtaMethod(GtaVariant variant) {
+        super(variant.methodName(), BaseModelUse.REQUIRED, InputArity.atLeast(1),
+                params(variant.sparsification(), variant.normalizeByDefault(), variant.rescaleByDefault()));
+        this.variant = variant;
+        this.sparsification = variant.sparsification();
     }
 
     private static List<ParameterSpec> params(Sparsification sp, boolean normalize, boolean rescale) {
@@ -71,14 +75,6 @@ final class GtaMethod extends AbstractMergeMethod {
                 extra[i] = perModel(in, t, "epsilon");
             }
         }
-        // Plain task arithmetic streams from the inputs even when a task-vector cache is offered: recomputing
-        // round(x - b) on the fly costs less than reading cached float32 task vectors twice the size.
-        if (sparsification == Sparsification.NONE && !consensus && n > 0) {
-            Tensor streamed = streamed(in, base, weight, normalize, lambda, arena);
-            if (streamed != null) {
-                return streamed;
-            }
-        }
         if (n == 0) {
             return Numerics.write(d, base.tensor().shape(), Numerics.read(base.tensor()));
         }
@@ -86,47 +82,56 @@ final class GtaMethod extends AbstractMergeMethod {
         for (int i = 0; i < n; i++) {
             w[i] = Numerics.tensorOf(d, weight[i]);
         }
-        boolean random = sparsification == Sparsification.RANDOM;
-        if ((random || sparsification == Sparsification.MAGNITUDE && !rescale) && StreamedGta.applies(in)) {
-            // ties and dare without whole-tensor task vectors (same results, see StreamedGta)
-            return StreamedGta.merge(in, base.tensor(), alignedOthers(in, base.tensor()), w, density, random, rescale,
-                    consensus, normalize, lambda, arena);
+        Mixing mix = new Mixing(w, variant.signConsensus(), normalize, lambda);
+        // Plain task arithmetic streams from the inputs even when a task-vector cache is offered: recomputing
+        // round(x - b) on the fly costs less than reading cached float32 task vectors twice the size.
+        if (variant.equals(GtaVariant.TASK_ARITHMETIC)) {
+            Tensor streamed = streamed(in, base.tensor(), mix, arena);
+            if (streamed != null) {
+                return streamed;
+            }
         }
-        // One task vector at a time, sparsified in place when it is not cached: at most one extra tensor-sized array
-        // besides the sparsified ones is alive.
-        float[][] deltas = new float[n][];
-        for (int i = 0; i < n; i++) {
+        if (StreamedGta.applies(in, sparsification, rescale)) {
+            return StreamedGta.merge(in, base.tensor(), alignedOthers(in, base.tensor()), density,
+                    sparsification, rescale, mix, arena);
+        }
+        return mergeArrays(in, base, density, extra, rescale, mix, arena);
+    }
+
+    /**
+     * The array path, taken by breadcrumbs, breadcrumbs_ties, della and della_linear, by ties with rescale, by ties,
+     * dare_ties and dare_linear when the work dtype is not bf16 or a task-vector cache is offered, and by
+     * task_arithmetic when {@link StreamKernels} does not support the tensors: whole task vectors as float arrays,
+     * sparsified by {@link Sparsifiers}, then mixed piece by piece. One task vector at a time is computed, sparsified
+     * in place when it is not cached: at most one extra tensor-sized array besides the sparsified ones is alive.
+     */
+    private Tensor mergeArrays(MergeInputs in, MergeInputs.InputTensor base, double[] density, double[] extra,
+                               boolean rescale, Mixing mix, Arena arena) {
+        List<MergeInputs.InputTensor> others = in.others();
+        float[][] deltas = new float[others.size()][];
+        for (int i = 0; i < deltas.length; i++) {
             deltas[i] = sparsify(in, TaskVectors.of(this, in, base, others.get(i)), density[i], extra[i], rescale);
         }
-        Tensor out = Tensor.allocate(d, base.tensor().shape(), arena);
-        if (consensus) {
-            combineTies(d, base.tensor(), deltas, w, normalize, lambda, out);
-        } else {
-            combineLinear(d, base.tensor(), deltas, w, normalize, lambda, out);
-        }
+        Tensor out = Tensor.allocate(in.workDtype(), base.tensor().shape(), arena);
+        combine(in.workDtype(), base.tensor(), deltas, mix, out);
         return out;
     }
 
     /**
      * Plain task arithmetic straight from the inputs' memory, block by block (no task-vector arrays), when
-     * {@link StreamKernels} supports the tensors; null otherwise. Same per-op rounding as {@link #combineLinear}.
+     * {@link StreamKernels} supports the tensors; null otherwise. Same per-op rounding as {@link #combine}.
      */
-    private Tensor streamed(MergeInputs in, MergeInputs.InputTensor base, double[] weight, boolean normalize,
-                            double lambda, Arena arena) {
+    private Tensor streamed(MergeInputs in, Tensor b, Mixing mix, Arena arena) {
         DType d = in.workDtype();
-        Tensor b = base.tensor();
         List<Tensor> xs = alignedOthers(in, b);
         List<Tensor> all = new ArrayList<>(xs);
         all.add(b);
         if (!StreamKernels.supports(d, all)) {
             return null;
         }
-        float[] w = new float[weight.length];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = Numerics.tensorOf(d, weight[i]);
-        }
         Tensor out = in.output(d, b.shape(), arena);
-        StreamKernels.taskArithmetic(d, b, xs, w, divisor(d, w), normalize, lambda != 1, (float) lambda, out);
+        StreamKernels.taskArithmetic(d, b, xs, mix.weights(), divisor(d, mix.weights()), mix.normalize(),
+                mix.lambda() != 1, (float) mix.lambda(), out);
         return out;
     }
 
@@ -166,21 +171,34 @@ final class GtaMethod extends AbstractMergeMethod {
     }
 
     /**
-     * Without consensus: {@code mixed = round(Σ round(δ_i W_i))}, divisor {@code round(Σ W_i)} (1 if |div| < 1e-8),
-     * then normalise, lambda, add base.
+     * How the sparsified task vectors are mixed: their weights (in the work dtype), TIES sign consensus or not,
+     * division by the sum of the (agreeing) weights, and the lambda scale.
      */
-    static void combineLinear(DType d, Tensor b, float[][] deltas, float[] w, boolean normalize, double lambda,
-                              Tensor out) {
-        Numerics.forRange(deltas[0].length, (s, e) -> linearPiece(d, b, deltas, s, w, normalize, lambda, out, s,
-                e - s));
+    record Mixing(float[] weights, boolean consensus, boolean normalize, double lambda) {
+    }
+
+    /** Mixes the task vectors {@code deltas} as {@code mix} says and adds them to {@code b}, into {@code out}. */
+    static void combine(DType d, Tensor b, float[][] deltas, Mixing mix, Tensor out) {
+        Numerics.forRange(deltas[0].length, (s, e) -> combinePiece(d, b, deltas, s, mix, out, s, e - s));
     }
 
     /**
-     * {@link #combineLinear} for output elements [s, s+len), whose task-vector values are
-     * {@code deltas[i][off..off+len)}.
+     * {@link #combine} for output elements [s, s+len), whose task-vector values are {@code deltas[i][off..off+len)}.
      */
-    static void linearPiece(DType d, Tensor b, float[][] deltas, int off, float[] w, boolean normalize, double lambda,
-                            Tensor out, long s, int len) {
+    static void combinePiece(DType d, Tensor b, float[][] deltas, int off, Mixing mix, Tensor out, long s, int len) {
+        if (mix.consensus()) {
+            tiesPiece(d, b, deltas, off, mix.weights(), mix.normalize(), mix.lambda(), out, s, len);
+        } else {
+            linearPiece(d, b, deltas, off, mix.weights(), mix.normalize(), mix.lambda(), out, s, len);
+        }
+    }
+
+    /**
+     * Without consensus: {@code mixed = round(Σ round(δ_i W_i))}, divisor {@code round(Σ W_i)} (1 if |div| < 1e-8),
+     * then normalise, lambda, add base.
+     */
+    private static void linearPiece(DType d, Tensor b, float[][] deltas, int off, float[] w, boolean normalize,
+                                    double lambda, Tensor out, long s, int len) {
         PieceScratch scratch = PieceScratch.get();
         float[] mixed = scratch.mixed(len);
         for (int i = 0; i < deltas.length; i++) {
@@ -198,18 +216,8 @@ final class GtaMethod extends AbstractMergeMethod {
      * {@code mixed = round(Σ wd_i [sign(wd_i) = M])}, {@code div = round(Σ W_i [sign(wd_i) = M])} (1 if 0), then
      * normalise, lambda, add base. Zero task-vector entries have sign 0 and never count.
      */
-    static void combineTies(DType d, Tensor b, float[][] deltas, float[] w, boolean normalize, double lambda,
-                            Tensor out) {
-        Numerics.forRange(deltas[0].length, (s, e) -> tiesPiece(d, b, deltas, s, w, normalize, lambda, out, s,
-                e - s));
-    }
-
-    /**
-     * {@link #combineTies} for output elements [s, s+len), whose task-vector values are
-     * {@code deltas[i][off..off+len)}.
-     */
-    static void tiesPiece(DType d, Tensor b, float[][] deltas, int off, float[] w, boolean normalize, double lambda,
-                          Tensor out, long s, int len) {
+    private static void tiesPiece(DType d, Tensor b, float[][] deltas, int off, float[] w, boolean normalize,
+                                  double lambda, Tensor out, long s, int len) {
         int n = deltas.length;
         PieceScratch scratch = PieceScratch.get();
         float[][] wd = scratch.weighted(n, len);

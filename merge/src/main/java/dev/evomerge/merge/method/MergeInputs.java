@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  *
  * @param tensorName   output tensor name (used in error messages, mask keys and cache keys)
  * @param isEmbed      whether the architecture flags the weight as an embedding (embed_tokens, lm_head): enables
- *                     the vocab-size cropping of mergekit §2.15
+ *                     the cropping of inputs whose vocabulary sizes differ (see {@link Shapes})
  * @param inputs       the inputs in mergekit dict order (slice source order; the base, when present, is one of them)
  * @param baseModel    model id of the base input, or null when there is none
  * @param globalParams resolved global parameters that the config sets (after precedence, filters and gradients); an

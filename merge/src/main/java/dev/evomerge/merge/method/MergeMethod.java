@@ -15,7 +15,7 @@ public interface MergeMethod {
     /** The name used in {@code merge_method:} (e.g. "dare_ties"). */
     String name();
 
-    /** Every parameter the method reads; anything else in a config is ignored (mergekit fact 6). */
+    /** Every parameter the method reads; anything else in a config is ignored, as in mergekit. */
     List<ParameterSpec> parameters();
 
     /** The role of the configured base model. */

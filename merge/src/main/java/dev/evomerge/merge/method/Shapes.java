@@ -7,7 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Shape checks and the embedding cropping rules of mergekit §2.15. */
+/**
+ * Shape checks, and the cropping of embeddings whose vocabulary sizes differ to their common top-left block (as
+ * mergekit crops them when no tokenizer config aligns the vocabularies).
+ */
 final class Shapes {
 
     private Shapes() {

@@ -55,11 +55,8 @@ final class Sparsifiers {
         if (density >= 1) {
             return delta;
         }
-        int n = delta.length;
-        long k = Math.max(0, (long) (density * n));
-        double before = rescale && inPlace && Double.isNaN(l1) ? Numerics.sumAbs(delta) : l1;
-        float[] masked = keepRankRange(delta, sortedAbs, 0, k, inPlace ? delta : new float[n]);
-        return rescale ? rescaleL1(d, delta, masked, before) : masked;
+        long k = Math.max(0, (long) (density * delta.length));
+        return keepRanks(d, delta, sortedAbs, l1, 0, k, rescale, inPlace);
     }
 
     /**
@@ -80,10 +77,18 @@ final class Sparsifiers {
             nTop += nBot;
             nBot = 0;
         }
-        long lo = nTop;
-        long hi = n - nBot;
-        float[] masked = keepRankRange(delta, sortedAbs, lo, hi, new float[delta.length]);
-        return rescale ? rescaleL1(d, delta, masked, l1) : masked;
+        return keepRanks(d, delta, sortedAbs, l1, nTop, n - nBot, rescale, false);
+    }
+
+    /**
+     * The elements of descending-magnitude rank in [lo, hi), L1-rescaled when asked; in place (into delta) on request,
+     * in which case Σ|δ| is taken before delta is overwritten.
+     */
+    private static float[] keepRanks(DType d, float[] delta, float[] sortedAbs, double l1, long lo, long hi,
+                                     boolean rescale, boolean inPlace) {
+        double before = rescale && inPlace && Double.isNaN(l1) ? Numerics.sumAbs(delta) : l1;
+        float[] masked = keepRankRange(delta, sortedAbs, lo, hi, inPlace ? delta : new float[delta.length]);
+        return rescale ? rescaleL1(d, delta, masked, before) : masked;
     }
 
     /**

@@ -18,9 +18,11 @@ import java.util.List;
 import java.util.stream.LongStream;
 
 /**
- * Streaming versions of linear and plain task arithmetic for bf16 and f32 tensors: the inputs are read straight from
+ * Streaming versions of linear and plain task arithmetic for bf16 and f32 tensors, taken by linear and by
+ * task_arithmetic whenever {@link #supports} holds (the other task-arithmetic variants go through {@link StreamedGta}
+ * or {@link GtaMethod}'s array path): the inputs are read straight from
  * their memory (usually the memory-mapped files) one vector at a time, computed with exactly the per-op rounding of
- * {@link MergeKernels#weightedSum} and {@link GtaMethod#combineLinear} (float32 op, then round to the work dtype, in
+ * {@link MergeKernels#weightedSum} and {@link GtaMethod#combine} without consensus (float32 op, then round to the work dtype, in
  * the same order, no fused multiply-add), and written to the output in its dtype. The running sum stays in a
  * register and nothing is allocated, so a merge needs no float copies and makes no garbage once compiled.
  *
@@ -128,7 +130,7 @@ final class StreamKernels {
     }
 
     /**
-     * task arithmetic without sparsification or consensus: {@code δ_i = round(x_i - b)},
+     * task_arithmetic (no sparsification, no consensus), the streamed path {@link GtaMethod} takes for it: {@code δ_i = round(x_i - b)},
      * {@code mixed = Σ round(δ_i W_i)} (float32, from +0, in input order), {@code m = round(mixed)}, then
      * {@code round(m / div)} when normalize, {@code round(m λ)} when scale, and {@code out = round(b + m)}. One pass:
      * each vector of the output reads the base and every input once and keeps the sum in a register.

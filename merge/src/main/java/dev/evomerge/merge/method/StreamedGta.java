@@ -13,11 +13,12 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Magnitude-pruned (ties) and randomly dropped (dare_ties, dare_linear) task arithmetic on bf16 tensors without
- * whole-tensor float arrays: what the pruning needs from a whole task vector (the magnitude cut-off and its position
+ * The streamed path of {@link GtaMethod}, taken by ties without rescale, dare_ties and dare_linear when the work dtype
+ * is bf16 and no task-vector cache is offered ({@link #applies}): magnitude-pruned or randomly dropped task arithmetic
+ * without whole-tensor float arrays: what the pruning needs from a whole task vector (the magnitude cut-off and its position
  * among equal magnitudes, the L1 norms of DARE's rescale) is gathered in passes that recompute
  * {@code δ = round(x - b)} piece by piece from the inputs, and the output is then computed piece by piece with the
- * same code as the array path ({@link GtaMethod#tiesPiece}, {@link GtaMethod#linearPiece}). The results are the
+ * same code as the array path ({@link GtaMethod#combinePiece}). The results are the
  * array path's bit for bit: the same decisions per element, the same pieces for the double-precision sums.
  *
  * <p>bf16 only: |δ| then has at most 2^16 bit patterns, so one histogram pass gives the exact order statistics that
@@ -38,26 +39,34 @@ final class StreamedGta {
         void apply(float[] delta, int s, int e, int p);
     }
 
-    /** Whether {@link #merge} handles this case (work dtype bf16, no task-vector cache). */
-    static boolean applies(MergeInputs in) {
-        return in.workDtype() == DType.BF16 && in.cache() == null;
+    /**
+     * Whether {@link #merge} handles this case: work dtype bf16, no task-vector cache, and random sparsification or
+     * magnitude sparsification without rescale.
+     */
+    static boolean applies(MergeInputs in, GtaVariant.Sparsification sparsification, boolean rescale) {
+        boolean pruning = sparsification == GtaVariant.Sparsification.RANDOM
+                || sparsification == GtaVariant.Sparsification.MAGNITUDE && !rescale;
+        return pruning && in.workDtype() == DType.BF16 && in.cache() == null;
     }
 
     /**
-     * The merged tensor: task vectors of {@code xs} against {@code b} pruned by magnitude ({@code random} false) or by
-     * DARE's random mask, then combined with TIES consensus or linearly, normalised, scaled and added to the base.
+     * The merged tensor: task vectors of {@code xs} against {@code b} pruned by magnitude or by DARE's random mask
+     * ({@code sparsification} MAGNITUDE or RANDOM), then mixed as {@code mix} says and added to the base.
      */
-    static Tensor merge(MergeInputs in, Tensor b, List<Tensor> xs, float[] w, double[] density, boolean random,
-                        boolean rescale, boolean consensus, boolean normalize, double lambda, Arena arena) {
+    static Tensor merge(MergeInputs in, Tensor b, List<Tensor> xs, double[] density,
+                        GtaVariant.Sparsification sparsification, boolean rescale, GtaMethod.Mixing mix,
+                        Arena arena) {
         DType d = in.workDtype();
         int n = Math.toIntExact(b.numel());
         int models = xs.size();
         Pruning[] pruning = new Pruning[models];
         for (int i = 0; i < models; i++) {
             Tensor x = xs.get(i);
-            pruning[i] = random
-                    ? dare(in, x, b, n, density[i], rescale, in.others().get(i).model())
-                    : magnitude(x, b, n, density[i]);
+            pruning[i] = switch (sparsification) {
+                case RANDOM -> dare(in, x, b, n, density[i], rescale, in.others().get(i).model());
+                case MAGNITUDE -> magnitude(x, b, n, density[i]);
+                default -> throw new IllegalArgumentException("not streamed: " + sparsification);
+            };
         }
         Tensor out = in.output(d, b.shape(), arena);
         Numerics.forPieces(n, (p, s, e) -> {
@@ -67,11 +76,7 @@ final class StreamedGta {
                 TaskVectors.delta(d, xs.get(i), b, s, pruned[i], 0, len);
                 pruning[i].apply(pruned[i], s, e, p);
             }
-            if (consensus) {
-                GtaMethod.tiesPiece(d, b, pruned, 0, w, normalize, lambda, out, s, len);
-            } else {
-                GtaMethod.linearPiece(d, b, pruned, 0, w, normalize, lambda, out, s, len);
-            }
+            GtaMethod.combinePiece(d, b, pruned, 0, mix, out, s, len);
         });
         return out;
     }
@@ -114,8 +119,7 @@ final class StreamedGta {
         long[] topCount = new long[pieces];
         long[] botCount = new long[pieces];
         Numerics.forPieces(n, (p, s, e) -> {
-            float[] delta = PieceScratch.get().piece(e - s);
-            TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
+            float[] delta = deltaPiece(x, b, s, e);
             long ct = 0;
             long cb = 0;
             int j = 0;
@@ -188,6 +192,13 @@ final class StreamedGta {
         };
     }
 
+    /** The task vector's elements [s, e), {@code round(x - b)} in bf16, in this thread's scratch piece. */
+    private static float[] deltaPiece(Tensor x, Tensor b, int s, int e) {
+        float[] delta = PieceScratch.get().piece(e - s);
+        TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
+        return delta;
+    }
+
     /** Counts of |δ|'s keys ({@link MagnitudeSelect#key}) by their top 16 bits; for bf16 values that is all of them. */
     private static long[] histogram(Tensor x, Tensor b, int n) {
         int pieces = Numerics.pieces(n);
@@ -200,8 +211,7 @@ final class StreamedGta {
             for (int p = g; p < pieces; p += groups) {
                 int s = p * Numerics.GRAIN;
                 int e = Numerics.pieceEnd(n, p);
-                float[] delta = PieceScratch.get().piece(e - s);
-                TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
+                float[] delta = deltaPiece(x, b, s, e);
                 for (int j = 0; j < e - s; j++) {
                     h[MagnitudeSelect.key(delta[j]) >>> 16]++;
                 }
@@ -256,8 +266,7 @@ final class StreamedGta {
             double[] before = new double[pieces];
             double[] after = new double[pieces];
             Numerics.forPieces(n, (p, s, e) -> {
-                float[] delta = PieceScratch.get().piece(e - s);
-                TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
+                float[] delta = deltaPiece(x, b, s, e);
                 double sb = 0;
                 double sa = 0;
                 for (int j = 0; j < e - s; j++) {

@@ -3,11 +3,11 @@ package dev.evomerge.merge.output;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.AtomicDirectory;
 import dev.evomerge.core.safetensors.SafetensorsWriter;
-import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.config.MergeConfigWriter;
 import dev.evomerge.merge.exec.MergeExecutor;
 import dev.evomerge.merge.plan.JobParameters;
 import dev.evomerge.merge.plan.MergePlan;
+import dev.evomerge.merge.plan.TensorJob;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -60,27 +61,30 @@ public final class ModelWriter {
         }
     }
 
-    /** Merges {@code plan} with {@code parameters} and writes the model to {@code out}. */
+    /**
+     * Merges {@code plan} with {@code parameters} and writes the model to {@code out}; {@code warnings} receives one
+     * sentence per warning, {@code tensorDone} each output tensor once it is written (from worker threads).
+     */
     public static void write(MergePlan plan, List<JobParameters> parameters, Path out, Options options,
-                             MergeReporter reporter) {
+                             Consumer<String> warnings, Consumer<TensorJob> tensorDone) {
         checkTarget(out);
         try (AtomicDirectory dir = AtomicDirectory.create(out)) {
             for (Path stale : dir.removedAbandoned()) {
-                reporter.warning("Removed " + stale + ", the unfinished temporary directory of an earlier write of "
+                warnings.accept("Removed " + stale + ", the unfinished temporary directory of an earlier write of "
                         + out + " whose process is gone.");
             }
             if (!dir.locked()) {
-                reporter.warning("The file system of " + dir.path() + " cannot lock files, so if this merge is killed"
+                warnings.accept("The file system of " + dir.path() + " cannot lock files, so if this merge is killed"
                         + " its temporary directory will not be recognised as abandoned; delete it by hand then.");
             }
             Path tmp = dir.path();
             try (SafetensorsWriter shards = SafetensorsWriter.create(tmp, plan.outputs(), options.maxShardBytes())) {
                 MergeExecutor.execute(plan, parameters, shards, options.execution().withReleaseInputPages(true),
-                        reporter::tensorDone);
+                        tensorDone);
                 shards.commit();
             }
             plan.outputConfig().write(tmp.resolve("config.json"));
-            TokenizerFiles.write(plan, tmp, options.copyTokenizer(), reporter::warning);
+            TokenizerFiles.write(plan, tmp, options.copyTokenizer(), warnings);
             if (options.writeModelCard()) {
                 String yaml = plan.config().sourceText() != null ? plan.config().sourceText()
                         : MergeConfigWriter.toYaml(plan.config());

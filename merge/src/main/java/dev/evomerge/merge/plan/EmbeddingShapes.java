@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The output shape of an embedding whose inputs differ in vocabulary size and no tokenizer config aligns them
- * (mergekit §2.15): some methods crop every input to the common top-left block, the task-arithmetic family crops the
- * other models to the base's shape, the rest need equal shapes.
+ * The output shape of an embedding whose inputs differ in vocabulary size and no tokenizer config aligns them, as
+ * mergekit shapes it (docs/compatibility.md lists where evomerge differs): some methods crop every input to the
+ * common top-left block, the task-arithmetic family crops the other models to the base's shape, the rest need equal
+ * shapes.
  */
 final class EmbeddingShapes {
 

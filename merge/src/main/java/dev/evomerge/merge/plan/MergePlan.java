@@ -6,6 +6,8 @@ import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.merge.config.ModelReference;
 import dev.evomerge.merge.config.OutputSlice;
+import dev.evomerge.merge.input.InputModelInfo;
+import dev.evomerge.merge.input.ModelCatalog;
 import dev.evomerge.merge.method.MergeMethod;
 import dev.evomerge.merge.vocab.VocabularyPlan;
 

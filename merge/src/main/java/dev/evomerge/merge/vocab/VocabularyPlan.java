@@ -12,8 +12,8 @@ import dev.evomerge.merge.config.ModelReference;
 import dev.evomerge.merge.config.TokenEmbedding;
 import dev.evomerge.merge.config.TokenizerConfig;
 import dev.evomerge.merge.config.TokenizerSource;
-import dev.evomerge.merge.plan.InputModelInfo;
-import dev.evomerge.merge.plan.ModelCatalog;
+import dev.evomerge.merge.input.InputModelInfo;
+import dev.evomerge.merge.input.ModelCatalog;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -26,8 +26,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The output vocabulary of a merge with a tokenizer config (mergekit §1.8) and how each model's embedding rows map
- * onto it: {@code p[newId] = oldId}, or -1 when the model lacks the token. Embeddings ({@code is_embed} weights) are
+ * The output vocabulary of a merge whose config has a {@code tokenizer:} block or {@code tokenizer_source} (see
+ * docs/merging.md) and how each model's embedding rows map onto it: {@code p[newId] = oldId}, or -1 when the model lacks the token. Embeddings ({@code is_embed} weights) are
  * re-indexed by {@link #permute} before the merge method sees them; rows a model lacks are filled by the default
  * rule (configured source; the one model that has it; the base's; else the mean of the models that have it), and
  * padding rows up to {@code pad_to_multiple_of} get the mean of the real rows.

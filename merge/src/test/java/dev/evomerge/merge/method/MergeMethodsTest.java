@@ -127,4 +127,15 @@ class MergeMethodsTest {
         }
         assertThat(MergeMethods.byName("arcee_fusion").parameters()).isEmpty();
     }
+
+    @Test
+    void everyGtaVariantIsRegisteredUnderItsMergekitName() {
+        for (GtaVariant v : GtaVariant.ALL) {
+            assertThat(MergeMethods.byName(v.methodName())).isInstanceOf(GtaMethod.class);
+        }
+        assertThat(GtaVariant.ALL.stream().map(GtaVariant::methodName)).containsExactly("task_arithmetic", "ties",
+                "dare_ties", "dare_linear", "breadcrumbs", "breadcrumbs_ties", "della", "della_linear");
+        assertThat(GtaVariant.ALL.stream().filter(GtaVariant::signConsensus).map(GtaVariant::methodName))
+                .containsExactlyInAnyOrder("ties", "dare_ties", "breadcrumbs_ties", "della");
+    }
 }

@@ -52,7 +52,7 @@ class StreamKernelsTest {
         float div = Numerics.round(d, w[0] + w[1]);
         Tensor expected = Tensor.allocate(d, Shape.of(n));
         float[][] deltas = {TaskVectors.delta(d, xs.get(0), base), TaskVectors.delta(d, xs.get(1), base)};
-        GtaMethod.combineLinear(d, base, deltas, w, normalize, lambda, expected);
+        GtaMethod.combine(d, base, deltas, new GtaMethod.Mixing(w, false, normalize, lambda), expected);
         Tensor actual = Tensor.allocate(d, Shape.of(n));
         StreamKernels.taskArithmetic(d, base, xs, w, div, normalize, lambda != 1, (float) lambda, actual);
         assertSameBits(actual, expected);

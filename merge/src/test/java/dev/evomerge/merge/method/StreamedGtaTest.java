@@ -3,6 +3,7 @@ package dev.evomerge.merge.method;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -57,7 +58,9 @@ class StreamedGtaTest {
                 new MergeInputs.InputTensor("a", xs.get(0), Map.of()),
                 new MergeInputs.InputTensor("c", xs.get(1), Map.of())), "base", Map.of(), DType.BF16,
                 MaskSource.seeded(11), null);
-        assertThat(StreamedGta.applies(in)).isTrue();
+        GtaVariant.Sparsification sparsification = random ? GtaVariant.Sparsification.RANDOM
+                : GtaVariant.Sparsification.MAGNITUDE;
+        assertThat(StreamedGta.applies(in, sparsification, rescale)).isTrue();
 
         // the array path
         float[][] deltas = new float[2][];
@@ -69,15 +72,11 @@ class StreamedGtaTest {
                     : Sparsifiers.magnitude(DType.BF16, delta, null, Double.NaN, dens[i], false, true);
         }
         Tensor expected = Tensor.allocate(DType.BF16, Shape.of(n));
-        if (consensus) {
-            GtaMethod.combineTies(DType.BF16, b, deltas, w, true, 1.0, expected);
-        } else {
-            GtaMethod.combineLinear(DType.BF16, b, deltas, w, false, 0.8, expected);
-        }
+        GtaMethod.Mixing mix = new GtaMethod.Mixing(w, consensus, consensus, consensus ? 1.0 : 0.8);
+        GtaMethod.combine(DType.BF16, b, deltas, mix, expected);
 
         try (Arena arena = Arena.ofShared()) {
-            Tensor actual = StreamedGta.merge(in, b, xs, w, dens, random, rescale, consensus, consensus,
-                    consensus ? 1.0 : 0.8, arena);
+            Tensor actual = StreamedGta.merge(in, b, xs, dens, sparsification, rescale, mix, arena);
             for (long i = 0; i < n; i++) {
                 int a = actual.data().get(I16, 2 * i) & 0xFFFF;
                 int e = expected.data().get(I16, 2 * i) & 0xFFFF;
@@ -89,6 +88,25 @@ class StreamedGtaTest {
                 }
             }
         }
+    }
+
+    @Test
+    void onlyBf16MagnitudePruningWithoutRescaleAndDareAreStreamed() {
+        Tensor t = Tensor.allocate(DType.BF16, Shape.of(4));
+        MergeInputs bf16 = new MergeInputs("w", false, List.of(new MergeInputs.InputTensor("base", t, Map.of()),
+                new MergeInputs.InputTensor("a", t, Map.of())), "base", Map.of(), DType.BF16, MaskSource.seeded(1),
+                null);
+        Tensor f = Tensor.allocate(DType.F32, Shape.of(4));
+        MergeInputs f32 = new MergeInputs("w", false, List.of(new MergeInputs.InputTensor("base", f, Map.of()),
+                new MergeInputs.InputTensor("a", f, Map.of())), "base", Map.of(), DType.F32, MaskSource.seeded(1),
+                null);
+        assertThat(StreamedGta.applies(bf16, GtaVariant.Sparsification.MAGNITUDE, false)).isTrue();
+        assertThat(StreamedGta.applies(bf16, GtaVariant.Sparsification.RANDOM, true)).isTrue();
+        assertThat(StreamedGta.applies(bf16, GtaVariant.Sparsification.MAGNITUDE, true)).isFalse();
+        assertThat(StreamedGta.applies(bf16, GtaVariant.Sparsification.OUTLIERS, false)).isFalse();
+        assertThat(StreamedGta.applies(bf16, GtaVariant.Sparsification.DELLA, false)).isFalse();
+        assertThat(StreamedGta.applies(bf16, GtaVariant.Sparsification.NONE, false)).isFalse();
+        assertThat(StreamedGta.applies(f32, GtaVariant.Sparsification.RANDOM, false)).isFalse();
     }
 
     private static boolean isNaN(int bf16) {

@@ -138,7 +138,7 @@ class ModelWriterTest {
             params.set(params.size() - 1, new JobParameters(last.global(), List.of(Map.of())));
             ModelWriter.Options options = new ModelWriter.Options(
                     new MergeExecutor.Options(2, MaskSource.seeded(1), null), ShardSize.DEFAULT, true, true);
-            assertThatThrownBy(() -> ModelWriter.write(s.plan(), params, out, options, MergeReporter.silent()))
+            assertThatThrownBy(() -> ModelWriter.write(s.plan(), params, out, options, w -> { }, j -> { }))
                     .isInstanceOf(EvomergeException.class)
                     .hasMessageContaining("needs parameter 'weight'");
         }

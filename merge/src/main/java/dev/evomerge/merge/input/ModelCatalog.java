@@ -1,7 +1,8 @@
-package dev.evomerge.merge.plan;
+package dev.evomerge.merge.input;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.Resources;
 import dev.evomerge.core.model.ArchitectureTemplate;
 import dev.evomerge.core.model.Architectures;
 import dev.evomerge.core.model.ModelConfig;
@@ -140,18 +141,9 @@ public final class ModelCatalog implements AutoCloseable {
         return List.copyOf(models.values());
     }
 
+    /** Unmaps every model; the first failure is thrown after all are closed. */
     @Override
     public void close() {
-        RuntimeException failure = null;
-        for (ModelDirectory d : opened) {
-            try {
-                d.close();
-            } catch (RuntimeException e) {
-                failure = failure == null ? e : failure;
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Resources.closeAll(opened, ModelDirectory::close);
     }
 }

@@ -1,4 +1,4 @@
-package dev.evomerge.merge.plan;
+package dev.evomerge.merge.input;
 
 import dev.evomerge.core.model.ArchitectureTemplate;
 import dev.evomerge.core.model.ModelConfig;
