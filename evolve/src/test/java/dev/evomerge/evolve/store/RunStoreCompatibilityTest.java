@@ -31,7 +31,7 @@ class RunStoreCompatibilityTest {
             assertThat(best.candidate().generation()).isEqualTo(2);
             assertThat(best.candidate().index()).isEqualTo(7);
             assertThat(best.score()).isEqualTo(0.8020833333333334);
-            assertThat(best.metrics()).containsExactlyEntriesOf(Map.of(ACC, 0.8020833333333334, ACC_NORM, 0.5208333333333334));
+            assertThat(best.metrics()).containsExactly(Map.entry(ACC, 0.8020833333333334), Map.entry(ACC_NORM, 0.5208333333333334));
             assertThat(best.candidate().mergeYaml()).isEqualTo(RunBeforeTypedResults.text("best_config.yaml"));
             assertThat(best.worker()).isEqualTo("local-0");
             Evaluation failed = s.candidates(0).get(0);
