@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolutionRun;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.llm.LlmExchange;
@@ -8,7 +9,7 @@ import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.EvolutionRun;
+import dev.evomerge.evolve.run.GenerationStats;
 import dev.evomerge.evolve.run.Fitness;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -111,9 +112,9 @@ final class DemoCommand implements Callable<Integer> {
             }
 
             @Override
-            public void generationDone(int generation, double best, double mean, double bestSoFar) {
+            public void generationDone(GenerationStats s) {
                 bar.close();
-                curve.add(new double[] {generation, best, mean, bestSoFar});
+                curve.add(new double[] {s.generation(), s.best(), s.mean(), s.bestSoFar()});
             }
         };
         EvolutionRun.Result r = launcher.run(p, x -> evaluator, listener);

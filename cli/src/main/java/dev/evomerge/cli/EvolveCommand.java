@@ -6,6 +6,7 @@ import dev.evomerge.cluster.ClusterSecret;
 import dev.evomerge.cluster.RunSpec;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolutionRun;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.genome.GeneLayout;
@@ -14,7 +15,7 @@ import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.EvolutionRun;
+import dev.evomerge.evolve.run.GenerationStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -213,18 +214,21 @@ final class EvolveCommand implements Callable<Integer> {
         boolean bars = ProgressBar.enabledFor(quiet);
         return new EvolutionListener() {
             ProgressBar bar;
-            double genBest = Double.NaN;
-            double sum;
-            int n;
+            /** The candidates of the current generation evaluated by this process so far. */
+            final List<Evaluation> done = new ArrayList<>();
 
             @Override
             public void generationStarted(int generation, int candidates, int alreadyEvaluated) {
-                genBest = Double.NaN;
-                sum = 0;
-                n = 0;
+                synchronized (done) {
+                    done.clear();
+                }
                 bar = new ProgressBar(out, "generation " + generation, candidates, "candidates", bars)
                         .suffix(() -> {
-                            String scores = Double.isNaN(genBest) ? "" : String.format(Locale.ROOT, "best %.4f mean %.4f", genBest, sum / n);
+                            GenerationStats s;
+                            synchronized (done) {
+                                s = GenerationStats.of(generation, done, Double.NaN);
+                            }
+                            String scores = s.scored() ? String.format(Locale.ROOT, "best %.4f mean %.4f", s.best(), s.mean()) : "";
                             String tokens = llm.tokens();
                             return scores.isEmpty() || tokens.isEmpty() ? scores + tokens : scores + ", " + tokens;
                         });
@@ -233,10 +237,8 @@ final class EvolveCommand implements Callable<Integer> {
 
             @Override
             public void candidateDone(Evaluation e) {
-                if (e.ok()) {
-                    genBest = Double.isNaN(genBest) ? e.score() : Math.max(genBest, e.score());
-                    sum += e.score();
-                    n++;
+                synchronized (done) {
+                    done.add(e);
                 }
                 bar.step(1);
             }
@@ -251,12 +253,12 @@ final class EvolveCommand implements Callable<Integer> {
             }
 
             @Override
-            public void generationDone(int generation, double best, double mean, double bestSoFar) {
+            public void generationDone(GenerationStats s) {
                 bar.close();
                 if (!bars) {
                     String tokens = llm.tokens();
-                    out.printf(Locale.ROOT, "generation %d: best %.4f, mean %.4f, best so far %.4f%s%n", generation, best, mean,
-                            bestSoFar, tokens.isEmpty() ? "" : ", " + tokens);
+                    out.printf(Locale.ROOT, "generation %d: best %.4f, mean %.4f, best so far %.4f%s%n", s.generation(), s.best(),
+                            s.mean(), s.bestSoFar(), tokens.isEmpty() ? "" : ", " + tokens);
                     out.flush();
                 }
             }
@@ -270,7 +272,7 @@ final class EvolveCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "%nbest fitness %.6f (generation %d, candidate %d) after %d evaluations%n", r.best().score(),
                 r.best().candidate().generation(), r.best().candidate().index(), r.evaluations());
-        r.best().metrics().forEach((k, v) -> out.printf(Locale.ROOT, "  %-40s %.4f%n", k, v));
+        r.best().metrics().forEach((k, v) -> out.printf(Locale.ROOT, "  %-40s %.4f%n", k.text(), v));
         out.println();
         out.print(RecipeTable.render(p.genome(), r.best().candidate().genes()));
         out.println();

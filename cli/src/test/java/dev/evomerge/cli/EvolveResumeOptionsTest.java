@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,7 +115,7 @@ class EvolveResumeOptionsTest {
         try (RunStore s = RunStore.openReadOnly(run)) {
             assertThat(s.meta(RunMeta.STATUS)).contains("failed");
             assertThat(s.meta(RunMeta.ERROR).orElseThrow()).startsWith("No candidate produced a score");
-            assertThat(s.allCandidates()).hasSize(4).allMatch(c -> c.status() == CandidateRecord.Status.FAILED);
+            assertThat(s.allCandidates()).hasSize(4).noneMatch(Evaluation::ok);
         }
         // summary.json agrees with run.db
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("summary.json").toFile())
@@ -133,8 +133,8 @@ class EvolveResumeOptionsTest {
         assertThat(r.exit()).as(r.err()).isZero();
         try (RunStore s = RunStore.openReadOnly(run)) {
             assertThat(s.allCandidates()).hasSize(2); // stopped after generation 0 by --max-fevals 2
-            for (CandidateRecord c : s.allCandidates()) {
-                assertThat(java.util.Arrays.stream(c.genes()).boxed().toList())
+            for (Evaluation c : s.allCandidates()) {
+                assertThat(java.util.Arrays.stream(c.candidate().genes()).boxed().toList())
                         .allSatisfy(g -> assertThat(g).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-4)));
             }
         }

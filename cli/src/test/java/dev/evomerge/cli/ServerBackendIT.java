@@ -1,7 +1,8 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.store.RunStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,11 +43,11 @@ class ServerBackendIT {
     }
 
     /** (generation/index) -> record, read through the run store. */
-    static Map<String, CandidateRecord> candidates(Path storage) {
-        Map<String, CandidateRecord> out = new TreeMap<>();
+    static Map<String, Evaluation> candidates(Path storage) {
+        Map<String, Evaluation> out = new TreeMap<>();
         try (RunStore s = RunStore.openReadOnly(storage)) {
-            for (CandidateRecord r : s.allCandidates()) {
-                out.put(r.generation() + "/" + r.index(), r);
+            for (Evaluation r : s.allCandidates()) {
+                out.put(r.candidate().generation() + "/" + r.candidate().index(), r);
             }
         }
         return out;
@@ -76,23 +77,23 @@ class ServerBackendIT {
         System.out.printf(java.util.Locale.ROOT, "evolve through servers %.1f s, in memory %.1f s%n", (t1 - t0) / 1e9,
                 (System.nanoTime() - t1) / 1e9);
 
-        Map<String, CandidateRecord> viaServer = candidates(served);
-        Map<String, CandidateRecord> inMemory = candidates(memory);
+        Map<String, Evaluation> viaServer = candidates(served);
+        Map<String, Evaluation> inMemory = candidates(memory);
         // generations 0 and 1, population 2
         assertThat(viaServer.keySet()).containsExactly("0/0", "0/1", "1/0", "1/1");
         assertThat(inMemory.keySet()).isEqualTo(viaServer.keySet());
-        String acc = setup.taskName() + "/acc,none";
+        MetricKey acc = new MetricKey(setup.taskName(), "acc,none");
         for (String k : viaServer.keySet()) {
-            CandidateRecord s = viaServer.get(k);
-            CandidateRecord m = inMemory.get(k);
-            assertThat(s.status()).as("%s: %s; log: %s", k, s.error(), log).isEqualTo(CandidateRecord.Status.OK);
-            assertThat(m.status()).as("%s: %s", k, m.error()).isEqualTo(CandidateRecord.Status.OK);
+            Evaluation s = viaServer.get(k);
+            Evaluation m = inMemory.get(k);
+            assertThat(s.ok()).as("%s: %s; log: %s", k, s.error(), log).isTrue();
+            assertThat(m.ok()).as("%s: %s", k, m.error()).isTrue();
             // Equal fitness in generation 0 makes CMA-ES propose the same generation 1: the same genes in both runs.
-            assertThat(s.genes()).as(k).containsExactly(m.genes());
+            assertThat(s.candidate().genes()).as(k).containsExactly(m.candidate().genes());
             assertThat(s.metrics().keySet()).as(k).contains(acc).isEqualTo(m.metrics().keySet());
             for (var e : s.metrics().entrySet()) {
                 double want = m.metrics().get(e.getKey());
-                if (e.getKey().contains("/acc")) {
+                if (e.getKey().metric().startsWith("acc")) {
                     // accuracies are counts over 24 questions: any differing answer shows
                     assertThat(e.getValue()).as("%s %s", k, e.getKey()).isEqualTo(want);
                 } else {
@@ -103,7 +104,7 @@ class ServerBackendIT {
         }
         // Accuracies over 24 questions are multiples of 1/24; the scores are not all alike (the search sees a signal).
         assertThat(viaServer.values()).allSatisfy(r -> assertThat(r.score() * 24).isCloseTo(Math.rint(r.score() * 24), within(1e-9)));
-        assertThat(viaServer.values().stream().map(CandidateRecord::score).distinct().count()).isGreaterThan(1);
+        assertThat(viaServer.values().stream().map(Evaluation::score).distinct().count()).isGreaterThan(1);
 
         Path merged = served.resolve("merged");
         assertThat(merged).isDirectory();

@@ -2,6 +2,7 @@ package dev.evomerge.cluster;
 
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -96,7 +97,7 @@ final class Wire {
 
         Out evaluation(Evaluation e) {
             candidate(e.candidate()).float64(e.score()).int64(e.metrics().size());
-            new TreeMap<>(e.metrics()).forEach((k, v) -> string(k).float64(v));
+            e.metrics().forEach((k, v) -> string(k.text()).float64(v)); // sorted by the keys' text
             return string(e.error()).float64(e.mergeSeconds()).float64(e.evalSeconds()).string(e.worker());
         }
 
@@ -184,11 +185,22 @@ final class Wire {
             Candidate c = candidate();
             double score = float64();
             int n = size();
-            Map<String, Double> metrics = new LinkedHashMap<>();
+            Map<MetricKey, Double> metrics = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
-                metrics.put(string(), float64());
+                metrics.put(metricKey(string()), float64());
             }
             return new Evaluation(c, score, metrics, string(), float64(), float64(), string());
+        }
+
+        private static MetricKey metricKey(String text) throws IOException {
+            if (text == null) {
+                throw new IOException("a metric without a key");
+            }
+            try {
+                return MetricKey.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
         }
 
         /** The body must end here: trailing bytes mean it is not what it claims to be. */

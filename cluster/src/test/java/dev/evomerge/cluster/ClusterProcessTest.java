@@ -7,8 +7,7 @@ import dev.evomerge.evolve.optimizer.CmaEs;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.EvolutionRun;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.EvolutionRun;
 import dev.evomerge.evolve.store.RunStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -102,9 +101,9 @@ class ClusterProcessTest {
                 }
             };
             result = new EvolutionRun(store, clustered, genome(), TASKS, optimizer(), ce, listener).run(0, 3, null);
-            List<CandidateRecord> all = store.allCandidates();
+            List<Evaluation> all = store.allCandidates();
             assertThat(all).hasSize(4 * 8);
-            assertThat(all).allSatisfy(c -> assertThat(c.status()).isEqualTo(CandidateRecord.Status.OK));
+            assertThat(all).allSatisfy(c -> assertThat(c.ok()).isTrue());
         }
         assertThat(killed).isTrue();
         assertThat(w1.waitFor(10, TimeUnit.SECONDS)).isTrue();

@@ -8,8 +8,7 @@ import com.hazelcast.core.IExecutorService;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.EvolutionRun;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.EvolutionRun;
 import dev.evomerge.evolve.store.RunStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -129,9 +128,9 @@ class ClusterSecurityTest {
                     "the wrong-secret worker is challenged");
             result = new EvolutionRun(store, clustered, ClusterProcessTest.genome(), ClusterProcessTest.TASKS,
                     ClusterProcessTest.optimizer(), ce, new EvolutionListener() { }).run(0, 2, null);
-            List<CandidateRecord> records = store.allCandidates();
+            List<Evaluation> records = store.allCandidates();
             assertThat(records).hasSize(3 * 8).allSatisfy(c -> {
-                assertThat(c.status()).isEqualTo(CandidateRecord.Status.OK);
+                assertThat(c.ok()).isTrue();
                 assertThat(c.worker()).isEqualTo("worker-" + good.pid());
             });
             assertThat(ce.workers()).isEqualTo(1);

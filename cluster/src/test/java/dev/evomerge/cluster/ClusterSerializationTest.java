@@ -12,6 +12,7 @@ import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import com.hazelcast.spi.exception.CallerNotMemberException;
 import com.hazelcast.spi.exception.TargetNotMemberException;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class ClusterSerializationTest {
         assertThat(dir.resolve("gadget.readObject")).doesNotExist();
         // evomerge's own records are no longer Java-deserialized either (they travel as Wire bodies).
         Candidate c = new Candidate(0, 1, new double[] {0.5}, "merge_method: linear\n");
-        Data evaluation = service(false).toData(new Evaluation(c, 1.0, Map.of("t/acc", 1.0), null, 0, 0, "w"));
+        Data evaluation = service(false).toData(new Evaluation(c, 1.0, Map.of(new MetricKey("t", "acc"), 1.0), null, 0, 0, "w"));
         assertThatThrownBy(() -> service(true).toObject(evaluation)).hasStackTraceContaining("is not allowed");
         Data uri = service(false).toData(java.net.URI.create("http://example.invalid/"));
         assertThatThrownBy(() -> service(true).toObject(uri)).hasStackTraceContaining("Resolving class java.net.URI is not allowed");
@@ -93,9 +94,9 @@ class ClusterSerializationTest {
         InternalSerializationService s = service(true);
         ClusterSecret secret = ClusterSecret.of("0123456789abcdef-secret", "test");
         Candidate c = new Candidate(2, 5, new double[] {0.25, 0.75}, "merge_method: ties\n");
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("b/acc", 0.5);
-        metrics.put("a/acc", 0.25);
+        Map<MetricKey, Double> metrics = new LinkedHashMap<>();
+        metrics.put(new MetricKey("b", "acc"), 0.5);
+        metrics.put(new MetricKey("a", "acc"), 0.25);
         Evaluation e = new Evaluation(c, 0.75, metrics, null, 1.5, 2.5, "worker-1");
         byte[] body = new Wire.Out().evaluation(e).toBytes();
         SignedReply r = SignedReply.signed(secret, SignedReply.Kind.EVALUATION, "run-9", 42, body);
@@ -114,9 +115,9 @@ class ClusterSerializationTest {
         assertThat(decoded.metrics()).isEqualTo(metrics);
         assertThat(decoded.worker()).isEqualTo("worker-1");
         // The same metrics in another order encode identically (what the HMAC covers does not depend on map order).
-        Map<String, Double> reordered = new LinkedHashMap<>();
-        reordered.put("a/acc", 0.25);
-        reordered.put("b/acc", 0.5);
+        Map<MetricKey, Double> reordered = new LinkedHashMap<>();
+        reordered.put(new MetricKey("a", "acc"), 0.25);
+        reordered.put(new MetricKey("b", "acc"), 0.5);
         assertThat(new Wire.Out().evaluation(new Evaluation(c, 0.75, reordered, null, 1.5, 2.5, "worker-1")).toBytes()).isEqualTo(body);
         SignedTask t = s.toObject(s.toData(SignedTask.signed(secret, SignedTask.Kind.EVALUATE, "run-9", 7, body)));
         assertThat(secret.verify(t.mac, SignedTask.macInput(t.kind, t.runId, t.seq, t.body))).isTrue();

@@ -1,5 +1,6 @@
 package dev.evomerge.cluster;
 
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 
@@ -18,12 +19,12 @@ public final class TestWorkerMain {
 
     static final double[] TARGET = {0.3, 0.7, 0.6, 0.2};
 
-    static Map<String, Double> metrics(double[] genes) {
+    static Map<MetricKey, Double> metrics(double[] genes) {
         double d = 0;
         for (int i = 0; i < TARGET.length; i++) {
             d += (genes[i] - TARGET[i]) * (genes[i] - TARGET[i]);
         }
-        return Map.of("a/acc,none", 1 - d);
+        return Map.of(new MetricKey("a", "acc,none"), 1 - d);
     }
 
     /** The quadratic evaluator; {@code delayMillis} stands for merge and evaluation time. */
@@ -66,7 +67,7 @@ public final class TestWorkerMain {
             try {
                 Wire.In in = new Wire.In(r.body);
                 Evaluation e = in.evaluation();
-                Evaluation forged = new Evaluation(e.candidate(), e.score(), Map.of("a/acc,none", 1.0), e.error(),
+                Evaluation forged = new Evaluation(e.candidate(), e.score(), Map.of(new MetricKey("a", "acc,none"), 1.0), e.error(),
                         e.mergeSeconds(), e.evalSeconds(), e.worker());
                 System.out.println("TAMPERED candidate " + e.candidate().index() + " of generation " + e.candidate().generation());
                 return new SignedReply(r.kind, r.runId, r.seq, new Wire.Out().evaluation(forged).toBytes(), r.mac);

@@ -1,5 +1,6 @@
 package dev.evomerge.cluster;
 
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -17,6 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A worker's slots across runs: a new run (a restarted coordinator) waits for the old run's evaluations to end. */
 class WorkerRuntimeTest {
+
+    static final MetricKey T_ACC = new MetricKey("t", "acc");
 
     /** Counts the evaluators alive; those of run "a" block until {@code release} opens. */
     static final class Evaluators implements WorkerEvaluatorFactory {
@@ -45,7 +48,7 @@ class WorkerRuntimeTest {
                         }
                     }
                     Candidate c = candidates.getFirst();
-                    done.accept(new Evaluation(c, Double.NaN, Map.of("t/acc", c.genes()[0]), null, 0.25, 0.5, "local"));
+                    done.accept(new Evaluation(c, Double.NaN, Map.of(T_ACC, c.genes()[0]), null, 0.25, 0.5, "local"));
                 }
 
                 @Override
@@ -85,8 +88,8 @@ class WorkerRuntimeTest {
         f.release.countDown();
         ta.join();
         tb.join();
-        assertThat(a.get().metrics()).isEqualTo(Map.of("t/acc", 0.1));
-        assertThat(b.get().metrics()).isEqualTo(Map.of("t/acc", 0.2));
+        assertThat(a.get().metrics()).isEqualTo(Map.of(T_ACC, 0.1));
+        assertThat(b.get().metrics()).isEqualTo(Map.of(T_ACC, 0.2));
         assertThat(b.get().worker()).isEqualTo("worker-test");
         assertThat(b.get().mergeSeconds()).isEqualTo(0.25);
         assertThat(b.get().evalSeconds()).isEqualTo(0.5);
@@ -96,7 +99,7 @@ class WorkerRuntimeTest {
         assertThat(f.closed).hasValue(1);
 
         // The next candidate of run b reuses its evaluator; closing the worker closes it.
-        assertThat(evaluate(rt, run("b"), candidate(3)).metrics()).isEqualTo(Map.of("t/acc", 0.3));
+        assertThat(evaluate(rt, run("b"), candidate(3)).metrics()).isEqualTo(Map.of(T_ACC, 0.3));
         assertThat(f.created).hasValue(2);
         rt.close();
         assertThat(f.closed).hasValue(2);
@@ -108,7 +111,7 @@ class WorkerRuntimeTest {
         Evaluators f = new Evaluators();
         WorkerRuntime rt = new WorkerRuntime(f, PathMap.none(), 2, "worker-test");
         for (int i = 0; i < 5; i++) {
-            assertThat(evaluate(rt, run("b"), candidate(i)).metrics()).isEqualTo(Map.of("t/acc", i / 10.0));
+            assertThat(evaluate(rt, run("b"), candidate(i)).metrics()).isEqualTo(Map.of(T_ACC, i / 10.0));
         }
         assertThat(f.created).as("sequential candidates reuse one evaluator").hasValue(1);
         rt.close();

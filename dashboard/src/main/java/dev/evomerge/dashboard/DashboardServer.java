@@ -127,9 +127,10 @@ public final class DashboardServer implements AutoCloseable {
                         }
                         case "best_config.yaml" -> {
                             var best = s.best();
-                            if (best.isPresent() && best.get().mergeYaml() != null) {
+                            String yaml = best.map(b -> b.candidate().mergeYaml()).orElse(null);
+                            if (yaml != null) {
                                 return new Reply(200, "application/yaml; charset=utf-8",
-                                        best.get().mergeYaml().getBytes(StandardCharsets.UTF_8), "best_config.yaml");
+                                        yaml.getBytes(StandardCharsets.UTF_8), "best_config.yaml");
                             }
                         }
                         default -> {

@@ -1,11 +1,14 @@
 package dev.evomerge.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.llm.LlmExchange;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.genome.GeneLayout;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.GenerationStats;
+import dev.evomerge.evolve.run.MetricKey;
+import dev.evomerge.evolve.store.StoredLayout;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -61,16 +64,16 @@ public final class ReportWriter {
     static XYChart fitnessChart(RunSummary run) {
         XYChart c = new XYChartBuilder().width(900).height(500).title("Fitness by generation")
                 .xAxisTitle("generation").yAxisTitle("fitness").build();
-        List<RunSummary.GenerationStats> g = run.generations().stream().filter(s -> !Double.isNaN(s.best())).toList();
+        List<GenerationStats> g = run.generations().stream().filter(GenerationStats::scored).toList();
         if (!g.isEmpty()) {
-            double[] x = g.stream().mapToDouble(RunSummary.GenerationStats::generation).toArray();
-            c.addSeries("best", x, g.stream().mapToDouble(RunSummary.GenerationStats::best).toArray()).setLineColor(new Color(34, 160, 90));
-            c.addSeries("mean", x, g.stream().mapToDouble(RunSummary.GenerationStats::mean).toArray()).setLineColor(new Color(50, 100, 200));
+            double[] x = g.stream().mapToDouble(GenerationStats::generation).toArray();
+            c.addSeries("best", x, g.stream().mapToDouble(GenerationStats::best).toArray()).setLineColor(new Color(34, 160, 90));
+            c.addSeries("mean", x, g.stream().mapToDouble(GenerationStats::mean).toArray()).setLineColor(new Color(50, 100, 200));
         }
-        List<CandidateRecord> ok = run.candidates().stream().filter(r -> Double.isFinite(r.score())).toList();
+        List<Evaluation> ok = run.candidates().stream().filter(Evaluation::ok).toList();
         if (!ok.isEmpty()) {
-            XYSeries s = c.addSeries("candidates", ok.stream().mapToDouble(CandidateRecord::generation).toArray(),
-                    ok.stream().mapToDouble(CandidateRecord::score).toArray());
+            XYSeries s = c.addSeries("candidates", ok.stream().mapToDouble(e -> e.candidate().generation()).toArray(),
+                    ok.stream().mapToDouble(Evaluation::score).toArray());
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             s.setMarker(SeriesMarkers.CIRCLE);
             s.setMarkerColor(new Color(120, 120, 140, 140));
@@ -84,11 +87,11 @@ public final class ReportWriter {
     static XYChart metricsChart(RunSummary run) {
         XYChart c = new XYChartBuilder().width(900).height(500).title("Task metrics (mean per generation)")
                 .xAxisTitle("generation").yAxisTitle("value").build();
-        Map<String, Map<Integer, Double>> m = run.taskMetricMeans();
+        Map<MetricKey, Map<Integer, Double>> m = run.taskMetricMeans();
         for (var e : m.entrySet()) {
             double[] x = e.getValue().keySet().stream().mapToDouble(Integer::doubleValue).toArray();
             double[] y = e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
-            c.addSeries(e.getKey(), x, y);
+            c.addSeries(e.getKey().text(), x, y);
         }
         if (m.isEmpty()) {
             c.addSeries("no metrics", new double[] {0}, new double[] {0});
@@ -98,28 +101,24 @@ public final class ReportWriter {
 
     /** Layer group x (model, parameter, filter set) heat map of the best genome; null without a layout or a best. */
     static HeatMapChart heatmapChart(RunSummary run) {
-        JsonNode layout = run.layout();
+        StoredLayout layout = run.layout();
+        GeneLayout l = layout == null ? null : layout.geneLayout();
         var best = run.best();
-        if (layout == null || !layout.has("dimensions") || best.isEmpty()) {
+        if (l == null || best.isEmpty()) {
             return null;
         }
-        int g = layout.get("dimensions").get(0).asInt();
-        int m = layout.get("dimensions").get(1).asInt();
-        int s = layout.get("dimensions").get(2).asInt();
-        int p = layout.get("dimensions").get(3).asInt();
-        double[] genes = best.get().genes();
+        int g = l.layerGroups();
+        double[] genes = best.get().candidate().genes();
         List<String> columns = new ArrayList<>();
         List<Number[]> cells = new ArrayList<>();
         int col = 0;
-        for (int mi = 0; mi < m; mi++) {
-            for (int pi = 0; pi < p; pi++) {
-                for (int si = 0; si < s; si++) {
-                    String model = layout.path("models").path(mi).asText("model " + mi);
-                    String param = layout.path("parameters").path(pi).asText("p" + pi);
-                    String filter = s > 1 ? (si < layout.path("filters").size() ? "/" + layout.path("filters").path(si).asText() : "/other") : "";
-                    columns.add(shortName(model) + " " + param + filter);
+        for (int mi = 0; mi < l.models(); mi++) {
+            for (int pi = 0; pi < l.parametersPerSet(); pi++) {
+                for (int si = 0; si < l.parameterSets(); si++) {
+                    String filter = l.parameterSets() > 1 ? "/" + layout.filterSet(si) : "";
+                    columns.add(shortName(layout.model(mi)) + " " + l.parameters().get(pi) + filter);
                     for (int gi = 0; gi < g; gi++) {
-                        cells.add(new Number[] {col, gi, genes[((gi * m + mi) * s + si) * p + pi]});
+                        cells.add(new Number[] {col, gi, genes[l.index(gi, mi, si, pi)]});
                     }
                     col++;
                 }
@@ -158,21 +157,21 @@ public final class ReportWriter {
         h.append("<h1>evomerge run ").append(esc(run.name())).append("</h1>\n");
         h.append("<p>Status: ").append(esc(run.meta().getOrDefault("status", "unknown"))).append(". Optimizer: ")
                 .append(esc(run.meta().getOrDefault("optimizer", "–"))).append(". Candidates: ").append(run.candidates().size()).append(".</p>\n");
-        run.best().ifPresent(b -> h.append("<p>Best fitness ").append(b.score()).append(" (generation ").append(b.generation())
-                .append(", candidate ").append(b.index()).append(").</p>\n"));
+        run.best().ifPresent(b -> h.append("<p>Best fitness ").append(b.score()).append(" (generation ").append(b.candidate().generation())
+                .append(", candidate ").append(b.candidate().index()).append(").</p>\n"));
         img(h, "Fitness by generation", fitness);
         img(h, "Task metrics", metrics);
         if (heatmap != null) {
             img(h, "Best genome", heatmap);
         }
         h.append("<h2>Per generation</h2>\n<table><tr><th>generation</th><th>candidates</th><th>failed</th><th>best</th><th>mean</th><th>best so far</th></tr>\n");
-        for (RunSummary.GenerationStats g : run.generations()) {
+        for (GenerationStats g : run.generations()) {
             h.append("<tr><td>").append(g.generation()).append("</td><td>").append(g.candidates()).append("</td><td>").append(g.failed())
                     .append("</td><td>").append(fmt(g.best())).append("</td><td>").append(fmt(g.mean())).append("</td><td>")
                     .append(fmt(g.bestSoFar())).append("</td></tr>\n");
         }
         h.append("</table>\n");
-        run.best().ifPresent(b -> h.append("<h2>Best recipe</h2>\n<pre>").append(esc(b.mergeYaml() == null ? "" : b.mergeYaml())).append("</pre>\n"));
+        run.best().ifPresent(b -> h.append("<h2>Best recipe</h2>\n<pre>").append(esc(b.candidate().mergeYaml() == null ? "" : b.candidate().mergeYaml())).append("</pre>\n"));
         if (!run.exchanges().isEmpty()) {
             h.append("<h2>LLM thoughts</h2>\n<p id=\"llm-counts\">").append(run.llmCounts().text()).append(", ")
                     .append(run.llmTokensText()).append(".</p>\n<ol>\n");
@@ -206,13 +205,13 @@ public final class ReportWriter {
         md.append("- status: ").append(run.meta().getOrDefault("status", "unknown")).append('\n');
         md.append("- optimizer: ").append(run.meta().getOrDefault("optimizer", "–")).append('\n');
         md.append("- candidates: ").append(run.candidates().size()).append('\n');
-        run.best().ifPresent(b -> md.append("- best fitness: ").append(b.score()).append(" (generation ").append(b.generation())
-                .append(", candidate ").append(b.index()).append(")\n"));
+        run.best().ifPresent(b -> md.append("- best fitness: ").append(b.score()).append(" (generation ").append(b.candidate().generation())
+                .append(", candidate ").append(b.candidate().index()).append(")\n"));
         if (!run.exchanges().isEmpty()) {
             md.append("- LLM: ").append(run.llmCounts().text()).append(", ").append(run.llmTokensText()).append('\n');
         }
         md.append("\n| generation | candidates | failed | best | mean | best so far |\n|---|---|---|---|---|---|\n");
-        for (RunSummary.GenerationStats g : run.generations()) {
+        for (GenerationStats g : run.generations()) {
             md.append("| ").append(g.generation()).append(" | ").append(g.candidates()).append(" | ").append(g.failed()).append(" | ")
                     .append(fmt(g.best())).append(" | ").append(fmt(g.mean())).append(" | ").append(fmt(g.bestSoFar())).append(" |\n");
         }
@@ -220,7 +219,7 @@ public final class ReportWriter {
         if (heatmapChart(run) != null) {
             md.append("![best genome](").append(HEATMAP_PNG).append(")\n");
         }
-        run.best().ifPresent(b -> md.append("\n## Best recipe\n\n```yaml\n").append(b.mergeYaml() == null ? "" : b.mergeYaml()).append("```\n"));
+        run.best().ifPresent(b -> md.append("\n## Best recipe\n\n```yaml\n").append(b.candidate().mergeYaml() == null ? "" : b.candidate().mergeYaml()).append("```\n"));
         return md.toString();
     }
 

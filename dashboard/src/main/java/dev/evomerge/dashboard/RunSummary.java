@@ -6,12 +6,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.GenerationStats;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
+import dev.evomerge.evolve.store.StoredLayout;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,55 +23,36 @@ import java.util.TreeSet;
  * What the dashboard and the report show of one run, computed from run.db: per-generation fitness statistics,
  * per-task metric curves, the best candidate, the LLM's thoughts, the configuration.
  */
-public record RunSummary(String name, List<CandidateRecord> candidates, List<LlmExchange> exchanges,
-                         Map<String, String> meta) {
+public record RunSummary(String name, List<Evaluation> candidates, List<LlmExchange> exchanges,
+                         Map<String, String> meta, StoredLayout layout) {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Per-generation statistics over candidates that produced a score. */
-    public record GenerationStats(int generation, int candidates, int failed, double best, double mean, double bestSoFar) {
-    }
-
     public static RunSummary read(String name, RunStore store) {
         Map<String, String> meta = new TreeMap<>();
-        for (String key : List.of(RunMeta.CONFIG_YAML, RunMeta.OPTIONS, RunMeta.LAYOUT, RunMeta.TASKS, RunMeta.OPTIMIZER,
+        for (String key : List.of(RunMeta.CONFIG_YAML, RunMeta.OPTIONS, RunMeta.TASKS, RunMeta.OPTIMIZER,
                 RunMeta.STATUS, RunMeta.ERROR)) {
             store.meta(key).ifPresent(v -> meta.put(key, v));
         }
-        return new RunSummary(name, store.allCandidates(), store.exchanges(), meta);
+        return new RunSummary(name, store.allCandidates(), store.exchanges(), meta, store.layout().orElse(null));
     }
 
+    /** Per-generation statistics, in generation order. */
     public List<GenerationStats> generations() {
-        Map<Integer, List<CandidateRecord>> byGen = new TreeMap<>();
-        for (CandidateRecord c : candidates) {
-            byGen.computeIfAbsent(c.generation(), g -> new ArrayList<>()).add(c);
-        }
-        List<GenerationStats> out = new ArrayList<>();
-        double bestSoFar = Double.NEGATIVE_INFINITY;
-        for (var e : byGen.entrySet()) {
-            List<Double> ok = e.getValue().stream().map(CandidateRecord::score).filter(Double::isFinite).toList();
-            double best = ok.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-            double mean = ok.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-            if (!Double.isNaN(best)) {
-                bestSoFar = Math.max(bestSoFar, best);
-            }
-            out.add(new GenerationStats(e.getKey(), e.getValue().size(), e.getValue().size() - ok.size(), best, mean,
-                    Double.isFinite(bestSoFar) ? bestSoFar : Double.NaN));
-        }
-        return out;
+        return GenerationStats.ofRun(candidates);
     }
 
-    /** Metric key -> per-generation mean over candidates that report it. */
-    public Map<String, Map<Integer, Double>> taskMetricMeans() {
-        TreeSet<String> keys = new TreeSet<>();
+    /** Metric key -> per-generation mean over candidates that report it, keys sorted by their text. */
+    public Map<MetricKey, Map<Integer, Double>> taskMetricMeans() {
+        TreeSet<MetricKey> keys = new TreeSet<>();
         candidates.forEach(c -> keys.addAll(c.metrics().keySet()));
-        Map<String, Map<Integer, Double>> out = new TreeMap<>();
-        for (String k : keys) {
+        Map<MetricKey, Map<Integer, Double>> out = new TreeMap<>();
+        for (MetricKey k : keys) {
             Map<Integer, double[]> acc = new TreeMap<>();
-            for (CandidateRecord c : candidates) {
+            for (Evaluation c : candidates) {
                 Double v = c.metrics().get(k);
                 if (v != null && Double.isFinite(v)) {
-                    double[] a = acc.computeIfAbsent(c.generation(), g -> new double[2]);
+                    double[] a = acc.computeIfAbsent(c.candidate().generation(), g -> new double[2]);
                     a[0] += v;
                     a[1]++;
                 }
@@ -83,16 +65,8 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
     }
 
     /** The best candidate (earliest on ties), if any produced a score. */
-    public Optional<CandidateRecord> best() {
-        return candidates.stream().filter(c -> Double.isFinite(c.score()))
-                .max(Comparator.comparingDouble(CandidateRecord::score)
-                        .thenComparing(Comparator.comparingInt(CandidateRecord::generation).reversed())
-                        .thenComparing(Comparator.comparingInt(CandidateRecord::index).reversed()));
-    }
-
-    /** The stored layout JSON, or null. */
-    public JsonNode layout() {
-        return parse(meta.get(RunMeta.LAYOUT));
+    public Optional<Evaluation> best() {
+        return Optional.ofNullable(Evaluation.best(candidates));
     }
 
     static JsonNode parse(String json) {
@@ -120,7 +94,7 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
             o.put("llmBaseUrl", dev.evomerge.evolve.llm.Secrets.redactUrl(o.path("llmBaseUrl").asText()));
         }
         root.set("options", options);
-        root.set("layout", layout());
+        root.set("layout", layout == null ? null : JSON.valueToTree(layout));
         root.set("tasks", parse(meta.get(RunMeta.TASKS)));
         root.put("candidate_count", candidates.size());
         ArrayNode gens = root.putArray("generations");
@@ -135,7 +109,7 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
         }
         ObjectNode metrics = root.putObject("task_metrics");
         taskMetricMeans().forEach((k, byGen) -> {
-            ArrayNode arr = metrics.putArray(k);
+            ArrayNode arr = metrics.putArray(k.text());
             byGen.forEach((g, v) -> {
                 ObjectNode p = arr.addObject();
                 p.put("generation", g);
@@ -195,23 +169,23 @@ public record RunSummary(String name, List<CandidateRecord> candidates, List<Llm
         return arr;
     }
 
-    static ObjectNode candidateJson(CandidateRecord c) {
+    static ObjectNode candidateJson(Evaluation e) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("generation", c.generation());
-        n.put("index", c.index());
-        num(n, "score", c.score());
-        n.put("status", c.status().name().toLowerCase(java.util.Locale.ROOT));
-        n.put("error", c.error());
-        n.put("merge_seconds", c.mergeSeconds());
-        n.put("eval_seconds", c.evalSeconds());
-        n.put("worker", c.worker());
-        n.put("merge_yaml", c.mergeYaml());
+        n.put("generation", e.candidate().generation());
+        n.put("index", e.candidate().index());
+        num(n, "score", e.score());
+        n.put("status", e.ok() ? "ok" : "failed");
+        n.put("error", e.error());
+        n.put("merge_seconds", e.mergeSeconds());
+        n.put("eval_seconds", e.evalSeconds());
+        n.put("worker", e.worker());
+        n.put("merge_yaml", e.candidate().mergeYaml());
         ArrayNode genes = n.putArray("genes");
-        for (double g : c.genes()) {
+        for (double g : e.candidate().genes()) {
             genes.add(g);
         }
         ObjectNode m = n.putObject("metrics");
-        c.metrics().forEach((k, v) -> num(m, k, v));
+        MetricKey.toText(e.metrics()).forEach((k, v) -> num(m, k, v));
         return n;
     }
 

@@ -2,7 +2,9 @@ package dev.evomerge.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.store.RunBeforeTypedResults;
 import dev.evomerge.evolve.store.RunStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +88,34 @@ class DashboardServerTest {
     }
 
     @Test
+    void aRunStoredBeforeTheTypedResultsShowsAsItWasStored(@TempDir Path dir) throws Exception {
+        Path run = RunBeforeTypedResults.copyTo(dir.resolve("old"));
+        try (DashboardServer s = new DashboardServer(run, "127.0.0.1", 0)) {
+            s.start();
+            JsonNode sum = JSON.readTree(get(s, "/api/runs/old/summary").body());
+            assertThat(sum.get("candidate_count").asInt()).isEqualTo(RunBeforeTypedResults.CANDIDATES);
+            assertThat(sum.get("generations")).isEqualTo(JSON.readTree("""
+                    [{"generation": 0, "candidates": 8, "failed": 8, "best": null, "mean": null, "best_so_far": null},
+                     {"generation": 1, "candidates": 8, "failed": 3, "best": 0.6145833333333334, "mean": 0.4645833333333334,
+                      "best_so_far": 0.6145833333333334},
+                     {"generation": 2, "candidates": 8, "failed": 3, "best": 0.8020833333333334, "mean": 0.5916666666666667,
+                      "best_so_far": 0.8020833333333334}]"""));
+            // the layout as the run stored it, field for field and in the same order
+            assertThat(JSON.writeValueAsString(sum.get("layout"))).isEqualTo(RunBeforeTypedResults.LAYOUT_JSON);
+            assertThat(sum.get("task_metrics").fieldNames()).toIterable()
+                    .containsExactly("hidden_recipe_mc/acc,none", "hidden_recipe_mc/acc_norm,none");
+            assertThat(sum.get("best").get("metrics")).isEqualTo(JSON.readTree(
+                    "{\"hidden_recipe_mc/acc,none\": 0.8020833333333334, \"hidden_recipe_mc/acc_norm,none\": 0.5208333333333334}"));
+            JsonNode candidates = JSON.readTree(get(s, "/api/runs/old/candidates").body());
+            assertThat(candidates).hasSize(RunBeforeTypedResults.CANDIDATES);
+            assertThat(candidates.get(0).get("status").asText()).isEqualTo("failed");
+            assertThat(candidates.get(0).get("error").asText()).isEqualTo("evaluation timed out after 1 s (--timeout 1)");
+            assertThat(candidates.get(0).get("score").isNull()).isTrue();
+            assertThat(get(s, "/api/runs/old/best_config.yaml").body()).isEqualTo(RunBeforeTypedResults.text("best_config.yaml"));
+        }
+    }
+
+    @Test
     void aRealLlmRunShowsItsCountersAndTheKindOfEveryExchange(@TempDir Path dir) throws Exception {
         Path storage = dir.resolve("run");
         RealRun.write(dir.resolve("work"), storage);
@@ -130,8 +160,8 @@ class DashboardServerTest {
         try (RunStore writer = RunStore.open(dir); DashboardServer s = new DashboardServer(dir, "127.0.0.1", 0)) {
             s.start();
             String name = JSON.readTree(get(s, "/api/runs").body()).get(0).get("name").asText();
-            writer.recordCandidate(new CandidateRecord(4, 0, new double[] {0.1, 0.2, 0.3, 0.4}, "m", 0.5, Map.of(),
-                    CandidateRecord.Status.OK, null, 0, 0, "w"));
+            writer.recordCandidate(new Evaluation(new Candidate(4, 0, new double[] {0.1, 0.2, 0.3, 0.4}, "m"), 0.5, Map.of(),
+                    null, 0, 0, "w"));
             String before = sha(dir.resolve("run.db"));
             long walBefore = Files.size(dir.resolve("run.db-wal"));
             for (int i = 0; i < 5; i++) {

@@ -1,5 +1,6 @@
 package dev.evomerge.dashboard;
 
+import dev.evomerge.evolve.store.RunBeforeTypedResults;
 import dev.evomerge.evolve.store.RunStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,5 +50,40 @@ class ReportWriterTest {
         // readable by others, like any file the user writes (not owner-only)
         assertThat(Files.getPosixFilePermissions(out.resolve("report.html")))
                 .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+    }
+
+    @Test
+    void aRunStoredBeforeTheTypedResultsHasItsReport(@TempDir Path dir) throws Exception {
+        Path run = RunBeforeTypedResults.copyTo(dir.resolve("old"));
+        RunSummary summary;
+        try (RunStore s = RunStore.openReadOnly(run)) {
+            summary = RunSummary.read("old", s);
+        }
+        Path out = dir.resolve("report");
+        ReportWriter.write(summary, out);
+        assertThat(ImageIO.read(out.resolve("best_genome.png").toFile()).getWidth()).isGreaterThanOrEqualTo(500);
+        assertThat(Files.readString(out.resolve("summary.md")))
+                .contains("- best fitness: 0.8020833333333334 (generation 2, candidate 7)\n")
+                .contains("| 0 | 8 | 8 | – | – | – |\n| 1 | 8 | 3 | 0.6146 | 0.4646 | 0.6146 |\n| 2 | 8 | 3 | 0.8021 | 0.5917 | 0.8021 |\n")
+                .contains("```yaml\n" + RunBeforeTypedResults.text("best_config.yaml") + "```\n");
+    }
+
+    @Test
+    void theHeatMapLabelsItsColumnsFromTheStoredLayout(@TempDir Path dir) {
+        RunFixtures.write(dir.resolve("run"));
+        RunSummary summary;
+        try (RunStore s = RunStore.openReadOnly(dir.resolve("run"))) {
+            summary = RunSummary.read("run", s);
+        }
+        var chart = ReportWriter.heatmapChart(summary);
+        assertThat(List.<Object>copyOf(chart.getHeatMapSeries().getXData())).containsExactly("a weight", "b weight");
+        double[] best = summary.best().orElseThrow().candidate().genes();
+        // cell (column 1 = model b, row 1 = layer group 1) holds gene ((1 * 2 + 1) * 1 + 0) * 1 + 0 = 3
+        List<Number[]> cells = List.copyOf(chart.getHeatMapSeries().getHeatData());
+        assertThat(cells).anySatisfy(cell -> {
+            assertThat(cell[0].intValue()).isEqualTo(1);
+            assertThat(cell[1].intValue()).isEqualTo(1);
+            assertThat(cell[2].doubleValue()).isEqualTo(best[3]);
+        });
     }
 }

@@ -3,9 +3,12 @@ package dev.evomerge.dashboard;
 import dev.evomerge.evolve.llm.ChatMessage;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.optimizer.CmaEs;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
+import dev.evomerge.evolve.store.StoredLayout;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -24,8 +27,8 @@ final class RunFixtures {
             s.putMeta(RunMeta.CONFIG_YAML, "genome:\n  models: [a, b]\n  merge_method: task_arithmetic\n  base_model: base\n"
                     + "  layer_granularity: 2\ntasks:\n  - mc_task\n  - gen_task\n");
             s.putMeta(RunMeta.OPTIONS, "{\"optimizer\":\"cmaes\",\"max_generation\":3,\"random_seed\":1,\"llmPricePerMtok\":\"2.5,10\"}");
-            s.putMeta(RunMeta.LAYOUT, "{\"method\":\"task_arithmetic\",\"dimensions\":[2,2,1,1],\"models\":[\"a\",\"b\"],"
-                    + "\"parameters\":[\"weight\"],\"filters\":[],\"layer_ranges\":[[0,2],[2,4]]}");
+            s.putLayout(new StoredLayout("task_arithmetic", List.of(2, 2, 1, 1), List.of("a", "b"), List.of("weight"), List.of(),
+                    List.of(List.of(0, 2), List.of(2, 4))));
             s.putMeta(RunMeta.TASKS, "[{\"name\":\"mc_task\",\"weight\":1.0,\"metric\":\"acc,none\"},"
                     + "{\"name\":\"gen_task\",\"weight\":1.0,\"metric\":\"exact_match,none\"}]");
             s.putMeta(RunMeta.OPTIMIZER, "cmaes");
@@ -44,10 +47,10 @@ final class RunFixtures {
                     double em = 1 - 2 * d;
                     boolean failed = g == 1 && k == 2;
                     f[k] = failed ? Double.NEGATIVE_INFINITY : acc + em;
-                    s.recordCandidate(new CandidateRecord(g, k, xs.get(k), "merge_method: task_arithmetic\n# candidate " + g + "/" + k + "\n",
-                            f[k], failed ? Map.of() : Map.of("mc_task/acc,none", acc, "gen_task/exact_match,none", em),
-                            failed ? CandidateRecord.Status.FAILED : CandidateRecord.Status.OK,
-                            failed ? "merge failed: <b>tensor</b> missing" : null, 0.5 + k, 1.5 + g, "local-0"));
+                    Candidate c = new Candidate(g, k, xs.get(k), "merge_method: task_arithmetic\n# candidate " + g + "/" + k + "\n");
+                    s.recordCandidate(failed ? Evaluation.failed(c, "merge failed: <b>tensor</b> missing", 0.5 + k, 1.5 + g, "local-0")
+                            : new Evaluation(c, f[k], Map.of(new MetricKey("mc_task", "acc,none"), acc,
+                                    new MetricKey("gen_task", "exact_match,none"), em), null, 0.5 + k, 1.5 + g, "local-0"));
                     count++;
                 }
                 es.tell(xs, f);

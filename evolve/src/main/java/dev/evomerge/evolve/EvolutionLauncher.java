@@ -9,7 +9,6 @@ import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.task.TaskCatalog;
 import dev.evomerge.evolve.genome.EvolveConfig;
-import dev.evomerge.evolve.genome.GeneLayout;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.GenomeDefinition;
 import dev.evomerge.evolve.genome.TaskSpec;
@@ -29,11 +28,11 @@ import dev.evomerge.evolve.optimizer.Population;
 import dev.evomerge.evolve.optimizer.RandomSearch;
 import dev.evomerge.evolve.optimizer.RandomStreams;
 import dev.evomerge.evolve.run.CandidateEvaluator;
+import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.EvolutionRun;
-import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
+import dev.evomerge.evolve.store.StoredLayout;
 import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
@@ -287,9 +286,9 @@ public final class EvolutionLauncher {
     }
 
     /** A run in which no candidate scored is a failure; its most common error is usually the one to fix. */
-    private EvomergeException noScore(List<CandidateRecord> candidates) {
+    private EvomergeException noScore(List<Evaluation> candidates) {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        for (CandidateRecord c : candidates) {
+        for (Evaluation c : candidates) {
             counts.merge(String.valueOf(c.error()), 1, Integer::sum);
         }
         Map.Entry<String, Integer> top = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
@@ -305,25 +304,7 @@ public final class EvolutionLauncher {
         opts.put("llmBaseUrl", Secrets.redactUrl(o.llmBaseUrl()));
         opts.put("populationSize", p.populationSize());
         store.putMeta(RunMeta.OPTIONS, opts.toString());
-        GeneLayout l = p.genome().layout();
-        ObjectNode layout = JSON.createObjectNode();
-        layout.put("method", p.config().genome().mergeMethod());
-        var dims = layout.putArray("dimensions");
-        for (int d : l.dimensions()) {
-            dims.add(d);
-        }
-        var models = layout.putArray("models");
-        p.config().genome().models().forEach(models::add);
-        var params = layout.putArray("parameters");
-        l.parameters().forEach(params::add);
-        var filters = layout.putArray("filters");
-        p.config().genome().filters().forEach(filters::add);
-        var ranges = layout.putArray("layer_ranges");
-        for (int g = 0; g < l.layerGroups(); g++) {
-            List<Integer> r = p.genome().layerRange(g);
-            ranges.addArray().add(r.get(0)).add(r.get(1));
-        }
-        store.putMeta(RunMeta.LAYOUT, layout.toString());
+        store.putLayout(StoredLayout.of(p.genome()));
         var tasks = JSON.createArrayNode();
         for (TaskSpec t : p.config().tasks()) {
             tasks.addObject().put("name", t.name()).put("weight", t.weight()).put("metric", t.metric());

@@ -5,8 +5,7 @@ import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.llm.ScriptedOpenAiServer;
 import dev.evomerge.evolve.llm.ScriptedOpenAiServer.Reply;
 import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.EvolutionRun;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 import dev.evomerge.merge.MergeOptions;
@@ -61,7 +60,7 @@ class EvolutionLauncherTest {
             assertThat(r.evaluations()).isEqualTo(3 * 6);
             assertThat(r.best().score()).isGreaterThanOrEqualTo(0.9);
             try (RunStore s = RunStore.openReadOnly(storage)) {
-                assertThat(s.allCandidates()).hasSize(18).allSatisfy(c -> assertThat(c.status()).isEqualTo(CandidateRecord.Status.OK));
+                assertThat(s.allCandidates()).hasSize(18).allSatisfy(c -> assertThat(c.ok()).isTrue());
                 assertThat(s.exchanges()).hasSize(3); // generation 1: a rejected reply and a good one; generation 2: one
                 assertThat(s.exchanges().get(0).error()).isEqualTo("the reply is not valid JSON.");
                 assertThat(s.exchanges().get(1).thought()).isEqualTo("model A early, model B late");
@@ -125,7 +124,7 @@ class EvolutionLauncherTest {
             }
             assertThat(out).hasSize(1);
             assertThat(out.getFirst().error()).isNull();
-            assertThat(out.getFirst().metrics().get(setup.taskName() + "/acc,none")).isEqualTo(1.0); // the hidden target itself
+            assertThat(out.getFirst().metrics().get(new MetricKey(setup.taskName(), "acc,none"))).isEqualTo(1.0); // the hidden target itself
         } finally {
             Files.deleteIfExists(link);
         }

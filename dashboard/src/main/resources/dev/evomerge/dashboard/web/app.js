@@ -147,6 +147,8 @@ function renderBest() {
   const box = document.getElementById("heatmaps");
   box.replaceChildren();
   document.getElementById("best-yaml").textContent = s.best ? (s.best.merge_yaml || "") : "no candidate has a score yet";
+  // s.layout is the run's stored gene layout (StoredLayout in the run store): method, dimensions [G, M, S, P], models,
+  // parameters, filters, layer_ranges; gene (g, m, s, p) is at ((g * M + m) * S + s) * P + p.
   if (!s.best || !s.layout || !s.layout.dimensions) return;
   const [G, M, S, P] = s.layout.dimensions;
   const genes = s.best.genes;

@@ -10,6 +10,7 @@ import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
@@ -57,7 +58,7 @@ final class InMemoryWorker implements CandidateWorker {
             mergeSeconds = (System.nanoTime() - t0) / 1e9;
             deadline.check();
             long t1 = System.nanoTime();
-            Map<String, Double> metrics = scorer.score(lm, deadline);
+            Map<MetricKey, Double> metrics = scorer.score(lm, deadline);
             return new Evaluation(c, Double.NaN, metrics, null, mergeSeconds, (System.nanoTime() - t1) / 1e9, name);
         } catch (RuntimeException e) {
             double elapsed = (System.nanoTime() - t0) / 1e9;

@@ -9,6 +9,7 @@ import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfig;
@@ -108,7 +109,7 @@ final class OnDiskWorker implements CandidateWorker {
         Server[] server = {null};
         try {
             deadline.check();
-            Map<String, Double> metrics;
+            Map<MetricKey, Double> metrics;
             if ("openai-completions".equals(settings.backend())) {
                 // Everything here waits on the server, so a stalled one is cut off by an interrupt at the deadline.
                 metrics = deadline.interruptible(() -> {

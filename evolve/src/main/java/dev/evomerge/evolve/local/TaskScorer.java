@@ -10,6 +10,7 @@ import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.task.TaskCatalog;
 import dev.evomerge.evolve.genome.TaskSpec;
+import dev.evomerge.evolve.run.MetricKey;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,7 +21,7 @@ import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /**
- * Runs a run's fitness tasks on a model and returns every metric as "task/metric,filter" keys. The task catalog is
+ * Runs a run's fitness tasks on a model and returns every metric keyed by task and "metric,filter". The task catalog is
  * resolved once; bootstrap standard errors are skipped (fitness needs only the values).
  */
 final class TaskScorer {
@@ -55,7 +56,7 @@ final class TaskScorer {
         this.options = s.shuffle() ? o.withShuffleSeed(s.randomSeed()) : o;
     }
 
-    Map<String, Double> score(LanguageModel model, Deadline limit) {
+    Map<MetricKey, Double> score(LanguageModel model, Deadline limit) {
         deadline = limit;
         EvaluationResults r;
         try {
@@ -63,10 +64,10 @@ final class TaskScorer {
         } finally {
             deadline = Deadline.NONE;
         }
-        Map<String, Double> out = new LinkedHashMap<>();
+        Map<MetricKey, Double> out = new LinkedHashMap<>();
         for (TaskResult t : r.tasks()) {
             for (MetricResult m : t.metrics()) {
-                out.put(t.name() + "/" + m.key(), m.value());
+                out.put(new MetricKey(t.name(), m.key()), m.value());
             }
         }
         return out;

@@ -11,7 +11,8 @@ public interface EvolutionListener {
     default void candidateDone(Evaluation evaluation) {
     }
 
-    default void generationDone(int generation, double best, double mean, double bestSoFar) {
+    /** A generation is evaluated, told to the optimizer and saved; its statistics count every candidate of it. */
+    default void generationDone(GenerationStats stats) {
     }
 
     default void newBest(Evaluation evaluation) {

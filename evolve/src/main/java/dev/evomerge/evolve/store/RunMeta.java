@@ -7,7 +7,7 @@ public final class RunMeta {
     public static final String CONFIG_YAML = "config_yaml";
     /** The command-line options as JSON, never with secrets. */
     public static final String OPTIONS = "options";
-    /** The gene layout as JSON: method, dimensions [G, M, S, P], models, parameters, filters, layer ranges per group. */
+    /** The gene layout as JSON, written and read as a {@link StoredLayout} ({@link RunStore#putLayout}, {@link RunStore#layout}). */
     public static final String LAYOUT = "layout";
     /** The fitness terms as JSON: [{name, weight, metric}]. */
     public static final String TASKS = "tasks";

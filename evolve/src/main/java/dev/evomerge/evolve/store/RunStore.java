@@ -8,6 +8,9 @@ import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.llm.ChatMessage;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.TokenUsage;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +34,9 @@ public final class RunStore implements AutoCloseable {
     public static final String FILE_NAME = "run.db";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SCHEMA_VERSION = 1;
+    /** The candidates table's status of a candidate that produced a score, and of one that failed. */
+    private static final String STATUS_OK = "OK";
+    private static final String STATUS_FAILED = "FAILED";
 
     private final Path file;
     private final Connection db;
@@ -203,24 +209,44 @@ public final class RunStore implements AutoCloseable {
         return queryOne("SELECT value FROM meta WHERE key = ?", rs -> rs.getString(1), key);
     }
 
-    /** Records a candidate once; recording the same (generation, index) again replaces it (a re-dispatched evaluation). */
-    public void recordCandidate(CandidateRecord c) {
+    /**
+     * Records a candidate once; recording the same (generation, index) again replaces it (a re-dispatched evaluation).
+     * Its metrics are stored as {"task/metric": value} sorted by key, its status as OK or FAILED, a failure's score as NULL.
+     */
+    public void recordCandidate(Evaluation e) {
+        Candidate c = e.candidate();
         update("""
                 INSERT OR REPLACE INTO candidates(generation, idx, genes, merge_yaml, score, metrics, status, error,
                   merge_seconds, eval_seconds, worker) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                 c.generation(), c.index(), json(c.genes()), c.mergeYaml(),
-                Double.isFinite(c.score()) ? c.score() : null, json(c.metrics()), c.status().name(), c.error(),
-                c.mergeSeconds(), c.evalSeconds(), c.worker());
+                Double.isFinite(e.score()) ? e.score() : null, json(MetricKey.toText(e.metrics())),
+                e.ok() ? STATUS_OK : STATUS_FAILED, e.error(), e.mergeSeconds(), e.evalSeconds(), e.worker());
     }
 
     /** All candidates of one generation, by index. */
-    public List<CandidateRecord> candidates(int generation) {
+    public List<Evaluation> candidates(int generation) {
         return queryAll("SELECT * FROM candidates WHERE generation = ? ORDER BY idx", RunStore::candidate, generation);
     }
 
     /** Every candidate of the run, by generation then index. */
-    public List<CandidateRecord> allCandidates() {
+    public List<Evaluation> allCandidates() {
         return queryAll("SELECT * FROM candidates ORDER BY generation, idx", RunStore::candidate);
+    }
+
+    /** Stores the run's gene layout. */
+    public void putLayout(StoredLayout layout) {
+        putMeta(RunMeta.LAYOUT, json(layout));
+    }
+
+    /** The run's gene layout; empty when none was stored or the stored value is not a layout. */
+    public Optional<StoredLayout> layout() {
+        return meta(RunMeta.LAYOUT).flatMap(text -> {
+            try {
+                return Optional.of(JSON.readValue(text, StoredLayout.class));
+            } catch (JsonProcessingException e) {
+                return Optional.empty();
+            }
+        });
     }
 
     public void recordExchange(LlmExchange x) {
@@ -298,16 +324,19 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private static CandidateRecord candidate(ResultSet rs) throws Exception {
+    /** A stored candidate; a failure's NULL score reads as negative infinity, and only a failure has an error. */
+    private static Evaluation candidate(ResultSet rs) throws Exception {
         double score = rs.getDouble("score");
         if (rs.wasNull()) {
             score = Double.NEGATIVE_INFINITY;
         }
-        return new CandidateRecord(rs.getInt("generation"), rs.getInt("idx"), JSON.readValue(rs.getString("genes"), double[].class),
-                rs.getString("merge_yaml"), score,
-                JSON.readValue(rs.getString("metrics"), new TypeReference<Map<String, Double>>() { }),
-                CandidateRecord.Status.valueOf(rs.getString("status")), rs.getString("error"),
-                rs.getDouble("merge_seconds"), rs.getDouble("eval_seconds"), rs.getString("worker"));
+        boolean ok = STATUS_OK.equals(rs.getString("status"));
+        Candidate c = new Candidate(rs.getInt("generation"), rs.getInt("idx"), JSON.readValue(rs.getString("genes"), double[].class),
+                rs.getString("merge_yaml"));
+        return new Evaluation(c, score,
+                MetricKey.fromText(JSON.readValue(rs.getString("metrics"), new TypeReference<Map<String, Double>>() { })),
+                ok ? null : rs.getString("error"), rs.getDouble("merge_seconds"), rs.getDouble("eval_seconds"),
+                rs.getString("worker"));
     }
 
     private static String json(Object o) {

@@ -7,6 +7,7 @@ import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +65,7 @@ class LocalEvaluatorTest {
             assertThat(mem.get(i).metrics()).as("candidate %d", i).isEqualTo(disk.get(i).metrics());
         }
         // The target labels the task, so it answers every question as the task says; re-merged later it still does.
-        String acc = setup.taskName() + "/acc,none";
+        MetricKey acc = new MetricKey(setup.taskName(), "acc,none");
         assertThat(mem.get(0).metrics().get(acc)).isEqualTo(1.0);
         assertThat(mem.get(2).metrics().get(acc)).isEqualTo(1.0);
         assertThat(mem.get(1).metrics().get(acc)).isLessThan(1.0);

@@ -1,5 +1,6 @@
 package dev.evomerge.evolve.local;
 
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.core.synth.ModelSynthesizer;
 import dev.evomerge.core.synth.SynthArch;
 import dev.evomerge.core.synth.SynthModelSpec;
@@ -78,7 +79,7 @@ class TaskScorerTest {
         EvaluationSettings s = new EvaluationSettings(List.of(new TaskSpec(task, 1.0, "perplexity,none")), List.of(dir.toString()),
                 null, limit, null, 8, false, true, "embedded", null, 1, seed, dir.toString(), dir.toString(),
                 dir.resolve("model").toString(), List.of(), shuffle, Map.of());
-        return new TaskScorer(s, w -> { }).score(model, Deadline.NONE).get(task + "/perplexity,none");
+        return new TaskScorer(s, w -> { }).score(model, Deadline.NONE).get(new MetricKey(task, "perplexity,none"));
     }
 
     @Test

@@ -4,6 +4,9 @@ import dev.evomerge.evolve.llm.ChatMessage;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.optimizer.CmaEs;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.MetricKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,23 +20,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class RunStoreTest {
 
+    static final MetricKey MC_ACC = new MetricKey("mc", "acc,none");
+
     @Test
     void candidatesRoundTripIncludingFailures(@TempDir Path dir) {
         try (RunStore s = RunStore.open(dir)) {
-            s.recordCandidate(new CandidateRecord(0, 1, new double[] {0.25, 0.5}, "merge_method: linear\n", 0.75,
-                    Map.of("mc/acc,none", 0.75), CandidateRecord.Status.OK, null, 1.5, 2.5, "local-0"));
-            s.recordCandidate(new CandidateRecord(0, 0, new double[] {0.1, 0.9}, null, Double.NEGATIVE_INFINITY,
-                    Map.of(), CandidateRecord.Status.FAILED, "merge failed: tensor x missing", 0.1, 0, "local-0"));
+            s.recordCandidate(new Evaluation(new Candidate(0, 1, new double[] {0.25, 0.5}, "merge_method: linear\n"), 0.75,
+                    Map.of(MC_ACC, 0.75), null, 1.5, 2.5, "local-0"));
+            s.recordCandidate(Evaluation.failed(new Candidate(0, 0, new double[] {0.1, 0.9}, null),
+                    "merge failed: tensor x missing", 0.1, 0, "local-0"));
         }
         try (RunStore s = RunStore.open(dir)) {
-            List<CandidateRecord> g0 = s.candidates(0);
-            assertThat(g0).extracting(CandidateRecord::index).containsExactly(0, 1);
+            List<Evaluation> g0 = s.candidates(0);
+            assertThat(g0).extracting(e -> e.candidate().index()).containsExactly(0, 1);
             assertThat(g0.get(0).score()).isEqualTo(Double.NEGATIVE_INFINITY);
-            assertThat(g0.get(0).status()).isEqualTo(CandidateRecord.Status.FAILED);
+            assertThat(g0.get(0).ok()).isFalse();
             assertThat(g0.get(0).error()).isEqualTo("merge failed: tensor x missing");
-            assertThat(g0.get(1).genes()).containsExactly(0.25, 0.5);
-            assertThat(g0.get(1).metrics()).containsEntry("mc/acc,none", 0.75);
-            assertThat(g0.get(1).mergeYaml()).isEqualTo("merge_method: linear\n");
+            assertThat(g0.get(1).ok()).isTrue();
+            assertThat(g0.get(1).candidate().genes()).containsExactly(0.25, 0.5);
+            assertThat(g0.get(1).metrics()).containsEntry(MC_ACC, 0.75);
+            assertThat(g0.get(1).candidate().mergeYaml()).isEqualTo("merge_method: linear\n");
+            assertThat(g0.get(1).mergeSeconds()).isEqualTo(1.5);
+            assertThat(g0.get(1).evalSeconds()).isEqualTo(2.5);
+            assertThat(g0.get(1).worker()).isEqualTo("local-0");
             assertThat(s.candidates(1)).isEmpty();
         }
     }
@@ -41,8 +50,8 @@ class RunStoreTest {
     @Test
     void recordingACandidateAgainReplacesIt(@TempDir Path dir) {
         try (RunStore s = RunStore.open(dir)) {
-            s.recordCandidate(new CandidateRecord(2, 3, new double[] {0.5}, "y", 0.1, Map.of(), CandidateRecord.Status.OK, null, 0, 0, "w1"));
-            s.recordCandidate(new CandidateRecord(2, 3, new double[] {0.5}, "y", 0.2, Map.of(), CandidateRecord.Status.OK, null, 0, 0, "w2"));
+            s.recordCandidate(new Evaluation(new Candidate(2, 3, new double[] {0.5}, "y"), 0.1, Map.of(), null, 0, 0, "w1"));
+            s.recordCandidate(new Evaluation(new Candidate(2, 3, new double[] {0.5}, "y"), 0.2, Map.of(), null, 0, 0, "w2"));
             assertThat(s.allCandidates()).singleElement().satisfies(c -> {
                 assertThat(c.score()).isEqualTo(0.2);
                 assertThat(c.worker()).isEqualTo("w2");
@@ -157,8 +166,7 @@ class RunStoreTest {
         Path run = dir.resolve("run");
         try (RunStore s = RunStore.open(run)) {
             s.putMeta("status", "completed");
-            s.recordCandidate(new CandidateRecord(0, 0, new double[] {0.5}, "x", 0.5, Map.of(), CandidateRecord.Status.OK,
-                    null, 0, 0, "w"));
+            s.recordCandidate(new Evaluation(new Candidate(0, 0, new double[] {0.5}, "x"), 0.5, Map.of(), null, 0, 0, "w"));
         }
         // An immutable folder refuses new files even to root: the state of another user's run folder or a read-only mount.
         chattr("+i", run);

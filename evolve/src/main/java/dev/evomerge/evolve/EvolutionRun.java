@@ -1,4 +1,4 @@
-package dev.evomerge.evolve.run;
+package dev.evomerge.evolve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,7 +9,13 @@ import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.optimizer.Optimizer;
-import dev.evomerge.evolve.store.CandidateRecord;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.CandidateEvaluator;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.EvolutionListener;
+import dev.evomerge.evolve.run.Fitness;
+import dev.evomerge.evolve.run.GenerationStats;
+import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 
@@ -53,18 +59,18 @@ public final class EvolutionRun {
         this.listener = listener;
     }
 
-    /**
-     * Runs generations {@code firstGeneration .. lastGeneration} (inclusive); generation 0 is the initial population.
-     * Stops early once {@code maxEvaluations} candidates (counting earlier generations) have been evaluated.
-     */
     /** Prices the LLM tokens in summary.json ({@code --llm-price-per-mtok}); null for none. */
     public EvolutionRun llmPrice(LlmPrice price) {
         this.llmPrice = price;
         return this;
     }
 
+    /**
+     * Runs generations {@code firstGeneration .. lastGeneration} (inclusive); generation 0 is the initial population.
+     * Stops early once {@code maxEvaluations} candidates (counting earlier generations) have been evaluated.
+     */
     public Result run(int firstGeneration, int lastGeneration, Integer maxEvaluations) {
-        Evaluation best = bestRecorded();
+        Evaluation best = Evaluation.best(store.allCandidates());
         if (best != null) {
             // A run killed between recording a new best and rewriting the file left the previous best there.
             writeBestConfig(best);
@@ -78,16 +84,16 @@ public final class EvolutionRun {
                     break;
                 }
                 List<double[]> genes = optimizer.ask();
-                Map<Integer, CandidateRecord> recorded = new HashMap<>();
-                for (CandidateRecord r : store.candidates(generation)) {
-                    recorded.put(r.index(), r);
+                Map<Integer, Evaluation> recorded = new HashMap<>();
+                for (Evaluation r : store.candidates(generation)) {
+                    recorded.put(r.candidate().index(), r);
                 }
                 Evaluation[] results = new Evaluation[genes.size()];
                 List<Candidate> todo = new ArrayList<>();
                 for (int k = 0; k < genes.size(); k++) {
-                    CandidateRecord r = recorded.get(k);
-                    if (r != null && Arrays.equals(r.genes(), genes.get(k))) {
-                        results[k] = fromRecord(r);
+                    Evaluation r = recorded.get(k);
+                    if (r != null && Arrays.equals(r.candidate().genes(), genes.get(k))) {
+                        results[k] = r;
                     } else {
                         todo.add(new Candidate(generation, k, genes.get(k), MergeYaml.write(genome.decode(genes.get(k)))));
                     }
@@ -95,12 +101,13 @@ public final class EvolutionRun {
                 listener.generationStarted(generation, genes.size(), genes.size() - todo.size());
                 evaluator.evaluate(todo, e -> {
                     Evaluation scored = score(e);
-                    store.recordCandidate(toRecord(scored));
+                    store.recordCandidate(scored);
                     synchronized (results) {
                         results[scored.candidate().index()] = scored;
                     }
                     listener.candidateDone(scored);
                 });
+                double bestBefore = best == null ? Double.NaN : best.score();
                 double[] fitness = new double[genes.size()];
                 for (int k = 0; k < fitness.length; k++) {
                     if (results[k] == null) {
@@ -116,9 +123,7 @@ public final class EvolutionRun {
                 evaluations += todo.size();
                 optimizer.tell(genes, fitness);
                 store.saveOptimizerState(generation, optimizer.name(), optimizer.state());
-                double genBest = Arrays.stream(fitness).filter(Double::isFinite).max().orElse(Double.NaN);
-                double genMean = Arrays.stream(fitness).filter(Double::isFinite).average().orElse(Double.NaN);
-                listener.generationDone(generation, genBest, genMean, best == null ? Double.NaN : best.score());
+                listener.generationDone(GenerationStats.of(generation, Arrays.asList(results), bestBefore));
             }
         } catch (RuntimeException e) {
             // a run that stops (e.g. --max-fallbacks) still leaves a summary of what it did, marked failed
@@ -155,29 +160,6 @@ public final class EvolutionRun {
         }
     }
 
-    private Evaluation bestRecorded() {
-        Evaluation best = null;
-        for (CandidateRecord r : store.allCandidates()) {
-            if (r.status() == CandidateRecord.Status.OK && (best == null || r.score() > best.score())) {
-                best = fromRecord(r);
-            }
-        }
-        return best;
-    }
-
-    private static Evaluation fromRecord(CandidateRecord r) {
-        Candidate c = new Candidate(r.generation(), r.index(), r.genes(), r.mergeYaml());
-        return new Evaluation(c, r.score(), r.metrics(), r.status() == CandidateRecord.Status.OK ? null : r.error(),
-                r.mergeSeconds(), r.evalSeconds(), r.worker());
-    }
-
-    private static CandidateRecord toRecord(Evaluation e) {
-        Candidate c = e.candidate();
-        return new CandidateRecord(c.generation(), c.index(), c.genes(), c.mergeYaml(), e.score(), e.metrics(),
-                e.ok() ? CandidateRecord.Status.OK : CandidateRecord.Status.FAILED, e.error(), e.mergeSeconds(),
-                e.evalSeconds(), e.worker());
-    }
-
     private void writeBestConfig(Evaluation best) {
         atomicWrite(storage.resolve("best_config.yaml"), best.candidate().mergeYaml());
     }
@@ -197,7 +179,7 @@ public final class EvolutionRun {
                 genes.add(g);
             }
             var metrics = s.putObject("best_metrics");
-            r.best().metrics().forEach(metrics::put);
+            MetricKey.toText(r.best().metrics()).forEach(metrics::put);
             s.put("best_config", r.best().candidate().mergeYaml());
         }
         if (optimizer.name().equals("llm")) {
