@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.core.io.Reasons;
+import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.store.CandidateRecord;
 import org.knowm.xchart.BitmapEncoder;
@@ -117,7 +118,7 @@ public final class ReportWriter {
                     String model = layout.path("models").path(mi).asText("model " + mi);
                     String param = layout.path("parameters").path(pi).asText("p" + pi);
                     String filter = s > 1 ? (si < layout.path("filters").size() ? "/" + layout.path("filters").path(si).asText() : "/other") : "";
-                    columns.add(shortName(model) + " " + param + filter);
+                    columns.add(ModelDirectory.shortName(model) + " " + param + filter);
                     for (int gi = 0; gi < g; gi++) {
                         cells.add(new Number[] {col, gi, genes[((gi * m + mi) * s + si) * p + pi]});
                     }
@@ -138,11 +139,6 @@ public final class ReportWriter {
         c.getStyler().setRangeColors(new Color[] {new Color(245, 248, 255), new Color(40, 110, 220)});
         c.addSeries("genes", columns, rows, cells);
         return c;
-    }
-
-    private static String shortName(String model) {
-        String n = model.replace('\\', '/');
-        return n.contains("/") ? n.substring(n.lastIndexOf('/') + 1) : n;
     }
 
     private static byte[] png(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) throws IOException {

@@ -41,9 +41,7 @@ final class PythonToJsonFilter implements Filter {
         } else if (v instanceof Boolean b) {
             out.append(b ? "true" : "false");
         } else if (v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal) {
-            double d = ((Number) v).doubleValue();
-            out.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity")
-                    : PythonJson.pythonFloat(d));
+            out.append(PythonJson.jsonFloat(((Number) v).doubleValue()));
         } else if (v instanceof Number n) {
             out.append(n);
         } else if (v instanceof Map<?, ?> m) {
