@@ -3,6 +3,7 @@ package dev.evomerge.eval.model;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;
+import dev.evomerge.engine.RollingWindows;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
