@@ -6,6 +6,7 @@ import dev.evomerge.engine.LoglikelihoodResult;
 import dev.evomerge.engine.RollingLoglikelihood;
 import dev.evomerge.engine.RollingWindows;
 import dev.evomerge.engine.SequenceLogprobs;
+import dev.evomerge.engine.TokenKey;
 import dev.evomerge.engine.TokenScore;
 
 import java.util.ArrayList;
@@ -35,23 +36,10 @@ final class Scorer {
     private record Group(int[] context, List<Integer> requests) {
     }
 
-    /** Content-equality key for token arrays. */
-    private record Key(int[] ids) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && Arrays.equals(ids, k.ids);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(ids);
-        }
-    }
-
     List<LoglikelihoodResult> logLikelihood(List<LoglikelihoodRequest> requests, int maxLength) {
         int n = requests.size();
         int[][] conts = new int[n][];
-        Map<Key, Group> groups = new LinkedHashMap<>();
+        Map<TokenKey, Group> groups = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             LoglikelihoodRequest r = requests.get(i);
             int[] cont = r.continuation();
@@ -62,7 +50,7 @@ final class Scorer {
             int[] ctx = r.fittedTo(maxLength).context();
             conts[i] = cont;
             int index = i;
-            groups.computeIfAbsent(new Key(ctx), k -> new Group(k.ids(), new ArrayList<>())).requests().add(index);
+            groups.computeIfAbsent(new TokenKey(ctx), k -> new Group(k.ids(), new ArrayList<>())).requests().add(index);
         }
         double[] logprob = new double[n];
         boolean[] greedy = new boolean[n];
