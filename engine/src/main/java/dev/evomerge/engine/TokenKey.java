@@ -14,9 +14,4 @@ public record TokenKey(int[] ids) {
     public int hashCode() {
         return Arrays.hashCode(ids);
     }
-
-    @Override
-    public String toString() {
-        return "TokenKey" + Arrays.toString(ids);
-    }
 }
