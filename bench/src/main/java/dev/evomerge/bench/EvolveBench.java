@@ -9,7 +9,7 @@ import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.ChatClient;
 import dev.evomerge.evolve.llm.ChatClients;
 import dev.evomerge.evolve.llm.ChatException;
-import dev.evomerge.evolve.llm.ChatMessage;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
 import dev.evomerge.evolve.optimizer.CmaEs;
 import dev.evomerge.evolve.optimizer.Optimizer;

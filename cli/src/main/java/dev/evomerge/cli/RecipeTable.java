@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.evolve.genome.GeneLayout;
 import dev.evomerge.evolve.genome.Genome;
 
@@ -16,7 +17,7 @@ final class RecipeTable {
         GeneLayout l = genome.layout();
         List<String> models = genome.definition().models();
         List<String> filters = genome.definition().filters();
-        int width = Math.max(10, models.stream().mapToInt(m -> shortName(m).length()).max().orElse(0) + 2);
+        int width = Math.max(10, models.stream().mapToInt(m -> ModelDirectory.shortName(m).length()).max().orElse(0) + 2);
         StringBuilder sb = new StringBuilder();
         for (int p = 0; p < l.parametersPerSet(); p++) {
             String param = l.parameters().get(p);
@@ -27,7 +28,7 @@ final class RecipeTable {
                 }
                 sb.append('\n').append(String.format(Locale.ROOT, "%-14s", "layers"));
                 for (String m : models) {
-                    sb.append(String.format(Locale.ROOT, "%" + width + "s", shortName(m)));
+                    sb.append(String.format(Locale.ROOT, "%" + width + "s", ModelDirectory.shortName(m)));
                 }
                 sb.append('\n');
                 for (int g = 0; g < l.layerGroups(); g++) {
@@ -42,13 +43,5 @@ final class RecipeTable {
             }
         }
         return sb.toString();
-    }
-
-    static String shortName(String model) {
-        String n = model.replace('\\', '/');
-        while (n.endsWith("/")) {
-            n = n.substring(0, n.length() - 1);
-        }
-        return n.contains("/") ? n.substring(n.lastIndexOf('/') + 1) : n;
     }
 }

@@ -282,12 +282,12 @@ class EvolveLlmCommandTest {
                     LlmExchange.CORRECTION, LlmExchange.FALLBACK);
             assertThat(xs).extracting(LlmExchange::generation).containsExactly(1, 1, 2, 2, 3, 3);
             for (LlmExchange x : xs) {
-                List<String> roles = x.sent().stream().map(dev.evomerge.evolve.llm.ChatMessage::role).toList();
+                List<String> roles = x.sent().stream().map(ChatMessage::role).toList();
                 for (int i = 1; i < roles.size(); i++) {
                     assertThat(roles.get(i)).as("%s", roles).isNotEqualTo(roles.get(i - 1));
                 }
             }
-            assertThat(xs.get(4).sent()).extracting(dev.evomerge.evolve.llm.ChatMessage::role).containsExactly("system", "user");
+            assertThat(xs.get(4).sent()).extracting(ChatMessage::role).containsExactly("system", "user");
             assertThat(xs.get(4).sent().get(1).content()).startsWith("Generation 3:");
         }
         assertThat(r.err()).contains("evomerge: llm: generation 3, attempt 1: unusable reply (")

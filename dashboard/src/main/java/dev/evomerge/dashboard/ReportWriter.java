@@ -3,6 +3,7 @@ package dev.evomerge.dashboard;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.core.io.Reasons;
+import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.genome.GeneLayout;
 import dev.evomerge.evolve.run.Evaluation;
@@ -116,7 +117,7 @@ public final class ReportWriter {
             for (int pi = 0; pi < l.parametersPerSet(); pi++) {
                 for (int si = 0; si < l.parameterSets(); si++) {
                     String filter = l.parameterSets() > 1 ? "/" + layout.filterSet(si) : "";
-                    columns.add(shortName(layout.model(mi)) + " " + l.parameters().get(pi) + filter);
+                    columns.add(ModelDirectory.shortName(layout.model(mi)) + " " + l.parameters().get(pi) + filter);
                     for (int gi = 0; gi < g; gi++) {
                         cells.add(new Number[] {col, gi, genes[l.index(gi, mi, si, pi)]});
                     }
@@ -137,11 +138,6 @@ public final class ReportWriter {
         c.getStyler().setRangeColors(new Color[] {new Color(245, 248, 255), new Color(40, 110, 220)});
         c.addSeries("genes", columns, rows, cells);
         return c;
-    }
-
-    private static String shortName(String model) {
-        String n = model.replace('\\', '/');
-        return n.contains("/") ? n.substring(n.lastIndexOf('/') + 1) : n;
     }
 
     private static byte[] png(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) throws IOException {

@@ -30,6 +30,21 @@ public record LoglikelihoodRequest(int[] context, int[] continuation) {
         return continuation.clone();
     }
 
+    /**
+     * The request as a model with {@code maxLength} positions reads it, lm-eval's hf rule: the last
+     * {@code maxLength + 1} tokens of context+continuation (the last token is only predicted, not read). The
+     * continuation must fit: at most {@code maxLength} tokens.
+     */
+    public LoglikelihoodRequest fittedTo(int maxLength) {
+        if (continuation.length > maxLength) {
+            throw new IllegalArgumentException("a continuation of " + continuation.length
+                    + " tokens does not fit " + maxLength + " positions");
+        }
+        int drop = context.length + continuation.length - (maxLength + 1);
+        return drop <= 0 ? this : new LoglikelihoodRequest(Arrays.copyOfRange(context, drop, context.length),
+                continuation);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LoglikelihoodRequest r && Arrays.equals(context, r.context)

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.IntFunction;
 
 /**
  * Runs tasks on a {@link LanguageModel} as lm-evaluation-harness does: builds every document's requests (all
@@ -104,36 +105,34 @@ public final class Evaluator {
                 llAnswers = model.loglikelihood(loglikelihood, p);
                 listener.phaseDone();
                 check(llAnswers.size(), loglikelihood.size(), model);
-                for (int i = 0; i < llAnswers.size(); i++) {
-                    double v = llAnswers.get(i).logprob();
-                    if (Double.isNaN(v) || v > 0) {
-                        LoglikelihoodQuery q = loglikelihood.get(i);
-                        throw EvomergeException.runtime("model " + model.name() + " returned a log-likelihood of " + v
-                                + " for the continuation " + PythonValues.stringRepr(q.continuation())
-                                + "; its weights are probably broken (e.g. an overflowed merge), so no metric is reported",
-                                null);
-                    }
-                }
+                requireLogLikelihoods(llAnswers.stream().map(LoglikelihoodAnswer::logprob).toList(), model,
+                        i -> "the continuation " + PythonValues.stringRepr(loglikelihood.get(i).continuation())
+                                + "; its weights are probably broken (e.g. an overflowed merge)");
             }
             if (!rolling.isEmpty()) {
                 Progress p = listener.phase("loglikelihood_rolling requests", rolling.size());
                 rollingAnswers = model.loglikelihoodRolling(rolling, p);
                 listener.phaseDone();
                 check(rollingAnswers.size(), rolling.size(), model);
-                for (int i = 0; i < rollingAnswers.size(); i++) {
-                    double v = rollingAnswers.get(i);
-                    if (Double.isNaN(v) || v > 0) {
-                        throw EvomergeException.runtime("model " + model.name() + " returned a log-likelihood of " + v
-                                + " for a perplexity document; its weights are probably broken, so no metric is reported",
-                                null);
-                    }
-                }
+                requireLogLikelihoods(rollingAnswers, model,
+                        i -> "a perplexity document; its weights are probably broken");
             }
             if (!generation.isEmpty()) {
                 Progress p = listener.phase("generate_until requests", generation.size());
                 generated = model.generate(generation, p);
                 listener.phaseDone();
                 check(generated.size(), generation.size(), model);
+            }
+        }
+
+        /** A log-likelihood above 0 or NaN comes from broken weights: no metric is reported for them. */
+        private static void requireLogLikelihoods(List<Double> values, LanguageModel model, IntFunction<String> what) {
+            for (int i = 0; i < values.size(); i++) {
+                double v = values.get(i);
+                if (Double.isNaN(v) || v > 0) {
+                    throw EvomergeException.runtime("model " + model.name() + " returned a log-likelihood of " + v
+                            + " for " + what.apply(i) + ", so no metric is reported", null);
+                }
             }
         }
 

@@ -180,10 +180,10 @@ final class PreparedTask {
             if (!seen.add(m.name())) {
                 throw EvomergeException.usage(where + " lists metric " + m.name() + " twice");
             }
-            if (config.processResults() == null && !MetricRegistry.supports(config.outputType(), m.name())) {
+            if (config.processResults() == null && !config.outputType().supports(m.name())) {
                 throw EvomergeException.usage(where + ": metric '" + m.name() + "' is not available for "
                         + config.outputType().yamlName() + " tasks; available: "
-                        + String.join(", ", MetricRegistry.supported(config.outputType())));
+                        + String.join(", ", config.outputType().supportedMetrics()));
             }
             Aggregation agg;
             if (m.aggregation() == null) {

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** {@code POST /v1/chat/completions}: messages through the model's chat template, one assistant reply. */
-final class ChatCompletionsEndpoint {
+final class ChatCompletionsEndpoint implements GenerationEndpoint<ChatRequest> {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -32,14 +32,16 @@ final class ChatCompletionsEndpoint {
      * Validates a body on the request's own thread. Messages whose text alone cannot fit the context are refused
      * before the template renders them (templates show each message's text; none of the common ones drops any).
      */
-    ChatRequest parse(JsonNode body) {
+    @Override
+    public ChatRequest parse(JsonNode body) {
         ChatRequest req = ChatRequest.parse(body);
         served.promptBudget().checkAll(req.messages().stream().map(ChatMessage::content).toList(),
                 "The messages' content", "messages");
         return req;
     }
 
-    ObjectNode handle(ChatRequest req, long fallbackSeed, String id, long created) {
+    @Override
+    public ObjectNode handle(ChatRequest req, long fallbackSeed, String id, long created) {
         Prepared prepared = prepare(req);
         int[] prompt = prepared.prompt();
         int maxTokens = prepared.maxTokens();
@@ -49,11 +51,7 @@ final class ChatCompletionsEndpoint {
                 : generation.generate(List.of(prompt), maxTokens, req.sampling(), req.stop(), false, topN,
                         fallbackSeed).getFirst();
 
-        ObjectNode response = JSON.objectNode();
-        response.put("id", id);
-        response.put("object", "chat.completion");
-        response.put("created", created);
-        response.put("model", served.name());
+        ObjectNode response = GenerationEndpoint.head(id, "chat.completion", created, served);
         ArrayNode choices = response.putArray("choices");
         ObjectNode choice = choices.addObject();
         choice.put("index", 0);
@@ -110,7 +108,8 @@ final class ChatCompletionsEndpoint {
      * stops the generation. A json_object reply is decided whole (its decoding may replace tokens) and then sent as
      * one content chunk.
      */
-    void stream(ChatRequest req, StreamOptions options, long fallbackSeed, String id, long created, SseWriter out) {
+    @Override
+    public void stream(ChatRequest req, StreamOptions options, long fallbackSeed, String id, long created, SseWriter out) {
         Prepared prepared = prepare(req);
         int[] prompt = prepared.prompt();
         int topN = req.topLogprobs().orElse(0);

@@ -20,7 +20,7 @@ import java.util.Map;
  * {@code POST /v1/completions}: prompts as text or token ids, optional echo of the prompt with its per-token
  * log-probabilities (what lm-eval's local-completions backend reads), generation with stop strings.
  */
-final class CompletionsEndpoint {
+final class CompletionsEndpoint implements GenerationEndpoint<CompletionRequest> {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -33,7 +33,8 @@ final class CompletionsEndpoint {
     }
 
     /** Validates a body on the request's own thread, including text prompts too long to tokenize. */
-    CompletionRequest parse(JsonNode body) {
+    @Override
+    public CompletionRequest parse(JsonNode body) {
         CompletionRequest req = CompletionRequest.parse(body, served.vocabSize());
         for (int i = 0; i < req.prompts().size(); i++) {
             if (req.prompts().get(i) instanceof Prompt.Text t) {
@@ -48,7 +49,8 @@ final class CompletionsEndpoint {
     private record PromptTokens(int[] ids, String text, String[] pieces, int[] offsets) {
     }
 
-    ObjectNode handle(CompletionRequest req, long fallbackSeed, String id, long created) {
+    @Override
+    public ObjectNode handle(CompletionRequest req, long fallbackSeed, String id, long created) {
         List<PromptTokens> prompts = prompts(req);
         List<int[]> ids = prompts.stream().map(PromptTokens::ids).toList();
         int topN = req.logprobs().orElse(0);
@@ -77,11 +79,7 @@ final class CompletionsEndpoint {
                     topN, fallbackSeed);
         }
 
-        ObjectNode response = JSON.objectNode();
-        response.put("id", id);
-        response.put("object", "text_completion");
-        response.put("created", created);
-        response.put("model", served.name());
+        ObjectNode response = GenerationEndpoint.head(id, "text_completion", created, served);
         ArrayNode choices = response.putArray("choices");
         int promptTokens = 0;
         int completionTokens = 0;
@@ -113,7 +111,8 @@ final class CompletionsEndpoint {
      * then per choice a chunk with its finish_reason, the usage chunk when asked, and [DONE]. A client that goes
      * away stops the generation.
      */
-    void stream(CompletionRequest req, StreamOptions options, long fallbackSeed, String id, long created,
+    @Override
+    public void stream(CompletionRequest req, StreamOptions options, long fallbackSeed, String id, long created,
                 SseWriter out) {
         if (req.echo()) {
             throw ApiException.invalid("'echo' cannot be combined with 'stream': true.", "echo");

@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** Typed reads of a JSON request body; a wrong type or range is a 400 naming the field. */
 final class Fields {
@@ -32,25 +34,23 @@ final class Fields {
     }
 
     Optional<String> string(String name) {
-        JsonNode v = raw(name);
-        if (v == null) {
-            return Optional.empty();
-        }
-        if (!v.isTextual()) {
-            throw ApiException.invalid("'" + name + "' must be a string, got " + kind(v) + ".", name);
-        }
-        return Optional.of(v.asText());
+        return typed(name, JsonNode::isTextual, "a string", JsonNode::asText);
     }
 
     Optional<Boolean> bool(String name) {
+        return typed(name, JsonNode::isBoolean, "true or false", JsonNode::booleanValue);
+    }
+
+    /** The field when present; one of another JSON type is refused with a sentence naming what it must be. */
+    private <T> Optional<T> typed(String name, Predicate<JsonNode> isType, String type, Function<JsonNode, T> value) {
         JsonNode v = raw(name);
         if (v == null) {
             return Optional.empty();
         }
-        if (!v.isBoolean()) {
-            throw ApiException.invalid("'" + name + "' must be true or false, got " + kind(v) + ".", name);
+        if (!isType.test(v)) {
+            throw ApiException.invalid("'" + name + "' must be " + type + ", got " + kind(v) + ".", name);
         }
-        return Optional.of(v.booleanValue());
+        return Optional.of(value.apply(v));
     }
 
     /** An integer in [min, max]; integral floats such as 16.0 are accepted. */

@@ -134,9 +134,6 @@ final class JsonPrefix {
                         stringIsKey = true;
                     } else if (c == '}' && mode == Mode.OBJECT_FIRST_KEY) {
                         stack.pop();
-                        if (stack.isEmpty()) {
-                            return new Complete(i + 1);
-                        }
                         mode = Mode.AFTER_VALUE;
                     } else {
                         return new Invalid(i);
@@ -178,15 +175,15 @@ final class JsonPrefix {
                         mode = open == '{' ? Mode.OBJECT_KEY : Mode.VALUE;
                     } else if (c == '}' && open == '{' || c == ']' && open == '[') {
                         stack.pop();
-                        if (stack.isEmpty()) {
-                            return new Complete(i + 1);
-                        }
                         mode = Mode.AFTER_VALUE;
                     } else {
                         return new Invalid(i);
                     }
                 }
                 default -> throw new IllegalStateException(mode.toString());
+            }
+            if (mode == Mode.AFTER_VALUE && stack.isEmpty()) {
+                return new Complete(i + 1); // the outermost object just closed
             }
             i++;
         }

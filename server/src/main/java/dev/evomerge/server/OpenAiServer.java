@@ -152,33 +152,8 @@ public final class OpenAiServer implements AutoCloseable {
                 list.putArray("data").add(modelObject());
                 send(ex, 200, list);
             }
-            case "/v1/completions" -> {
-                requireMethod(ex, "POST");
-                JsonNode body = readJson(ex);
-                CompletionRequest req = completions.parse(body);
-                long seed = nextSeed();
-                String id = "cmpl-" + idPrefix + "-" + requestCounter.incrementAndGet();
-                StreamOptions streamed = StreamOptions.parse(body);
-                if (streamed.enabled()) {
-                    stream(ex, out -> completions.stream(req, streamed, seed, id, Instant.now().getEpochSecond(),
-                            out));
-                    return;
-                }
-                send(ex, 200, onModelThread(() -> completions.handle(req, seed, id, Instant.now().getEpochSecond())));
-            }
-            case "/v1/chat/completions" -> {
-                requireMethod(ex, "POST");
-                JsonNode body = readJson(ex);
-                ChatRequest req = chat.parse(body);
-                long seed = nextSeed();
-                String id = "chatcmpl-" + idPrefix + "-" + requestCounter.incrementAndGet();
-                StreamOptions streamed = StreamOptions.parse(body);
-                if (streamed.enabled()) {
-                    stream(ex, out -> chat.stream(req, streamed, seed, id, Instant.now().getEpochSecond(), out));
-                    return;
-                }
-                send(ex, 200, onModelThread(() -> chat.handle(req, seed, id, Instant.now().getEpochSecond())));
-            }
+            case "/v1/completions" -> generate(ex, completions, "cmpl-");
+            case "/v1/chat/completions" -> generate(ex, chat, "chatcmpl-");
             default -> {
                 if (path.startsWith("/v1/models/") && method.equals("GET")
                         && path.substring("/v1/models/".length()).equals(served.name())) {
@@ -190,6 +165,21 @@ public final class OpenAiServer implements AutoCloseable {
                         null, "unknown_url");
             }
         }
+    }
+
+    /** Answers a POST to a generating endpoint; {@code idKind} starts the reply's id. */
+    private <R> void generate(HttpExchange ex, GenerationEndpoint<R> endpoint, String idKind) throws IOException {
+        requireMethod(ex, "POST");
+        JsonNode body = readJson(ex);
+        R req = endpoint.parse(body);
+        long seed = nextSeed();
+        String id = idKind + idPrefix + "-" + requestCounter.incrementAndGet();
+        StreamOptions streamed = StreamOptions.parse(body);
+        if (streamed.enabled()) {
+            stream(ex, out -> endpoint.stream(req, streamed, seed, id, Instant.now().getEpochSecond(), out));
+            return;
+        }
+        send(ex, 200, onModelThread(() -> endpoint.handle(req, seed, id, Instant.now().getEpochSecond())));
     }
 
     /**

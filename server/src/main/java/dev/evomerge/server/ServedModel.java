@@ -2,12 +2,11 @@ package dev.evomerge.server;
 
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.LoadedModel;
 import dev.evomerge.engine.chat.ChatTemplate;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
 
@@ -15,26 +14,21 @@ import java.util.Set;
 public final class ServedModel implements AutoCloseable {
 
     private final String name;
-    private final CausalLanguageModel model;
-    private final Tokenizer tokenizer;
-    private final Optional<ChatTemplate> chatTemplate;
+    private final LoadedModel loaded;
     private final Set<Integer> eosIds;
     private final PromptBudget promptBudget;
     private final java.util.concurrent.atomic.AtomicLong generatedTokens = new java.util.concurrent.atomic.AtomicLong();
 
     public ServedModel(String name, CausalLanguageModel model, Tokenizer tokenizer,
                        Optional<ChatTemplate> chatTemplate) {
+        this(name, new LoadedModel(model, tokenizer, chatTemplate));
+    }
+
+    public ServedModel(String name, LoadedModel loaded) {
         this.name = name;
-        this.model = model;
-        this.tokenizer = tokenizer;
-        this.chatTemplate = chatTemplate;
-        Set<Integer> eos = new LinkedHashSet<>();
-        for (int id : tokenizer.eosIds()) {
-            eos.add(id);
-        }
-        eos.addAll(model.spec().eosTokenIds());
-        this.eosIds = Set.copyOf(eos);
-        this.promptBudget = PromptBudget.of(tokenizer, model.spec().contextLength());
+        this.loaded = loaded;
+        this.eosIds = loaded.eosIds();
+        this.promptBudget = PromptBudget.of(loaded.tokenizer(), loaded.contextLength());
     }
 
     /**
@@ -43,16 +37,8 @@ public final class ServedModel implements AutoCloseable {
      * @param name the model id clients see; null for the directory's name
      */
     public static ServedModel load(Path dir, String name, LoadOptions options) {
-        Tokenizer tokenizer = Tokenizer.load(dir);
-        try {
-            Optional<ChatTemplate> template = ChatTemplate.load(dir);
-            CausalLanguageModel model = ModelLoader.load(dir, options);
-            String id = name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString();
-            return new ServedModel(id, model, tokenizer, template);
-        } catch (RuntimeException e) {
-            tokenizer.close();
-            throw e;
-        }
+        LoadedModel loaded = LoadedModel.load(dir, options);
+        return new ServedModel(name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString(), loaded);
     }
 
     public String name() {
@@ -60,15 +46,15 @@ public final class ServedModel implements AutoCloseable {
     }
 
     public CausalLanguageModel model() {
-        return model;
+        return loaded.model();
     }
 
     public Tokenizer tokenizer() {
-        return tokenizer;
+        return loaded.tokenizer();
     }
 
     public Optional<ChatTemplate> chatTemplate() {
-        return chatTemplate;
+        return loaded.chatTemplate();
     }
 
     /** Tokens that end generation: generation_config.json / config.json EOS ids and the tokenizer's eos_token. */
@@ -86,7 +72,7 @@ public final class ServedModel implements AutoCloseable {
     }
 
     public int contextLength() {
-        return model.spec().contextLength();
+        return loaded.contextLength();
     }
 
     /** How much prompt text can fit the context; checked before tokenizing. */
@@ -95,16 +81,12 @@ public final class ServedModel implements AutoCloseable {
     }
 
     public int vocabSize() {
-        return model.spec().vocabSize();
+        return loaded.model().spec().vocabSize();
     }
 
     /** Closes the model and the tokenizer. */
     @Override
     public void close() {
-        try {
-            model.close();
-        } finally {
-            tokenizer.close();
-        }
+        loaded.close();
     }
 }

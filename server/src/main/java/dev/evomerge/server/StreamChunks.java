@@ -1,7 +1,6 @@
 package dev.evomerge.server;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.engine.GeneratedToken;
 
@@ -14,8 +13,6 @@ import java.util.OptionalInt;
  * usage when {@code stream_options.include_usage} asked for it.
  */
 final class StreamChunks {
-
-    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final ServedModel served;
     private final String id;
@@ -104,12 +101,7 @@ final class StreamChunks {
     }
 
     private ObjectNode head() {
-        ObjectNode chunk = JSON.objectNode();
-        chunk.put("id", id);
-        chunk.put("object", object);
-        chunk.put("created", created);
-        chunk.put("model", served.name());
-        return chunk;
+        return GenerationEndpoint.head(id, object, created, served);
     }
 
     private ObjectNode tail(ObjectNode chunk) {

@@ -34,6 +34,18 @@ public final class ModelDirectory implements AutoCloseable {
         this.config = config;
     }
 
+    /**
+     * The last segment of a model path or hub id ({@code org/name} gives {@code name}), for table headers and chart
+     * labels; backslashes count as separators and trailing ones are ignored.
+     */
+    public static String shortName(String model) {
+        String n = model.replace('\\', '/');
+        while (n.endsWith("/")) {
+            n = n.substring(0, n.length() - 1);
+        }
+        return n.substring(n.lastIndexOf('/') + 1);
+    }
+
     /** Opens a model directory; a missing directory or config.json is a usage error naming the path. */
     public static ModelDirectory open(Path dir) {
         if (!Files.exists(dir)) {

@@ -21,6 +21,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ModelDirectoryTest {
 
     @Test
+    void shortNameIsTheLastSegmentOfAPathOrHubId() {
+        assertThat(ModelDirectory.shortName("Qwen/Qwen2.5-0.5B")).isEqualTo("Qwen2.5-0.5B");
+        assertThat(ModelDirectory.shortName("/models/a/")).isEqualTo("a");
+        assertThat(ModelDirectory.shortName("C:\\models\\b")).isEqualTo("b");
+        assertThat(ModelDirectory.shortName("plain")).isEqualTo("plain");
+    }
+
+    @Test
     void missingDirectoryFileOrConfigAreUsageErrorsNamingThePath(@TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("nope");
         assertThatThrownBy(() -> ModelDirectory.open(missing)).isInstanceOf(EvomergeException.class)

@@ -41,9 +41,7 @@ final class PythonToJsonFilter implements Filter {
         } else if (v instanceof Boolean b) {
             out.append(b ? "true" : "false");
         } else if (v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal) {
-            double d = ((Number) v).doubleValue();
-            out.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity")
-                    : PythonJson.pythonFloat(d));
+            out.append(PythonJson.jsonFloat(((Number) v).doubleValue()));
         } else if (v instanceof Number n) {
             out.append(n);
         } else if (v instanceof Map<?, ?> m) {
@@ -59,7 +57,7 @@ final class PythonToJsonFilter implements Filter {
                 }
                 first = false;
                 newline(out, indent, depth + 1);
-                string(out, String.valueOf(e.getKey()), ascii);
+                PythonJson.appendString(out, String.valueOf(e.getKey()), ascii);
                 out.append(": ");
                 write(out, e.getValue(), indent, depth + 1, ascii);
             }
@@ -84,9 +82,9 @@ final class PythonToJsonFilter implements Filter {
             newline(out, indent, depth);
             out.append(']');
         } else if (v instanceof SafeString s) {
-            string(out, s.getValue(), ascii);
+            PythonJson.appendString(out, s.getValue(), ascii);
         } else {
-            string(out, v.toString(), ascii);
+            PythonJson.appendString(out, v.toString(), ascii);
         }
     }
 
@@ -94,29 +92,5 @@ final class PythonToJsonFilter implements Filter {
         if (indent != null) {
             out.append('\n').append(" ".repeat(indent * depth));
         }
-    }
-
-    private static void string(StringBuilder out, String s, boolean ascii) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20 || ascii && c > 0x7e) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }

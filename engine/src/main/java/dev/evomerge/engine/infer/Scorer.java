@@ -4,7 +4,9 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;
 import dev.evomerge.engine.RollingLoglikelihood;
+import dev.evomerge.engine.RollingWindows;
 import dev.evomerge.engine.SequenceLogprobs;
+import dev.evomerge.engine.TokenKey;
 import dev.evomerge.engine.TokenScore;
 
 import java.util.ArrayList;
@@ -34,39 +36,21 @@ final class Scorer {
     private record Group(int[] context, List<Integer> requests) {
     }
 
-    /** Content-equality key for token arrays. */
-    private record Key(int[] ids) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && Arrays.equals(ids, k.ids);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(ids);
-        }
-    }
-
     List<LoglikelihoodResult> logLikelihood(List<LoglikelihoodRequest> requests, int maxLength) {
         int n = requests.size();
         int[][] conts = new int[n][];
-        Map<Key, Group> groups = new LinkedHashMap<>();
+        Map<TokenKey, Group> groups = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             LoglikelihoodRequest r = requests.get(i);
-            int[] ctx = r.context();
             int[] cont = r.continuation();
             if (cont.length > maxLength) {
                 throw EvomergeException.usage("A loglikelihood continuation has " + cont.length
                         + " tokens, more than the model's context length " + maxLength + ".");
             }
-            // lm-eval hf: (context + continuation)[-(max_length + 1):], the last token only predicted, not fed
-            int total = ctx.length + cont.length;
-            if (total > maxLength + 1) {
-                ctx = Arrays.copyOfRange(ctx, total - (maxLength + 1), ctx.length);
-            }
+            int[] ctx = r.fittedTo(maxLength).context();
             conts[i] = cont;
             int index = i;
-            groups.computeIfAbsent(new Key(ctx), k -> new Group(k.ids(), new ArrayList<>())).requests().add(index);
+            groups.computeIfAbsent(new TokenKey(ctx), k -> new Group(k.ids(), new ArrayList<>())).requests().add(index);
         }
         double[] logprob = new double[n];
         boolean[] greedy = new boolean[n];
@@ -174,20 +158,7 @@ final class Scorer {
         if (ids.length == 0) {
             return new RollingLoglikelihood(0, 0);
         }
-        List<LoglikelihoodRequest> windows = new ArrayList<>();
-        int first = Math.min(maxLength, ids.length);
-        int[] ctx0 = new int[]{prefixToken};
-        windows.add(new LoglikelihoodRequest(ctx0, Arrays.copyOf(ids, first)));
-        int predicted = first;
-        while (predicted < ids.length) {
-            int predLen = Math.min(ids.length - predicted, maxLength);
-            int end = predicted + predLen;
-            int[] input = Arrays.copyOfRange(ids, end - maxLength - 1, end - 1);
-            int[] target = Arrays.copyOfRange(ids, end - predLen, end);
-            int[] context = Arrays.copyOf(input, input.length - (target.length - 1));
-            windows.add(new LoglikelihoodRequest(context, target));
-            predicted += predLen;
-        }
+        List<LoglikelihoodRequest> windows = RollingWindows.of(ids, prefixToken, maxLength);
         double sum = 0;
         for (LoglikelihoodResult r : logLikelihood(windows, maxLength)) {
             sum += r.logprob();

@@ -1,27 +1,14 @@
 package dev.evomerge.eval.metric;
 
-import dev.evomerge.eval.task.OutputType;
-
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** The built-in metrics: which output types they apply to, their default aggregation and direction. */
+/**
+ * The built-in metrics' default aggregation and direction. Which metrics a task's output type computes is declared
+ * by {@code dev.evomerge.eval.task.OutputType}.
+ */
 public final class MetricRegistry {
-
-    private static final Map<OutputType, List<String>> DEFAULTS = Map.of(
-            OutputType.LOGLIKELIHOOD, List.of("perplexity", "acc"),
-            OutputType.LOGLIKELIHOOD_ROLLING, List.of("word_perplexity", "byte_perplexity", "bits_per_byte"),
-            OutputType.MULTIPLE_CHOICE, List.of("acc", "acc_norm"),
-            OutputType.GENERATE_UNTIL, List.of("exact_match"));
-
-    private static final Map<OutputType, Set<String>> SUPPORTED = Map.of(
-            OutputType.LOGLIKELIHOOD, Set.of("perplexity", "acc"),
-            OutputType.LOGLIKELIHOOD_ROLLING, Set.of("word_perplexity", "byte_perplexity", "bits_per_byte"),
-            OutputType.MULTIPLE_CHOICE, Set.of("acc", "acc_norm", "acc_bytes", "acc_mutual_info", "exact_match",
-                    "f1", "mcc", "brier_score", "mc1", "mc2"),
-            OutputType.GENERATE_UNTIL, Set.of("exact_match"));
 
     private static final Map<String, Aggregation> AGGREGATION = Map.ofEntries(
             Map.entry("perplexity", Aggregation.PERPLEXITY),
@@ -36,21 +23,6 @@ public final class MetricRegistry {
             "bits_per_byte", "brier_score");
 
     private MetricRegistry() {
-    }
-
-    /** The metrics lm-eval uses when a task has no metric_list. */
-    public static List<String> defaultMetrics(OutputType type) {
-        return DEFAULTS.get(type);
-    }
-
-    /** Whether evomerge computes {@code metric} for tasks of {@code type} without a process_results function. */
-    public static boolean supports(OutputType type, String metric) {
-        return SUPPORTED.get(type).contains(metric);
-    }
-
-    /** The metrics computable for {@code type}, sorted, for messages. */
-    public static List<String> supported(OutputType type) {
-        return SUPPORTED.get(type).stream().sorted().toList();
     }
 
     /** The aggregation a metric uses when metric_list names none (mean for most). */

@@ -2,6 +2,7 @@ package dev.evomerge.eval.model;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.LoglikelihoodRequest;
+import dev.evomerge.engine.RollingWindows;
 
 import java.util.Arrays;
 import java.util.List;
@@ -31,14 +32,12 @@ public record ContextWindow(int maxLength) {
 
     /** The request as the model sees it: context+continuation left-truncated to {@code maxLength + 1} tokens. */
     public LoglikelihoodRequest fit(LoglikelihoodRequest r) {
-        int[] ctx = r.context();
-        int[] cont = r.continuation();
-        if (cont.length > maxLength) {
-            throw EvomergeException.usage("a continuation of " + cont.length + " tokens does not fit a window of "
+        int continuation = r.continuation().length;
+        if (continuation > maxLength) {
+            throw EvomergeException.usage("a continuation of " + continuation + " tokens does not fit a window of "
                     + maxLength + " tokens (--max-length); raise --max-length or shorten the task's targets");
         }
-        int drop = ctx.length + cont.length - (maxLength + 1);
-        return drop <= 0 ? r : new LoglikelihoodRequest(Arrays.copyOfRange(ctx, drop, ctx.length), cont);
+        return r.fittedTo(maxLength);
     }
 
     /** lm-eval's disjoint rolling windows of a document, each fitting this window. */

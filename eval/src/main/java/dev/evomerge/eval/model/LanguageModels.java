@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.JsonInput;
 import dev.evomerge.core.io.Reasons;
-import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.LoadedModel;
 import dev.evomerge.engine.chat.ChatTemplate;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 
@@ -45,35 +44,38 @@ public final class LanguageModels {
     public static LanguageModel embedded(Path modelDir, LoadOptions load, boolean addSpecialTokens, int batchSize,
                                          Optional<Integer> maxLength) {
         maxLength.ifPresent(ContextWindow::new); // a window below 1 is refused before the model is loaded
-        Tokenizer tokenizer = Tokenizer.load(modelDir);
-        CausalLanguageModel model = ModelLoader.load(modelDir, load);
+        LoadedModel loaded = LoadedModel.load(modelDir, load);
         try {
-            int context = model.spec().contextLength();
+            int context = loaded.contextLength();
             int window = maxLength.orElse(context);
             if (window > context) {
                 throw EvomergeException.usage("--max-length " + window + " is more than the " + context
                         + " positions of model " + modelDir + " (max_position_embeddings in its config.json)");
             }
-            TextTokenizer text = new ModelTokenizer(tokenizer);
-            return new TokenizedLanguageModel(modelDir.toString(), text,
-                    new EmbeddedScorer(model, text, modelDir.toString(), true), addSpecialTokens, batchSize,
-                    ChatTemplate.load(modelDir).map(t -> t::render), new ContextWindow(window));
+            return embedded(loaded, modelDir.toString(), true, addSpecialTokens, batchSize, new ContextWindow(window));
         } catch (RuntimeException e) {
-            model.close();
+            loaded.close();
             throw e;
         }
     }
 
     /**
-     * Wraps an already loaded engine model (for example a resident model that merges write into).
+     * Wraps an already loaded model (for example a resident model that merges write into), reading the model's
+     * whole context.
      *
-     * @param ownsModel close the model when the returned LanguageModel is closed
+     * @param ownsModel close the engine model when the returned LanguageModel is closed
      */
-    public static LanguageModel embedded(CausalLanguageModel model, Tokenizer tokenizer, Optional<ChatTemplate> chat,
-                                         String name, boolean ownsModel, boolean addSpecialTokens, int batchSize) {
-        TextTokenizer text = new ModelTokenizer(tokenizer);
-        return new TokenizedLanguageModel(name, text, new EmbeddedScorer(model, text, name, ownsModel),
-                addSpecialTokens, batchSize, chat.map(t -> t::render));
+    public static LanguageModel embedded(LoadedModel loaded, String name, boolean ownsModel, boolean addSpecialTokens,
+                                         int batchSize) {
+        return embedded(loaded, name, ownsModel, addSpecialTokens, batchSize,
+                new ContextWindow(loaded.contextLength()));
+    }
+
+    private static LanguageModel embedded(LoadedModel loaded, String name, boolean ownsModel, boolean addSpecialTokens,
+                                          int batchSize, ContextWindow window) {
+        TextTokenizer text = new ModelTokenizer(loaded.tokenizer());
+        return new TokenizedLanguageModel(name, text, new EmbeddedScorer(loaded.model(), text, name, ownsModel),
+                addSpecialTokens, batchSize, loaded.chatTemplate().map(t -> t::render), window);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;
+import dev.evomerge.engine.TokenKey;
 import dev.evomerge.eval.python.PythonValues;
 
 import java.util.ArrayList;
@@ -167,9 +168,9 @@ public final class TokenizedLanguageModel implements LanguageModel {
                 unique.putIfAbsent(r, unique.size());
             }
         }
-        Map<ContextKey, List<LoglikelihoodRequest>> groups = new LinkedHashMap<>();
+        Map<TokenKey, List<LoglikelihoodRequest>> groups = new LinkedHashMap<>();
         for (LoglikelihoodRequest r : unique.keySet()) {
-            groups.computeIfAbsent(new ContextKey(r.context()), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(new TokenKey(r.context()), k -> new ArrayList<>()).add(r);
         }
         List<List<LoglikelihoodRequest>> ordered = new ArrayList<>(groups.values());
         ordered.sort(Comparator.comparingInt((List<LoglikelihoodRequest> g) -> -maxLength(g)));
@@ -264,7 +265,7 @@ public final class TokenizedLanguageModel implements LanguageModel {
             }
             prompt = window.generationPrompt(prompt, q.maxGenToks(), name);
             // Sampled repeats differ by seed; greedy repeats are identical and computed once.
-            GenKey key = new GenKey(new ContextKey(prompt), q);
+            GenKey key = new GenKey(new TokenKey(prompt), q);
             Integer at = unique.get(key);
             if (at == null) {
                 at = requests.size();
@@ -327,19 +328,7 @@ public final class TokenizedLanguageModel implements LanguageModel {
         scorer.close();
     }
 
-    private record ContextKey(int[] ids) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ContextKey k && Arrays.equals(ids, k.ids);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(ids);
-        }
-    }
-
-    private record GenKey(ContextKey prompt, GenerationQuery query) {
+    private record GenKey(TokenKey prompt, GenerationQuery query) {
         @Override
         public boolean equals(Object o) {
             return o instanceof GenKey k && prompt.equals(k.prompt) && sameDecoding(query, k.query);

@@ -1,5 +1,7 @@
 package dev.evomerge.eval.python;
 
+import dev.evomerge.core.model.PythonFloat;
+
 import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.List;
@@ -34,9 +36,9 @@ public final class PythonValues {
             case null -> out.append("None");
             case String s -> out.append(stringRepr(s));
             case Boolean b -> out.append(b ? "True" : "False");
-            case Double d -> out.append(floatRepr(d));
-            case Float f -> out.append(floatRepr(f.doubleValue()));
-            case BigDecimal d -> out.append(floatRepr(d.doubleValue()));
+            case Double d -> out.append(PythonFloat.repr(d));
+            case Float f -> out.append(PythonFloat.repr(f.doubleValue()));
+            case BigDecimal d -> out.append(PythonFloat.repr(d.doubleValue()));
             case Number n -> out.append(n.toString());
             case List<?> list -> {
                 out.append('[');
@@ -88,41 +90,6 @@ public final class PythonValues {
             }
         });
         return out.append(quote).toString();
-    }
-
-    /** Python's {@code repr(float)}: the shortest round-tripping digits, scientific below 1e-4 and from 1e16. */
-    public static String floatRepr(double d) {
-        if (Double.isNaN(d)) {
-            return "nan";
-        }
-        if (Double.isInfinite(d)) {
-            return d > 0 ? "inf" : "-inf";
-        }
-        if (d == 0) {
-            return (1 / d < 0) ? "-0.0" : "0.0";
-        }
-        // Double.toString gives the shortest uniquely-identifying digits (JDK 19+), as Python's repr does.
-        BigDecimal exact = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
-        String digits = exact.unscaledValue().toString();
-        int exponent = digits.length() - exact.scale(); // value = 0.digits * 10^exponent
-        String sign = d < 0 ? "-" : "";
-        int decimalExp = exponent - 1;
-        if (decimalExp < -4 || decimalExp >= 16) {
-            String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-            String e = decimalExp < 0 ? "-" + pad2(-decimalExp) : "+" + pad2(decimalExp);
-            return sign + mantissa + "e" + e;
-        }
-        if (exponent <= 0) {
-            return sign + "0." + "0".repeat(-exponent) + digits;
-        }
-        if (exponent >= digits.length()) {
-            return sign + digits + "0".repeat(exponent - digits.length()) + ".0";
-        }
-        return sign + digits.substring(0, exponent) + "." + digits.substring(exponent);
-    }
-
-    private static String pad2(int v) {
-        return v < 10 ? "0" + v : Integer.toString(v);
     }
 
     /** {@code str.isdigit()}: non-empty and every character a Unicode digit. */

@@ -93,18 +93,9 @@ public final class SyntheticTasks {
             doc.put("label", (long) rnd.nextInt(o.choices()));
             (i < o.rows() ? test : train).add(doc);
         }
-        String yaml = """
-                # Synthetic multiple-choice task written by `evomerge synth task mc`%s.
-                task: %s
-                dataset_path: json
-                dataset_kwargs:
-                  data_files:
-                    train: data/train.jsonl
-                    test: data/test.jsonl
-                output_type: multiple_choice
-                training_split: train
-                test_split: test
-                doc_to_text: "Question: {{question}}\\nAnswer:"
+        String yaml = header("Synthetic multiple-choice task written by `evomerge synth task mc`"
+                        + teacher.map(t -> "; labels are the answers of teacher " + t.name()).orElse("; labels are random"),
+                o.name(), "multiple_choice") + """
                 doc_to_target: label
                 doc_to_choice: choices
                 metric_list:
@@ -114,11 +105,7 @@ public final class SyntheticTasks {
                   - metric: acc_norm
                     aggregation: mean
                     higher_is_better: true
-                metadata:
-                  version: 1.0
-                  seed: %d
-                """.formatted(teacher.map(t -> "; labels are the answers of teacher " + t.name()).orElse("; labels are random"),
-                o.name(), o.seed());
+                """ + metadata(o.seed());
         return write(out, o, yaml, test, train, (config, docs) -> {
             if (teacher.isPresent()) {
                 List<Integer> labels = TeacherLabeler.multipleChoice(config, docs, teacher.get());
@@ -149,18 +136,9 @@ public final class SyntheticTasks {
             doc.put("answer", String.valueOf(a + b));
             (i < o.rows() ? test : train).add(doc);
         }
-        String yaml = """
-                # Synthetic generation task written by `evomerge synth task gen`%s.
-                task: %s
-                dataset_path: json
-                dataset_kwargs:
-                  data_files:
-                    train: data/train.jsonl
-                    test: data/test.jsonl
-                output_type: generate_until
-                training_split: train
-                test_split: test
-                doc_to_text: "Question: {{question}}\\nAnswer:"
+        String yaml = header("Synthetic generation task written by `evomerge synth task gen`"
+                        + teacher.map(t -> "; targets are the greedy answers of teacher " + t.name())
+                        .orElse("; targets are the true sums"), o.name(), "generate_until") + """
                 doc_to_target: "{{answer}}"
                 generation_kwargs:
                   until:
@@ -175,11 +153,7 @@ public final class SyntheticTasks {
                     regexes_to_ignore:
                       - "^\\\\s+"
                       - "\\\\s+$"
-                metadata:
-                  version: 1.0
-                  seed: %d
-                """.formatted(teacher.map(t -> "; targets are the greedy answers of teacher " + t.name())
-                .orElse("; targets are the true sums"), o.name(), maxGenToks, o.seed());
+                """.formatted(maxGenToks) + metadata(o.seed());
         return write(out, o, yaml, test, train, (config, docs) -> {
             if (teacher.isPresent()) {
                 List<String> answers = TeacherLabeler.generation(config, docs, teacher.get());
@@ -188,6 +162,34 @@ public final class SyntheticTasks {
                 }
             }
         });
+    }
+
+    /**
+     * The first lines of a synthetic task file: a comment saying how it was written, the task's name, its JSON data
+     * files and splits, its output type and the question prompt.
+     */
+    private static String header(String comment, String name, String outputType) {
+        return """
+                # %s.
+                task: %s
+                dataset_path: json
+                dataset_kwargs:
+                  data_files:
+                    train: data/train.jsonl
+                    test: data/test.jsonl
+                output_type: %s
+                training_split: train
+                test_split: test
+                doc_to_text: "Question: {{question}}\\nAnswer:"
+                """.formatted(comment, name, outputType);
+    }
+
+    private static String metadata(long seed) {
+        return """
+                metadata:
+                  version: 1.0
+                  seed: %d
+                """.formatted(seed);
     }
 
     @FunctionalInterface

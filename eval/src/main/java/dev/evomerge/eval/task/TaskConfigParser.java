@@ -1,7 +1,7 @@
 package dev.evomerge.eval.task;
 
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.eval.metric.MetricRegistry;
+import dev.evomerge.core.io.UnknownKeys;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,13 +51,14 @@ public final class TaskConfigParser {
         if (name == null) {
             throw EvomergeException.usage(yaml.file().describe() + ": a task file needs a 'task' key naming it");
         }
+        UnknownKeys unknown = new UnknownKeys("", warnings);
         for (String key : v.keySet()) {
             if (UNSUPPORTED.containsKey(key) && v.get(key) != null) {
                 throw EvomergeException.usage(r.at(key) + ": task " + name + " uses '" + key + "': "
                         + UNSUPPORTED.get(key) + ".");
             }
             if (!KNOWN.contains(key) && !IGNORED.contains(key) && !UNSUPPORTED.containsKey(key)) {
-                warnings.accept(r.at(key) + ": task " + name + ": unknown key '" + key + "' is ignored");
+                unknown.warn(r.at(key) + ": task " + name, key);
             }
         }
         List<String> tags = new ArrayList<>(r.stringList("tag"));
@@ -97,8 +98,7 @@ public final class TaskConfigParser {
                 case "split" -> {
                     // newer lm-eval spelling of fewshot_split
                 }
-                default -> warnings.accept(r.at("fewshot_config") + ": task " + name + ": unknown key 'fewshot_config."
-                        + e.getKey() + "' is ignored");
+                default -> unknown.warn(r.at("fewshot_config") + ": task " + name, "fewshot_config." + e.getKey());
             }
         }
         String fewshotSplit = r.string("fewshot_split", fewshot.get("split") instanceof String s ? s : null);
@@ -141,7 +141,7 @@ public final class TaskConfigParser {
         Object list = r.values.get("metric_list");
         List<MetricSpec> out = new ArrayList<>();
         if (list == null) {
-            for (String m : MetricRegistry.defaultMetrics(outputType)) {
+            for (String m : outputType.defaultMetrics()) {
                 out.add(new MetricSpec(m, null, null, Map.of()));
             }
             return out;

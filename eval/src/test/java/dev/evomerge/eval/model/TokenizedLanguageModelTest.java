@@ -153,15 +153,7 @@ class TokenizedLanguageModelTest {
     }
 
     @Test
-    void rollingSplitsIntoLmEvalWindows() {
-        // tokens 1..5, prefix 0, max length 2: ([0],[1,2]) ([2],[3,4]) ([3,4],[5]) as get_rolling_token_windows +
-        // make_disjoint_window give
-        List<LoglikelihoodRequest> w = RollingWindows.of(new int[] {1, 2, 3, 4, 5}, 0, 2);
-        assertThat(w).containsExactly(new LoglikelihoodRequest(new int[] {0}, new int[] {1, 2}),
-                new LoglikelihoodRequest(new int[] {2}, new int[] {3, 4}),
-                new LoglikelihoodRequest(new int[] {3, 4}, new int[] {5}));
-        assertThat(RollingWindows.of(new int[] {7, 8}, 1, 16))
-                .containsExactly(new LoglikelihoodRequest(new int[] {1}, new int[] {7, 8}));
+    void rollingSumsTheLmEvalWindowsOfADocument() {
         scorer.contextLength = 2;
         List<Double> ll = model(8).loglikelihoodRolling(List.of("abcde"), Progress.NONE);
         int sum = 0;

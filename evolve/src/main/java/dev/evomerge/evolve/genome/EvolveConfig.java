@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.TextFiles;
+import dev.evomerge.core.io.UnknownKeys;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -117,12 +117,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
     }
 
     private static void warnUnknown(JsonNode node, Set<String> known, String where, String prefix, Consumer<String> warn) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!known.contains(k)) {
-                warn.accept(where + ": unknown key '" + prefix + k + "' is ignored.");
-            }
-        }
+        new UnknownKeys(".", warn).check(where, prefix, node.fieldNames(), known::contains);
     }
 
     private static String requiredString(JsonNode n, String key, String where, String prefix) {

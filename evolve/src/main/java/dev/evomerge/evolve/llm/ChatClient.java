@@ -1,5 +1,7 @@
 package dev.evomerge.evolve.llm;
 
+import dev.evomerge.engine.chat.ChatMessage;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;

@@ -1,5 +1,7 @@
 package dev.evomerge.evolve.llm;
 
+import dev.evomerge.engine.chat.ChatMessage;
+
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package dev.evomerge.evolve.llm;
 
+import dev.evomerge.core.model.PythonFloat;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.optimizer.RandomStreams;
 
@@ -330,7 +332,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
             for (int j = 0; j < pct.length; j++) {
                 pct[j] = (int) Math.round(bestGenome[j] * 100);
             }
-            note = NOTE + " The best genome so far, with fitness " + PythonRepr.ofDouble(bestFitness) + ": "
+            note = NOTE + " The best genome so far, with fitness " + PythonFloat.repr(bestFitness) + ": "
                     + PythonRepr.ofNestedInts(pct, s.dimensions()) + ")";
         }
         String content = all.get(from).content();

@@ -1,21 +1,19 @@
 package dev.evomerge.evolve.llm;
 
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.FinishReason;
 import dev.evomerge.engine.Generation;
 import dev.evomerge.engine.GenerationRequest;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.LoadedModel;
 import dev.evomerge.engine.WeightStorage;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.engine.chat.ChatTemplate;
-import dev.evomerge.engine.tokenizer.Tokenizer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -32,25 +30,17 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
     public static final int DEFAULT_MAX_TOKENS = 1024;
 
     private final Path dir;
-    private final CausalLanguageModel model;
-    private final Tokenizer tokenizer;
+    private final LoadedModel loaded;
     private final ChatTemplate template;
     private final Set<Integer> stopIds;
     private final int maxTokens;
 
-    private LocalChatClient(Path dir, CausalLanguageModel model, Tokenizer tokenizer, ChatTemplate template,
-                            int maxTokens) {
+    private LocalChatClient(Path dir, LoadedModel loaded, ChatTemplate template, int maxTokens) {
         this.dir = dir;
-        this.model = model;
-        this.tokenizer = tokenizer;
+        this.loaded = loaded;
         this.template = template;
         this.maxTokens = maxTokens;
-        Set<Integer> eos = new LinkedHashSet<>();
-        for (int id : tokenizer.eosIds()) {
-            eos.add(id);
-        }
-        eos.addAll(model.spec().eosTokenIds());
-        this.stopIds = Set.copyOf(eos);
+        this.stopIds = loaded.eosIds();
     }
 
     /** Loads {@code dir} with the default budget; weights are kept as bf16 (lossless for bf16 checkpoints). */
@@ -71,22 +61,18 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw EvomergeException.usage("--llm-model local:" + dir + " is not a directory with a local model.");
         }
-        Tokenizer tokenizer;
+        LoadedModel loaded;
         try {
-            tokenizer = Tokenizer.load(dir);
+            loaded = LoadedModel.load(dir, options);
         } catch (RuntimeException e) {
             throw unusable(dir, e);
         }
-        try {
-            ChatTemplate template = ChatTemplate.load(dir).orElseThrow(() -> EvomergeException.usage(
-                    "it has no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json"
-                            + " chat_template), so it is not an instruct model"));
-            CausalLanguageModel model = ModelLoader.load(dir, options);
-            return new LocalChatClient(dir, model, tokenizer, template, maxTokens);
-        } catch (RuntimeException e) {
-            tokenizer.close();
-            throw unusable(dir, e);
+        if (loaded.chatTemplate().isEmpty()) {
+            loaded.close();
+            throw unusable(dir, EvomergeException.usage("it has no chat template (chat_template.jinja,"
+                    + " chat_template.json or tokenizer_config.json chat_template), so it is not an instruct model"));
         }
+        return new LocalChatClient(dir, loaded, loaded.chatTemplate().get(), maxTokens);
     }
 
     private static EvomergeException unusable(Path dir, RuntimeException e) {
@@ -112,14 +98,14 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
 
     @Override
     public Integer contextTokens() {
-        return model.spec().contextLength();
+        return loaded.contextLength();
     }
 
     /** The reply with exact token counts: the rendered prompt's and the generated ids'. */
     @Override
     public Completion chat(List<ChatMessage> messages, Consumer<Retry> retries) {
-        int[] prompt = tokenizer.encode(render(messages), false); // the template writes BOS and the like itself
-        int context = model.spec().contextLength();
+        int[] prompt = loaded.tokenizer().encode(render(messages), false); // the template writes BOS and the like itself
+        int context = loaded.contextLength();
         if (prompt.length == 0) {
             throw new ChatException("The chat template of " + dir + " rendered the conversation to an empty prompt.");
         }
@@ -130,7 +116,7 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
         }
         Generation g;
         try {
-            g = model.generate(GenerationRequest.greedy(prompt, Math.min(maxTokens, context - prompt.length), stopIds));
+            g = loaded.model().generate(GenerationRequest.greedy(prompt, Math.min(maxTokens, context - prompt.length), stopIds));
         } catch (RuntimeException e) {
             throw new ChatException("The local LLM in " + dir + " failed to generate: " + e.getMessage(), e);
         }
@@ -139,7 +125,7 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
         if (g.finishReason() == FinishReason.STOP_TOKEN && ids.length > 0) {
             ids = Arrays.copyOf(ids, ids.length - 1); // the engine keeps the stop token; it is not reply text
         }
-        return new Completion(answerText(tokenizer.decode(ids, true)), new TokenUsage(prompt.length, generated, false));
+        return new Completion(answerText(loaded.tokenizer().decode(ids, true)), new TokenUsage(prompt.length, generated, false));
     }
 
     /**
@@ -148,14 +134,14 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
      */
     private String render(List<ChatMessage> messages) {
         try {
-            return template.render(toEngine(messages), true);
+            return template.render(messages, true);
         } catch (EvomergeException first) {
             List<ChatMessage> folded = foldSystem(messages);
             if (folded.equals(messages)) {
                 throw new ChatException("The chat template of " + dir + " failed: " + first.getMessage(), first);
             }
             try {
-                return template.render(toEngine(folded), true);
+                return template.render(folded, true);
             } catch (EvomergeException second) {
                 throw new ChatException("The chat template of " + dir + " failed: " + first.getMessage(), second);
             }
@@ -184,12 +170,6 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
         return out;
     }
 
-    private static List<dev.evomerge.engine.chat.ChatMessage> toEngine(List<ChatMessage> messages) {
-        return messages.stream()
-                .map(m -> new dev.evomerge.engine.chat.ChatMessage(m.role(), m.content() == null ? "" : m.content()))
-                .toList();
-    }
-
     /**
      * The reply without surrounding whitespace and without a leading {@code <think>...</think>} block that reasoning
      * models write before the answer (an unclosed one is kept: then there is no answer to isolate).
@@ -208,10 +188,6 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
     /** Stops the engine's worker threads and frees the tokenizer. */
     @Override
     public void close() {
-        try {
-            model.close();
-        } finally {
-            tokenizer.close();
-        }
+        loaded.close();
     }
 }

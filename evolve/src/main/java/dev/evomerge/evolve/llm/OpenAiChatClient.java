@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.engine.chat.ChatMessage;
 
 import java.io.IOException;
 import java.net.URI;

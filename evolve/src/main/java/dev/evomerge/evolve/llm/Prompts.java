@@ -1,5 +1,7 @@
 package dev.evomerge.evolve.llm;
 
+import dev.evomerge.core.model.PythonFloat;
+
 import java.util.List;
 
 /**
@@ -50,7 +52,7 @@ final class Prompts {
             if (i > 0) {
                 list.append(", ");
             }
-            list.append("{'fitness_score': ").append(PythonRepr.ofDouble(s.fitness()))
+            list.append("{'fitness_score': ").append(PythonFloat.repr(s.fitness()))
                     .append(", 'genome_").append(s.index()).append("': ")
                     .append(PythonRepr.ofNestedInts(s.percent(), dims)).append('}');
         }
@@ -65,7 +67,7 @@ final class Prompts {
                 %s
 
                 From these %d genomes and their scores, give the next mean genome.""".formatted(
-                generation, PythonRepr.ofDouble(bestSoFar), top.size(), list, top.size());
+                generation, PythonFloat.repr(bestSoFar), top.size(), list, top.size());
     }
 
     static String correction(String problem, int[] dims) {

@@ -1,34 +1,9 @@
 package dev.evomerge.evolve.llm;
 
-import java.math.BigDecimal;
-
-/** Python's repr of floats and nested int lists: the seed shows the LLM its data in this form, not as JSON. */
+/** Python's repr of nested int lists: the LLM is shown genomes in this form (floats via PythonFloat), not as JSON. */
 final class PythonRepr {
 
     private PythonRepr() {
-    }
-
-    /** repr(float): shortest round-trip digits, 'inf'/'nan', exponent form outside [1e-4, 1e16). */
-    static String ofDouble(double v) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        if (v == 0) {
-            return (1 / v < 0) ? "-0.0" : "0.0";
-        }
-        BigDecimal d = new BigDecimal(Double.toString(v)).stripTrailingZeros(); // Java's toString is shortest round-trip
-        double a = Math.abs(v);
-        if (a >= 1e-4 && a < 1e16) {
-            String s = d.toPlainString();
-            return s.contains(".") ? s : s + ".0";
-        }
-        String unscaled = d.unscaledValue().abs().toString();
-        int exp = unscaled.length() - 1 - d.scale();
-        String mantissa = unscaled.length() == 1 ? unscaled : unscaled.charAt(0) + "." + unscaled.substring(1);
-        return (v < 0 ? "-" : "") + mantissa + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
     }
 
     /** repr of a 4-level nested list of ints laid out row-major with the given dimensions. */

@@ -3,9 +3,7 @@ package dev.evomerge.evolve.local;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
-import dev.evomerge.engine.chat.ChatTemplate;
-import dev.evomerge.engine.tokenizer.Tokenizer;
+import dev.evomerge.engine.LoadedModel;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.evolve.run.Candidate;
@@ -40,11 +38,10 @@ final class InMemoryWorker implements CandidateWorker {
         this.settings = settings;
         this.name = name;
         this.warnings = warnings;
-        Path resident = Path.of(settings.residentModel());
-        this.model = ModelLoader.load(resident, LoadOptions.defaults().withThreads(settings.threads()));
-        Tokenizer tokenizer = Tokenizer.load(resident);
-        this.lm = LanguageModels.embedded(model, tokenizer, ChatTemplate.load(resident), name, false, true,
-                settings.batchSize());
+        LoadedModel resident = LoadedModel.load(Path.of(settings.residentModel()),
+                LoadOptions.defaults().withThreads(settings.threads()));
+        this.model = resident.model();
+        this.lm = LanguageModels.embedded(resident, name, false, true, settings.batchSize());
         this.scorer = new TaskScorer(settings, warnings);
     }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.Reasons;
-import dev.evomerge.evolve.llm.ChatMessage;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.TokenUsage;
 import dev.evomerge.evolve.run.Candidate;

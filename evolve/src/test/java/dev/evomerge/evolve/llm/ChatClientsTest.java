@@ -6,6 +6,7 @@ import dev.evomerge.core.synth.ModelSynthesizer;
 import dev.evomerge.core.synth.SynthModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.evomerge.engine.chat.ChatMessage;
 
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

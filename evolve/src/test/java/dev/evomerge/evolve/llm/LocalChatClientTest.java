@@ -9,6 +9,7 @@ import dev.evomerge.engine.Generation;
 import dev.evomerge.engine.GenerationRequest;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,7 @@
 package dev.evomerge.evolve.llm;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.llm.ScriptedOpenAiServer.Reply;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

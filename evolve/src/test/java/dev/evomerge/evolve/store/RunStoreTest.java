@@ -1,6 +1,6 @@
 package dev.evomerge.evolve.store;
 
-import dev.evomerge.evolve.llm.ChatMessage;
+import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.optimizer.CmaEs;

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.TextFiles;
+import dev.evomerge.core.io.UnknownKeys;
 import dev.evomerge.core.tensor.DType;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -489,13 +489,8 @@ public final class MergeConfigReader {
     }
 
     private void warnUnknown(JsonNode node, String path, Set<String> known) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!known.contains(k)) {
-                warnings.accept(file + ": unknown key '" + (path.isEmpty() ? k : path + "." + k)
-                        + "' is ignored (mergekit ignores it too).");
-            }
-        }
+        new UnknownKeys(" (mergekit ignores it too).", warnings)
+                .check(file, path.isEmpty() ? "" : path + ".", node.fieldNames(), known::contains);
     }
 
     private EvomergeException error(String path, String what) {

@@ -1,6 +1,4 @@
-package dev.evomerge.eval.model;
-
-import dev.evomerge.engine.LoglikelihoodRequest;
+package dev.evomerge.engine;
 
 import java.util.ArrayList;
 import java.util.Arrays;
