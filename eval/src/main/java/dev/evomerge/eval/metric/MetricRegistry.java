@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * The built-in metrics' default aggregation and direction. Which metrics a task's output type computes is declared
- * by {@code dev.evomerge.eval.task.OutputType}.
+ * by the task output type (OutputType in the task package).
  */
 public final class MetricRegistry {
 

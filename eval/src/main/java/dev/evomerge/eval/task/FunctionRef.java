@@ -2,7 +2,7 @@ package dev.evomerge.eval.task;
 
 /**
  * A {@code !function module.name} reference from a task YAML. evomerge runs no Python: the name is looked up in the
- * built-in registry ({@link dev.evomerge.eval.function.BuiltinFunctions}).
+ * built-in registry of the function package (BuiltinFunctions).
  *
  * @param name the reference as written, e.g. {@code utils.process_results_mc2}
  */
