@@ -1,7 +1,9 @@
 package dev.evomerge.cluster;
 
+import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.merge.config.MergeConfigReader;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -177,7 +179,16 @@ final class Wire {
             for (int i = 0; i < genes.length; i++) {
                 genes[i] = float64();
             }
-            return new Candidate(generation, index, genes, string());
+            String yaml = string();
+            if (yaml == null) {
+                throw new IOException("a candidate without its merge config");
+            }
+            try {
+                return new Candidate(generation, index, genes, MergeConfigReader.parse(yaml,
+                        "candidate " + generation + "/" + index, w -> { }));
+            } catch (EvomergeException e) {
+                throw new IOException("a candidate whose merge config does not read: " + e.getMessage(), e);
+            }
         }
 
         Evaluation evaluation() throws IOException {

@@ -1,43 +1,15 @@
 package dev.evomerge.evolve.genome;
 
-import dev.evomerge.core.EvomergeException;
-
 import java.util.List;
-import java.util.Map;
 
 /**
  * The shape of a genome, (layer groups, models, parameter sets, parameters), flattened row-major:
- * flat index = ((g * M + m) * S + s) * P + p, as the seed and mergekit-evolve lay it out.
+ * flat index = ((g * M + m) * S + s) * P + p, as mergekit-evolve lays it out.
  */
 public record GeneLayout(int layerGroups, int models, int parameterSets, List<String> parameters) {
 
-    /** Genes per method; methods beyond the seed's five map their natural parameters the same way. */
-    static final Map<String, List<String>> PARAMETERS_BY_METHOD = Map.of(
-            "linear", List.of("weight"),
-            "task_arithmetic", List.of("weight"),
-            "ties", List.of("weight", "density"),
-            "dare_ties", List.of("weight", "density"),
-            "dare_linear", List.of("weight", "density"),
-            "della", List.of("weight", "density"),
-            "breadcrumbs", List.of("weight", "density"),
-            "slerp", List.of("t"));
-
     public GeneLayout {
         parameters = List.copyOf(parameters);
-    }
-
-    /** Names of the methods a genome can use, sorted. */
-    public static List<String> methods() {
-        return PARAMETERS_BY_METHOD.keySet().stream().sorted().toList();
-    }
-
-    static List<String> parametersOf(String method) {
-        List<String> p = PARAMETERS_BY_METHOD.get(method);
-        if (p == null) {
-            throw EvomergeException.usage("genome.merge_method '" + method + "' is not supported for evolution: use one of "
-                    + String.join(", ", methods()) + ".");
-        }
-        return p;
     }
 
     public int parametersPerSet() {
@@ -54,7 +26,7 @@ public record GeneLayout(int layerGroups, int models, int parameterSets, List<St
         return ((g * models + m) * parameterSets + s) * parameters.size() + p;
     }
 
-    /** The dimensions as the seed prints them, e.g. "(16, 2, 1, 1)". */
+    /** The dimensions as text, e.g. "(16, 2, 1, 1)". */
     public String dimensionsText() {
         return "(" + layerGroups + ", " + models + ", " + parameterSets + ", " + parameters.size() + ")";
     }

@@ -11,8 +11,6 @@ import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
-import dev.evomerge.merge.config.MergeConfig;
-import dev.evomerge.merge.config.MergeConfigReader;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -87,8 +85,7 @@ final class OnDiskWorker implements CandidateWorker {
                 }
                 cleaned = true;
             }
-            MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
-            try (MergeSession s = MergeSession.open(cfg, InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
+            try (MergeSession s = MergeSession.open(c.config(), InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
                     MergeReporter.silent())) {
                 s.writeModel(dir);
             }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.evolve.genome.Genome;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
@@ -12,6 +11,7 @@ import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
+import dev.evomerge.merge.config.MergeConfigReader;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +89,7 @@ public final class EvolutionRun {
                     if (r != null && Arrays.equals(r.genes(), genes.get(k))) {
                         results[k] = fromRecord(r);
                     } else {
-                        todo.add(new Candidate(generation, k, genes.get(k), MergeYaml.write(genome.decode(genes.get(k)))));
+                        todo.add(new Candidate(generation, k, genes.get(k), genome.decode(genes.get(k))));
                     }
                 }
                 listener.generationStarted(generation, genes.size(), genes.size() - todo.size());
@@ -166,7 +166,9 @@ public final class EvolutionRun {
     }
 
     private static Evaluation fromRecord(CandidateRecord r) {
-        Candidate c = new Candidate(r.generation(), r.index(), r.genes(), r.mergeYaml());
+        // the stored text of an earlier process: read back by the one reader (it keeps the text, so it is rewritten as is)
+        Candidate c = new Candidate(r.generation(), r.index(), r.genes(), MergeConfigReader.parse(r.mergeYaml(),
+                "run.db candidate " + r.generation() + "/" + r.index(), w -> { }));
         return new Evaluation(c, r.score(), r.metrics(), r.status() == CandidateRecord.Status.OK ? null : r.error(),
                 r.mergeSeconds(), r.evalSeconds(), r.worker());
     }

@@ -1,5 +1,8 @@
 package dev.evomerge.evolve.genome;
 
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.MergeConfigReader;
+import dev.evomerge.merge.config.MergeConfigWriter;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -14,9 +17,10 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The merge YAML a genome decodes to, byte for byte, over every evolvable method and every genome switch: the texts in
- * {@code genome-yaml-golden.txt} were written by the decoder and YAML writer that evolution runs have always used, so
- * best_config.yaml, stored candidates and resumed runs keep their exact text.
+ * The merge YAML a genome decodes to, byte for byte, over the evolvable methods and every genome switch: the texts in
+ * {@code genome-yaml-golden.txt} were written by the untyped decoder and YAML writer evolution runs used before the
+ * genome decoded to a {@link MergeConfig}, so best_config.yaml, stored candidates and resumed runs keep their exact
+ * text. The config also reads back from its text to an equal config.
  */
 class GenomeYamlGoldenTest {
 
@@ -126,11 +130,30 @@ class GenomeYamlGoldenTest {
     @Test
     void everyGenomeWritesTheYamlItAlwaysHas() throws IOException {
         Map<String, String> expected = golden();
-        Map<String, String> actual = produce((g, genes) -> MergeYaml.write(g.decode(genes)));
+        Map<String, String> actual = produce((g, genes) -> MergeConfigWriter.toYaml(g.decode(genes)));
         assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
         for (String k : expected.keySet()) {
             assertThat(actual.get(k)).as(k).isEqualTo(expected.get(k));
         }
         assertThat(expected).hasSizeGreaterThan(150);
+    }
+
+    @Test
+    void everyDecodedConfigReadsBackFromItsYamlToAnEqualConfig() {
+        int checked = 0;
+        for (Case c : cases()) {
+            Genome g = new Genome(c.def(), c.layers());
+            for (Map.Entry<String, double[]> v : geneVectors(c, g).entrySet()) {
+                MergeConfig config = g.decode(v.getValue());
+                String yaml = MergeConfigWriter.toYaml(config);
+                MergeConfig read = MergeConfigReader.parse(yaml, c.name(), w -> {
+                    throw new AssertionError(c.name() + ": " + w);
+                });
+                assertThat(read.sourceText()).isEqualTo(yaml);
+                assertThat(read.withSourceText(null)).as(c.name() + " #" + v.getKey()).isEqualTo(config);
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThan(150);
     }
 }
