@@ -3,7 +3,6 @@ package dev.evomerge.cluster;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
-import dev.evomerge.merge.config.MergeConfigReader;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -184,8 +183,7 @@ final class Wire {
                 throw new IOException("a candidate without its merge config");
             }
             try {
-                return new Candidate(generation, index, genes, MergeConfigReader.parse(yaml,
-                        "candidate " + generation + "/" + index, w -> { }));
+                return Candidate.fromYaml(generation, index, genes, yaml, "candidate " + generation + "/" + index);
             } catch (EvomergeException e) {
                 throw new IOException("a candidate whose merge config does not read: " + e.getMessage(), e);
             }

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The shape of a genome, (layer groups, models, parameter sets, parameters), flattened row-major:
- * flat index = ((g * M + m) * S + s) * P + p, as mergekit-evolve lays it out.
+ * flat index = ((g * M + m) * S + s) * P + p, as LLM-Evo-Merge and mergekit-evolve lay it out.
  */
 public record GeneLayout(int layerGroups, int models, int parameterSets, List<String> parameters) {
 
@@ -26,7 +26,7 @@ public record GeneLayout(int layerGroups, int models, int parameterSets, List<St
         return ((g * models + m) * parameterSets + s) * parameters.size() + p;
     }
 
-    /** The dimensions as text, e.g. "(16, 2, 1, 1)". */
+    /** The dimensions as a Python tuple, e.g. "(16, 2, 1, 1)" (LLM-Evo-Merge shows the LLM this form). */
     public String dimensionsText() {
         return "(" + layerGroups + ", " + models + ", " + parameterSets + ", " + parameters.size() + ")";
     }

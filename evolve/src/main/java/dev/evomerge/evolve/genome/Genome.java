@@ -26,7 +26,7 @@ import java.util.function.IntFunction;
  * Turns a flat gene vector in [0, 1]^N into a mergekit merge configuration: discrete slices per layer group, or
  * smooth gradients; filter lists with a catch-all; for slerp, the top two models per layer group with a softmax t.
  * {@code allow_negative_weights} maps weight genes to [-1, 1]. Which parameters get genes, and whether a base model is
- * needed, come from the merge method's declaration ({@link EvolvableMethod}).
+ * needed, come from the merge method's declaration ({@link EvolvableMethod}). The rules: docs/evolution.md, "Genes".
  */
 public final class Genome {
 
@@ -161,7 +161,10 @@ public final class Genome {
                 tokenizer != null, null, null);
     }
 
-    /** The value a merge receives for gene {@code v} of parameter {@code param}. */
+    /**
+     * The value a merge receives for gene {@code v} of parameter {@code param}: |v|, with density clamped to [0, 1]
+     * and weight 2v - 1 when {@code allow_negative_weights} is set.
+     */
     public double transform(String param, double v) {
         return switch (param) {
             case "density" -> Math.clamp(Math.abs(v), 0.0, 1.0);

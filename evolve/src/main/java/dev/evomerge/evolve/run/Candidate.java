@@ -1,6 +1,7 @@
 package dev.evomerge.evolve.run;
 
 import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.MergeConfigReader;
 import dev.evomerge.merge.config.MergeConfigWriter;
 
 import java.util.Objects;
@@ -13,6 +14,15 @@ public record Candidate(int generation, int index, double[] genes, MergeConfig c
 
     public Candidate {
         Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * A candidate rebuilt from the YAML text it was stored or sent as (the run store, a cluster message), read by the
+     * one reader; the config keeps the text, so {@link #mergeYaml()} gives it back unchanged. A text that is not a
+     * merge config is a usage error naming {@code source}.
+     */
+    public static Candidate fromYaml(int generation, int index, double[] genes, String mergeYaml, String source) {
+        return new Candidate(generation, index, genes, MergeConfigReader.parse(mergeYaml, source, w -> { }));
     }
 
     /** The config as merge YAML: the text it was read from (a candidate of a resumed run), else as written. */

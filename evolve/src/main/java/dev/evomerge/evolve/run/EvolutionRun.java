@@ -11,7 +11,6 @@ import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.store.CandidateRecord;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
-import dev.evomerge.merge.config.MergeConfigReader;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -166,9 +165,8 @@ public final class EvolutionRun {
     }
 
     private static Evaluation fromRecord(CandidateRecord r) {
-        // the stored text of an earlier process: read back by the one reader (it keeps the text, so it is rewritten as is)
-        Candidate c = new Candidate(r.generation(), r.index(), r.genes(), MergeConfigReader.parse(r.mergeYaml(),
-                "run.db candidate " + r.generation() + "/" + r.index(), w -> { }));
+        Candidate c = Candidate.fromYaml(r.generation(), r.index(), r.genes(), r.mergeYaml(),
+                "run.db candidate " + r.generation() + "/" + r.index());
         return new Evaluation(c, r.score(), r.metrics(), r.status() == CandidateRecord.Status.OK ? null : r.error(),
                 r.mergeSeconds(), r.evalSeconds(), r.worker());
     }
