@@ -7,7 +7,6 @@ import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.genome.Genome;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -203,7 +202,7 @@ public final class ClusterBench {
             for (int j = 0; j < genes.length; j++) {
                 genes[j] = random.nextDouble();
             }
-            out.add(new Candidate(generation, i, genes, MergeYaml.write(genome.decode(genes))));
+            out.add(new Candidate(generation, i, genes, genome.decode(genes)));
         }
         return out;
     }

@@ -4,7 +4,6 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.ChatClient;
 import dev.evomerge.evolve.llm.ChatClients;
@@ -127,7 +126,7 @@ public final class EvolveBench {
         String llmNote;
         try (CandidateEvaluator evaluator = new EvolutionLauncher(options(setup, dir.resolve("run-mem"), true, problemSeed, threads), w -> { })
                 .localEvaluator(mem)) {
-            target = fitness(evaluate(evaluator, new Candidate(-1, 0, setup.targetGenes(), setup.targetYaml())), tasks);
+            target = fitness(evaluate(evaluator, new Candidate(-1, 0, setup.targetGenes(), setup.targetConfig())), tasks);
             double threshold = TARGET_FRACTION * target;
             System.out.printf(Locale.ROOT, "hidden recipe fitness %.4f; target %.4f; %d genes, population %d, budget %d evaluations, %d seeds%n",
                     target, threshold, n, lambda, budget, seeds);
@@ -231,7 +230,7 @@ public final class EvolveBench {
             double[] fitness = new double[pop.size()];
             for (int k = 0; k < pop.size(); k++) {
                 double[] genes = pop.get(k);
-                Evaluation e = evaluate(evaluator, new Candidate(generation, k, genes, MergeYaml.write(p.genome().decode(genes))));
+                Evaluation e = evaluate(evaluator, new Candidate(generation, k, genes, p.genome().decode(genes)));
                 fitness[k] = e.error() == null ? Fitness.score(p.config().tasks(), e.metrics()) : Double.NEGATIVE_INFINITY;
                 best = Math.max(best, fitness[k]);
                 evals++;
@@ -269,7 +268,7 @@ public final class EvolveBench {
                 .localEvaluator(memP);
              CandidateEvaluator d = new EvolutionLauncher(options(setup, dir.resolve("cost-disk"), false, seed, threads), w -> { })
                      .localEvaluator(diskP)) {
-            Candidate warm = new Candidate(-1, 0, setup.targetGenes(), setup.targetYaml());
+            Candidate warm = new Candidate(-1, 0, setup.targetGenes(), setup.targetConfig());
             long w0 = System.nanoTime();
             evaluate(m, warm);
             double memFirst = (System.nanoTime() - w0) / 1e9;
@@ -279,7 +278,7 @@ public final class EvolveBench {
             System.out.printf(Locale.ROOT, "  warm-up candidate (not counted): in-memory %.3f s (includes loading the resident model), on-disk %.3f s%n",
                     memFirst, diskFirst);
             for (int i = 0; i < count; i++) {
-                Candidate c = new Candidate(0, i, genes.get(i), MergeYaml.write(memP.genome().decode(genes.get(i))));
+                Candidate c = new Candidate(0, i, genes.get(i), memP.genome().decode(genes.get(i)));
                 long a = System.nanoTime();
                 Evaluation em = evaluate(m, c);
                 mem.add(new Cost((System.nanoTime() - a) / 1e9, em.mergeSeconds(), em.evalSeconds()));

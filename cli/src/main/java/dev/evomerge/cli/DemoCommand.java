@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
         EvolutionLauncher.Prepared p = launcher.prepare();
         CandidateEvaluator evaluator = launcher.localEvaluator(p);
-        double targetScore = score(evaluator, p, new Candidate(-1, 0, setup.targetGenes(), setup.targetYaml()));
+        double targetScore = score(evaluator, p, new Candidate(-1, 0, setup.targetGenes(), setup.targetConfig()));
         out.printf(Locale.ROOT, "2. the hidden recipe scores %.4f on %s (%d questions); searching with %s, population %d, %d generations...%n",
                 targetScore, setup.taskName(), rows, opt, p.populationSize(), maxGeneration + 1);
         out.flush();

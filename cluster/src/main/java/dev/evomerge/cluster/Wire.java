@@ -1,5 +1,6 @@
 package dev.evomerge.cluster;
 
+import dev.evomerge.core.EvomergeException;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
@@ -178,7 +179,15 @@ final class Wire {
             for (int i = 0; i < genes.length; i++) {
                 genes[i] = float64();
             }
-            return new Candidate(generation, index, genes, string());
+            String yaml = string();
+            if (yaml == null) {
+                throw new IOException("a candidate without its merge config");
+            }
+            try {
+                return Candidate.fromYaml(generation, index, genes, yaml, "candidate " + generation + "/" + index);
+            } catch (EvomergeException e) {
+                throw new IOException("a candidate whose merge config does not read: " + e.getMessage(), e);
+            }
         }
 
         Evaluation evaluation() throws IOException {

@@ -82,9 +82,8 @@ class ClusterSerializationTest {
                 .hasStackTraceContaining("Resolving class " + Gadget.class.getName() + " is not allowed");
         assertThat(dir.resolve("gadget.readObject")).doesNotExist();
         // evomerge's own records are no longer Java-deserialized either (they travel as Wire bodies).
-        Candidate c = new Candidate(0, 1, new double[] {0.5}, "merge_method: linear\n");
-        Data evaluation = service(false).toData(new Evaluation(c, 1.0, Map.of(new MetricKey("t", "acc"), 1.0), null, 0, 0, "w"));
-        assertThatThrownBy(() -> service(true).toObject(evaluation)).hasStackTraceContaining("is not allowed");
+        Data spec = service(false).toData(new RunSpec("run-1", Map.of("k", "v"), List.of("/m")));
+        assertThatThrownBy(() -> service(true).toObject(spec)).hasStackTraceContaining("is not allowed");
         Data uri = service(false).toData(java.net.URI.create("http://example.invalid/"));
         assertThatThrownBy(() -> service(true).toObject(uri)).hasStackTraceContaining("Resolving class java.net.URI is not allowed");
     }
@@ -93,7 +92,7 @@ class ClusterSerializationTest {
     void signedMessagesTravelAsCompactAndABodyHasOneEncoding() throws Exception {
         InternalSerializationService s = service(true);
         ClusterSecret secret = ClusterSecret.of("0123456789abcdef-secret", "test");
-        Candidate c = new Candidate(2, 5, new double[] {0.25, 0.75}, "merge_method: ties\n");
+        Candidate c = new Candidate(2, 5, new double[] {0.25, 0.75}, WorkerRuntimeTest.linear());
         Map<MetricKey, Double> metrics = new LinkedHashMap<>();
         metrics.put(new MetricKey("b", "acc"), 0.5);
         metrics.put(new MetricKey("a", "acc"), 0.25);
@@ -112,6 +111,9 @@ class ClusterSerializationTest {
         Evaluation decoded = in.evaluation();
         in.end();
         assertThat(decoded.candidate().genes()).containsExactly(0.25, 0.75);
+        // the config travels as its YAML text and is read back to an equal config
+        assertThat(decoded.candidate().mergeYaml()).isEqualTo(c.mergeYaml()).startsWith("merge_method: linear\n");
+        assertThat(decoded.candidate().config().withSourceText(null)).isEqualTo(c.config());
         assertThat(decoded.metrics()).isEqualTo(metrics);
         assertThat(decoded.worker()).isEqualTo("worker-1");
         // The same metrics in another order encode identically (what the HMAC covers does not depend on map order).

@@ -60,7 +60,7 @@ class ClusterTimeoutTest {
         List<Candidate> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             double g = (i + 1) / (n + 1.0);
-            out.add(new Candidate(0, i, new double[] {g, g, g, g}, "merge_method: linear\n"));
+            out.add(new Candidate(0, i, new double[] {g, g, g, g}, WorkerRuntimeTest.linear()));
         }
         return out;
     }

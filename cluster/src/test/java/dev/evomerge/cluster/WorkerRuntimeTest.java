@@ -4,6 +4,11 @@ import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.merge.config.InputModel;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.ModelReference;
+import dev.evomerge.merge.config.ParameterSetting;
+import dev.evomerge.merge.config.Parameters;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -65,7 +70,13 @@ class WorkerRuntimeTest {
     }
 
     static Candidate candidate(int i) {
-        return new Candidate(0, i, new double[] {i / 10.0}, "merge_method: linear\n");
+        return new Candidate(0, i, new double[] {i / 10.0}, linear());
+    }
+
+    /** A one-model linear merge config: what the candidates of these tests carry (no worker here merges it). */
+    static MergeConfig linear() {
+        return MergeConfig.ofModels("linear", List.of(new InputModel(ModelReference.of("m"),
+                Parameters.of(Map.of("weight", ParameterSetting.Scalar.of(1.0))))), null, null, null);
     }
 
     @Test

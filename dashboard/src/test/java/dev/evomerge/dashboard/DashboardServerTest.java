@@ -3,6 +3,7 @@ package dev.evomerge.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.TestCandidates;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.store.RunBeforeTypedResults;
 import dev.evomerge.evolve.store.RunStore;
@@ -160,7 +161,7 @@ class DashboardServerTest {
         try (RunStore writer = RunStore.open(dir); DashboardServer s = new DashboardServer(dir, "127.0.0.1", 0)) {
             s.start();
             String name = JSON.readTree(get(s, "/api/runs").body()).get(0).get("name").asText();
-            writer.recordCandidate(new Evaluation(new Candidate(4, 0, new double[] {0.1, 0.2, 0.3, 0.4}, "m"), 0.5, Map.of(),
+            writer.recordCandidate(new Evaluation(TestCandidates.of(4, 0, 0.1, 0.2, 0.3, 0.4), 0.5, Map.of(),
                     null, 0, 0, "w"));
             String before = sha(dir.resolve("run.db"));
             long walBefore = Files.size(dir.resolve("run.db-wal"));

@@ -4,6 +4,7 @@ import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.optimizer.CmaEs;
 import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.TestCandidates;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.store.RunMeta;
@@ -47,7 +48,7 @@ final class RunFixtures {
                     double em = 1 - 2 * d;
                     boolean failed = g == 1 && k == 2;
                     f[k] = failed ? Double.NEGATIVE_INFINITY : acc + em;
-                    Candidate c = new Candidate(g, k, xs.get(k), "merge_method: task_arithmetic\n# candidate " + g + "/" + k + "\n");
+                    Candidate c = TestCandidates.of(g, k, xs.get(k));
                     s.recordCandidate(failed ? Evaluation.failed(c, "merge failed: <b>tensor</b> missing", 0.5 + k, 1.5 + g, "local-0")
                             : new Evaluation(c, f[k], Map.of(new MetricKey("mc_task", "acc,none"), acc,
                                     new MetricKey("gen_task", "exact_match,none"), em), null, 0.5 + k, 1.5 + g, "local-0"));

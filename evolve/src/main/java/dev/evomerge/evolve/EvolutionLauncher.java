@@ -36,7 +36,7 @@ import dev.evomerge.evolve.store.StoredLayout;
 import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
-import dev.evomerge.merge.config.MergeConfigReader;
+import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.merge.config.ModelReference;
 import dev.evomerge.merge.input.ModelCatalog;
 
@@ -280,7 +280,7 @@ public final class EvolutionLauncher {
             }
         }
         if (o.saveFinalModel() && result.best() != null) {
-            mergeFinalModel(result.best().candidate().mergeYaml(), p);
+            mergeFinalModel(result.best().candidate().config(), p);
         }
         return result;
     }
@@ -352,7 +352,7 @@ public final class EvolutionLauncher {
                 warnings);
     }
 
-    private void mergeFinalModel(String yaml, Prepared p) {
+    private void mergeFinalModel(MergeConfig cfg, Prepared p) {
         Path out = o.storage().resolve("final_model");
         try {
             if (Files.exists(out)) {
@@ -361,7 +361,6 @@ public final class EvolutionLauncher {
         } catch (IOException e) {
             throw EvomergeException.runtime("Cannot replace " + out + ": " + Reasons.of(e), e);
         }
-        var cfg = MergeConfigReader.parse(yaml, o.storage().resolve("best_config.yaml").toString(), warnings);
         MergeOptions mo = MergeOptions.defaults().withThreads(Math.max(1, o.threads())).withRandomSeed(o.randomSeed())
                 .withBaseDirectory(Path.of(p.settings().baseDirectory())).withAllowCrimes(o.allowCrimes())
                 .withModelDirectories(p.settings().modelDirectoryPaths());

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.io.AtomicFile;
 import dev.evomerge.evolve.genome.Genome;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
@@ -95,7 +94,7 @@ public final class EvolutionRun {
                     if (r != null && Arrays.equals(r.candidate().genes(), genes.get(k))) {
                         results[k] = r;
                     } else {
-                        todo.add(new Candidate(generation, k, genes.get(k), MergeYaml.write(genome.decode(genes.get(k)))));
+                        todo.add(new Candidate(generation, k, genes.get(k), genome.decode(genes.get(k))));
                     }
                 }
                 listener.generationStarted(generation, genes.size(), genes.size() - todo.size());

@@ -116,7 +116,7 @@ class EvolutionLauncherTest {
             assertThat(p.settings().modelDirectories()).containsEntry(rel + "/base", cwd.resolve(rel + "/base").toString());
             // The recipe keeps the names the genome uses, and merges (in memory) from the working directory's view.
             var candidate = new dev.evomerge.evolve.run.Candidate(0, 0, HiddenRecipe.TARGET_GENES,
-                    dev.evomerge.evolve.genome.MergeYaml.write(p.genome().decode(HiddenRecipe.TARGET_GENES)));
+                    p.genome().decode(HiddenRecipe.TARGET_GENES));
             assertThat(candidate.mergeYaml()).contains("model: " + rel + "/finetune-a").doesNotContain(cwd.toString());
             List<dev.evomerge.evolve.run.Evaluation> out = new java.util.ArrayList<>();
             try (var evaluator = launcher.localEvaluator(p)) {

@@ -11,11 +11,10 @@ import dev.evomerge.eval.model.ModelTokenizer;
 import dev.evomerge.eval.synth.SyntheticTasks;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.GenomeDefinition;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
-import dev.evomerge.merge.config.MergeConfigReader;
+import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.model.PythonJson;
 
@@ -35,7 +34,7 @@ public final class HiddenRecipe {
 
     /** What {@link #prepare} wrote. */
     public record Setup(Path genomeFile, Path taskDir, String taskName, Genome genome, double[] targetGenes,
-                        String targetYaml) {
+                        MergeConfig targetConfig) {
     }
 
     /** The hidden recipe: weights of fine-tune A and B in layer groups 0-1 and 2-3, as genes (weight = gene). */
@@ -79,9 +78,9 @@ public final class HiddenRecipe {
         GenomeDefinition def = new GenomeDefinition(List.of(absolute(a), absolute(b)), "task_arithmetic",
                 absolute(base), null, 2, null, false, false, List.of());
         Genome genome = new Genome(def, spec.numLayers());
-        String targetYaml = MergeYaml.write(genome.decode(TARGET_GENES));
+        MergeConfig targetConfig = genome.decode(TARGET_GENES);
         MergeOptions mo = MergeOptions.defaults().withThreads(threads).withRandomSeed(seed).withBaseDirectory(dir);
-        try (MergeSession s = MergeSession.open(MergeConfigReader.parse(targetYaml, "hidden recipe", w -> { }), mo, MergeReporter.silent())) {
+        try (MergeSession s = MergeSession.open(targetConfig, mo, MergeReporter.silent())) {
             s.writeModel(target);
         }
 
@@ -110,7 +109,7 @@ public final class HiddenRecipe {
         } catch (IOException e) {
             throw EvomergeException.runtime("Cannot write " + genomeFile + ": " + e.getMessage(), e);
         }
-        return new Setup(genomeFile, taskDir, taskName, genome, TARGET_GENES.clone(), targetYaml);
+        return new Setup(genomeFile, taskDir, taskName, genome, TARGET_GENES.clone(), targetConfig);
     }
 
     private static String absolute(Path p) {

@@ -73,7 +73,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
                 bool(g, "allow_negative_weights", where, "genome.", false),
                 bool(g, "smooth", where, "genome.", false),
                 stringList(g, "filters", where, "genome.", false));
-        GeneLayout.parametersOf(genome.mergeMethod()); // unknown method: one sentence listing the valid ones
+        EvolvableMethod.named(genome.mergeMethod()); // unknown method: one sentence listing the valid ones
 
         JsonNode t = root.get("tasks");
         if (t == null || !t.isArray() || t.isEmpty()) {

@@ -1,9 +1,6 @@
 package dev.evomerge.evolve.genome;
 
-import dev.evomerge.core.EvomergeException;
-
 import java.util.List;
-import java.util.Map;
 
 /**
  * The shape of a genome, (layer groups, models, parameter sets, parameters), flattened row-major:
@@ -11,33 +8,8 @@ import java.util.Map;
  */
 public record GeneLayout(int layerGroups, int models, int parameterSets, List<String> parameters) {
 
-    /** Genes per method; methods beyond LLM-Evo-Merge's five map their natural parameters the same way. */
-    static final Map<String, List<String>> PARAMETERS_BY_METHOD = Map.of(
-            "linear", List.of("weight"),
-            "task_arithmetic", List.of("weight"),
-            "ties", List.of("weight", "density"),
-            "dare_ties", List.of("weight", "density"),
-            "dare_linear", List.of("weight", "density"),
-            "della", List.of("weight", "density"),
-            "breadcrumbs", List.of("weight", "density"),
-            "slerp", List.of("t"));
-
     public GeneLayout {
         parameters = List.copyOf(parameters);
-    }
-
-    /** Names of the methods a genome can use, sorted. */
-    public static List<String> methods() {
-        return PARAMETERS_BY_METHOD.keySet().stream().sorted().toList();
-    }
-
-    static List<String> parametersOf(String method) {
-        List<String> p = PARAMETERS_BY_METHOD.get(method);
-        if (p == null) {
-            throw EvomergeException.usage("genome.merge_method '" + method + "' is not supported for evolution: use one of "
-                    + String.join(", ", methods()) + ".");
-        }
-        return p;
     }
 
     public int parametersPerSet() {

@@ -1,51 +1,69 @@
 package dev.evomerge.evolve.genome;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.merge.config.InputModel;
+import dev.evomerge.merge.config.InputSlice;
+import dev.evomerge.merge.config.LayerRange;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.ModelReference;
+import dev.evomerge.merge.config.OutputSlice;
+import dev.evomerge.merge.config.ParameterSetting;
+import dev.evomerge.merge.config.Parameters;
+import dev.evomerge.merge.config.TokenizerConfig;
+import dev.evomerge.merge.config.TokenizerSource;
+import dev.evomerge.merge.method.MergeMethod;
+import dev.evomerge.merge.method.MergeMethods;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
- * Turns a flat gene vector in [0, 1]^N into a mergekit merge configuration, as LLM-Evo-Merge decodes it (discrete
- * slices per layer group, or smooth gradients; filter lists with a catch-all; slerp's top-2 with softmax t), except
- * that {@code allow_negative_weights} maps weight genes to [-1, 1] so that it has an effect. The rules:
- * docs/evolution.md, "Genes".
+ * Turns a flat gene vector in [0, 1]^N into a mergekit merge configuration: discrete slices per layer group, or
+ * smooth gradients; filter lists with a catch-all; for slerp, the top two models per layer group with a softmax t.
+ * {@code allow_negative_weights} maps weight genes to [-1, 1]. Which parameters get genes, and whether a base model is
+ * needed, come from the merge method's declaration ({@link EvolvableMethod}). The rules: docs/evolution.md, "Genes".
  */
 public final class Genome {
 
-    private static final Set<String> NEEDS_BASE = Set.of("task_arithmetic", "ties", "dare_ties", "dare_linear", "della", "breadcrumbs");
-    /** Methods whose merge config gets normalize: true when the genome leaves it unset (LLM-Evo-Merge's rule). */
-    private static final Set<String> NORMALIZE_BY_DEFAULT = Set.of("ties", "dare_ties", "linear");
-
     private final GenomeDefinition def;
     private final int numLayers;
+    private final EvolvableMethod method;
     private final GeneLayout layout;
+    private final List<ModelReference> models;
+    private final ModelReference baseModel;
+    private final TokenizerConfig tokenizer;
 
-    /** Validates the definition against the first model's layer count (num_hidden_layers). */
+    /** Validates the definition against the first model's layer count (num_hidden_layers), with the built-in methods. */
     public Genome(GenomeDefinition def, int numLayers) {
+        this(def, numLayers, MergeMethods.all());
+    }
+
+    /** As {@link #Genome(GenomeDefinition, int)}, with {@code genome.merge_method} looked up among {@code methods}. */
+    public Genome(GenomeDefinition def, int numLayers, List<MergeMethod> methods) {
         this.def = def;
         this.numLayers = numLayers;
-        String method = def.mergeMethod();
-        List<String> params = GeneLayout.parametersOf(method);
+        this.method = EvolvableMethod.named(def.mergeMethod(), methods);
+        String name = method.name();
         if (def.models().isEmpty()) {
             throw EvomergeException.usage("genome.models is empty: list the models to merge.");
         }
-        if (NEEDS_BASE.contains(method) && def.baseModel() == null) {
-            throw EvomergeException.usage("genome.base_model is required for merge_method " + method + ".");
+        if (method.needsBase() && def.baseModel() == null) {
+            throw EvomergeException.usage("genome.base_model is required for merge_method " + name + ".");
         }
-        if (method.equals("slerp")) {
+        if (method.pairwise()) {
             if (def.smooth()) {
-                throw EvomergeException.usage("genome.smooth cannot be used with merge_method slerp.");
+                throw EvomergeException.usage("genome.smooth cannot be used with merge_method " + name + ".");
             }
             if (!def.filters().isEmpty()) {
-                throw EvomergeException.usage("genome.filters cannot be used with merge_method slerp.");
+                throw EvomergeException.usage("genome.filters cannot be used with merge_method " + name + ".");
             }
             if (def.models().size() < 2) {
-                throw EvomergeException.usage("merge_method slerp needs at least 2 models in genome.models.");
+                throw EvomergeException.usage("merge_method " + name + " needs at least 2 models in genome.models.");
             }
         }
         int granularity = def.layerGranularity();
@@ -57,7 +75,31 @@ public final class Genome {
                     + numLayers + " of " + def.models().get(0) + ".");
         }
         int groups = granularity > 0 ? numLayers / granularity : 1;
-        this.layout = new GeneLayout(groups, def.models().size(), def.filters().size() + 1, params);
+        this.layout = new GeneLayout(groups, def.models().size(), def.filters().size() + 1, method.genes());
+        List<ModelReference> refs = new ArrayList<>();
+        for (int m = 0; m < def.models().size(); m++) {
+            refs.add(reference(def.models().get(m), "genome.models[" + m + "]"));
+        }
+        this.models = List.copyOf(refs);
+        this.baseModel = def.baseModel() == null ? null : reference(def.baseModel(), "genome.base_model");
+        this.tokenizer = def.tokenizerSource() == null ? null : tokenizer(def.tokenizerSource());
+    }
+
+    /** A model string parsed as a merge config's reader parses it. */
+    private static ModelReference reference(String text, String key) {
+        try {
+            return ModelReference.parse(text);
+        } catch (EvomergeException e) {
+            throw EvomergeException.usage(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static TokenizerConfig tokenizer(String text) {
+        try {
+            return new TokenizerConfig(TokenizerSource.parse(text), null, null);
+        } catch (EvomergeException e) {
+            throw EvomergeException.usage("genome.tokenizer_source: " + e.getMessage(), e);
+        }
     }
 
     public GeneLayout layout() {
@@ -88,36 +130,35 @@ public final class Genome {
         return x;
     }
 
-    /** The merge configuration for these genes, as an ordered tree ready to be written as YAML. */
-    public Map<String, Object> decode(double[] genes) {
+    /**
+     * The merge configuration for these genes. It equals what {@code MergeConfigReader} reads from its YAML (written by
+     * {@code MergeConfigWriter}), except that it has no source text.
+     */
+    public MergeConfig decode(double[] genes) {
         if (genes.length != layout.size()) {
             throw new IllegalArgumentException("genome has " + genes.length + " genes, layout " + layout.dimensionsText()
                     + " needs " + layout.size());
         }
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("merge_method", def.mergeMethod());
-        if (def.mergeMethod().equals("slerp")) {
-            cfg.put("slices", slerpSlices(genes));
+        List<InputModel> wholeModels = null;
+        List<OutputSlice> slices = null;
+        if (method.pairwise()) {
+            slices = pairwiseSlices(genes);
         } else if (def.smooth()) {
-            cfg.put("models", smoothModels(genes));
+            wholeModels = smoothModels(genes);
         } else {
-            cfg.put("slices", discreteSlices(genes));
+            slices = discreteSlices(genes);
         }
-        if (def.baseModel() != null && !def.mergeMethod().equals("slerp")) {
-            cfg.put("base_model", def.baseModel());
+        ModelReference base = method.pairwise() ? null : baseModel; // a pairwise method picks its base per slice
+        Parameters global = Parameters.empty();
+        if (!method.pairwise()) {
+            boolean normalize = def.normalize() != null ? def.normalize() : method.normalizeByDefault();
+            Map<String, ParameterSetting> p = new LinkedHashMap<>();
+            p.put("normalize", ParameterSetting.Scalar.of(normalize));
+            p.put("int8_mask", ParameterSetting.Scalar.of(true));
+            global = Parameters.of(p);
         }
-        if (!def.mergeMethod().equals("slerp")) {
-            Map<String, Object> global = new LinkedHashMap<>();
-            boolean normalize = def.normalize() != null ? def.normalize() : NORMALIZE_BY_DEFAULT.contains(def.mergeMethod());
-            global.put("normalize", normalize);
-            global.put("int8_mask", true);
-            cfg.put("parameters", global);
-        }
-        cfg.put("dtype", "bfloat16");
-        if (def.tokenizerSource() != null) {
-            cfg.put("tokenizer_source", def.tokenizerSource());
-        }
-        return cfg;
+        return new MergeConfig(method.name(), wholeModels, slices, null, base, global, DType.BF16, null, tokenizer,
+                tokenizer != null, null, null);
     }
 
     /**
@@ -134,88 +175,89 @@ public final class Genome {
 
     /** The half-open layer range [start, end) of a layer group. */
     public List<Integer> layerRange(int group) {
-        int step = def.layerGranularity() > 0 ? def.layerGranularity() : numLayers;
-        return List.of(group * step, (group + 1) * step);
+        LayerRange r = range(group);
+        return List.of(r.start(), r.end());
     }
 
+    private LayerRange range(int group) {
+        int step = def.layerGranularity() > 0 ? def.layerGranularity() : numLayers;
+        return new LayerRange(group * step, (group + 1) * step);
+    }
+
+    /** True when the base model is not one of genome.models, so it is appended as an input without genes. */
     private boolean baseIsExtra() {
         return def.baseModel() != null && !def.models().contains(def.baseModel());
     }
 
-    /** One parameter's value: a scalar with no filters, else a conditional list ending in the catch-all. */
-    private Object parameterValue(int p, java.util.function.IntFunction<Object> valueForSet) {
+    /** One parameter's setting: the value with no filters, else a conditional list ending in the catch-all. */
+    private ParameterSetting parameterValue(IntFunction<ParameterSetting> valueForSet) {
         if (layout.parameterSets() == 1) {
             return valueForSet.apply(0);
         }
-        List<Object> entries = new ArrayList<>();
+        List<ParameterSetting.Condition> entries = new ArrayList<>();
         for (int s = 0; s < layout.parameterSets(); s++) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("filter", s < def.filters().size() ? def.filters().get(s) : null);
-            e.put("value", valueForSet.apply(s));
-            entries.add(e);
+            String filter = s < def.filters().size() ? def.filters().get(s) : null;
+            entries.add(new ParameterSetting.Condition(filter, valueForSet.apply(s)));
         }
-        return entries;
+        return new ParameterSetting.Conditional(entries);
     }
 
-    private List<Object> discreteSlices(double[] genes) {
-        List<Object> slices = new ArrayList<>();
+    private List<OutputSlice> discreteSlices(double[] genes) {
+        List<OutputSlice> slices = new ArrayList<>();
         for (int g = 0; g < layout.layerGroups(); g++) {
-            List<Object> sources = new ArrayList<>();
+            List<InputSlice> sources = new ArrayList<>();
             for (int m = 0; m < layout.models(); m++) {
-                Map<String, Object> src = new LinkedHashMap<>();
-                src.put("model", def.models().get(m));
-                src.put("layer_range", layerRange(g));
-                Map<String, Object> params = new LinkedHashMap<>();
+                Map<String, ParameterSetting> params = new LinkedHashMap<>();
                 for (int p = 0; p < layout.parametersPerSet(); p++) {
                     String name = layout.parameters().get(p);
                     final int gg = g, mm = m, pp = p;
-                    params.put(name, parameterValue(p, s -> transform(name, genes[layout.index(gg, mm, s, pp)])));
+                    params.put(name, parameterValue(s -> ParameterSetting.Scalar.of(
+                            transform(name, genes[layout.index(gg, mm, s, pp)]))));
                 }
-                src.put("parameters", params);
-                sources.add(src);
+                sources.add(new InputSlice(models.get(m), range(g), Parameters.of(params)));
             }
             if (baseIsExtra()) {
-                Map<String, Object> base = new LinkedHashMap<>();
-                base.put("model", def.baseModel());
-                base.put("layer_range", layerRange(g));
-                sources.add(base);
+                sources.add(new InputSlice(baseModel, range(g), Parameters.empty()));
             }
-            slices.add(Map.of("sources", sources));
+            slices.add(new OutputSlice(sources, null, Parameters.empty(), null));
         }
         return slices;
     }
 
-    private List<Object> smoothModels(double[] genes) {
-        List<Object> models = new ArrayList<>();
+    private List<InputModel> smoothModels(double[] genes) {
+        List<InputModel> out = new ArrayList<>();
         for (int m = 0; m < layout.models(); m++) {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("model", def.models().get(m));
-            Map<String, Object> params = new LinkedHashMap<>();
+            Map<String, ParameterSetting> params = new LinkedHashMap<>();
             for (int p = 0; p < layout.parametersPerSet(); p++) {
                 String name = layout.parameters().get(p);
                 final int mm = m, pp = p;
-                params.put(name, parameterValue(p, s -> {
+                params.put(name, parameterValue(s -> {
                     if (layout.layerGroups() == 1) {
-                        return transform(name, genes[layout.index(0, mm, s, pp)]);
+                        return ParameterSetting.Scalar.of(transform(name, genes[layout.index(0, mm, s, pp)]));
                     }
                     List<Double> gradient = new ArrayList<>();
                     for (int g = 0; g < layout.layerGroups(); g++) {
                         gradient.add(transform(name, genes[layout.index(g, mm, s, pp)]));
                     }
-                    return gradient;
+                    return new ParameterSetting.Gradient(gradient);
                 }));
             }
-            entry.put("parameters", params);
-            models.add(entry);
+            out.add(new InputModel(models.get(m), Parameters.of(params)));
         }
         if (baseIsExtra()) {
-            models.add(Map.of("model", def.baseModel()));
+            out.add(new InputModel(baseModel, Parameters.empty()));
         }
-        return models;
+        return out;
     }
 
-    private List<Object> slerpSlices(double[] genes) {
-        List<Object> slices = new ArrayList<>();
+    /**
+     * Per layer group, the two models with the highest genes: the first is the slice's base (the t = 0 end), the
+     * second the other end, and the method's gene parameter is the softmax weight of the second,
+     * {@code 1 / (1 + exp(v1 - v2))}.
+     */
+    private List<OutputSlice> pairwiseSlices(double[] genes) {
+        String gene = layout.parameters().get(0);
+        List<OutputSlice> slices = new ArrayList<>();
         for (int g = 0; g < layout.layerGroups(); g++) {
             double[] v = new double[layout.models()];
             for (int m = 0; m < v.length; m++) {
@@ -230,23 +272,18 @@ public final class Genome {
             int first = order[0];
             int second = order[1];
             double t = 1.0 / (1.0 + Math.exp(v[first] - v[second]));
-            List<Object> sources = new ArrayList<>();
             int[] picked = {first, second};
             double[] weights = {1 - t, t};
+            List<InputSlice> sources = new ArrayList<>();
             for (int k = 0; k < 2; k++) {
-                Map<String, Object> src = new LinkedHashMap<>();
-                src.put("model", def.models().get(picked[k]));
-                src.put("layer_range", layerRange(g));
-                if (def.tokenizerSource() != null) {
-                    src.put("parameters", Map.of("weight", weights[k]));
-                }
-                sources.add(src);
+                // with a tokenizer source the two sources also carry the weights 1 - t and t, as evolved configs
+                // always have
+                Parameters params = tokenizer == null ? Parameters.empty()
+                        : Parameters.of(Map.of("weight", ParameterSetting.Scalar.of(weights[k])));
+                sources.add(new InputSlice(models.get(picked[k]), range(g), params));
             }
-            Map<String, Object> slice = new LinkedHashMap<>();
-            slice.put("sources", sources);
-            slice.put("base_model", def.models().get(first));
-            slice.put("parameters", Map.of("t", t));
-            slices.add(slice);
+            slices.add(new OutputSlice(sources, models.get(first),
+                    Parameters.of(Map.of(gene, ParameterSetting.Scalar.of(t))), null));
         }
         return slices;
     }

@@ -13,7 +13,6 @@ import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfig;
-import dev.evomerge.merge.config.MergeConfigReader;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -50,8 +49,7 @@ final class InMemoryWorker implements CandidateWorker {
         long t0 = System.nanoTime();
         double mergeSeconds = 0;
         try {
-            MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
-            mergeInto(cfg);
+            mergeInto(c.config());
             mergeSeconds = (System.nanoTime() - t0) / 1e9;
             deadline.check();
             long t1 = System.nanoTime();

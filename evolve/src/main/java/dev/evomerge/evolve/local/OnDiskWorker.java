@@ -12,8 +12,6 @@ import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
-import dev.evomerge.merge.config.MergeConfig;
-import dev.evomerge.merge.config.MergeConfigReader;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -88,8 +86,7 @@ final class OnDiskWorker implements CandidateWorker {
                 }
                 cleaned = true;
             }
-            MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
-            try (MergeSession s = MergeSession.open(cfg, InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
+            try (MergeSession s = MergeSession.open(c.config(), InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
                     MergeReporter.silent())) {
                 s.writeModel(dir);
             }

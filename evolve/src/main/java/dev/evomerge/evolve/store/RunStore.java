@@ -331,8 +331,10 @@ public final class RunStore implements AutoCloseable {
             score = Double.NEGATIVE_INFINITY;
         }
         boolean ok = STATUS_OK.equals(rs.getString("status"));
-        Candidate c = new Candidate(rs.getInt("generation"), rs.getInt("idx"), JSON.readValue(rs.getString("genes"), double[].class),
-                rs.getString("merge_yaml"));
+        int generation = rs.getInt("generation");
+        int index = rs.getInt("idx");
+        Candidate c = Candidate.fromYaml(generation, index, JSON.readValue(rs.getString("genes"), double[].class),
+                rs.getString("merge_yaml"), "run.db candidate " + generation + "/" + index);
         return new Evaluation(c, score,
                 MetricKey.fromText(JSON.readValue(rs.getString("metrics"), new TypeReference<Map<String, Double>>() { })),
                 ok ? null : rs.getString("error"), rs.getDouble("merge_seconds"), rs.getDouble("eval_seconds"),

@@ -1,11 +1,22 @@
 package dev.evomerge.evolve.genome;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.merge.config.InputSlice;
+import dev.evomerge.merge.config.LayerRange;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.MergeConfigWriter;
+import dev.evomerge.merge.config.ModelReference;
+import dev.evomerge.merge.config.OutputSlice;
+import dev.evomerge.merge.config.ParameterSetting;
+import dev.evomerge.merge.config.ParameterSetting.Condition;
+import dev.evomerge.merge.config.ParameterSetting.Conditional;
+import dev.evomerge.merge.config.ParameterSetting.Gradient;
+import dev.evomerge.merge.config.ParameterSetting.Scalar;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,13 +28,12 @@ class GenomeTest {
         return new GenomeDefinition(List.of("m1", "m2"), method, "base", null, granularity, null, negative, smooth, filters);
     }
 
-    @SuppressWarnings("unchecked")
-    static <T> T at(Object tree, Object... path) {
-        Object o = tree;
-        for (Object p : path) {
-            o = p instanceof Integer i ? ((List<Object>) o).get(i) : ((Map<String, Object>) o).get((String) p);
-        }
-        return (T) o;
+    static InputSlice source(MergeConfig cfg, int slice, int source) {
+        return cfg.slices().get(slice).sources().get(source);
+    }
+
+    static ParameterSetting param(InputSlice s, String name) {
+        return s.parameters().get(name);
     }
 
     @Test
@@ -43,21 +53,22 @@ class GenomeTest {
     @Test
     void discreteDecodingMakesOneSlicePerGroupWithTheBaseAppended() {
         Genome g = new Genome(def("task_arithmetic", 2, false, List.of(), false), 4);
-        Map<String, Object> cfg = g.decode(new double[] {0.1, 0.2, 0.3, 0.4});
-        List<Object> slices = at(cfg, "slices");
+        MergeConfig cfg = g.decode(new double[] {0.1, 0.2, 0.3, 0.4});
+        List<OutputSlice> slices = cfg.slices();
         assertThat(slices).hasSize(2);
-        assertThat((Object) at(cfg, "slices", 0, "sources", 0, "model")).isEqualTo("m1");
-        assertThat((Object) at(cfg, "slices", 0, "sources", 0, "layer_range")).isEqualTo(List.of(0, 2));
-        assertThat((Object) at(cfg, "slices", 0, "sources", 1, "parameters", "weight")).isEqualTo(0.2);
-        assertThat((Object) at(cfg, "slices", 1, "sources", 0, "parameters", "weight")).isEqualTo(0.3);
-        assertThat((Object) at(cfg, "slices", 1, "sources", 2, "model")).isEqualTo("base");
-        assertThat((Object) at(cfg, "slices", 1, "sources", 2, "layer_range")).isEqualTo(List.of(2, 4));
-        assertThat((Map<String, Object>) at(cfg, "slices", 1, "sources", 2)).doesNotContainKey("parameters");
-        // Unset normalize is true only for ties, dare_ties and linear, so false here; int8_mask always on; bf16.
-        assertThat((Object) at(cfg, "parameters", "normalize")).isEqualTo(false);
-        assertThat((Object) at(cfg, "parameters", "int8_mask")).isEqualTo(true);
-        assertThat((Object) at(cfg, "dtype")).isEqualTo("bfloat16");
-        assertThat((Object) at(cfg, "base_model")).isEqualTo("base");
+        assertThat(cfg.models()).isNull();
+        assertThat(source(cfg, 0, 0).model()).isEqualTo(ModelReference.of("m1"));
+        assertThat(source(cfg, 0, 0).layerRange()).isEqualTo(new LayerRange(0, 2));
+        assertThat(param(source(cfg, 0, 1), "weight")).isEqualTo(Scalar.of(0.2));
+        assertThat(param(source(cfg, 1, 0), "weight")).isEqualTo(Scalar.of(0.3));
+        assertThat(source(cfg, 1, 2).model()).isEqualTo(ModelReference.of("base"));
+        assertThat(source(cfg, 1, 2).layerRange()).isEqualTo(new LayerRange(2, 4));
+        assertThat(source(cfg, 1, 2).parameters().isEmpty()).isTrue();
+        // normalize unset: false for task_arithmetic; int8_mask always on; bf16.
+        assertThat(cfg.parameters().get("normalize")).isEqualTo(Scalar.of(false));
+        assertThat(cfg.parameters().get("int8_mask")).isEqualTo(Scalar.of(true));
+        assertThat(cfg.dtype()).isEqualTo(DType.BF16);
+        assertThat(cfg.baseModel()).isEqualTo(ModelReference.of("base"));
     }
 
     @Test
@@ -67,49 +78,49 @@ class GenomeTest {
         genes[g.layout().index(0, 0, 0, 0)] = 0.7;  // m1, attn, weight
         genes[g.layout().index(0, 0, 0, 1)] = 0.5;  // m1, attn, density
         genes[g.layout().index(0, 0, 1, 0)] = 0.25; // m1, catch-all, weight
-        Map<String, Object> cfg = g.decode(genes);
-        List<Map<String, Object>> weight = at(cfg, "slices", 0, "sources", 0, "parameters", "weight");
-        assertThat(weight).hasSize(2);
-        assertThat(weight.get(0)).containsEntry("filter", "self_attn").containsEntry("value", 0.7);
-        assertThat(weight.get(1)).containsEntry("filter", null).containsEntry("value", 0.25);
-        List<Map<String, Object>> density = at(cfg, "slices", 0, "sources", 0, "parameters", "density");
-        assertThat(density.get(0)).containsEntry("value", 0.5);
-        assertThat((Object) at(cfg, "parameters", "normalize")).isEqualTo(true);
-        assertThat((Object) at(cfg, "slices", 0, "sources", 0, "layer_range")).isEqualTo(List.of(0, 4));
+        MergeConfig cfg = g.decode(genes);
+        assertThat(param(source(cfg, 0, 0), "weight")).isEqualTo(new Conditional(List.of(
+                new Condition("self_attn", Scalar.of(0.7)), new Condition(null, Scalar.of(0.25)))));
+        Conditional density = (Conditional) param(source(cfg, 0, 0), "density");
+        assertThat(density.conditions().get(0).value()).isEqualTo(Scalar.of(0.5));
+        assertThat(cfg.parameters().get("normalize")).isEqualTo(Scalar.of(true));
+        assertThat(source(cfg, 0, 0).layerRange()).isEqualTo(new LayerRange(0, 4));
     }
 
     @Test
     void smoothDecodingWritesGradientsOverLayerGroups() {
         Genome g = new Genome(def("linear", 1, true, List.of(), false), 3);
-        Map<String, Object> cfg = g.decode(new double[] {0.1, 0.9, 0.2, 0.8, 0.3, 0.7});
-        assertThat(cfg).doesNotContainKey("slices");
-        assertThat((Object) at(cfg, "models", 0, "parameters", "weight")).isEqualTo(List.of(0.1, 0.2, 0.3));
-        assertThat((Object) at(cfg, "models", 1, "parameters", "weight")).isEqualTo(List.of(0.9, 0.8, 0.7));
-        assertThat((Object) at(cfg, "models", 2, "model")).isEqualTo("base");
+        MergeConfig cfg = g.decode(new double[] {0.1, 0.9, 0.2, 0.8, 0.3, 0.7});
+        assertThat(cfg.slices()).isNull();
+        assertThat(cfg.models().get(0).parameters().get("weight")).isEqualTo(new Gradient(List.of(0.1, 0.2, 0.3)));
+        assertThat(cfg.models().get(1).parameters().get("weight")).isEqualTo(new Gradient(List.of(0.9, 0.8, 0.7)));
+        assertThat(cfg.models().get(2).model()).isEqualTo(ModelReference.of("base"));
+        assertThat(cfg.models().get(2).parameters().isEmpty()).isTrue();
     }
 
     @Test
     void slerpTakesTheTopTwoModelsAndASoftmaxT() {
         GenomeDefinition d = new GenomeDefinition(List.of("a", "b", "c"), "slerp", null, null, 0, null, false, false, List.of());
         Genome g = new Genome(d, 2);
-        Map<String, Object> cfg = g.decode(new double[] {0.2, 0.9, 0.6});
-        assertThat((Object) at(cfg, "slices", 0, "base_model")).isEqualTo("b");
-        assertThat((Object) at(cfg, "slices", 0, "sources", 0, "model")).isEqualTo("b");
-        assertThat((Object) at(cfg, "slices", 0, "sources", 1, "model")).isEqualTo("c");
-        double t = at(cfg, "slices", 0, "parameters", "t");
+        MergeConfig cfg = g.decode(new double[] {0.2, 0.9, 0.6});
+        assertThat(cfg.slices().get(0).baseModel()).isEqualTo(ModelReference.of("b"));
+        assertThat(source(cfg, 0, 0).model()).isEqualTo(ModelReference.of("b"));
+        assertThat(source(cfg, 0, 1).model()).isEqualTo(ModelReference.of("c"));
+        double t = cfg.slices().get(0).parameters().get("t").evaluate(null, 0).asDouble();
         assertThat(t).isCloseTo(1 / (1 + Math.exp(0.3)), within(1e-15));
-        assertThat(cfg).doesNotContainKey("parameters");
+        assertThat(cfg.parameters().isEmpty()).isTrue();
+        assertThat(cfg.baseModel()).isNull();
     }
 
     @Test
     void allowNegativeWeightsMapsWeightGenesToMinusOneToOne() {
         Genome g = new Genome(def("task_arithmetic", 0, false, List.of(), true), 2);
-        Map<String, Object> cfg = g.decode(new double[] {0.0, 0.75});
-        assertThat((Object) at(cfg, "slices", 0, "sources", 0, "parameters", "weight")).isEqualTo(-1.0);
-        assertThat((Object) at(cfg, "slices", 0, "sources", 1, "parameters", "weight")).isEqualTo(0.5);
+        MergeConfig cfg = g.decode(new double[] {0.0, 0.75});
+        assertThat(param(source(cfg, 0, 0), "weight")).isEqualTo(Scalar.of(-1.0));
+        assertThat(param(source(cfg, 0, 1), "weight")).isEqualTo(Scalar.of(0.5));
         // The initial genes decode to weight 1/M.
-        Map<String, Object> init = g.decode(g.initialGenes());
-        assertThat((Object) at(init, "slices", 0, "sources", 0, "parameters", "weight")).isEqualTo(0.5);
+        MergeConfig init = g.decode(g.initialGenes());
+        assertThat(param(source(init, 0, 0), "weight")).isEqualTo(Scalar.of(0.5));
     }
 
     @Test
@@ -180,7 +191,7 @@ class GenomeTest {
     @Test
     void decodedConfigIsPlainYaml() {
         Genome g = new Genome(def("ties", 0, false, List.of(), false), 2);
-        String yaml = MergeYaml.write(g.decode(new double[] {0.5, 0.25, 1.0, 0.75}));
+        String yaml = MergeConfigWriter.toYaml(g.decode(new double[] {0.5, 0.25, 1.0, 0.75}));
         assertThat(yaml).startsWith("merge_method: ties\n").contains("weight: 0.5").contains("density: 0.25")
                 .contains("base_model: base").contains("dtype: bfloat16");
     }

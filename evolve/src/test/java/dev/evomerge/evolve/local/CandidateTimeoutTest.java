@@ -3,7 +3,6 @@ package dev.evomerge.evolve.local;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -59,7 +58,7 @@ class CandidateTimeoutTest {
         List<Candidate> cs = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             double[] genes = {0.5, 0.5, 0.5, 0.5};
-            cs.add(new Candidate(0, i, genes, MergeYaml.write(p.genome().decode(genes))));
+            cs.add(new Candidate(0, i, genes, p.genome().decode(genes)));
         }
         List<Evaluation> out = new ArrayList<>();
         try (CandidateEvaluator ev = launcher.localEvaluator(p)) {

@@ -3,7 +3,6 @@ package dev.evomerge.evolve.local;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -42,7 +41,7 @@ class LocalEvaluatorTest {
         EvolutionLauncher.Prepared p = launcher.prepare();
         List<Candidate> cs = new ArrayList<>();
         for (int i = 0; i < genes.size(); i++) {
-            cs.add(new Candidate(0, i, genes.get(i), MergeYaml.write(p.genome().decode(genes.get(i)))));
+            cs.add(new Candidate(0, i, genes.get(i), p.genome().decode(genes.get(i))));
         }
         List<Evaluation> out = new ArrayList<>();
         try (CandidateEvaluator ev = launcher.localEvaluator(p)) {

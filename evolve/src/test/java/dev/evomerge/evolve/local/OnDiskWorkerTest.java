@@ -4,7 +4,6 @@ import dev.evomerge.core.io.AtomicDirectory;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,7 @@ class OnDiskWorkerTest {
                 "openai-completions", "echo \"no such model: {model}\" on port {port} >&2; exit 3", 1, false, null, null, 3, null, null);
         EvolutionLauncher.Prepared p = new EvolutionLauncher(o, w -> { }).prepare();
         double[] genes = {0.5, 0.5, 0.5, 0.5};
-        Candidate c = new Candidate(0, 1, genes, MergeYaml.write(p.genome().decode(genes)));
+        Candidate c = new Candidate(0, 1, genes, p.genome().decode(genes));
         // what a run killed with -9 while merging leaves: a candidate's hidden temporary whose lock nobody holds
         Path stale = Files.createDirectories(storage.resolve("merged").resolve(".candidate-0-0.tmp-00112233aabb"));
         Files.writeString(stale.resolve(AtomicDirectory.LOCK_FILE), "");

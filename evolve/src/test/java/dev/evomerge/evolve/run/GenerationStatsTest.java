@@ -10,11 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GenerationStatsTest {
 
     static Evaluation scored(int generation, int index, double score) {
-        return new Evaluation(new Candidate(generation, index, new double[] {0.5}, "y"), score, Map.of(), null, 0, 0, "w");
+        return new Evaluation(TestCandidates.of(generation, index, 0.5), score, Map.of(), null, 0, 0, "w");
     }
 
     static Evaluation failed(int generation, int index) {
-        return Evaluation.failed(new Candidate(generation, index, new double[] {0.5}, "y"), "merge failed", 0, 0, "w");
+        return Evaluation.failed(TestCandidates.of(generation, index, 0.5), "merge failed", 0, 0, "w");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.optimizer.CmaEs;
 import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.TestCandidates;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
 import org.junit.jupiter.api.Test;
@@ -25,9 +26,9 @@ class RunStoreTest {
     @Test
     void candidatesRoundTripIncludingFailures(@TempDir Path dir) {
         try (RunStore s = RunStore.open(dir)) {
-            s.recordCandidate(new Evaluation(new Candidate(0, 1, new double[] {0.25, 0.5}, "merge_method: linear\n"), 0.75,
+            s.recordCandidate(new Evaluation(TestCandidates.of(0, 1, 0.25, 0.5), 0.75,
                     Map.of(MC_ACC, 0.75), null, 1.5, 2.5, "local-0"));
-            s.recordCandidate(Evaluation.failed(new Candidate(0, 0, new double[] {0.1, 0.9}, null),
+            s.recordCandidate(Evaluation.failed(TestCandidates.of(0, 0, 0.1, 0.9),
                     "merge failed: tensor x missing", 0.1, 0, "local-0"));
         }
         try (RunStore s = RunStore.open(dir)) {
@@ -39,7 +40,7 @@ class RunStoreTest {
             assertThat(g0.get(1).ok()).isTrue();
             assertThat(g0.get(1).candidate().genes()).containsExactly(0.25, 0.5);
             assertThat(g0.get(1).metrics()).containsEntry(MC_ACC, 0.75);
-            assertThat(g0.get(1).candidate().mergeYaml()).isEqualTo("merge_method: linear\n");
+            assertThat(g0.get(1).candidate().mergeYaml()).isEqualTo(TestCandidates.yaml(0, 1));
             assertThat(g0.get(1).mergeSeconds()).isEqualTo(1.5);
             assertThat(g0.get(1).evalSeconds()).isEqualTo(2.5);
             assertThat(g0.get(1).worker()).isEqualTo("local-0");
@@ -50,8 +51,8 @@ class RunStoreTest {
     @Test
     void recordingACandidateAgainReplacesIt(@TempDir Path dir) {
         try (RunStore s = RunStore.open(dir)) {
-            s.recordCandidate(new Evaluation(new Candidate(2, 3, new double[] {0.5}, "y"), 0.1, Map.of(), null, 0, 0, "w1"));
-            s.recordCandidate(new Evaluation(new Candidate(2, 3, new double[] {0.5}, "y"), 0.2, Map.of(), null, 0, 0, "w2"));
+            s.recordCandidate(new Evaluation(TestCandidates.of(2, 3, 0.5), 0.1, Map.of(), null, 0, 0, "w1"));
+            s.recordCandidate(new Evaluation(TestCandidates.of(2, 3, 0.5), 0.2, Map.of(), null, 0, 0, "w2"));
             assertThat(s.allCandidates()).singleElement().satisfies(c -> {
                 assertThat(c.score()).isEqualTo(0.2);
                 assertThat(c.worker()).isEqualTo("w2");
@@ -166,7 +167,7 @@ class RunStoreTest {
         Path run = dir.resolve("run");
         try (RunStore s = RunStore.open(run)) {
             s.putMeta("status", "completed");
-            s.recordCandidate(new Evaluation(new Candidate(0, 0, new double[] {0.5}, "x"), 0.5, Map.of(), null, 0, 0, "w"));
+            s.recordCandidate(new Evaluation(TestCandidates.of(0, 0, 0.5), 0.5, Map.of(), null, 0, 0, "w"));
         }
         // An immutable folder refuses new files even to root: the state of another user's run folder or a read-only mount.
         chattr("+i", run);

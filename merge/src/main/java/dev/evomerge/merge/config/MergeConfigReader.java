@@ -339,15 +339,12 @@ public final class MergeConfigReader {
     // ---- tokenizer
 
     private TokenizerSource tokenizerSource(JsonNode node, String path) {
-        if (node.isTextual() && node.asText().equals("base")) {
-            return new TokenizerSource.Base();
-        }
-        if (node.isTextual() && node.asText().equals("union")) {
-            return new TokenizerSource.Union();
-        }
-        if (node.isTextual() && node.asText().startsWith("model:")) {
-            // the older mergekit spelling "model:PATH"
-            return new TokenizerSource.Model(parseReference(node.asText().substring("model:".length()), path));
+        if (node.isTextual()) {
+            try {
+                return TokenizerSource.parse(node.asText());
+            } catch (EvomergeException e) {
+                throw EvomergeException.usage(file + ": " + path + ": " + e.getMessage());
+            }
         }
         return new TokenizerSource.Model(reference(node, path));
     }

@@ -13,11 +13,19 @@ import java.util.Map;
 
 /**
  * Writes a {@link MergeConfig} as mergekit YAML (what {@code mergekit-yaml} and {@code evomerge merge} read back to
- * an equal config): for configs built in code, such as the evolution loop's candidates and best configs.
+ * an equal config): the one writer of merge YAML, for configs built in code such as evolution's candidates (their
+ * text in the run store, best_config.yaml and the cluster's messages) and the mergekit_config.yml of merged models.
+ * Keys come in a fixed order, merge_method first; numbers of parameters are written as doubles ({@code 1.0}, not
+ * {@code 1}), since they are doubles in the config.
  */
 public final class MergeConfigWriter {
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .build();
 
     private MergeConfigWriter() {
     }
@@ -25,6 +33,7 @@ public final class MergeConfigWriter {
     /** The config as YAML text. */
     public static String toYaml(MergeConfig c) {
         ObjectNode root = F.objectNode();
+        root.put("merge_method", c.mergeMethod());
         if (c.modules() != null) {
             ObjectNode modules = root.putObject("modules");
             for (Map.Entry<String, OutputModule> e : c.modules().entrySet()) {
@@ -44,7 +53,6 @@ public final class MergeConfigWriter {
         if (c.slices() != null) {
             root.set("slices", slices(c.slices()));
         }
-        root.put("merge_method", c.mergeMethod());
         if (c.baseModel() != null) {
             root.set("base_model", reference(c.baseModel()));
         }
@@ -66,11 +74,7 @@ public final class MergeConfigWriter {
             root.put("chat_template", c.chatTemplate());
         }
         try {
-            return YAMLMapper.builder()
-                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-                    .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
-                    .build().writeValueAsString(root);
+            return YAML.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a YAML tree", e);
         }
@@ -102,7 +106,7 @@ public final class MergeConfigWriter {
             }
             putParameters(o, s.parameters());
             if (s.residualWeight() != null) {
-                o.set("residual_weight", number(s.residualWeight()));
+                o.put("residual_weight", s.residualWeight());
             }
         }
         return a;
@@ -144,7 +148,7 @@ public final class MergeConfigWriter {
             case ParameterSetting.Scalar sc -> value(sc.value());
             case ParameterSetting.Gradient g -> {
                 ArrayNode a = F.arrayNode();
-                g.anchors().forEach(v -> a.add(number(v)));
+                g.anchors().forEach(v -> a.add(F.numberNode(v)));
                 yield a;
             }
             case ParameterSetting.Steps st -> {
@@ -170,17 +174,10 @@ public final class MergeConfigWriter {
 
     private static JsonNode value(ParameterValue v) {
         return switch (v) {
-            case ParameterValue.Numeric n -> number(n.value());
+            case ParameterValue.Numeric n -> F.numberNode(n.value());
             case ParameterValue.Flag f -> F.booleanNode(f.value());
             case ParameterValue.Text t -> F.textNode(t.value());
         };
-    }
-
-    private static JsonNode number(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return F.numberNode((long) v);
-        }
-        return F.numberNode(v);
     }
 
     private static JsonNode tokenizerSource(TokenizerSource s) {

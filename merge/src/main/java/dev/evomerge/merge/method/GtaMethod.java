@@ -31,13 +31,15 @@ final class GtaMethod extends AbstractMergeMethod {
     }
 
     private static List<ParameterSpec> params(Sparsification sp, boolean normalize, boolean rescale) {
+        ParameterSpec density = ParameterSpec.number("density", ParameterSpec.Scope.PER_MODEL, 1.0);
         List<ParameterSpec> p = new ArrayList<>(List.of(
                 ParameterSpec.bool("int8_mask", ParameterSpec.Scope.GLOBAL, false),
                 ParameterSpec.bool("normalize", ParameterSpec.Scope.GLOBAL, normalize),
                 ParameterSpec.bool("rescale", ParameterSpec.Scope.GLOBAL, rescale),
                 ParameterSpec.number("lambda", ParameterSpec.Scope.GLOBAL, 1.0),
-                ParameterSpec.required("weight", ParameterSpec.Scope.PER_MODEL, ParameterSpec.Kind.NUMBER),
-                ParameterSpec.number("density", ParameterSpec.Scope.PER_MODEL, 1.0)));
+                ParameterSpec.required("weight", ParameterSpec.Scope.PER_MODEL, ParameterSpec.Kind.NUMBER).asGene(),
+                // evolution searches density only where it sparsifies (task_arithmetic keeps every element)
+                sp == Sparsification.NONE ? density : density.asGene()));
         if (sp == Sparsification.OUTLIERS) {
             p.add(ParameterSpec.number("gamma", ParameterSpec.Scope.PER_MODEL, 0.01));
         }

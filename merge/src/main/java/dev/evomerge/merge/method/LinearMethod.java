@@ -16,7 +16,7 @@ final class LinearMethod extends AbstractMergeMethod {
     LinearMethod() {
         super("linear", BaseModelUse.JUST_AN_INPUT, InputArity.atLeast(1), List.of(
                 ParameterSpec.bool("normalize", ParameterSpec.Scope.GLOBAL, true),
-                ParameterSpec.required("weight", ParameterSpec.Scope.PER_MODEL, ParameterSpec.Kind.NUMBER)));
+                ParameterSpec.required("weight", ParameterSpec.Scope.PER_MODEL, ParameterSpec.Kind.NUMBER).asGene()));
     }
 
     @Override

@@ -19,7 +19,7 @@ final class SlerpMethod extends AbstractMergeMethod {
 
     SlerpMethod() {
         super("slerp", BaseModelUse.SELECTS_T0, InputArity.exactly(1), List.of(
-                ParameterSpec.required("t", ParameterSpec.Scope.GLOBAL, ParameterSpec.Kind.NUMBER)));
+                ParameterSpec.required("t", ParameterSpec.Scope.GLOBAL, ParameterSpec.Kind.NUMBER).asGene()));
     }
 
     @Override
