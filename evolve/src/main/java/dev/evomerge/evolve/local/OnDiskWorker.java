@@ -88,7 +88,7 @@ final class OnDiskWorker implements CandidateWorker {
                 cleaned = true;
             }
             MergeConfig cfg = MergeConfigReader.parse(c.mergeYaml(), "candidate " + c.generation() + "/" + c.index(), warnings);
-            try (MergeSession s = MergeSession.open(cfg, InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
+            try (MergeSession s = MergeSession.open(cfg, settings.mergeOptions(),
                     MergeReporter.silent())) {
                 s.writeModel(dir);
             }
@@ -109,7 +109,7 @@ final class OnDiskWorker implements CandidateWorker {
         try {
             deadline.check();
             Map<String, Double> metrics;
-            if ("openai-completions".equals(settings.backend())) {
+            if (settings.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
                 // Everything here waits on the server, so a stalled one is cut off by an interrupt at the deadline.
                 metrics = deadline.interruptible(() -> {
                     int port = freePort();

@@ -1,5 +1,9 @@
 package dev.evomerge.evolve.local;
 
+import dev.evomerge.evolve.EvaluationOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
@@ -51,9 +55,9 @@ class CandidateTimeoutTest {
                 .toString();
         String cmd = "exec '" + java + "' -cp '" + classes + "' " + StallingCompletionsServer.class.getName()
                 + " {model} {port} candidate-0-0 '" + pids + "'";
-        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false,
-                "cmaes", strategy, false, List.of(setup.taskDir()), null, 16, 7, null, false, false, null, false, 1,
-                "openai-completions", cmd, 1, false, null, TIMEOUT, 3, null, null);
+        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(OptimizerKind.CMAES, 0, 7),
+                LlmOptions.of("gpt-4o", null, null), new EvaluationOptions(LocalEvaluator.Strategy.parse(strategy), false, 1,
+                EvaluationBackend.OPENAI_COMPLETIONS, cmd, List.of(setup.taskDir()), null, 16, 1, TIMEOUT), false, false, false);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> { });
         EvolutionLauncher.Prepared p = launcher.prepare();
         List<Candidate> cs = new ArrayList<>();
