@@ -1,7 +1,7 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
-import dev.evomerge.evolve.EvaluationOptions;
 import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
@@ -77,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
         Path storage = dir.resolve("run");
         // evolve's defaults, but for the generations, the seed and a larger batch (the demo's task is small)
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(opt, maxGeneration, seed),
-                llm.options(), EvaluationOptions.inMemory(List.of(setup.taskDir()), BATCH_SIZE, threads), true, false, false);
+                llm.options(), CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), BATCH_SIZE, threads), true, false, false);
         List<String> warnings = new ArrayList<>();
         EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
         EvolutionLauncher.Prepared p = launcher.prepare();

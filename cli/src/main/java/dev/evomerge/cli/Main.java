@@ -5,9 +5,9 @@ import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -94,6 +94,35 @@ class EvolveCommandTest {
         assertThat(r.err()).contains("--optimizer must be llm, cmaes or random");
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "evolve|--optimizer|LLM|--optimizer must be llm, cmaes or random, got 'LLM'.",
+            "demo|--optimizer|bogus|--optimizer must be llm, cmaes or random, got 'bogus'.",
+            "evolve|--backend|vllm|--backend must be embedded or openai-completions, got 'vllm'.",
+            "evolve|--strategy|eager|--strategy must be pool, buffered or serial, got 'eager'.",
+            "evolve|-s||--strategy must be pool, buffered or serial, got ''."})
+    void anOptionWithAFixedSetOfValuesNamesThemInOneSentence(String command, String option, String value, String message,
+                                                             @TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = command.equals("demo")
+                ? CliRun.run("demo", "--work-dir", dir.resolve("demo").toString(), option, value == null ? "" : value)
+                : CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), option,
+                value == null ? "" : value);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: " + message);
+        assertThat(dir.resolve("run")).doesNotExist();
+        assertThat(dir.resolve("demo")).doesNotExist();
+    }
+
+    @Test
+    void aStrategyIsReadInAnyCase(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
+                "--strategy", "BUFFERED");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: --strategy buffered merges ahead to disk: use it with --no-in-memory.");
+    }
+
     @Test
     void anUnknownTaskIsNamedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [no_such_task_anywhere]\n");

@@ -2,7 +2,6 @@ package dev.evomerge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.store.CandidateRecord;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -102,6 +100,45 @@ class EvolveResumeOptionsTest {
         assertThat(candidates(run)).isEqualTo(4);
     }
 
+    /** The options row as evomerge wrote it before the options were grouped into records (one flat object). */
+    private static final String OPTIONS_BEFORE_GROUPING = "{\"genomeFile\":\"GENOME\",\"storage\":\"STORAGE\","
+            + "\"maxGeneration\":0,\"sigmaLow\":0.05,\"sigmaHigh\":0.2,\"maxRetries\":3,\"llmModel\":\"gpt-4o\","
+            + "\"llmBaseUrl\":null,\"topK\":4,\"llmHistory\":0,\"elitism\":false,\"optimizer\":\"random\","
+            + "\"strategy\":\"pool\",\"inMemory\":true,\"taskSearchPaths\":[\"TASKS\"],\"dataDir\":null,"
+            + "\"batchSize\":16,\"randomSeed\":0,\"forcePopulationSize\":2,\"saveFinalModel\":false,"
+            + "\"allowBenchmarkTasks\":false,\"maxEvaluations\":null,\"resume\":false,\"numWorkers\":1,"
+            + "\"backend\":\"embedded\",\"evalServerCmd\":null,\"threads\":1,\"allowCrimes\":false,\"sigma0\":null,"
+            + "\"timeout\":null,\"maxFallbacks\":3,\"llmMaxContextTokens\":null,\"llmPricePerMtok\":null,"
+            + "\"populationSize\":2}";
+
+    @Test
+    void aRunStoredBeforeTheOptionsWereGroupedResumesWithItsOptions() throws Exception {
+        Path run = dir.resolve("stored-flat");
+        CliRun first = evolve(setup.genomeFile(), run, "--optimizer", "random", "--max-generation", "0",
+                "--force-population-size", "2", "--task-search-path", setup.taskDir().toString(), "--no-save-final-model");
+        assertThat(first.exit()).as(first.err()).isZero();
+        String before = OPTIONS_BEFORE_GROUPING.replace("GENOME", setup.genomeFile().toUri().toString())
+                .replace("STORAGE", run.toUri().toString()).replace("TASKS", setup.taskDir().toUri().toString());
+        try (RunStore s = RunStore.open(run)) {
+            // the grouped options are stored as the flat row they always were, to the byte
+            assertThat(s.meta(RunMeta.OPTIONS)).contains(before);
+            // a run.db written before: the same row, with a non-default value resume must take from it
+            s.putMeta(RunMeta.OPTIONS, before.replace("\"batchSize\":16", "\"batchSize\":3"));
+        }
+
+        CliRun resumed = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "1");
+        assertThat(resumed.exit()).as(resumed.err()).isZero();
+        assertThat(resumed.err().lines().filter(l -> l.startsWith("evomerge: resume: ")).toList())
+                .containsExactly("evomerge: resume: --max-generation 0 -> 1");
+        assertThat(resumed.out()).contains("population 2, optimizer random").contains("resuming at generation 1");
+        assertThat(candidates(run)).isEqualTo(4);
+        JsonNode o = storedOptions(run);
+        assertThat(o.get("batchSize").asInt()).isEqualTo(3);
+        assertThat(o.get("maxGeneration").asInt()).isEqualTo(1);
+        assertThat(o.get("optimizer").asText()).isEqualTo("random");
+        assertThat(run.resolve("final_model")).doesNotExist();
+    }
+
     @Test
     void aRunInWhichEveryCandidateFailsExitsOneWithTheMostCommonError() throws Exception {
         Path genome = setup.genomeFile().resolveSibling("bad-metric.yml");
@@ -144,9 +181,10 @@ class EvolveResumeOptionsTest {
     @Test
     void everyStoredOptionIsFoundOnTheCommandLineUnderTheNameResumeLooksFor() {
         var evolve = Main.commandLine().getSubcommands().get("evolve").getCommandSpec();
-        for (RecordComponent c : EvolveOptions.class.getRecordComponents()) {
-            if (!c.getName().equals("genomeFile")) { // the positional GENOME
-                assertThat(evolve.findOption(ResumedOptions.optionName(c.getName()))).as(c.getName()).isNotNull();
+        assertThat(ResumedOptions.storedNames()).hasSize(34).contains("llmModel", "optimizer", "allowCrimes");
+        for (String name : ResumedOptions.storedNames()) {
+            if (!name.equals("genomeFile")) { // the positional GENOME
+                assertThat(evolve.findOption(ResumedOptions.optionName(name))).as(name).isNotNull();
             }
         }
     }

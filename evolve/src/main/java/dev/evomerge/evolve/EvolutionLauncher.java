@@ -15,9 +15,9 @@ import dev.evomerge.evolve.genome.GenomeDefinition;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.ChatClient;
 import dev.evomerge.evolve.llm.ChatClients;
+import dev.evomerge.evolve.llm.ContextBudget;
 import dev.evomerge.evolve.llm.FallbackLimit;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
-import dev.evomerge.evolve.llm.ContextBudget;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.llm.Secrets;
@@ -70,7 +70,7 @@ public final class EvolutionLauncher {
     private final EvolveOptions o;
     private final SearchOptions search;
     private final LlmOptions llm;
-    private final EvaluationOptions evaluation;
+    private final CandidateEvaluationOptions evaluation;
     private final Consumer<String> warnings;
 
     public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {

@@ -13,6 +13,6 @@ import java.nio.file.Path;
  * @param allowBenchmarkTasks allow public benchmarks as fitness tasks
  */
 public record EvolveOptions(Path genomeFile, Path storage, boolean resume, SearchOptions search, LlmOptions llm,
-                            EvaluationOptions evaluation, boolean saveFinalModel, boolean allowCrimes,
+                            CandidateEvaluationOptions evaluation, boolean saveFinalModel, boolean allowCrimes,
                             boolean allowBenchmarkTasks) {
 }

@@ -124,6 +124,11 @@ public final class ResumedOptions {
         }
     }
 
+    /** The names of the options run.db stores, as its options row spells them (maxGeneration, llmModel, ...). */
+    public static List<String> storedNames() {
+        return java.util.Arrays.stream(StoredOptions.class.getRecordComponents()).map(RecordComponent::getName).toList();
+    }
+
     /** The command-line name of a component: --max-generation for maxGeneration. */
     public static String optionName(String component) {
         String name = OPTION_NAMES.get(component);

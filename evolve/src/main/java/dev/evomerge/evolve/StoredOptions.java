@@ -28,7 +28,7 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
     static StoredOptions of(EvolveOptions o) {
         SearchOptions s = o.search();
         LlmOptions l = o.llm();
-        EvaluationOptions e = o.evaluation();
+        CandidateEvaluationOptions e = o.evaluation();
         return new StoredOptions(o.genomeFile(), o.storage(), s.maxGeneration(), l.sigmaLow(), l.sigmaHigh(),
                 l.maxRetries(), l.apiKey(), l.model(), l.baseUrl(), l.topK(), l.history(), s.elitism(),
                 s.optimizer().text(), e.strategy().text(), e.inMemory(), e.taskSearchPaths(), e.dataDir(), e.batchSize(),
@@ -44,7 +44,7 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                         forcePopulationSize, elitism, sigma0),
                 new LlmOptions(llmModel, llmBaseUrl, apiKey, topK, llmHistory, sigmaLow, sigmaHigh, maxRetries,
                         maxFallbacks, llmMaxContextTokens, llmPricePerMtok),
-                new EvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, numWorkers,
+                new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, numWorkers,
                         EvaluationBackend.parse(backend), evalServerCmd, taskSearchPaths, dataDir, batchSize, threads,
                         timeout),
                 saveFinalModel, allowCrimes, allowBenchmarkTasks);

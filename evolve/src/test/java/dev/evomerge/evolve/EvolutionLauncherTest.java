@@ -44,7 +44,7 @@ class EvolutionLauncherTest {
         return new EvolveOptions(genomeFile, storage, false,
                 new SearchOptions(OptimizerKind.parse(optimizer), generations, null, 11, 6, false, null),
                 new LlmOptions("gpt-4o", baseUrl, "sk-secret-key", 4, 0, 0.02, 0.2, 3, 3, null, null),
-                EvaluationOptions.inMemory(List.of(setup.taskDir()), 16, 2), true, false, false);
+                CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), 16, 2), true, false, false);
     }
 
     @Test

@@ -13,6 +13,9 @@ public enum EvaluationBackend {
     /** An OpenAI-compatible completions server started per candidate ({@code --eval-server-cmd}). */
     OPENAI_COMPLETIONS("openai-completions");
 
+    /** The default backend's option value. */
+    public static final String DEFAULT = "embedded";
+
     private final String text;
 
     EvaluationBackend(String text) {

@@ -1,11 +1,11 @@
 package dev.evomerge.evolve.local;
 
-import dev.evomerge.evolve.EvaluationOptions;
+import dev.evomerge.evolve.CandidateEvaluationOptions;
+import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.LlmOptions;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
-import dev.evomerge.evolve.EvolutionLauncher;
-import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
@@ -13,9 +13,9 @@ import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ class CandidateTimeoutTest {
         String cmd = "exec '" + java + "' -cp '" + classes + "' " + StallingCompletionsServer.class.getName()
                 + " {model} {port} candidate-0-0 '" + pids + "'";
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(OptimizerKind.CMAES, 0, 7),
-                LlmOptions.of("gpt-4o", null, null), new EvaluationOptions(LocalEvaluator.Strategy.parse(strategy), false, 1,
+                LlmOptions.of("gpt-4o", null, null), new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), false, 1,
                 EvaluationBackend.OPENAI_COMPLETIONS, cmd, List.of(setup.taskDir()), null, 16, 1, TIMEOUT), false, false, false);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> { });
         EvolutionLauncher.Prepared p = launcher.prepare();

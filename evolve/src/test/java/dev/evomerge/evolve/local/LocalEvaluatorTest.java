@@ -1,11 +1,11 @@
 package dev.evomerge.evolve.local;
 
-import dev.evomerge.evolve.EvaluationOptions;
+import dev.evomerge.evolve.CandidateEvaluationOptions;
+import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.LlmOptions;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
-import dev.evomerge.evolve.EvolutionLauncher;
-import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
@@ -37,7 +37,7 @@ class LocalEvaluatorTest {
     static EvolveOptions options(boolean inMemory, String strategy) {
         return new EvolveOptions(setup.genomeFile(), dir.resolve(inMemory ? "mem" : "disk-" + strategy), false,
                 SearchOptions.of(OptimizerKind.CMAES, 2, 7), LlmOptions.of("gpt-4o", null, null),
-                new EvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, 2, EvaluationBackend.EMBEDDED, null,
+                new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, 2, EvaluationBackend.EMBEDDED, null,
                         List.of(setup.taskDir()), null, 16, 1, null), false, false, false);
     }
 

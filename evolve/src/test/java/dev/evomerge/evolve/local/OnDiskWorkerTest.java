@@ -1,12 +1,12 @@
 package dev.evomerge.evolve.local;
 
-import dev.evomerge.evolve.EvaluationOptions;
+import dev.evomerge.core.io.AtomicDirectory;
+import dev.evomerge.evolve.CandidateEvaluationOptions;
+import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.LlmOptions;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
-import dev.evomerge.core.io.AtomicDirectory;
-import dev.evomerge.evolve.EvolutionLauncher;
-import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.genome.MergeYaml;
 import dev.evomerge.evolve.run.Candidate;
@@ -30,7 +30,7 @@ class OnDiskWorkerTest {
         HiddenRecipe.Setup setup = HiddenRecipe.prepare(dir.resolve("demo"), 4, 8, 1);
         Path storage = dir.resolve("run");
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(OptimizerKind.CMAES, 0, 7),
-                LlmOptions.of("gpt-4o", null, null), new EvaluationOptions(LocalEvaluator.Strategy.SERIAL, false, 1,
+                LlmOptions.of("gpt-4o", null, null), new CandidateEvaluationOptions(LocalEvaluator.Strategy.SERIAL, false, 1,
                 EvaluationBackend.OPENAI_COMPLETIONS, "echo \"no such model: {model}\" on port {port} >&2; exit 3",
                 List.of(setup.taskDir()), null, 16, 1, null), false, false, false);
         EvolutionLauncher.Prepared p = new EvolutionLauncher(o, w -> { }).prepare();

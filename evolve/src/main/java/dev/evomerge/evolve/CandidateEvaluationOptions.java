@@ -17,23 +17,22 @@ import java.util.List;
  * @param timeout         seconds one candidate's local evaluation may take before it is recorded as failed (null = no
  *                        limit)
  */
-public record EvaluationOptions(LocalEvaluator.Strategy strategy, boolean inMemory, int numWorkers,
+public record CandidateEvaluationOptions(LocalEvaluator.Strategy strategy, boolean inMemory, int numWorkers,
                                 EvaluationBackend backend, String evalServerCmd, List<Path> taskSearchPaths,
                                 Path dataDir, int batchSize, int threads, Long timeout) {
 
     /** The defaults, which --help shows. */
     public static final String STRATEGY = "pool";
-    public static final String BACKEND = "embedded";
     public static final int NUM_WORKERS = 1;
     public static final int BATCH_SIZE = 16;
 
-    public EvaluationOptions {
+    public CandidateEvaluationOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);
     }
 
     /** In-memory evaluation by one pool slot with the embedded engine, with these tasks, batch size and threads. */
-    public static EvaluationOptions inMemory(List<Path> taskSearchPaths, int batchSize, int threads) {
-        return new EvaluationOptions(LocalEvaluator.Strategy.POOL, true, NUM_WORKERS, EvaluationBackend.EMBEDDED, null,
+    public static CandidateEvaluationOptions inMemory(List<Path> taskSearchPaths, int batchSize, int threads) {
+        return new CandidateEvaluationOptions(LocalEvaluator.Strategy.POOL, true, NUM_WORKERS, EvaluationBackend.EMBEDDED, null,
                 taskSearchPaths, null, batchSize, threads, null);
     }
 }
