@@ -48,13 +48,18 @@ class EvolveResumeOptionsTest {
         }
     }
 
-    @Test
-    void resumeKeepsTheStoredOptionsAndPrintsEachChange() throws Exception {
-        Path run = dir.resolve("resumed");
+    /** A run of the random optimizer: generation 0 only, population 2, no final model. */
+    static void firstRun(Path run) {
         CliRun first = evolve(setup.genomeFile(), run, "--optimizer", "random", "--max-generation", "0",
                 "--force-population-size", "2", "--task-search-path", setup.taskDir().toString(), "--no-save-final-model");
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(candidates(run)).isEqualTo(2);
+    }
+
+    @Test
+    void resumeKeepsTheStoredOptionsAndPrintsEachChange() throws Exception {
+        Path run = dir.resolve("resumed");
+        firstRun(run);
 
         // A refused value is named by its error and not announced as a change.
         CliRun refused = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "-3");
@@ -114,9 +119,7 @@ class EvolveResumeOptionsTest {
     @Test
     void aRunStoredBeforeTheOptionsWereGroupedResumesWithItsOptions() throws Exception {
         Path run = dir.resolve("stored-flat");
-        CliRun first = evolve(setup.genomeFile(), run, "--optimizer", "random", "--max-generation", "0",
-                "--force-population-size", "2", "--task-search-path", setup.taskDir().toString(), "--no-save-final-model");
-        assertThat(first.exit()).as(first.err()).isZero();
+        firstRun(run);
         String before = OPTIONS_BEFORE_GROUPING.replace("GENOME", setup.genomeFile().toUri().toString())
                 .replace("STORAGE", run.toUri().toString()).replace("TASKS", setup.taskDir().toUri().toString());
         try (RunStore s = RunStore.open(run)) {

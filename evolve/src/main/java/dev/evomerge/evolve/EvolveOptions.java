@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 /**
  * The options of an evolution ({@code evomerge evolve}, {@code evomerge demo}), grouped by what they configure. run.db
- * keeps them as one flat object ({@link StoredOptions}).
+ * keeps them as one flat object ({@code StoredOptions}).
  *
  * @param storage             the run's folder: run.db, best_config.yaml, final_model/
  * @param resume              continue the run in {@code storage} from its last completed generation
