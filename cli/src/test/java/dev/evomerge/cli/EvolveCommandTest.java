@@ -103,15 +103,6 @@ class EvolveCommandTest {
     }
 
     @Test
-    void aStrategyIsReadInAnyCase(@TempDir Path dir) throws Exception {
-        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
-        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
-                "--strategy", "BUFFERED");
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("evomerge: --strategy buffered merges ahead to disk: use it with --no-in-memory.");
-    }
-
-    @Test
     void anUnknownTaskIsNamedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [no_such_task_anywhere]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes");
@@ -210,11 +201,12 @@ class EvolveCommandTest {
         assertThat(r.err()).contains("--sigma0 is CMA-ES's initial step size: use it with --optimizer cmaes");
     }
 
-    @Test
-    void bufferedWithoutNoInMemoryIsRefusedBeforeTheRunExists(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"buffered", "BUFFERED"}) // a strategy is read in any case
+    void bufferedWithoutNoInMemoryIsRefusedBeforeTheRunExists(String strategy, @TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
-                "--strategy", "buffered");
+                "--strategy", strategy);
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("evomerge: --strategy buffered merges ahead to disk: use it with --no-in-memory.");
         // so the corrected command does not meet "already holds a run"

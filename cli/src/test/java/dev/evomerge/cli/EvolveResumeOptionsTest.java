@@ -56,6 +56,19 @@ class EvolveResumeOptionsTest {
         assertThat(candidates(run)).isEqualTo(2);
     }
 
+    /**
+     * Resumes {@link #firstRun} giving only --max-generation 1: the optimizer (else llm, which would need a key), the
+     * population, the task folder and --no-save-final-model come from the stored run.
+     */
+    static void resumeForOneMoreGeneration(Path run) {
+        CliRun more = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "1");
+        assertThat(more.exit()).as(more.err()).isZero();
+        assertThat(more.err().lines().filter(l -> l.startsWith("evomerge: resume: ")).toList())
+                .containsExactly("evomerge: resume: --max-generation 0 -> 1");
+        assertThat(more.out()).contains("population 2, optimizer random").contains("resuming at generation 1");
+        assertThat(candidates(run)).isEqualTo(4);
+    }
+
     @Test
     void resumeKeepsTheStoredOptionsAndPrintsEachChange() throws Exception {
         Path run = dir.resolve("resumed");
@@ -66,14 +79,7 @@ class EvolveResumeOptionsTest {
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err().strip()).isEqualTo("evomerge: --max-generation must be at least 0, got -3.");
 
-        // Only --max-generation is given again: the optimizer (else llm, which would need a key), the population, the
-        // task folder and --no-save-final-model come from the stored run.
-        CliRun more = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "1");
-        assertThat(more.exit()).as(more.err()).isZero();
-        assertThat(more.err().lines().filter(l -> l.startsWith("evomerge: resume: ")).toList())
-                .containsExactly("evomerge: resume: --max-generation 0 -> 1");
-        assertThat(more.out()).contains("optimizer random").contains("resuming at generation 1");
-        assertThat(candidates(run)).isEqualTo(4);
+        resumeForOneMoreGeneration(run);
         JsonNode o = storedOptions(run);
         assertThat(o.get("maxGeneration").asInt()).isEqualTo(1);
         assertThat(o.get("optimizer").asText()).isEqualTo("random");
@@ -129,12 +135,7 @@ class EvolveResumeOptionsTest {
             s.putMeta(RunMeta.OPTIONS, before.replace("\"batchSize\":16", "\"batchSize\":3"));
         }
 
-        CliRun resumed = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "1");
-        assertThat(resumed.exit()).as(resumed.err()).isZero();
-        assertThat(resumed.err().lines().filter(l -> l.startsWith("evomerge: resume: ")).toList())
-                .containsExactly("evomerge: resume: --max-generation 0 -> 1");
-        assertThat(resumed.out()).contains("population 2, optimizer random").contains("resuming at generation 1");
-        assertThat(candidates(run)).isEqualTo(4);
+        resumeForOneMoreGeneration(run);
         JsonNode o = storedOptions(run);
         assertThat(o.get("batchSize").asInt()).isEqualTo(3);
         assertThat(o.get("maxGeneration").asInt()).isEqualTo(1);
