@@ -47,8 +47,8 @@ final class SynthTaskCommand implements Runnable {
                 description = "Training documents for few-shot prompts (default: ${DEFAULT-VALUE}).")
         int trainRows;
 
-        @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
-        long seed;
+        @CommandLine.Mixin
+        SynthSeedOption seed;
 
         @Option(names = "--name", paramLabel = "NAME", description = "Task name (default: synth_mc / synth_gen).")
         String name;
@@ -70,7 +70,7 @@ final class SynthTaskCommand implements Runnable {
         /** Writes the task, labelled by the teacher when there is one (closed after), and says how to run it. */
         Integer write(String defaultName, int choices, TaskWriter writer) {
             SyntheticTasks.Options o = new SyntheticTasks.Options(name == null ? defaultName : name, rows, trainRows,
-                    choices, seed);
+                    choices, seed.value);
             Optional<LanguageModel> t = teacherModel();
             try {
                 SyntheticTasks.Written w = writer.write(o, t);
