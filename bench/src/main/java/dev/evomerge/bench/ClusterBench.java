@@ -3,8 +3,12 @@ package dev.evomerge.bench;
 import dev.evomerge.cluster.ClusterEvaluator;
 import dev.evomerge.cluster.ClusterOptions;
 import dev.evomerge.cluster.RunSpec;
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.run.Candidate;
@@ -82,9 +86,9 @@ public final class ClusterBench {
         HiddenRecipe.Setup setup = HiddenRecipe.prepare(work.resolve("demo"), 3, rows, 1);
         System.out.printf(Locale.ROOT, "demo models and task prepared in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-        EvolveOptions o = new EvolveOptions(setup.genomeFile(), work.resolve("run"), 1, 0.05, 0.2, 3, null, "gpt-4o",
-                "https://api.openai.com/v1", 4, 0, false, "random", "pool", true, List.of(setup.taskDir()), null, 16, 3,
-                null, false, false, null, false, 1, "embedded", null, threads, false, null, null, 3, null, null);
+        EvolveOptions o = new EvolveOptions(setup.genomeFile(), work.resolve("run"), false,
+                SearchOptions.of(OptimizerKind.RANDOM, 1, 3), LlmOptions.of("gpt-4o", "https://api.openai.com/v1", null),
+                CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), 16, threads), false, false, false);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> System.out.println("warning: " + w));
         EvolutionLauncher.Prepared p = launcher.prepare();
         List<String> inputs = new ArrayList<>(p.settings().modelPaths());

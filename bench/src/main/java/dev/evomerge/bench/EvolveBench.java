@@ -1,8 +1,12 @@
 package dev.evomerge.bench;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.ChatClient;
@@ -10,6 +14,8 @@ import dev.evomerge.evolve.llm.ChatClients;
 import dev.evomerge.evolve.llm.ChatException;
 import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
+import dev.evomerge.evolve.local.EvaluationBackend;
+import dev.evomerge.evolve.local.LocalEvaluator;
 import dev.evomerge.evolve.optimizer.CmaEs;
 import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.optimizer.RandomSearch;
@@ -185,9 +191,9 @@ public final class EvolveBench {
     }
 
     static EvolveOptions options(HiddenRecipe.Setup setup, Path storage, boolean inMemory, long seed, int threads) {
-        return new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false, "cmaes",
-                "serial", inMemory, List.of(setup.taskDir()), null, 32, seed, null, false, false, null, false, 1,
-                "embedded", null, threads, false, null, null, 3, null, null);
+        return new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(OptimizerKind.CMAES, 0, seed),
+                LlmOptions.of("gpt-4o", null, null), new CandidateEvaluationOptions(LocalEvaluator.Strategy.SERIAL, inMemory,
+                1, EvaluationBackend.EMBEDDED, null, List.of(setup.taskDir()), null, 32, threads, null), false, false, false);
     }
 
     static EvolutionLauncher.Prepared prepare(HiddenRecipe.Setup setup, Path storage, boolean inMemory, long seed, int threads) {

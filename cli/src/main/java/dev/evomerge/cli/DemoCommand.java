@@ -1,8 +1,11 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolutionRun;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.Candidate;
@@ -12,6 +15,7 @@ import dev.evomerge.evolve.run.EvolutionListener;
 import dev.evomerge.evolve.run.GenerationStats;
 import dev.evomerge.evolve.run.Fitness;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -31,19 +35,18 @@ import java.util.concurrent.Callable;
         description = "Run the whole evolutionary merge offline on synthetic models and a hidden target recipe.")
 final class DemoCommand implements Callable<Integer> {
 
+    /** Evaluation batch size: the demo's task is small, and a larger batch scores it faster. */
+    private static final int BATCH_SIZE = 32;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--work-dir", description = "Folder for the models, task and run (default: a new temporary folder).")
     Path workDir;
     @Option(names = "--optimizer", description = "llm, cmaes or random (default: llm when an LLM is configured, else cmaes).")
-    String optimizer;
-    @Option(names = "--llm-model", defaultValue = "gpt-4o", description = "Chat model, or local:DIR (default: ${DEFAULT-VALUE}).")
-    String llmModel;
-    @Option(names = "--llm-base-url", description = "OpenAI-compatible endpoint.")
-    String llmBaseUrl;
-    @Option(names = "--api-key", description = "LLM API key (else OPENAI_API_KEY).")
-    String apiKey;
+    OptimizerKind optimizer;
+    @Mixin
+    LlmCliOptions llm;
     @Option(names = "--max-generation", defaultValue = "16", description = "Generations after the first (default: ${DEFAULT-VALUE}).")
     int maxGeneration;
     @Option(names = "--rows", defaultValue = "96", description = "Questions in the task (default: ${DEFAULT-VALUE}).")
@@ -66,17 +69,16 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
         HiddenRecipe.Setup setup = HiddenRecipe.prepare(dir, seed, rows, threads, scale);
 
-        boolean llmConfigured = apiKey != null || System.getenv("OPENAI_API_KEY") != null || llmBaseUrl != null
-                || llmModel.startsWith("local:");
-        String opt = optimizer != null ? optimizer : llmConfigured ? "llm" : "cmaes";
+        boolean llmConfigured = llm.configured();
+        OptimizerKind opt = optimizer != null ? optimizer : llmConfigured ? OptimizerKind.LLM : OptimizerKind.CMAES;
         if (optimizer == null && !llmConfigured) {
             out.println("   no LLM configured, so the search uses CMA-ES; to use the LLM strategy set OPENAI_API_KEY, "
                     + "or pass --llm-base-url URL or --llm-model local:DIR");
         }
         Path storage = dir.resolve("run");
-        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, maxGeneration, 0.05, 0.2, 3, apiKey, llmModel,
-                llmBaseUrl, 4, 0, false, opt, "pool", true, List.of(setup.taskDir()), null, 32, seed, null, true, false,
-                null, false, 1, "embedded", null, threads, false, null, null, 3, null, null);
+        // evolve's defaults, but for the generations, the seed and a larger batch (the demo's task is small)
+        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(opt, maxGeneration, seed),
+                llm.options(), CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), BATCH_SIZE, threads), true, false, false);
         List<String> warnings = new ArrayList<>();
         EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
         EvolutionLauncher.Prepared p = launcher.prepare();

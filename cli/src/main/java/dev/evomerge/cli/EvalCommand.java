@@ -13,9 +13,10 @@ import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.eval.model.Progress;
 import dev.evomerge.eval.task.TaskCatalog;
-import picocli.CommandLine;
+import dev.evomerge.evolve.local.EvaluationBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -68,9 +69,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--log-samples", description = "Also write per-document samples_<task>_<time>.jsonl (needs --output-path).")
     boolean logSamples;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "embedded",
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = EvaluationBackend.DEFAULT,
             description = "embedded or openai-completions (default: ${DEFAULT-VALUE}).")
-    String backend;
+    EvaluationBackend backend;
 
     @Option(names = "--base-url", paramLabel = "URL",
             description = "The completions server for openai-completions, e.g. http://127.0.0.1:8000/v1.")
@@ -178,7 +179,7 @@ final class EvalCommand implements Callable<Integer> {
 
     private LanguageModel openModel(java.util.function.Consumer<String> warnings) {
         switch (backend) {
-            case "embedded" -> {
+            case EMBEDDED -> {
                 if (baseUrl != null) {
                     throw EvomergeException.usage("--base-url is for --backend openai-completions");
                 }
@@ -190,7 +191,7 @@ final class EvalCommand implements Callable<Integer> {
                 return LanguageModels.embedded(model, load, addBosToken, batchSize == null ? 32 : batchSize,
                         Optional.ofNullable(maxLength));
             }
-            case "openai-completions" -> {
+            case OPENAI_COMPLETIONS -> {
                 if (baseUrl == null) {
                     throw EvomergeException.usage("--backend openai-completions needs --base-url, e.g. http://127.0.0.1:8000/v1");
                 }
@@ -198,8 +199,8 @@ final class EvalCommand implements Callable<Integer> {
                         addBosToken, batchSize == null ? 1 : batchSize, Optional.ofNullable(maxLength),
                         Duration.ofSeconds(timeoutSeconds), warnings);
             }
-            default -> throw EvomergeException.usage("--backend must be embedded or openai-completions, got '" + backend + "'");
         }
+        throw new IllegalStateException("every backend is handled above: " + backend);
     }
 
     /** Warnings to stderr; a progress bar only when stdout is a terminal. */

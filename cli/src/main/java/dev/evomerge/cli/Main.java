@@ -2,9 +2,12 @@ package dev.evomerge.cli;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.Reasons;
-import picocli.CommandLine;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.local.EvaluationBackend;
+import dev.evomerge.evolve.local.LocalEvaluator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,7 +51,8 @@ public final class Main implements Runnable {
         boolean verbose = List.of(args).contains("-v") || List.of(args).contains("--verbose");
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ex, verbose, err));
         cli.setParameterExceptionHandler((ex, args1) -> {
-            err.println("evomerge: " + ex.getMessage());
+            // a value our own parser refused (e.g. --optimizer) is said in its own sentence
+            err.println("evomerge: " + (ex.getCause() instanceof EvomergeException e ? e.getMessage() : ex.getMessage()));
             if (verbose) {
                 ex.printStackTrace(err);
             }
@@ -63,6 +67,10 @@ public final class Main implements Runnable {
         for (Object sub : Commands.all()) {
             cli.addSubcommand(sub);
         }
+        // option values with a fixed set of spellings, each refused with the sentence its parser gives
+        cli.registerConverter(OptimizerKind.class, OptimizerKind::parse);
+        cli.registerConverter(EvaluationBackend.class, EvaluationBackend::parse);
+        cli.registerConverter(LocalEvaluator.Strategy.class, LocalEvaluator.Strategy::parse);
         return cli;
     }
 

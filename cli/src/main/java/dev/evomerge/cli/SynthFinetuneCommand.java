@@ -23,9 +23,8 @@ final class SynthFinetuneCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "Output directory; must not exist or be empty.")
     Path out;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
-            description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @CommandLine.Mixin
+    SynthSeedOption seed;
 
     @Option(names = "--scale", paramLabel = "X", defaultValue = "0.05",
             description = "Delta RMS relative to each weight's RMS in an average layer (default: ${DEFAULT-VALUE}).")
@@ -36,9 +35,9 @@ final class SynthFinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        FineTuneSynthesizer.write(base, out, seed, scale);
+        FineTuneSynthesizer.write(base, out, seed.value, scale);
         spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %s: fine-tune of %s (seed %d, scale %s).%n", out, base,
-                seed, scale);
+                seed.value, scale);
         return 0;
     }
 }

@@ -57,9 +57,8 @@ final class SynthModelCommand implements Callable<Integer> {
             description = "bf16, fp16 or fp32 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
-            description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @CommandLine.Mixin
+    SynthSeedOption seed;
 
     @Option(names = "--tie-embeddings", description = "Share the input embedding with the output head (no lm_head).")
     boolean tieEmbeddings;
@@ -81,7 +80,7 @@ final class SynthModelCommand implements Callable<Integer> {
             llama3 = true;
         }
         SynthModelSpec model = new SynthModelSpec(SynthArch.parse(arch), vocab, hidden, layers, heads, kvHeads,
-                intermediate, DType.parse(dtype), seed, tieEmbeddings, llama3);
+                intermediate, DType.parse(dtype), seed.value, tieEmbeddings, llama3);
         ModelSynthesizer.Result r = ModelSynthesizer.write(model, out);
         spec.commandLine().getOut().printf(Locale.ROOT,
                 "Wrote %s: %s, %d layers, hidden %d, vocab %d, %,d parameters (%s, %,d bytes).%n", out,

@@ -47,14 +47,17 @@ final class SynthTaskCommand implements Runnable {
                 description = "Training documents for few-shot prompts (default: ${DEFAULT-VALUE}).")
         int trainRows;
 
-        @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
-        long seed;
+        @CommandLine.Mixin
+        SynthSeedOption seed;
 
         @Option(names = "--name", paramLabel = "NAME", description = "Task name (default: synth_mc / synth_gen).")
         String name;
 
         @Option(names = "--threads", paramLabel = "N", description = "Engine threads for the teacher.")
         Integer threads;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         Optional<LanguageModel> teacherModel() {
             if (teacher == null) {
@@ -63,6 +66,28 @@ final class SynthTaskCommand implements Runnable {
             LoadOptions load = threads == null ? LoadOptions.defaults() : LoadOptions.defaults().withThreads(threads);
             return Optional.of(LanguageModels.embedded(teacher, load, true, 32));
         }
+
+        /** Writes the task, labelled by the teacher when there is one (closed after), and says how to run it. */
+        Integer write(String defaultName, int choices, TaskWriter writer) {
+            SyntheticTasks.Options o = new SyntheticTasks.Options(name == null ? defaultName : name, rows, trainRows,
+                    choices, seed.value);
+            Optional<LanguageModel> t = teacherModel();
+            try {
+                SyntheticTasks.Written w = writer.write(o, t);
+                spec.commandLine().getOut().println("Wrote task " + w.taskName() + " (" + w.rows() + " test rows) to "
+                        + w.yaml() + "; run it with: evomerge eval --include-path " + w.directory() + " --tasks "
+                        + w.taskName());
+            } finally {
+                t.ifPresent(LanguageModel::close);
+            }
+            return 0;
+        }
+    }
+
+    /** One kind of task, written with its options and the teacher model. */
+    @FunctionalInterface
+    interface TaskWriter {
+        SyntheticTasks.Written write(SyntheticTasks.Options options, Optional<LanguageModel> teacher);
     }
 
     /** {@code evomerge synth task mc OUT}. */
@@ -74,25 +99,11 @@ final class SynthTaskCommand implements Runnable {
         @Option(names = "--choices", paramLabel = "N", defaultValue = "4", description = "Choices per question (default: ${DEFAULT-VALUE}).")
         int choices;
 
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            SyntheticTasks.Options o = new SyntheticTasks.Options(name == null ? "synth_mc" : name, rows, trainRows,
-                    choices, seed);
             Optional<TextTokenizer> tok = teacher == null ? Optional.empty()
                     : Optional.of(new ModelTokenizer(Tokenizer.load(teacher)));
-            Optional<LanguageModel> t = teacherModel();
-            try {
-                SyntheticTasks.Written w = SyntheticTasks.multipleChoice(out, o, t, tok);
-                spec.commandLine().getOut().println("Wrote task " + w.taskName() + " (" + w.rows() + " test rows) to "
-                        + w.yaml() + "; run it with: evomerge eval --include-path " + w.directory() + " --tasks "
-                        + w.taskName());
-            } finally {
-                t.ifPresent(LanguageModel::close);
-            }
-            return 0;
+            return write("synth_mc", choices, (o, t) -> SyntheticTasks.multipleChoice(out, o, t, tok));
         }
     }
 
@@ -106,23 +117,9 @@ final class SynthTaskCommand implements Runnable {
                 description = "Tokens to generate per answer (default: ${DEFAULT-VALUE}).")
         int maxGenToks;
 
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            SyntheticTasks.Options o = new SyntheticTasks.Options(name == null ? "synth_gen" : name, rows, trainRows,
-                    2, seed);
-            Optional<LanguageModel> t = teacherModel();
-            try {
-                SyntheticTasks.Written w = SyntheticTasks.generation(out, o, t, maxGenToks);
-                spec.commandLine().getOut().println("Wrote task " + w.taskName() + " (" + w.rows() + " test rows) to "
-                        + w.yaml() + "; run it with: evomerge eval --include-path " + w.directory() + " --tasks "
-                        + w.taskName());
-            } finally {
-                t.ifPresent(LanguageModel::close);
-            }
-            return 0;
+            return write("synth_gen", 2, (o, t) -> SyntheticTasks.generation(out, o, t, maxGenToks));
         }
     }
 }

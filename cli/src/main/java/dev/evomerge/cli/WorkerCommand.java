@@ -1,7 +1,5 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.cluster.ClusterOptions;
-import dev.evomerge.cluster.ClusterSecret;
 import dev.evomerge.cluster.ClusterWorker;
 import dev.evomerge.cluster.PathMap;
 import dev.evomerge.cluster.WorkerEvaluatorFactory;
@@ -10,6 +8,7 @@ import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,22 +25,14 @@ import java.util.concurrent.Callable;
         description = "Run a worker member of an evomerge cluster: it evaluates candidates for `evolve --cluster-name`.")
 final class WorkerCommand implements Callable<Integer> {
 
+    /** A worker's default cluster port: the one after the coordinator's, so both run on one machine. */
+    static final int WORKER_PORT = EvolveCommand.COORDINATOR_PORT + 1;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--cluster-name", required = true, description = "The cluster to join (must match the coordinator's).")
-    String clusterName;
-    @Option(names = "--members", split = ",", required = true, description = "Cluster members host:port,...")
-    List<String> members = new ArrayList<>();
-    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
-    String bind;
-    @Option(names = "--port", converter = PortConverter.class, defaultValue = "5702", description = "Port (default: ${DEFAULT-VALUE}).")
-    int port;
-    @Option(names = "--allow-public-bind", description = "Allow binding to a wildcard address.")
-    boolean allowPublicBind;
-    @Option(names = "--cluster-secret-file", paramLabel = "PATH", description = "File holding the cluster secret (else "
-            + "$EVOMERGE_CLUSTER_SECRET); required unless bound to loopback.")
-    Path clusterSecretFile;
+    @Mixin
+    ClusterCliOptions cluster;
     @Option(names = "--slots", defaultValue = "1", description = "Candidates evaluated at once (default: ${DEFAULT-VALUE}).")
     int slots;
     @Option(names = "--path-map", description = "FROM=TO: rewrite the coordinator's path prefix FROM to TO (repeatable).")
@@ -57,6 +48,7 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        cluster.require("worker");
         PathMap paths = PathMap.parse(pathMap);
         Path work = workDir != null ? workDir : Files.createTempDirectory("evomerge-worker");
         int perSlot = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / slots);
@@ -65,17 +57,11 @@ final class WorkerCommand implements Callable<Integer> {
             if (json == null) {
                 throw EvomergeException.usage("the coordinator sent no evaluation settings");
             }
-            EvaluationSettings s = EvaluationSettings.fromJson(json).mapPaths(map::apply);
-            boolean server = evalServerCmd != null;
-            EvaluationSettings local = new EvaluationSettings(s.tasks(), s.includePaths(), s.dataDir(), s.limit(), s.numFewshot(),
-                    s.batchSize(), s.applyChatTemplate(), !server && s.inMemory(), server ? "openai-completions" : s.backend(),
-                    server ? evalServerCmd : s.serverCommand(), perSlot, s.randomSeed(), workDir(work), s.baseDirectory(),
-                    s.residentModel(), s.modelPaths(), s.shuffle(), s.modelDirectories());
+            EvaluationSettings local = EvaluationSettings.fromJson(json).mapPaths(map::apply)
+                    .onWorker(evalServerCmd, perSlot, workDir(work));
             return new LocalEvaluator(local, 1, LocalEvaluator.Strategy.POOL, w -> err.println("evomerge: warning: " + w));
         };
-        try (ClusterWorker w = new ClusterWorker(new ClusterOptions(clusterName, members, bind, port, allowPublicBind,
-                ClusterSecret.resolve(clusterSecretFile, System.getenv())), slots,
-                paths, factory, m -> {
+        try (ClusterWorker w = new ClusterWorker(cluster.options(WORKER_PORT), slots, paths, factory, m -> {
                     out.println("evomerge: " + m);
                     out.flush();
                 })) {

@@ -89,9 +89,17 @@ class EvolveCommandTest {
     @Test
     void theLlmOptimizerWithoutAKeyForOpenAiSaysHowToGiveOne(@TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
-        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "bogus");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "LLM");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("--optimizer must be llm, cmaes or random");
+        assertThat(r.err().strip()).isEqualTo("evomerge: --optimizer must be llm, cmaes or random, got 'LLM'.");
+    }
+
+    @Test
+    void demoRefusesAnUnknownOptimizerBeforeWritingAnything(@TempDir Path dir) {
+        CliRun r = CliRun.run("demo", "--work-dir", dir.resolve("demo").toString(), "--optimizer", "cma-es");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: --optimizer must be llm, cmaes or random, got 'cma-es'.");
+        assertThat(dir.resolve("demo")).doesNotExist();
     }
 
     @Test
@@ -118,7 +126,10 @@ class EvolveCommandTest {
             "--force-population-size|1|--force-population-size must be at least 2, got 1.",
             "--num-workers|0|--num-workers must be at least 1, got 0.",
             "--threads|0|--threads must be at least 1, got 0.",
-            "--timeout|0|--timeout must be at least 1, got 0."})
+            "--timeout|0|--timeout must be at least 1, got 0.",
+            "--backend|vllm|--backend must be embedded or openai-completions, got 'vllm'.",
+            "--strategy|eager|--strategy must be pool, buffered or serial, got 'eager'.",
+            "-s|''|--strategy must be pool, buffered or serial, got ''."})
     void aNumberThatMeansNothingIsRefusedByItsOptionBeforeAnythingIsWritten(String option, String value, String message,
                                                                              @TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
@@ -190,11 +201,12 @@ class EvolveCommandTest {
         assertThat(r.err()).contains("--sigma0 is CMA-ES's initial step size: use it with --optimizer cmaes");
     }
 
-    @Test
-    void bufferedWithoutNoInMemoryIsRefusedBeforeTheRunExists(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"buffered", "BUFFERED"}) // a strategy is read in any case
+    void bufferedWithoutNoInMemoryIsRefusedBeforeTheRunExists(String strategy, @TempDir Path dir) throws Exception {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "cmaes",
-                "--strategy", "buffered");
+                "--strategy", strategy);
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("evomerge: --strategy buffered merges ahead to disk: use it with --no-in-memory.");
         // so the corrected command does not meet "already holds a run"

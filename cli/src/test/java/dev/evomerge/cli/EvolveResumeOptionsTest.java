@@ -2,7 +2,6 @@ package dev.evomerge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.run.Evaluation;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,27 +48,38 @@ class EvolveResumeOptionsTest {
         }
     }
 
-    @Test
-    void resumeKeepsTheStoredOptionsAndPrintsEachChange() throws Exception {
-        Path run = dir.resolve("resumed");
+    /** A run of the random optimizer: generation 0 only, population 2, no final model. */
+    static void firstRun(Path run) {
         CliRun first = evolve(setup.genomeFile(), run, "--optimizer", "random", "--max-generation", "0",
                 "--force-population-size", "2", "--task-search-path", setup.taskDir().toString(), "--no-save-final-model");
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(candidates(run)).isEqualTo(2);
+    }
+
+    /**
+     * Resumes {@link #firstRun} giving only --max-generation 1: the optimizer (else llm, which would need a key), the
+     * population, the task folder and --no-save-final-model come from the stored run.
+     */
+    static void resumeForOneMoreGeneration(Path run) {
+        CliRun more = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "1");
+        assertThat(more.exit()).as(more.err()).isZero();
+        assertThat(more.err().lines().filter(l -> l.startsWith("evomerge: resume: ")).toList())
+                .containsExactly("evomerge: resume: --max-generation 0 -> 1");
+        assertThat(more.out()).contains("population 2, optimizer random").contains("resuming at generation 1");
+        assertThat(candidates(run)).isEqualTo(4);
+    }
+
+    @Test
+    void resumeKeepsTheStoredOptionsAndPrintsEachChange() throws Exception {
+        Path run = dir.resolve("resumed");
+        firstRun(run);
 
         // A refused value is named by its error and not announced as a change.
         CliRun refused = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "-3");
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err().strip()).isEqualTo("evomerge: --max-generation must be at least 0, got -3.");
 
-        // Only --max-generation is given again: the optimizer (else llm, which would need a key), the population, the
-        // task folder and --no-save-final-model come from the stored run.
-        CliRun more = evolve(setup.genomeFile(), run, "--resume", "--max-generation", "1");
-        assertThat(more.exit()).as(more.err()).isZero();
-        assertThat(more.err().lines().filter(l -> l.startsWith("evomerge: resume: ")).toList())
-                .containsExactly("evomerge: resume: --max-generation 0 -> 1");
-        assertThat(more.out()).contains("optimizer random").contains("resuming at generation 1");
-        assertThat(candidates(run)).isEqualTo(4);
+        resumeForOneMoreGeneration(run);
         JsonNode o = storedOptions(run);
         assertThat(o.get("maxGeneration").asInt()).isEqualTo(1);
         assertThat(o.get("optimizer").asText()).isEqualTo("random");
@@ -100,6 +109,38 @@ class EvolveResumeOptionsTest {
                 + "state (0) and cannot change; drop it or start a new run.");
         assertThat(storedOptions(run).get("maxGeneration").asInt()).isEqualTo(1);
         assertThat(candidates(run)).isEqualTo(4);
+    }
+
+    /** The options row as evomerge wrote it before the options were grouped into records (one flat object). */
+    private static final String OPTIONS_BEFORE_GROUPING = "{\"genomeFile\":\"GENOME\",\"storage\":\"STORAGE\","
+            + "\"maxGeneration\":0,\"sigmaLow\":0.05,\"sigmaHigh\":0.2,\"maxRetries\":3,\"llmModel\":\"gpt-4o\","
+            + "\"llmBaseUrl\":null,\"topK\":4,\"llmHistory\":0,\"elitism\":false,\"optimizer\":\"random\","
+            + "\"strategy\":\"pool\",\"inMemory\":true,\"taskSearchPaths\":[\"TASKS\"],\"dataDir\":null,"
+            + "\"batchSize\":16,\"randomSeed\":0,\"forcePopulationSize\":2,\"saveFinalModel\":false,"
+            + "\"allowBenchmarkTasks\":false,\"maxEvaluations\":null,\"resume\":false,\"numWorkers\":1,"
+            + "\"backend\":\"embedded\",\"evalServerCmd\":null,\"threads\":1,\"allowCrimes\":false,\"sigma0\":null,"
+            + "\"timeout\":null,\"maxFallbacks\":3,\"llmMaxContextTokens\":null,\"llmPricePerMtok\":null,"
+            + "\"populationSize\":2}";
+
+    @Test
+    void aRunStoredBeforeTheOptionsWereGroupedResumesWithItsOptions() throws Exception {
+        Path run = dir.resolve("stored-flat");
+        firstRun(run);
+        String before = OPTIONS_BEFORE_GROUPING.replace("GENOME", setup.genomeFile().toUri().toString())
+                .replace("STORAGE", run.toUri().toString()).replace("TASKS", setup.taskDir().toUri().toString());
+        try (RunStore s = RunStore.open(run)) {
+            // the grouped options are stored as the flat row they always were, to the byte
+            assertThat(s.meta(RunMeta.OPTIONS)).contains(before);
+            // a run.db written before: the same row, with a non-default value resume must take from it
+            s.putMeta(RunMeta.OPTIONS, before.replace("\"batchSize\":16", "\"batchSize\":3"));
+        }
+
+        resumeForOneMoreGeneration(run);
+        JsonNode o = storedOptions(run);
+        assertThat(o.get("batchSize").asInt()).isEqualTo(3);
+        assertThat(o.get("maxGeneration").asInt()).isEqualTo(1);
+        assertThat(o.get("optimizer").asText()).isEqualTo("random");
+        assertThat(run.resolve("final_model")).doesNotExist();
     }
 
     @Test
@@ -144,9 +185,10 @@ class EvolveResumeOptionsTest {
     @Test
     void everyStoredOptionIsFoundOnTheCommandLineUnderTheNameResumeLooksFor() {
         var evolve = Main.commandLine().getSubcommands().get("evolve").getCommandSpec();
-        for (RecordComponent c : EvolveOptions.class.getRecordComponents()) {
-            if (!c.getName().equals("genomeFile")) { // the positional GENOME
-                assertThat(evolve.findOption(ResumedOptions.optionName(c.getName()))).as(c.getName()).isNotNull();
+        assertThat(ResumedOptions.storedNames()).hasSize(34).contains("llmModel", "optimizer", "allowCrimes");
+        for (String name : ResumedOptions.storedNames()) {
+            if (!name.equals("genomeFile")) { // the positional GENOME
+                assertThat(evolve.findOption(ResumedOptions.optionName(name))).as(name).isNotNull();
             }
         }
     }

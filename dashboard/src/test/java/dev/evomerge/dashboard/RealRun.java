@@ -1,10 +1,14 @@
 package dev.evomerge.dashboard;
 
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.llm.ScriptedOpenAiServer;
 import dev.evomerge.evolve.llm.ScriptedOpenAiServer.Reply;
+import dev.evomerge.evolve.llm.ScriptedOpenAiServer;
 import dev.evomerge.evolve.run.EvolutionListener;
 
 import java.nio.file.Path;
@@ -31,9 +35,10 @@ final class RealRun {
                     .then(Reply.content("not json"))
                     .then(Reply.content("{\"mean_genome\": [1, 2]}"))
                     .then(Reply.content("{\"mean_genome\": \"x\"}"));
-            EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, GENERATIONS, 0.05, 0.2, 3, null, "gpt-4o",
-                    llm.baseUrl(), 4, 0, false, "llm", "pool", true, List.of(setup.taskDir()), null, 16, 3, POPULATION, false,
-                    false, null, false, 1, "embedded", null, 2, false, null, null, 3, null, null);
+            EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false,
+                    new SearchOptions(OptimizerKind.LLM, GENERATIONS, null, 3, POPULATION, false, null),
+                    LlmOptions.of("gpt-4o", llm.baseUrl(), null), CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), 16, 2),
+                    false, false, false);
             EvolutionLauncher launcher = new EvolutionLauncher(o, w -> { });
             launcher.run(launcher.prepare(), launcher::localEvaluator, new EvolutionListener() { });
         }

@@ -14,12 +14,13 @@ import dev.evomerge.evolve.genome.GenomeDefinition;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.ChatClient;
 import dev.evomerge.evolve.llm.ChatClients;
+import dev.evomerge.evolve.llm.ContextBudget;
 import dev.evomerge.evolve.llm.FallbackLimit;
 import dev.evomerge.evolve.llm.LlmEvolutionStrategy;
-import dev.evomerge.evolve.llm.ContextBudget;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.llm.Secrets;
+import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
 import dev.evomerge.evolve.optimizer.CmaEs;
@@ -33,7 +34,6 @@ import dev.evomerge.evolve.run.EvolutionListener;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 import dev.evomerge.evolve.store.StoredLayout;
-import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfig;
@@ -67,10 +67,16 @@ public final class EvolutionLauncher {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EvolveOptions o;
+    private final SearchOptions search;
+    private final LlmOptions llm;
+    private final CandidateEvaluationOptions evaluation;
     private final Consumer<String> warnings;
 
     public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {
         this.o = options;
+        this.search = options.search();
+        this.llm = options.llm();
+        this.evaluation = options.evaluation();
         this.warnings = warnings;
     }
 
@@ -109,43 +115,40 @@ public final class EvolutionLauncher {
         }
         int numLayers = ModelDirectory.open(Path.of(modelPaths.get(0))).config().numLayers();
         Genome genome = new Genome(def, numLayers);
-        int population = o.forcePopulationSize() != null ? o.forcePopulationSize() : Population.defaultSize(genome.layout().size());
-        if (!o.backend().equals("embedded") && !o.backend().equals("openai-completions")) {
-            throw EvomergeException.usage("--backend must be embedded or openai-completions, got '" + o.backend() + "'.");
-        }
-        if (o.backend().equals("openai-completions")) {
-            if (o.inMemory()) {
+        int population = search.forcePopulationSize() != null ? search.forcePopulationSize()
+                : Population.defaultSize(genome.layout().size());
+        if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
+            String command = evaluation.evalServerCmd();
+            if (evaluation.inMemory()) {
                 throw EvomergeException.usage("--backend openai-completions evaluates a merged model on disk: add --no-in-memory.");
             }
-            if (o.evalServerCmd() == null || !o.evalServerCmd().contains("{model}") || !o.evalServerCmd().contains("{port}")) {
+            if (command == null || !command.contains("{model}") || !command.contains("{port}")) {
                 throw EvomergeException.usage("--backend openai-completions needs --eval-server-cmd with {model} and {port}, "
                         + "e.g. \"vllm serve {model} --port {port}\".");
             }
         }
-        if (!List.of("llm", "cmaes", "random").contains(o.optimizer())) {
-            throw EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + o.optimizer() + "'.");
-        }
-        if (o.sigma0() != null && !o.optimizer().equals("cmaes")) {
+        if (search.sigma0() != null && search.optimizer() != OptimizerKind.CMAES) {
             throw EvomergeException.usage("--sigma0 is CMA-ES's initial step size: use it with --optimizer cmaes (the llm "
                     + "strategy samples with --sigma-low and --sigma-high).");
         }
-        LocalEvaluator.checkStrategy(LocalEvaluator.Strategy.parse(o.strategy()), o.inMemory());
+        LocalEvaluator.checkStrategy(evaluation.strategy(), evaluation.inMemory());
         int first = firstGeneration();
-        List<String> includes = o.taskSearchPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
+        List<String> includes = evaluation.taskSearchPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
         // The data root as this process sees it (--data-dir, else EVOMERGE_DATA), sent as is to cluster workers.
-        Path dataRoot = DatasetLoader.dataRoot(Optional.ofNullable(o.dataDir())).orElse(null);
+        Path dataRoot = DatasetLoader.dataRoot(Optional.ofNullable(evaluation.dataDir())).orElse(null);
         EvaluationSettings settings = new EvaluationSettings(config.tasks(), includes,
                 dataRoot == null ? null : dataRoot.toAbsolutePath().toString(), config.limit(), config.numFewshot(),
-                o.batchSize(), config.applyChatTemplate(), o.inMemory(), o.backend(), o.evalServerCmd(),
-                Math.max(1, o.threads()), o.randomSeed(), o.storage().toAbsolutePath().toString(), baseDir.toString(),
-                base != null ? base : modelPaths.get(0), modelPaths, config.shuffle(), modelDirs);
+                evaluation.batchSize(), config.applyChatTemplate(), evaluation.inMemory(), evaluation.backend(),
+                evaluation.evalServerCmd(), Math.max(1, evaluation.threads()), search.randomSeed(),
+                o.storage().toAbsolutePath().toString(), baseDir.toString(), base != null ? base : modelPaths.get(0),
+                modelPaths, config.shuffle(), modelDirs, o.allowCrimes());
         // Unknown tasks or missing task data fail now, before the run store exists.
         TaskCatalog.load(includes.stream().map(Path::of).toList(), warnings)
                 .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
         ChatClient chat = null;
-        if (o.optimizer().equals("llm")) {
-            FallbackLimit.requireValid(o.maxFallbacks());
-            chat = ChatClients.create(o.llmModel(), o.llmBaseUrl(), o.apiKey());
+        if (search.optimizer() == OptimizerKind.LLM) {
+            FallbackLimit.requireValid(llm.maxFallbacks());
+            chat = ChatClients.create(llm.model(), llm.baseUrl(), llm.apiKey());
             chat.check(); // a wrong key, model or URL stops here, before the run store exists
         }
         return new Prepared(config, genome, settings, population, first, chat);
@@ -179,30 +182,30 @@ public final class EvolutionLauncher {
      * count of 0 evaluates the initial population only).
      */
     private void checkOptions() {
-        atLeast("--max-generation", o.maxGeneration(), 0);
-        if (o.maxEvaluations() != null) {
-            atLeast("--max-evaluations (--max-fevals)", o.maxEvaluations(), 1);
+        atLeast("--max-generation", search.maxGeneration(), 0);
+        if (search.maxEvaluations() != null) {
+            atLeast("--max-evaluations (--max-fevals)", search.maxEvaluations(), 1);
         }
-        positive("--sigma-low", o.sigmaLow());
-        positive("--sigma-high", o.sigmaHigh());
-        if (o.sigma0() != null) {
-            positive("--sigma0", o.sigma0());
+        positive("--sigma-low", llm.sigmaLow());
+        positive("--sigma-high", llm.sigmaHigh());
+        if (search.sigma0() != null) {
+            positive("--sigma0", search.sigma0());
         }
-        atLeast("--max-retries", o.maxRetries(), 1);
-        atLeast("--top-k", o.topK(), 1);
-        atLeast("--llm-history", o.llmHistory(), 0);
-        if (o.llmMaxContextTokens() != null) {
-            atLeast("--llm-max-context-tokens", o.llmMaxContextTokens(), ContextBudget.MIN_TOKENS);
+        atLeast("--max-retries", llm.maxRetries(), 1);
+        atLeast("--top-k", llm.topK(), 1);
+        atLeast("--llm-history", llm.history(), 0);
+        if (llm.maxContextTokens() != null) {
+            atLeast("--llm-max-context-tokens", llm.maxContextTokens(), ContextBudget.MIN_TOKENS);
         }
-        LlmPrice.parse(o.llmPricePerMtok());
-        atLeast("--batch-size", o.batchSize(), 1);
-        if (o.forcePopulationSize() != null) {
-            atLeast("--force-population-size", o.forcePopulationSize(), 2);
+        LlmPrice.parse(llm.pricePerMtok());
+        atLeast("--batch-size", evaluation.batchSize(), 1);
+        if (search.forcePopulationSize() != null) {
+            atLeast("--force-population-size", search.forcePopulationSize(), 2);
         }
-        atLeast("--num-workers", o.numWorkers(), 1);
-        atLeast("--threads", o.threads(), 1);
-        if (o.timeout() != null) {
-            atLeast("--timeout", o.timeout(), 1);
+        atLeast("--num-workers", evaluation.numWorkers(), 1);
+        atLeast("--threads", evaluation.threads(), 1);
+        if (evaluation.timeout() != null) {
+            atLeast("--timeout", evaluation.timeout(), 1);
         }
     }
 
@@ -237,10 +240,10 @@ public final class EvolutionLauncher {
                 throw EvomergeException.usage("--resume: " + o.genomeFile() + " differs from the genome file the run in "
                         + o.storage() + " was started with.");
             }
-            String opt = s.meta(RunMeta.OPTIMIZER).orElse(o.optimizer());
-            if (!opt.equals(o.optimizer())) {
+            String opt = s.meta(RunMeta.OPTIMIZER).orElse(search.optimizer().text());
+            if (!opt.equals(search.optimizer().text())) {
                 throw EvomergeException.usage("--resume: the run in " + o.storage() + " uses --optimizer " + opt
-                        + ", not " + o.optimizer() + ".");
+                        + ", not " + search.optimizer() + ".");
             }
             return s.latestOptimizerState().map(st -> st.generation() + 1).orElse(0);
         }
@@ -265,8 +268,8 @@ public final class EvolutionLauncher {
             Optimizer optimizer = optimizer(p, store, listener);
             try (CandidateEvaluator evaluator = evaluators.apply(p)) {
                 EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
-                        .llmPrice(LlmPrice.parse(o.llmPricePerMtok()));
-                result = run.run(p.firstGeneration(), o.maxGeneration(), o.maxEvaluations());
+                        .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
+                result = run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations());
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");
                 store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));
@@ -298,10 +301,10 @@ public final class EvolutionLauncher {
 
     private void writeMeta(RunStore store, Prepared p, String configText) {
         store.putMeta(RunMeta.CONFIG_YAML, configText);
-        store.putMeta(RunMeta.OPTIMIZER, o.optimizer());
-        ObjectNode opts = JSON.valueToTree(o);
+        store.putMeta(RunMeta.OPTIMIZER, search.optimizer().text());
+        ObjectNode opts = JSON.valueToTree(StoredOptions.of(o));
         opts.remove("apiKey"); // never store secrets
-        opts.put("llmBaseUrl", Secrets.redactUrl(o.llmBaseUrl()));
+        opts.put("llmBaseUrl", Secrets.redactUrl(llm.baseUrl()));
         opts.put("populationSize", p.populationSize());
         store.putMeta(RunMeta.OPTIONS, opts.toString());
         store.putLayout(StoredLayout.of(p.genome()));
@@ -315,40 +318,40 @@ public final class EvolutionLauncher {
     private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener) {
         int n = p.genome().layout().size();
         var saved = o.resume() ? store.latestOptimizerState() : java.util.Optional.<RunStore.SavedState>empty();
-        return switch (o.optimizer()) {
-            case "cmaes" -> saved.map(s -> new CmaEs(s.as(CmaEs.State.class))).orElseGet(() -> {
+        return switch (search.optimizer()) {
+            case CMAES -> saved.map(s -> new CmaEs(s.as(CmaEs.State.class))).orElseGet(() -> {
                 double[] x0 = p.genome().initialGenes();
                 if (p.config().randomInit()) {
-                    SplittableRandom rng = RandomStreams.forGeneration(o.randomSeed(), "cmaes-x0", 0);
+                    SplittableRandom rng = RandomStreams.forGeneration(search.randomSeed(), "cmaes-x0", 0);
                     for (int i = 0; i < n; i++) {
                         x0[i] = rng.nextDouble();
                     }
                 }
-                return CmaEs.start(x0, o.sigma0() == null ? CmaEs.DEFAULT_SIGMA0 : o.sigma0(), p.populationSize(), o.randomSeed());
+                return CmaEs.start(x0, search.sigma0() == null ? CmaEs.DEFAULT_SIGMA0 : search.sigma0(), p.populationSize(),
+                        search.randomSeed());
             });
-            case "random" -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
-                    .orElseGet(() -> new RandomSearch(n, p.populationSize(), o.randomSeed()));
-            case "llm" -> {
+            case RANDOM -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
+                    .orElseGet(() -> new RandomSearch(n, p.populationSize(), search.randomSeed()));
+            case LLM -> {
                 ChatClient chat = p.chat();
-                FallbackLimit limit = new FallbackLimit(o.maxFallbacks());
+                FallbackLimit limit = new FallbackLimit(llm.maxFallbacks());
                 Consumer<LlmExchange> exchanges = x -> {
                     store.recordExchange(x); // stored first: the row that stops the run is kept
                     listener.llmExchange(x);
                     limit.accept(x);
                 };
-                ContextBudget budget = ContextBudget.of(o.llmMaxContextTokens(), chat);
+                ContextBudget budget = ContextBudget.of(llm.maxContextTokens(), chat);
                 yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, exchanges, budget))
                         .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
-                                p.populationSize(), o.randomSeed(), o.sigmaLow(), o.sigmaHigh(), o.topK(), o.maxRetries(),
-                                o.llmHistory(), o.elitism()), chat, exchanges, budget));
+                                p.populationSize(), search.randomSeed(), llm.sigmaLow(), llm.sigmaHigh(), llm.topK(),
+                                llm.maxRetries(), llm.history(), search.elitism()), chat, exchanges, budget));
             }
-            default -> throw EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + o.optimizer() + "'.");
         };
     }
 
     /** The local evaluator for these options (the default when no cluster is given). */
     public CandidateEvaluator localEvaluator(Prepared p) {
-        return new LocalEvaluator(p.settings(), o.numWorkers(), LocalEvaluator.Strategy.parse(o.strategy()), o.timeout(),
+        return new LocalEvaluator(p.settings(), evaluation.numWorkers(), evaluation.strategy(), evaluation.timeout(),
                 warnings);
     }
 
@@ -361,10 +364,7 @@ public final class EvolutionLauncher {
         } catch (IOException e) {
             throw EvomergeException.runtime("Cannot replace " + out + ": " + Reasons.of(e), e);
         }
-        MergeOptions mo = MergeOptions.defaults().withThreads(Math.max(1, o.threads())).withRandomSeed(o.randomSeed())
-                .withBaseDirectory(Path.of(p.settings().baseDirectory())).withAllowCrimes(o.allowCrimes())
-                .withModelDirectories(p.settings().modelDirectoryPaths());
-        try (MergeSession s = MergeSession.open(cfg, mo, MergeReporter.silent())) {
+        try (MergeSession s = MergeSession.open(cfg, p.settings().mergeOptions(), MergeReporter.silent())) {
             s.writeModel(out);
         }
     }

@@ -1,27 +1,18 @@
 package dev.evomerge.evolve;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
- * The options of {@code evomerge evolve} (the seed's, plus evomerge's), as plain values. The API key is held here only
- * to build the chat client; it is never written to the run store.
+ * The options of an evolution ({@code evomerge evolve}, {@code evomerge demo}), grouped by what they configure. run.db
+ * keeps them as one flat object ({@code StoredOptions}).
  *
- * @param sigma0  CMA-ES's initial step size (null = 1/6, mergekit-evolve's default)
- * @param timeout seconds one candidate's local evaluation may take before it is recorded as failed (null = no limit)
- * @param llmMaxContextTokens the LLM conversation's token budget (null = the local model's context, else 32768)
- * @param llmPricePerMtok     "IN,OUT": prices of a million prompt and completion tokens, for a cost estimate (null = none)
+ * @param storage             the run's folder: run.db, best_config.yaml, final_model/
+ * @param resume              continue the run in {@code storage} from its last completed generation
+ * @param saveFinalModel      merge the best recipe into STORAGE/final_model at the end
+ * @param allowCrimes         merge models of different architectures (candidates and the final model)
+ * @param allowBenchmarkTasks allow public benchmarks as fitness tasks
  */
-public record EvolveOptions(Path genomeFile, Path storage, int maxGeneration, double sigmaLow, double sigmaHigh,
-                            int maxRetries, String apiKey, String llmModel, String llmBaseUrl, int topK, int llmHistory,
-                            boolean elitism, String optimizer, String strategy, boolean inMemory,
-                            List<Path> taskSearchPaths, Path dataDir, int batchSize, long randomSeed,
-                            Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
-                            Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
-                            int threads, boolean allowCrimes, Double sigma0, Long timeout,
-                            int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok) {
-
-    public EvolveOptions {
-        taskSearchPaths = List.copyOf(taskSearchPaths);
-    }
+public record EvolveOptions(Path genomeFile, Path storage, boolean resume, SearchOptions search, LlmOptions llm,
+                            CandidateEvaluationOptions evaluation, boolean saveFinalModel, boolean allowCrimes,
+                            boolean allowBenchmarkTasks) {
 }

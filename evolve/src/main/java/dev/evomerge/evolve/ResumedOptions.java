@@ -55,18 +55,19 @@ public final class ResumedOptions {
      * @param changes receives "--max-generation 10 -> 20" for each option given with a new value
      * @return {@code given} unchanged unless it resumes a run that stored its options
      */
-    public static EvolveOptions of(EvolveOptions given, Predicate<String> matched, Consumer<String> changes) {
+    public static EvolveOptions of(EvolveOptions options, Predicate<String> matched, Consumer<String> changes) {
+        StoredOptions given = StoredOptions.of(options);
         if (!given.resume() || !Files.exists(given.storage().resolve(RunStore.FILE_NAME))) {
-            return given; // not a resume, or one that prepare() refuses with its own sentence
+            return options; // not a resume, or one that prepare() refuses with its own sentence
         }
         String storedJson;
         try (RunStore s = RunStore.openReadOnly(given.storage())) {
             storedJson = s.meta(RunMeta.OPTIONS).orElse(null);
         }
         if (storedJson == null) {
-            return given;
+            return options;
         }
-        EvolveOptions stored;
+        StoredOptions stored;
         try {
             // Components the run did not store (an older run) keep the command line's value.
             ObjectNode merged = JSON.valueToTree(given);
@@ -76,12 +77,12 @@ public final class ResumedOptions {
                     merged.set(f.getKey(), f.getValue());
                 }
             });
-            stored = JSON.treeToValue(merged, EvolveOptions.class);
+            stored = JSON.treeToValue(merged, StoredOptions.class);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw EvomergeException.usage("--resume: the options stored in " + given.storage().resolve(RunStore.FILE_NAME)
                     + " cannot be read: " + e.getMessage(), e);
         }
-        RecordComponent[] components = EvolveOptions.class.getRecordComponents();
+        RecordComponent[] components = StoredOptions.class.getRecordComponents();
         Object[] values = new Object[components.length];
         Class<?>[] types = new Class<?>[components.length];
         List<String> changed = new ArrayList<>();
@@ -115,12 +116,17 @@ public final class ResumedOptions {
         }
         changed.forEach(changes); // only once no option was refused
         try {
-            return EvolveOptions.class.getDeclaredConstructor(types).newInstance(values);
+            return StoredOptions.class.getDeclaredConstructor(types).newInstance(values).options();
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("EvolveOptions has a canonical constructor", e);
+            throw new IllegalStateException("StoredOptions has a canonical constructor", e);
         }
+    }
+
+    /** The names of the options run.db stores, as its options row spells them (maxGeneration, llmModel, ...). */
+    public static List<String> storedNames() {
+        return java.util.Arrays.stream(StoredOptions.class.getRecordComponents()).map(RecordComponent::getName).toList();
     }
 
     /** The command-line name of a component: --max-generation for maxGeneration. */
@@ -132,7 +138,7 @@ public final class ResumedOptions {
         return "--" + component.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
     }
 
-    private static Object get(RecordComponent c, EvolveOptions o) {
+    private static Object get(RecordComponent c, StoredOptions o) {
         try {
             return c.getAccessor().invoke(o);
         } catch (ReflectiveOperationException e) {

@@ -40,9 +40,10 @@ class EvolutionLauncherTest {
     }
 
     static EvolveOptions options(Path genomeFile, Path storage, String optimizer, String baseUrl, int generations) {
-        return new EvolveOptions(genomeFile, storage, generations, 0.02, 0.2, 3, "sk-secret-key", "gpt-4o", baseUrl, 4,
-                0, false, optimizer, "pool", true, List.of(setup.taskDir()), null, 16, 11, 6, true, false, null, false, 1,
-                "embedded", null, 2, false, null, null, 3, null, null);
+        return new EvolveOptions(genomeFile, storage, false,
+                new SearchOptions(OptimizerKind.parse(optimizer), generations, null, 11, 6, false, null),
+                new LlmOptions("gpt-4o", baseUrl, "sk-secret-key", 4, 0, 0.02, 0.2, 3, 3, null, null),
+                CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), 16, 2), true, false, false);
     }
 
     @Test
@@ -140,11 +141,8 @@ class EvolutionLauncherTest {
             assertThat(s.allCandidates()).hasSize(12);
         }
         EvolveOptions more = options(storage, "cmaes", null, 3);
-        more = new EvolveOptions(more.genomeFile(), more.storage(), 3, more.sigmaLow(), more.sigmaHigh(), more.maxRetries(),
-                more.apiKey(), more.llmModel(), more.llmBaseUrl(), more.topK(), more.llmHistory(), more.elitism(), more.optimizer(),
-                more.strategy(), more.inMemory(), more.taskSearchPaths(), more.dataDir(), more.batchSize(), more.randomSeed(),
-                more.forcePopulationSize(), more.saveFinalModel(), more.allowBenchmarkTasks(), more.maxEvaluations(), true,
-                more.numWorkers(), more.backend(), more.evalServerCmd(), more.threads(), more.allowCrimes(), null, null, more.maxFallbacks(), more.llmMaxContextTokens(), more.llmPricePerMtok());
+        more = new EvolveOptions(more.genomeFile(), more.storage(), true, more.search(), more.llm(), more.evaluation(),
+                more.saveFinalModel(), more.allowCrimes(), more.allowBenchmarkTasks());
         EvolutionLauncher second = new EvolutionLauncher(more, w -> { });
         EvolutionLauncher.Prepared p2 = second.prepare();
         assertThat(p2.firstGeneration()).isEqualTo(2);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.genome.TaskSpec;
+import dev.evomerge.merge.MergeOptions;
 
 import java.nio.file.Path;
 import java.util.Collections;
@@ -20,19 +21,20 @@ import java.util.Optional;
  * @param residentModel the model whose architecture and tokenizer the resident (in-memory) model takes: the base model,
  *                      else the first genome model
  * @param modelPaths    every model the merges read (for cluster fingerprints)
- * @param backend       "embedded" or "openai-completions"
+ * @param backend       what scores a merged candidate
  * @param serverCommand for openai-completions: a command with {model} and {port}, started per candidate
  * @param baseDirectory the directory relative paths resolve against (the coordinator's working directory)
  * @param shuffle       the genome's {@code shuffle}: documents in an order drawn from {@code randomSeed}, so that
  *                      {@code limit} takes the same random subset for every candidate
  * @param modelDirectories every model path the genome names (as the merge configs name it) and the directory it
  *                      resolved to, so that a worker merges from its own view of that directory
+ * @param allowCrimes   merge models of different architectures
  */
 public record EvaluationSettings(List<TaskSpec> tasks, List<String> includePaths, String dataDir, Integer limit,
                                  Integer numFewshot, int batchSize, boolean applyChatTemplate, boolean inMemory,
-                                 String backend, String serverCommand, int threads, long randomSeed, String storage,
-                                 String baseDirectory, String residentModel, List<String> modelPaths, boolean shuffle,
-                                 Map<String, String> modelDirectories) {
+                                 EvaluationBackend backend, String serverCommand, int threads, long randomSeed,
+                                 String storage, String baseDirectory, String residentModel, List<String> modelPaths,
+                                 boolean shuffle, Map<String, String> modelDirectories, boolean allowCrimes) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,11 +45,32 @@ public record EvaluationSettings(List<TaskSpec> tasks, List<String> includePaths
         modelDirectories = modelDirectories == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(modelDirectories));
     }
 
-    /** {@link #modelDirectories} as paths, for {@code MergeOptions.withModelDirectories}. */
-    public Map<String, Path> modelDirectoryPaths() {
-        Map<String, Path> out = new LinkedHashMap<>();
-        modelDirectories.forEach((ref, dir) -> out.put(ref, Path.of(dir)));
-        return out;
+    /**
+     * How every merge of the run reads its models: the candidates' merges on every worker and the final model's. The
+     * threads, the seed of random merge methods, the directory relative model paths resolve against, each model's
+     * directory, and whether different architectures may merge.
+     */
+    public MergeOptions mergeOptions() {
+        MergeOptions o = MergeOptions.defaults().withThreads(Math.max(1, threads)).withRandomSeed(randomSeed)
+                .withAllowCrimes(allowCrimes);
+        if (baseDirectory != null) {
+            o = o.withBaseDirectory(Path.of(baseDirectory));
+        }
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        modelDirectories.forEach((ref, dir) -> dirs.put(ref, Path.of(dir)));
+        return o.withModelDirectories(dirs);
+    }
+
+    /**
+     * These settings on a cluster worker: its threads per slot and merge folder, and, where it was given a server
+     * command, scored by that server from merges on disk.
+     */
+    public EvaluationSettings onWorker(String workerServerCommand, int workerThreads, String workerStorage) {
+        boolean server = workerServerCommand != null;
+        return new EvaluationSettings(tasks, includePaths, dataDir, limit, numFewshot, batchSize, applyChatTemplate,
+                !server && inMemory, server ? EvaluationBackend.OPENAI_COMPLETIONS : backend,
+                server ? workerServerCommand : serverCommand, workerThreads, randomSeed, workerStorage, baseDirectory,
+                residentModel, modelPaths, shuffle, modelDirectories, allowCrimes);
     }
 
     public Optional<Path> dataRoot() {
@@ -76,7 +99,7 @@ public record EvaluationSettings(List<TaskSpec> tasks, List<String> includePaths
         return new EvaluationSettings(tasks, includePaths.stream().map(map).toList(), dataDir == null ? null : map.apply(dataDir),
                 limit, numFewshot, batchSize, applyChatTemplate, inMemory, backend, serverCommand, threads, randomSeed,
                 storage, baseDirectory == null ? null : map.apply(baseDirectory), map.apply(residentModel),
-                modelPaths.stream().map(map).toList(), shuffle, mapValues(modelDirectories, map));
+                modelPaths.stream().map(map).toList(), shuffle, mapValues(modelDirectories, map), allowCrimes);
     }
 
     private static Map<String, String> mapValues(Map<String, String> m, java.util.function.UnaryOperator<String> map) {

@@ -75,12 +75,9 @@ final class InMemoryWorker implements CandidateWorker {
         sink.commit();
     }
 
+    /** The run's merge options, with task vectors kept across the merges into the resident model. */
     static MergeOptions mergeOptions(EvaluationSettings s) {
-        MergeOptions o = MergeOptions.defaults().withThreads(Math.max(1, s.threads())).withRandomSeed(s.randomSeed());
-        if (s.baseDirectory() != null) {
-            o = o.withBaseDirectory(Path.of(s.baseDirectory()));
-        }
-        return o.withModelDirectories(s.modelDirectoryPaths()).withTaskVectorCacheBytes(1L << 30);
+        return s.mergeOptions().withTaskVectorCacheBytes(1L << 30);
     }
 
     static String describe(RuntimeException e) {

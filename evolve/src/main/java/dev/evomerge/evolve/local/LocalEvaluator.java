@@ -29,6 +29,11 @@ public final class LocalEvaluator implements CandidateEvaluator {
     public enum Strategy {
         POOL, BUFFERED, SERIAL;
 
+        /** The option value: pool, buffered or serial. */
+        public String text() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
         public static Strategy parse(String s) {
             try {
                 return valueOf(s.toUpperCase(Locale.ROOT));

@@ -86,7 +86,7 @@ final class OnDiskWorker implements CandidateWorker {
                 }
                 cleaned = true;
             }
-            try (MergeSession s = MergeSession.open(c.config(), InMemoryWorker.mergeOptions(settings).withTaskVectorCacheBytes(0),
+            try (MergeSession s = MergeSession.open(c.config(), settings.mergeOptions(),
                     MergeReporter.silent())) {
                 s.writeModel(dir);
             }
@@ -107,7 +107,7 @@ final class OnDiskWorker implements CandidateWorker {
         try {
             deadline.check();
             Map<MetricKey, Double> metrics;
-            if ("openai-completions".equals(settings.backend())) {
+            if (settings.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
                 // Everything here waits on the server, so a stalled one is cut off by an interrupt at the deadline.
                 metrics = deadline.interruptible(() -> {
                     int port = freePort();

@@ -1,16 +1,20 @@
 package dev.evomerge.evolve.local;
 
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,9 +54,9 @@ class CandidateTimeoutTest {
                 .toString();
         String cmd = "exec '" + java + "' -cp '" + classes + "' " + StallingCompletionsServer.class.getName()
                 + " {model} {port} candidate-0-0 '" + pids + "'";
-        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false,
-                "cmaes", strategy, false, List.of(setup.taskDir()), null, 16, 7, null, false, false, null, false, 1,
-                "openai-completions", cmd, 1, false, null, TIMEOUT, 3, null, null);
+        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(OptimizerKind.CMAES, 0, 7),
+                LlmOptions.of("gpt-4o", null, null), new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), false, 1,
+                EvaluationBackend.OPENAI_COMPLETIONS, cmd, List.of(setup.taskDir()), null, 16, 1, TIMEOUT), false, false, false);
         EvolutionLauncher launcher = new EvolutionLauncher(o, w -> { });
         EvolutionLauncher.Prepared p = launcher.prepare();
         List<Candidate> cs = new ArrayList<>();

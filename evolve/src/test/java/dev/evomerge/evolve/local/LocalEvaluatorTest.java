@@ -1,7 +1,11 @@
 package dev.evomerge.evolve.local;
 
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
@@ -31,9 +35,10 @@ class LocalEvaluatorTest {
     }
 
     static EvolveOptions options(boolean inMemory, String strategy) {
-        return new EvolveOptions(setup.genomeFile(), dir.resolve(inMemory ? "mem" : "disk-" + strategy), 2, 0.05, 0.2, 3, null,
-                "gpt-4o", null, 4, 0, false, "cmaes", strategy, inMemory, List.of(setup.taskDir()), null, 16, 7, null, false,
-                false, null, false, 2, "embedded", null, 1, false, null, null, 3, null, null);
+        return new EvolveOptions(setup.genomeFile(), dir.resolve(inMemory ? "mem" : "disk-" + strategy), false,
+                SearchOptions.of(OptimizerKind.CMAES, 2, 7), LlmOptions.of("gpt-4o", null, null),
+                new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, 2, EvaluationBackend.EMBEDDED, null,
+                        List.of(setup.taskDir()), null, 16, 1, null), false, false, false);
     }
 
     static List<Evaluation> evaluate(EvolveOptions o, List<double[]> genes) {

@@ -1,8 +1,12 @@
 package dev.evomerge.evolve.local;
 
 import dev.evomerge.core.io.AtomicDirectory;
+import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
@@ -24,9 +28,10 @@ class OnDiskWorkerTest {
     void aServerThatExitsBeforeAnsweringFailsTheCandidateWithItsOutputAndLeavesNoMerge(@TempDir Path dir) throws Exception {
         HiddenRecipe.Setup setup = HiddenRecipe.prepare(dir.resolve("demo"), 4, 8, 1);
         Path storage = dir.resolve("run");
-        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, 0, 0.05, 0.2, 3, null, "gpt-4o", null, 4, 0, false,
-                "cmaes", "serial", false, List.of(setup.taskDir()), null, 16, 7, null, false, false, null, false, 1,
-                "openai-completions", "echo \"no such model: {model}\" on port {port} >&2; exit 3", 1, false, null, null, 3, null, null);
+        EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(OptimizerKind.CMAES, 0, 7),
+                LlmOptions.of("gpt-4o", null, null), new CandidateEvaluationOptions(LocalEvaluator.Strategy.SERIAL, false, 1,
+                EvaluationBackend.OPENAI_COMPLETIONS, "echo \"no such model: {model}\" on port {port} >&2; exit 3",
+                List.of(setup.taskDir()), null, 16, 1, null), false, false, false);
         EvolutionLauncher.Prepared p = new EvolutionLauncher(o, w -> { }).prepare();
         double[] genes = {0.5, 0.5, 0.5, 0.5};
         Candidate c = new Candidate(0, 1, genes, p.genome().decode(genes));

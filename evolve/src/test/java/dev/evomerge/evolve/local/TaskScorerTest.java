@@ -77,8 +77,8 @@ class TaskScorerTest {
 
     static double perplexity(String task, boolean shuffle, long seed, Integer limit) {
         EvaluationSettings s = new EvaluationSettings(List.of(new TaskSpec(task, 1.0, "perplexity,none")), List.of(dir.toString()),
-                null, limit, null, 8, false, true, "embedded", null, 1, seed, dir.toString(), dir.toString(),
-                dir.resolve("model").toString(), List.of(), shuffle, Map.of());
+                null, limit, null, 8, false, true, EvaluationBackend.EMBEDDED, null, 1, seed, dir.toString(), dir.toString(),
+                dir.resolve("model").toString(), List.of(), shuffle, Map.of(), false);
         return new TaskScorer(s, w -> { }).score(model, Deadline.NONE).get(new MetricKey(task, "perplexity,none"));
     }
 

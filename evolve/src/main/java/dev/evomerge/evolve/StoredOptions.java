@@ -1,0 +1,52 @@
+package dev.evomerge.evolve;
+
+import dev.evomerge.evolve.local.EvaluationBackend;
+import dev.evomerge.evolve.local.LocalEvaluator;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@link EvolveOptions} as run.db's options row keeps them: one flat JSON object whose keys are these components'
+ * names, with the optimizer, strategy and backend as their option values. Runs stored by every evomerge version read
+ * back through this record, so its components keep their names and types; {@link ResumedOptions} compares a resumed
+ * run's options one component at a time.
+ */
+record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double sigmaLow, double sigmaHigh,
+                     int maxRetries, String apiKey, String llmModel, String llmBaseUrl, int topK, int llmHistory,
+                     boolean elitism, String optimizer, String strategy, boolean inMemory,
+                     List<Path> taskSearchPaths, Path dataDir, int batchSize, long randomSeed,
+                     Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
+                     Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
+                     int threads, boolean allowCrimes, Double sigma0, Long timeout,
+                     int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok) {
+
+    StoredOptions {
+        taskSearchPaths = List.copyOf(taskSearchPaths);
+    }
+
+    static StoredOptions of(EvolveOptions o) {
+        SearchOptions s = o.search();
+        LlmOptions l = o.llm();
+        CandidateEvaluationOptions e = o.evaluation();
+        return new StoredOptions(o.genomeFile(), o.storage(), s.maxGeneration(), l.sigmaLow(), l.sigmaHigh(),
+                l.maxRetries(), l.apiKey(), l.model(), l.baseUrl(), l.topK(), l.history(), s.elitism(),
+                s.optimizer().text(), e.strategy().text(), e.inMemory(), e.taskSearchPaths(), e.dataDir(), e.batchSize(),
+                s.randomSeed(), s.forcePopulationSize(), o.saveFinalModel(), o.allowBenchmarkTasks(), s.maxEvaluations(),
+                o.resume(), e.numWorkers(), e.backend().text(), e.evalServerCmd(), e.threads(), o.allowCrimes(),
+                s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok());
+    }
+
+    /** The grouped options; a stored optimizer, strategy or backend that is no longer known is a usage error. */
+    EvolveOptions options() {
+        return new EvolveOptions(genomeFile, storage, resume,
+                new SearchOptions(OptimizerKind.parse(optimizer), maxGeneration, maxEvaluations, randomSeed,
+                        forcePopulationSize, elitism, sigma0),
+                new LlmOptions(llmModel, llmBaseUrl, apiKey, topK, llmHistory, sigmaLow, sigmaHigh, maxRetries,
+                        maxFallbacks, llmMaxContextTokens, llmPricePerMtok),
+                new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, numWorkers,
+                        EvaluationBackend.parse(backend), evalServerCmd, taskSearchPaths, dataDir, batchSize, threads,
+                        timeout),
+                saveFinalModel, allowCrimes, allowBenchmarkTasks);
+    }
+}
