@@ -40,7 +40,7 @@ final class EvolveCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "GENOME", description = "The genome file (the seed's YAML: genome, tasks, ...).")
+    @Parameters(index = "0", paramLabel = "GENOME", description = "The genome file (YAML with genome:, tasks: and optional evolution settings, as LLM-Evo-Merge reads it).")
     Path genomeFile;
 
     @Option(names = "--storage-path", required = true, description = "Where the run lives: run.db, best_config.yaml, final_model/.")
