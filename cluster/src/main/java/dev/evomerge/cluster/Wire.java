@@ -34,46 +34,41 @@ final class Wire {
         private final DataOutputStream out = new DataOutputStream(bytes);
 
         Out string(String s) {
-            try {
-                if (s == null) {
-                    out.writeInt(-1);
-                } else {
-                    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                    out.writeInt(b.length);
-                    out.write(b);
-                }
-                return this;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            if (s == null) {
+                return write(() -> out.writeInt(-1));
             }
+            return bytes(s.getBytes(StandardCharsets.UTF_8));
         }
 
         Out bytes(byte[] b) {
-            try {
+            return write(() -> {
                 out.writeInt(b.length);
                 out.write(b);
-                return this;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            });
         }
 
         Out int64(long v) {
-            try {
-                out.writeLong(v);
-                return this;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return write(() -> out.writeLong(v));
         }
 
         Out float64(double v) {
+            return write(() -> out.writeDouble(v));
+        }
+
+        /** Runs one write on the in-memory stream, which only fails on a broken invariant. */
+        private Out write(Write w) {
             try {
-                out.writeDouble(v);
-                return this;
+                w.run();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return this;
+        }
+
+        /** One write to the body's stream. */
+        @FunctionalInterface
+        private interface Write {
+            void run() throws IOException;
         }
 
         Out strings(Map<String, String> m) {

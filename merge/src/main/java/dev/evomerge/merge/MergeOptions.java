@@ -4,6 +4,7 @@ import dev.evomerge.merge.output.ShardSize;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * How to run merges (the {@code evomerge merge} options, and the evolution loop's).
@@ -43,42 +44,70 @@ public record MergeOptions(int threads, Long randomSeed, boolean allowCrimes, bo
     }
 
     public MergeOptions withThreads(int n) {
-        return new MergeOptions(n, randomSeed, allowCrimes, copyTokenizer, writeModelCard, maxShardBytes,
-                baseDirectory, taskVectorCacheBytes, modelDirectories);
+        return with(b -> b.threads = n);
     }
 
     public MergeOptions withRandomSeed(Long seed) {
-        return new MergeOptions(threads, seed, allowCrimes, copyTokenizer, writeModelCard, maxShardBytes,
-                baseDirectory, taskVectorCacheBytes, modelDirectories);
+        return with(b -> b.randomSeed = seed);
     }
 
     public MergeOptions withAllowCrimes(boolean allow) {
-        return new MergeOptions(threads, randomSeed, allow, copyTokenizer, writeModelCard, maxShardBytes,
-                baseDirectory, taskVectorCacheBytes, modelDirectories);
+        return with(b -> b.allowCrimes = allow);
     }
 
     public MergeOptions withMaxShardBytes(long bytes) {
-        return new MergeOptions(threads, randomSeed, allowCrimes, copyTokenizer, writeModelCard, bytes,
-                baseDirectory, taskVectorCacheBytes, modelDirectories);
+        return with(b -> b.maxShardBytes = bytes);
     }
 
     public MergeOptions withBaseDirectory(Path dir) {
-        return new MergeOptions(threads, randomSeed, allowCrimes, copyTokenizer, writeModelCard, maxShardBytes,
-                dir, taskVectorCacheBytes, modelDirectories);
+        return with(b -> b.baseDirectory = dir);
     }
 
     public MergeOptions withTaskVectorCacheBytes(long bytes) {
-        return new MergeOptions(threads, randomSeed, allowCrimes, copyTokenizer, writeModelCard, maxShardBytes,
-                baseDirectory, bytes, modelDirectories);
+        return with(b -> b.taskVectorCacheBytes = bytes);
     }
 
     public MergeOptions withOutputFiles(boolean copyTokenizerFiles, boolean modelCard) {
-        return new MergeOptions(threads, randomSeed, allowCrimes, copyTokenizerFiles, modelCard, maxShardBytes,
-                baseDirectory, taskVectorCacheBytes, modelDirectories);
+        return with(b -> {
+            b.copyTokenizer = copyTokenizerFiles;
+            b.writeModelCard = modelCard;
+        });
     }
 
     public MergeOptions withModelDirectories(Map<String, Path> directories) {
-        return new MergeOptions(threads, randomSeed, allowCrimes, copyTokenizer, writeModelCard, maxShardBytes,
-                baseDirectory, taskVectorCacheBytes, directories);
+        return with(b -> b.modelDirectories = directories);
+    }
+
+    /** A copy of these options with {@code change} applied to its fields (checked again by the constructor). */
+    private MergeOptions with(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return new MergeOptions(f.threads, f.randomSeed, f.allowCrimes, f.copyTokenizer, f.writeModelCard,
+                f.maxShardBytes, f.baseDirectory, f.taskVectorCacheBytes, f.modelDirectories);
+    }
+
+    /** The components of a {@code MergeOptions} being copied with a change. */
+    private static final class Fields {
+        int threads;
+        Long randomSeed;
+        boolean allowCrimes;
+        boolean copyTokenizer;
+        boolean writeModelCard;
+        long maxShardBytes;
+        Path baseDirectory;
+        long taskVectorCacheBytes;
+        Map<String, Path> modelDirectories;
+
+        Fields(MergeOptions o) {
+            threads = o.threads;
+            randomSeed = o.randomSeed;
+            allowCrimes = o.allowCrimes;
+            copyTokenizer = o.copyTokenizer;
+            writeModelCard = o.writeModelCard;
+            maxShardBytes = o.maxShardBytes;
+            baseDirectory = o.baseDirectory;
+            taskVectorCacheBytes = o.taskVectorCacheBytes;
+            modelDirectories = o.modelDirectories;
+        }
     }
 }

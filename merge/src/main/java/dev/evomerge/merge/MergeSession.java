@@ -27,15 +27,13 @@ public final class MergeSession implements AutoCloseable {
 
     private final MergeOptions options;
     private final MergeReporter reporter;
-    private final ModelCatalog models;
     private final MergePlan plan;
     private final MaskSource masks;
     private final TaskVectorCache cache;
 
-    private MergeSession(MergeOptions options, MergeReporter reporter, ModelCatalog models, MergePlan plan) {
+    private MergeSession(MergeOptions options, MergeReporter reporter, MergePlan plan) {
         this.options = options;
         this.reporter = reporter;
-        this.models = models;
         this.plan = plan;
         long seed = options.randomSeed() != null ? options.randomSeed() : new SplittableRandom().nextLong();
         this.masks = MaskSource.seeded(seed);
@@ -52,7 +50,7 @@ public final class MergeSession implements AutoCloseable {
         try {
             MergePlan plan = MergePlanner.plan(config, models, new PlanOptions(options.allowCrimes()),
                     reporter::warning);
-            return new MergeSession(options, reporter, models, plan);
+            return new MergeSession(options, reporter, plan);
         } catch (RuntimeException e) {
             models.close();
             throw e;
@@ -118,6 +116,6 @@ public final class MergeSession implements AutoCloseable {
 
     @Override
     public void close() {
-        models.close();
+        plan.models().close(); // the catalog open() opened
     }
 }

@@ -4,22 +4,40 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * A request the server refuses, answered with an OpenAI-style error body
- * {@code {"error": {"message", "type", "param", "code"}}} and an HTTP status.
+ * A request the server refuses, answered with an HTTP status and an OpenAI-style error body
+ * {@code {"error": {"message", "type", "param", "code"}}}.
  */
 public final class ApiException extends RuntimeException {
 
+    /**
+     * OpenAI's error object.
+     *
+     * @param message what went wrong, for the client
+     * @param type    e.g. {@code invalid_request_error} or {@code server_error}
+     * @param param   the request field at fault, or null
+     * @param code    a machine-readable code such as {@code context_length_exceeded}, or null
+     */
+    public record ErrorObject(String message, String type, String param, String code) {
+
+        /** The response body: {"error": {"message", "type", "param", "code"}}. */
+        ObjectNode body(ObjectMapper mapper) {
+            ObjectNode body = mapper.createObjectNode();
+            ObjectNode error = body.putObject("error");
+            error.put("message", message);
+            error.put("type", type);
+            error.put("param", param);
+            error.put("code", code);
+            return body;
+        }
+    }
+
     private final int status;
-    private final String type;
-    private final String param;
-    private final String code;
+    private final ErrorObject error;
 
     public ApiException(int status, String type, String message, String param, String code) {
         super(message, null, false, false);
         this.status = status;
-        this.type = type;
-        this.param = param;
-        this.code = code;
+        this.error = new ErrorObject(message, type, param, code);
     }
 
     /** 400: a malformed body or an invalid field ({@code param} names it, or null). */
@@ -32,30 +50,13 @@ public final class ApiException extends RuntimeException {
         return new ApiException(400, "invalid_request_error", message, param, code);
     }
 
+    /** The HTTP status of the answer. */
     public int status() {
         return status;
     }
 
-    public String type() {
-        return type;
-    }
-
-    public String param() {
-        return param;
-    }
-
-    public String code() {
-        return code;
-    }
-
-    /** OpenAI's error object for this error: {"error": {"message", "type", "param", "code"}}. */
-    ObjectNode body(ObjectMapper mapper) {
-        ObjectNode body = mapper.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("message", getMessage());
-        error.put("type", type());
-        error.put("param", param());
-        error.put("code", code());
-        return body;
+    /** The error object the answer carries. */
+    public ErrorObject error() {
+        return error;
     }
 }

@@ -288,7 +288,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private static void sendError(HttpExchange ex, ApiException e) throws IOException {
-        send(ex, e.status(), e.body(MAPPER));
+        send(ex, e.status(), e.error().body(MAPPER));
     }
 
     private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {

@@ -52,7 +52,7 @@ final class SseWriter {
 
     /** An error after the stream started: sent as an event with OpenAI's error object, then [DONE]. */
     void error(ApiException e) {
-        send(e.body(MAPPER));
+        send(e.error().body(MAPPER));
         done();
     }
 

@@ -16,8 +16,8 @@ class PromptBudgetTest {
         ApiException e = catchThrowableOfType(ApiException.class,
                 () -> budget.check("a".repeat(641), "The prompt", "prompt"));
         assertThat(e.status()).isEqualTo(400);
-        assertThat(e.code()).isEqualTo("context_length_exceeded");
-        assertThat(e.param()).isEqualTo("prompt");
+        assertThat(e.error().code()).isEqualTo("context_length_exceeded");
+        assertThat(e.error().param()).isEqualTo("prompt");
         assertThat(e.getMessage()).isEqualTo("The prompt has more than 640 bytes of text; at 64 bytes per token at"
                 + " most, that is more than this model's maximum context length of 10 tokens, so it was not tokenized.");
     }

@@ -93,8 +93,8 @@ class RequestParsingTest {
         assertThatThrownBy(() -> CompletionRequest.parse(json(body), 256))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(400);
-                    assertThat(e.type()).isEqualTo("invalid_request_error");
-                    assertThat(e.param()).isEqualTo(param);
+                    assertThat(e.error().type()).isEqualTo("invalid_request_error");
+                    assertThat(e.error().param()).isEqualTo(param);
                 })
                 .hasMessageContaining(message);
     }
@@ -135,7 +135,7 @@ class RequestParsingTest {
             "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"tools\": [{}]}|tools|not supported"})
     void invalidChatFieldsName(String body, String param, String message) {
         assertThatThrownBy(() -> ChatRequest.parse(json(body)))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.param()).isEqualTo(param))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().param()).isEqualTo(param))
                 .hasMessageContaining(message);
     }
 }

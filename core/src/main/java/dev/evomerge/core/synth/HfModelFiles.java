@@ -48,9 +48,9 @@ public final class HfModelFiles {
 
     /** config.json for the spec, keys sorted as save_pretrained writes them. */
     public static ObjectNode config(SynthModelSpec spec) {
-        SynthArch arch = spec.arch();
+        SynthArch.Facts facts = spec.arch().facts();
         ObjectNode c = F.objectNode();
-        c.putArray("architectures").add(arch.className());
+        c.putArray("architectures").add(facts.className());
         c.put("attention_dropout", 0.0);
         c.put("bos_token_id", ByteLevelBpe.BOS_ID);
         c.put("eos_token_id", ByteLevelBpe.EOS_ID);
@@ -60,18 +60,18 @@ public final class HfModelFiles {
         c.put("intermediate_size", spec.intermediateSize());
         c.put("max_position_embeddings", spec.llama3RopeScaling()
                 ? (int) (LLAMA3_ORIGINAL_MAX_POSITIONS * LLAMA3_FACTOR) : MAX_POSITION_EMBEDDINGS);
-        c.put("model_type", arch.modelType());
+        c.put("model_type", facts.modelType());
         c.put("num_attention_heads", spec.numHeads());
         c.put("num_hidden_layers", spec.numLayers());
         c.put("num_key_value_heads", spec.numKvHeads());
-        c.put("rms_norm_eps", arch.rmsNormEps());
-        c.put("rope_theta", spec.llama3RopeScaling() ? LLAMA3_ROPE_THETA : arch.ropeTheta());
+        c.put("rms_norm_eps", facts.rmsNormEps());
+        c.put("rope_theta", spec.llama3RopeScaling() ? LLAMA3_ROPE_THETA : facts.ropeTheta());
         c.put("tie_word_embeddings", spec.tieEmbeddings());
         c.put("torch_dtype", spec.dtype().torchName());
         c.put("transformers_version", TRANSFORMERS_VERSION);
         c.put("use_cache", true);
         c.put("vocab_size", spec.vocabSize());
-        if (arch.hasRopeScaling()) {
+        if (facts.hasRopeScaling()) {
             if (spec.llama3RopeScaling()) {
                 ObjectNode r = c.putObject("rope_scaling");
                 r.put("factor", LLAMA3_FACTOR);
@@ -83,7 +83,7 @@ public final class HfModelFiles {
                 c.putNull("rope_scaling");
             }
         }
-        switch (arch) {
+        switch (spec.arch()) {
             case LLAMA -> {
                 c.put("attention_bias", false);
                 c.put("head_dim", spec.headDim());

@@ -6,57 +6,47 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The architectures {@code evomerge synth model} can produce, with the facts their config.json needs. */
+/** The architectures {@code evomerge synth model} can produce, each with the facts its config.json needs. */
 public enum SynthArch {
-    LLAMA("llama", "LlamaForCausalLM", 10000.0, 1e-5),
-    MISTRAL("mistral", "MistralForCausalLM", 1000000.0, 1e-5),
-    QWEN2("qwen2", "Qwen2ForCausalLM", 1000000.0, 1e-6),
-    QWEN3("qwen3", "Qwen3ForCausalLM", 1000000.0, 1e-6);
+    LLAMA(new Facts("llama", "LlamaForCausalLM", 10000.0, 1e-5, true)),
+    MISTRAL(new Facts("mistral", "MistralForCausalLM", 1000000.0, 1e-5, false)),
+    QWEN2(new Facts("qwen2", "Qwen2ForCausalLM", 1000000.0, 1e-6, true)),
+    QWEN3(new Facts("qwen3", "Qwen3ForCausalLM", 1000000.0, 1e-6, true));
 
-    private final String modelType;
-    private final String className;
-    private final double ropeTheta;
-    private final double rmsNormEps;
+    /**
+     * What config.json says about a family.
+     *
+     * @param modelType       the config's model_type, also the name on the command line
+     * @param className       the transformers class in config.json's architectures list
+     * @param ropeTheta       rope_theta written when no rope scaling is asked for (the family's usual value)
+     * @param rmsNormEps      rms_norm_eps
+     * @param hasRopeScaling  whether the transformers config class has a rope_scaling key (Mistral's has none)
+     */
+    public record Facts(String modelType, String className, double ropeTheta, double rmsNormEps,
+                        boolean hasRopeScaling) {
+    }
 
-    SynthArch(String modelType, String className, double ropeTheta, double rmsNormEps) {
-        this.modelType = modelType;
-        this.className = className;
-        this.ropeTheta = ropeTheta;
-        this.rmsNormEps = rmsNormEps;
+    private final Facts facts;
+
+    SynthArch(Facts facts) {
+        this.facts = facts;
+    }
+
+    /** The family's config.json facts. */
+    public Facts facts() {
+        return facts;
     }
 
     /** The config's model_type, also the name on the command line. */
     public String modelType() {
-        return modelType;
-    }
-
-    /** The transformers class in config.json's architectures list. */
-    public String className() {
-        return className;
-    }
-
-    /** rope_theta written when no rope scaling is asked for (the family's usual value). */
-    public double ropeTheta() {
-        return ropeTheta;
-    }
-
-    public double rmsNormEps() {
-        return rmsNormEps;
-    }
-
-    /** Whether the transformers config class has a rope_scaling key (Mistral's has none). */
-    public boolean hasRopeScaling() {
-        return this != MISTRAL;
+        return facts.modelType();
     }
 
     /** Parses a command-line name (llama, mistral, qwen2, qwen3). */
     public static SynthArch parse(String name) {
-        for (SynthArch a : values()) {
-            if (a.modelType.equals(name.trim().toLowerCase(Locale.ROOT))) {
-                return a;
-            }
-        }
-        throw EvomergeException.usage("Unknown architecture '" + name + "' for synth: expected one of "
-                + Arrays.stream(values()).map(SynthArch::modelType).collect(Collectors.joining(", ")) + ".");
+        String wanted = name.trim().toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(a -> a.modelType().equals(wanted)).findFirst()
+                .orElseThrow(() -> EvomergeException.usage("Unknown architecture '" + name + "' for synth: expected one of "
+                        + Arrays.stream(values()).map(SynthArch::modelType).collect(Collectors.joining(", ")) + "."));
     }
 }

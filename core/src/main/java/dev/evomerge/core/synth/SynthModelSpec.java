@@ -64,7 +64,7 @@ public record SynthModelSpec(
         if (dtype != DType.BF16 && dtype != DType.F16 && dtype != DType.F32) {
             throw bad("--dtype must be bf16, fp16 or fp32, got " + dtype.torchName() + ".");
         }
-        if (llama3RopeScaling && !arch.hasRopeScaling()) {
+        if (llama3RopeScaling && !arch.facts().hasRopeScaling()) {
             throw bad("--rope-scaling llama3 is not available for " + arch.modelType()
                     + ": its transformers config has no rope_scaling.");
         }

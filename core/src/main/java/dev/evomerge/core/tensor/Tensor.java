@@ -6,23 +6,17 @@ import java.lang.foreign.MemorySegment;
 /**
  * A dense tensor: dtype, shape and little-endian row-major data in a {@link MemorySegment}
  * (off-heap, possibly a memory-mapped file region). The segment's size is exactly numel x dtype size.
- * Element access by flat index converts through float/double; bulk work goes through {@link Kernels}.
+ * Element access by flat index converts through float/double; bulk work goes through {@link Kernels}. Two tensors
+ * are equal when they are views of the same memory with the same dtype and shape (contents are not compared).
  */
-public final class Tensor {
+public record Tensor(DType dtype, Shape shape, MemorySegment data) {
 
-    private final DType dtype;
-    private final Shape shape;
-    private final MemorySegment data;
-
-    public Tensor(DType dtype, Shape shape, MemorySegment data) {
+    public Tensor {
         long expected = Math.multiplyExact(shape.numel(), (long) dtype.byteSize());
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("tensor data has " + data.byteSize() + " bytes, shape " + shape
                     + " x " + dtype + " needs " + expected);
         }
-        this.dtype = dtype;
-        this.shape = shape;
-        this.data = data;
     }
 
     /** A zero-filled tensor in the given arena (use a shared or auto arena for multi-threaded kernels). */
@@ -34,18 +28,6 @@ public final class Tensor {
     /** A tensor in an automatically managed arena (freed when unreachable). */
     public static Tensor allocate(DType dtype, Shape shape) {
         return allocate(dtype, shape, Arena.ofAuto());
-    }
-
-    public DType dtype() {
-        return dtype;
-    }
-
-    public Shape shape() {
-        return shape;
-    }
-
-    public MemorySegment data() {
-        return data;
     }
 
     public long numel() {

@@ -19,24 +19,13 @@ import java.util.Set;
  * The in-JVM engine as a {@link TokenScorer}: loglikelihood requests go to the engine in one call so that equal
  * contexts are computed once and forked; generation decodes greedily (or samples with the request's seed) until an
  * EOS token, a stop string or max_gen_toks.
+ *
+ * @param name      what results record as the model ({@code pretrained=name})
+ * @param ownsModel close the engine model with this scorer (false when the caller keeps using it, e.g. a resident
+ *                  model that merges write into)
  */
-public final class EmbeddedScorer implements TokenScorer {
-
-    private final CausalLanguageModel model;
-    private final TextTokenizer tokenizer;
-    private final String name;
-    private final boolean ownsModel;
-
-    /**
-     * @param ownsModel close the engine model with this scorer (false when the caller keeps using it, e.g. a
-     *                  resident model that merges write into)
-     */
-    public EmbeddedScorer(CausalLanguageModel model, TextTokenizer tokenizer, String name, boolean ownsModel) {
-        this.model = model;
-        this.tokenizer = tokenizer;
-        this.name = name;
-        this.ownsModel = ownsModel;
-    }
+public record EmbeddedScorer(CausalLanguageModel model, TextTokenizer tokenizer, String name, boolean ownsModel)
+        implements TokenScorer {
 
     /** The model's positions (max_position_embeddings): the engine reads a window of that many tokens. */
     @Override

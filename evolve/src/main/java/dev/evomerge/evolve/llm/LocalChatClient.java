@@ -30,17 +30,14 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
     public static final int DEFAULT_MAX_TOKENS = 1024;
 
     private final Path dir;
+    /** The model, its tokenizer and its chat template (present: {@link #load} refuses a model without one). */
     private final LoadedModel loaded;
-    private final ChatTemplate template;
-    private final Set<Integer> stopIds;
     private final int maxTokens;
 
-    private LocalChatClient(Path dir, LoadedModel loaded, ChatTemplate template, int maxTokens) {
+    private LocalChatClient(Path dir, LoadedModel loaded, int maxTokens) {
         this.dir = dir;
         this.loaded = loaded;
-        this.template = template;
         this.maxTokens = maxTokens;
-        this.stopIds = loaded.eosIds();
     }
 
     /** Loads {@code dir} with the default budget; weights are kept as bf16 (lossless for bf16 checkpoints). */
@@ -72,7 +69,7 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
             throw unusable(dir, EvomergeException.usage("it has no chat template (chat_template.jinja,"
                     + " chat_template.json or tokenizer_config.json chat_template), so it is not an instruct model"));
         }
-        return new LocalChatClient(dir, loaded, loaded.chatTemplate().get(), maxTokens);
+        return new LocalChatClient(dir, loaded, maxTokens);
     }
 
     private static EvomergeException unusable(Path dir, RuntimeException e) {
@@ -88,7 +85,7 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
 
     /** The ids that end a reply. */
     public Set<Integer> stopTokenIds() {
-        return stopIds;
+        return loaded.eosIds();
     }
 
     @Override
@@ -116,7 +113,7 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
         }
         Generation g;
         try {
-            g = loaded.model().generate(GenerationRequest.greedy(prompt, Math.min(maxTokens, context - prompt.length), stopIds));
+            g = loaded.model().generate(GenerationRequest.greedy(prompt, Math.min(maxTokens, context - prompt.length), stopTokenIds()));
         } catch (RuntimeException e) {
             throw new ChatException("The local LLM in " + dir + " failed to generate: " + e.getMessage(), e);
         }
@@ -133,6 +130,7 @@ public final class LocalChatClient implements ChatClient, AutoCloseable {
      * starting with user); for those the system message is folded into the first user message and rendered again.
      */
     private String render(List<ChatMessage> messages) {
+        ChatTemplate template = loaded.chatTemplate().orElseThrow();
         try {
             return template.render(messages, true);
         } catch (EvomergeException first) {

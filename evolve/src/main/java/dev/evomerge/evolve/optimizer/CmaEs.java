@@ -118,10 +118,7 @@ public final class CmaEs implements Optimizer {
         SplittableRandom rng = RandomStreams.forGeneration(seed, "cmaes", generation);
         List<double[]> out = new ArrayList<>(lambda);
         for (int k = 0; k < lambda; k++) {
-            double[] z = new double[n];
-            for (int i = 0; i < n; i++) {
-                z[i] = rng.nextGaussian();
-            }
+            double[] z = RandomStreams.draws(n, rng::nextGaussian);
             double[] x = new double[n];
             for (int i = 0; i < n; i++) {
                 double y = 0;

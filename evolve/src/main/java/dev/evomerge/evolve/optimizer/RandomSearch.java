@@ -45,11 +45,7 @@ public final class RandomSearch implements Optimizer {
         SplittableRandom rng = RandomStreams.forGeneration(seed, "random-search", generation);
         List<double[]> out = new ArrayList<>(populationSize);
         for (int k = 0; k < populationSize; k++) {
-            double[] x = new double[dimension];
-            for (int i = 0; i < dimension; i++) {
-                x[i] = rng.nextDouble();
-            }
-            out.add(x);
+            out.add(RandomStreams.draws(dimension, rng::nextDouble));
         }
         return out;
     }

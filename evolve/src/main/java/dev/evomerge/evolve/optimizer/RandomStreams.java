@@ -1,6 +1,7 @@
 package dev.evomerge.evolve.optimizer;
 
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * Reproducible random streams: each (seed, purpose, generation) gets its own generator, so a resumed run draws exactly
@@ -18,6 +19,15 @@ public final class RandomStreams {
             h = mix(h ^ purpose.charAt(i));
         }
         return new SplittableRandom(mix(h ^ generation));
+    }
+
+    /** {@code n} successive draws of {@code next}, e.g. {@code rng::nextGaussian}. */
+    static double[] draws(int n, DoubleSupplier next) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = next.getAsDouble();
+        }
+        return v;
     }
 
     /** SplitMix64's finaliser: spreads nearby inputs over the whole 64-bit range. */

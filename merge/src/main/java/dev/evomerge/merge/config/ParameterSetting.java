@@ -45,10 +45,7 @@ public sealed interface ParameterSetting {
      */
     record Gradient(List<Double> anchors) implements ParameterSetting {
         public Gradient {
-            anchors = List.copyOf(anchors);
-            if (anchors.isEmpty()) {
-                throw new IllegalArgumentException("a gradient needs at least one anchor");
-            }
+            anchors = nonEmpty(anchors, "a gradient needs at least one anchor");
         }
 
         @Override
@@ -65,10 +62,7 @@ public sealed interface ParameterSetting {
     /** Non-numeric anchors (strings): a step function {@code s[int(t(len-1))]}. */
     record Steps(List<ParameterValue> values) implements ParameterSetting {
         public Steps {
-            values = List.copyOf(values);
-            if (values.isEmpty()) {
-                throw new IllegalArgumentException("a step list needs at least one value");
-            }
+            values = nonEmpty(values, "a step list needs at least one value");
         }
 
         @Override
@@ -114,5 +108,13 @@ public sealed interface ParameterSetting {
         public boolean matches(String tensorName) {
             return filter == null || filter.equals("*") || (tensorName != null && tensorName.contains(filter));
         }
+    }
+
+    /** An unmodifiable copy of {@code values}; an empty list is refused with {@code emptyMessage}. */
+    private static <T> List<T> nonEmpty(List<T> values, String emptyMessage) {
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException(emptyMessage);
+        }
+        return List.copyOf(values);
     }
 }

@@ -18,68 +18,35 @@ import java.util.Objects;
 /**
  * A validated merge: every output tensor with its inputs, the output config.json and vocabulary. A plan depends on
  * the config's layout (method, models, slices, base models, dtypes, tokenizer) but not on its parameter values, so
- * the evolution loop plans once and resolves {@link #parameters(MergeConfig)} for each candidate.
+ * the evolution loop plans once and resolves {@link #parameters(MergeConfig)} for each candidate. Plans are made by
+ * {@link MergePlanner}.
+ *
+ * @param config       the config the plan was made from
+ * @param jobs         output tensors in execution (and file) order
+ * @param donor        the model whose config.json and tokenizer the output starts from: the base model, else the
+ *                     first listed
+ * @param outputConfig the output config.json (torch_dtype, layer count and vocabulary size updated)
+ * @param vocabulary   the output vocabulary when the config has a tokenizer block or tokenizer_source, else null
+ * @param parameters   the parameters of the plan's own config, one per job
  */
-public final class MergePlan {
+public record MergePlan(MergeMethod method, MergeConfig config, NormalizedConfig normalized, List<TensorJob> jobs,
+                        ModelCatalog models, InputModelInfo donor, ModelConfig outputConfig,
+                        VocabularyPlan vocabulary, List<JobParameters> parameters) {
 
-    private final MergeMethod method;
-    private final MergeConfig config;
-    private final NormalizedConfig normalized;
-    private final List<TensorJob> jobs;
-    private final ModelCatalog models;
-    private final InputModelInfo donor;
-    private final ModelConfig outputConfig;
-    private final VocabularyPlan vocabulary;
-    private final List<JobParameters> parameters;
+    public MergePlan {
+        jobs = List.copyOf(jobs);
+        parameters = List.copyOf(parameters);
+        if (parameters.size() != jobs.size()) {
+            throw new IllegalArgumentException("a plan needs parameters for each of its " + jobs.size()
+                    + " jobs, got " + parameters.size());
+        }
+    }
 
+    /** A plan whose parameters are resolved from its own config. */
     MergePlan(MergeMethod method, MergeConfig config, NormalizedConfig normalized, List<TensorJob> jobs,
               ModelCatalog models, InputModelInfo donor, ModelConfig outputConfig, VocabularyPlan vocabulary) {
-        this.method = method;
-        this.config = config;
-        this.normalized = normalized;
-        this.jobs = List.copyOf(jobs);
-        this.models = models;
-        this.donor = donor;
-        this.outputConfig = outputConfig;
-        this.vocabulary = vocabulary;
-        this.parameters = ParameterResolver.resolve(method, config, normalized, this.jobs);
-    }
-
-    public MergeMethod method() {
-        return method;
-    }
-
-    /** The config the plan was made from. */
-    public MergeConfig config() {
-        return config;
-    }
-
-    public NormalizedConfig normalized() {
-        return normalized;
-    }
-
-    /** Output tensors in execution (and file) order. */
-    public List<TensorJob> jobs() {
-        return jobs;
-    }
-
-    public ModelCatalog models() {
-        return models;
-    }
-
-    /** The model whose config.json and tokenizer the output starts from: the base model, else the first listed. */
-    public InputModelInfo donor() {
-        return donor;
-    }
-
-    /** The output config.json (torch_dtype, layer count and vocabulary size updated). */
-    public ModelConfig outputConfig() {
-        return outputConfig;
-    }
-
-    /** The output vocabulary when the config has a tokenizer block or tokenizer_source, else null. */
-    public VocabularyPlan vocabulary() {
-        return vocabulary;
+        this(method, config, normalized, jobs, models, donor, outputConfig, vocabulary,
+                ParameterResolver.resolve(method, config, normalized, jobs));
     }
 
     /** The output tensors as a writer plans them. */
@@ -95,11 +62,6 @@ public final class MergePlan {
     /** Bytes written by one merge. */
     public long outputBytes() {
         return jobs.stream().mapToLong(j -> j.output().byteSize()).sum();
-    }
-
-    /** The parameters of the plan's own config, per job. */
-    public List<JobParameters> parameters() {
-        return parameters;
     }
 
     /**
