@@ -20,7 +20,8 @@ import java.util.List;
  * shifts and rescales the abilities to mean 0 and standard deviation 1 over the calibration models, changing a_j and
  * d_j so that every logit stays the same. That makes the fit identified (theta -> s theta + m with a -> a / s,
  * b -> s b + m leaves every P unchanged otherwise) and matches the N(0, 1) prior used when a new model's ability is
- * fitted. It stops when no logit moves by more than {@value #TOLERANCE} or after {@value #MAX_ITERATIONS} rounds.
+ * fitted. It stops when no parameter moves by more than {@value #TOLERANCE} in a round, or after
+ * {@value #MAX_ITERATIONS} rounds.
  */
 public final class TwoParameterIrt {
 
@@ -81,11 +82,27 @@ public final class TwoParameterIrt {
                 itemStep(j, y, theta, a, d);
             }
             standardise(theta, a, d);
-            if (maxLogitChange(oldTheta, oldA, oldD, theta, a, d) < TOLERANCE) {
+            double change = Math.max(maxChange(oldTheta, theta), Math.max(maxChange(oldA, a), maxChange(oldD, d)));
+            if (change < TOLERANCE) {
                 break;
             }
         }
         return new TwoParameterIrt(a, d, theta);
+    }
+
+    /**
+     * A fitted model from stored parameters (a resumed run reuses its calibration instead of refitting).
+     *
+     * @param discrimination a_j per item
+     * @param intercept      d_j = -a_j b_j per item (stored instead of b_j, which is infinite where a_j is 0)
+     * @param abilities      the calibration models' abilities
+     */
+    public static TwoParameterIrt of(double[] discrimination, double[] intercept, double[] abilities) {
+        if (discrimination.length != intercept.length || discrimination.length == 0) {
+            throw new IllegalArgumentException("need one discrimination and one intercept per item, got "
+                    + discrimination.length + " and " + intercept.length);
+        }
+        return new TwoParameterIrt(discrimination.clone(), intercept.clone(), abilities.clone());
     }
 
     /** Item j's discrimination a_j. */
@@ -98,6 +115,11 @@ public final class TwoParameterIrt {
         return -intercept[item] / discrimination[item];
     }
 
+    /** Item j's intercept d_j = -a_j b_j, the logit at ability 0. */
+    public double intercept(int item) {
+        return intercept[item];
+    }
+
     /** Calibration model i's fitted ability (mean 0, standard deviation 1 over the calibration models). */
     public double ability(int model) {
         return ability[model];
@@ -105,6 +127,10 @@ public final class TwoParameterIrt {
 
     public int itemCount() {
         return discrimination.length;
+    }
+
+    public int modelCount() {
+        return ability.length;
     }
 
     /** P(correct) of item j for ability theta. */
@@ -203,13 +229,10 @@ public final class TwoParameterIrt {
         }
     }
 
-    private static double maxLogitChange(double[] t0, double[] a0, double[] d0, double[] t1, double[] a1,
-                                         double[] d1) {
+    private static double maxChange(double[] before, double[] after) {
         double max = 0;
-        for (int j = 0; j < a0.length; j++) {
-            for (int i = 0; i < t0.length; i++) {
-                max = Math.max(max, Math.abs((a1[j] * t1[i] + d1[j]) - (a0[j] * t0[i] + d0[j])));
-            }
+        for (int k = 0; k < before.length; k++) {
+            max = Math.max(max, Math.abs(after[k] - before[k]));
         }
         return max;
     }

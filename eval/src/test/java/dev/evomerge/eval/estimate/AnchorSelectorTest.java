@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -58,9 +57,7 @@ class AnchorSelectorTest {
 
     @Test
     void theSameSeedGivesTheSameAnchorsAndAnotherSeedOthers() {
-        SplittableRandom random = new SplittableRandom(5);
-        SimulatedResponses sim = SimulatedResponses.items(400, 2.0, random);
-        CalibrationMatrix calibration = sim.matrix("sim", sim.binary(SimulatedResponses.abilities(40, random), random));
+        CalibrationMatrix calibration = SimulatedResponses.calibrated(5, 400, 2.0, 40).calibration();
         Anchors first = AnchorSelector.select(calibration, 30, 1);
         assertThat(AnchorSelector.select(calibration, 30, 1)).isEqualTo(first);
         assertThat(AnchorSelector.select(calibration, 30, 2).columns()).isNotEqualTo(first.columns());

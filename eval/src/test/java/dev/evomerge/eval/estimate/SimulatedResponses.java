@@ -23,6 +23,16 @@ record SimulatedResponses(double[] discrimination, double[] difficulty) {
         return new SimulatedResponses(a, b);
     }
 
+    /** Simulated items, a calibration matrix of 0/1 results of models with N(0, 1) abilities, and the generator. */
+    record Calibrated(SimulatedResponses items, CalibrationMatrix calibration, SplittableRandom random) {
+    }
+
+    static Calibrated calibrated(long seed, int items, double typicalDiscrimination, int models) {
+        SplittableRandom random = new SplittableRandom(seed);
+        SimulatedResponses sim = items(items, typicalDiscrimination, random);
+        return new Calibrated(sim, sim.matrix("sim", sim.binary(abilities(models, random), random)), random);
+    }
+
     static double[] abilities(int m, SplittableRandom random) {
         double[] theta = new double[m];
         for (int i = 0; i < m; i++) {
@@ -37,13 +47,7 @@ record SimulatedResponses(double[] discrimination, double[] difficulty) {
 
     /** 0/1 results of each ability on every item. */
     double[][] binary(double[] abilities, SplittableRandom random) {
-        double[][] y = new double[abilities.length][discrimination.length];
-        for (int i = 0; i < abilities.length; i++) {
-            for (int j = 0; j < discrimination.length; j++) {
-                y[i][j] = random.nextDouble() < probability(j, abilities[i]) ? 1 : 0;
-            }
-        }
-        return y;
+        return fractional(abilities, 1, random);
     }
 
     /** Each result the mean of {@code draws} 0/1 draws: a fractional per-document score such as a per-item f1. */

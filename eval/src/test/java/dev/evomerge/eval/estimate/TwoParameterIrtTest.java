@@ -18,9 +18,14 @@ class TwoParameterIrtTest {
         return IntStream.range(0, n).mapToDouble(f).toArray();
     }
 
-    private static void assertRecovers(SimulatedResponses sim, double[] theta, TwoParameterIrt irt,
-                                       double discriminationCorrelation, double difficultyCorrelation,
-                                       double abilityError) {
+    /** Fits 300 simulated items (typical discrimination 1) from {@code models} models, each result the mean of
+     * {@code draws} 0/1 draws, and checks the recovered parameters. */
+    private static void assertRecovers(long seed, int models, int draws, double discriminationCorrelation,
+                                       double difficultyCorrelation, double abilityError) {
+        SplittableRandom random = new SplittableRandom(seed);
+        SimulatedResponses sim = SimulatedResponses.items(300, 1.0, random);
+        double[] theta = SimulatedResponses.abilities(models, random);
+        TwoParameterIrt irt = TwoParameterIrt.fit(sim.matrix("sim", sim.fractional(theta, draws, random)));
         int n = sim.discrimination().length;
         double[] a = fitted(n, irt::discrimination);
         double[] b = fitted(n, irt::difficulty);
@@ -37,22 +42,14 @@ class TwoParameterIrtTest {
         // A 0/1 result carries little information: with 60 models the correlation of a is about 0.7, the limit of
         // the data, not of the fit. 300 items x 500 models; over seeds 11-15 the correlations were a 0.92-0.94,
         // b 0.96-0.99 and the ability error 0.10-0.11.
-        SplittableRandom random = new SplittableRandom(11);
-        SimulatedResponses sim = SimulatedResponses.items(300, 1.0, random);
-        double[] theta = SimulatedResponses.abilities(500, random);
-        TwoParameterIrt irt = TwoParameterIrt.fit(sim.matrix("sim", sim.binary(theta, random)));
-        assertRecovers(sim, theta, irt, 0.85, 0.93, 0.15);
+        assertRecovers(11, 500, 1, 0.85, 0.93, 0.15);
     }
 
     @Test
     void recoversItemsAndAbilitiesFromFractionalResults() {
         // 300 items x 60 models, each result the mean of 20 draws (fractional Bernoulli targets); over seeds 11-15
         // the correlations were a 0.96-0.97, b 0.99 and the ability error 0.02-0.03
-        SplittableRandom random = new SplittableRandom(12);
-        SimulatedResponses sim = SimulatedResponses.items(300, 1.0, random);
-        double[] theta = SimulatedResponses.abilities(60, random);
-        TwoParameterIrt irt = TwoParameterIrt.fit(sim.matrix("sim", sim.fractional(theta, 20, random)));
-        assertRecovers(sim, theta, irt, 0.9, 0.95, 0.1);
+        assertRecovers(12, 60, 20, 0.9, 0.95, 0.1);
     }
 
     @Test
