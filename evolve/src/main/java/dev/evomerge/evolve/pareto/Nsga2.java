@@ -1,6 +1,7 @@
 package dev.evomerge.evolve.pareto;
 
 import dev.evomerge.evolve.optimizer.Population;
+import dev.evomerge.evolve.optimizer.RandomSearch;
 import dev.evomerge.evolve.optimizer.RandomStreams;
 
 import java.util.ArrayList;
@@ -14,7 +15,8 @@ import java.util.stream.IntStream;
  * NSGA-II (Deb, Pratap, Agarwal, Meyarivan 2002) as an ask/tell maximiser of several objectives on [0, 1]^n.
  *
  * <ul>
- *   <li>The first {@link #ask()} samples the population uniformly.</li>
+ *   <li>While the population is empty (before the first {@link #tell}) {@link #ask()} samples uniformly: the first
+ *       generation of a {@link RandomSearch} with the same seed.</li>
  *   <li>Later asks breed offspring: each parent is the winner of a binary tournament between two distinct members
  *       (lower rank wins, then larger crowding distance, then a coin), a pair of parents gives two children by
  *       {@link SimulatedBinaryCrossover} and each child is changed by {@link PolynomialMutation}.</li>
@@ -104,18 +106,11 @@ public final class Nsga2 implements MultiObjectiveOptimizer {
 
     @Override
     public List<double[]> ask() {
+        if (genes.length == 0) {
+            return new RandomSearch(dimension, populationSize, seed).ask();
+        }
         SplittableRandom rng = RandomStreams.forGeneration(seed, "nsga2", generation);
         List<double[]> out = new ArrayList<>(populationSize);
-        if (genes.length == 0) {
-            for (int k = 0; k < populationSize; k++) {
-                double[] x = new double[dimension];
-                for (int i = 0; i < dimension; i++) {
-                    x[i] = rng.nextDouble();
-                }
-                out.add(x);
-            }
-            return out;
-        }
         while (out.size() < populationSize) {
             double[] a = genes[tournament(rng)];
             double[] b = genes[tournament(rng)];

@@ -70,7 +70,7 @@ class Nsga2Test {
         double nsga2 = nsga2Hypervolume(seed, generations);
         double random = randomHypervolume(seed, generations);
         assertThat(nsga2).isGreaterThanOrEqualTo(0.6 * ZDT1_TRUE_HYPERVOLUME);
-        assertThat(nsga2).isGreaterThanOrEqualTo(2 * random); // measured: about 0.79 against at most 0.25
+        assertThat(nsga2).isGreaterThanOrEqualTo(2 * random); // measured (seeds 1-5): 0.80-0.81 against 0.04-0.25
     }
 
     @Test
@@ -79,7 +79,8 @@ class Nsga2Test {
         for (int g = 0; g < 6; g++) {
             List<double[]> xs = uninterrupted.ask();
             double[][] f = evaluate(xs);
-            f[g % xs.size()] = new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}; // a failed candidate
+            f[g % xs.size()] = new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}; // failed candidates
+            f[(g + 3) % xs.size()] = new double[] {Double.NaN, -0.5};
             uninterrupted.tell(xs, f);
         }
         // through JSON, as the run store keeps optimizer states
