@@ -1,6 +1,5 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.core.EvomergeException;
 import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
@@ -9,7 +8,6 @@ import dev.evomerge.merge.config.MergeConfigReader;
 import dev.evomerge.merge.output.ModelWriter;
 import dev.evomerge.merge.output.ShardSize;
 import dev.evomerge.merge.plan.TensorJob;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,13 +15,14 @@ import picocli.CommandLine.Parameters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.concurrent.Callable;
 
 /** {@code evomerge merge CONFIG OUT}: a mergekit-compatible merge from a mergekit YAML config. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = {"Merge models as a mergekit YAML config says (same config, same tensors as mergekit-yaml).",
                 "Models are local directories; the output appears only when complete."})
-final class MergeCommand implements Callable<Integer> {
+final class MergeCommand extends CliCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "The merge config (mergekit YAML).")
     Path config;
@@ -57,19 +56,13 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar or summary.")
     boolean quiet;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
+        PrintWriter stdout = out();
         long shardBytes = ShardSize.parse(outShardSize);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (n < 1) {
-            throw EvomergeException.usage("-j/--threads must be at least 1, got " + n + ".");
-        }
-        CliReporter reporter = new CliReporter(stdout, stderr, ProgressBar.enabledFor(quiet));
+        OptionChecks.atLeastOne("-j/--threads", n);
+        CliReporter reporter = new CliReporter(stdout, this::warn, ProgressBar.enabledFor(quiet));
         MergeConfig cfg = MergeConfigReader.read(config, reporter::warning);
         ModelWriter.checkTarget(out);
         MergeOptions options = MergeOptions.defaults().withThreads(n).withRandomSeed(randomSeed)
@@ -91,22 +84,21 @@ final class MergeCommand implements Callable<Integer> {
     /** Warnings to stderr; a progress bar on stdout when it is a terminal. */
     private static final class CliReporter implements MergeReporter {
         private final PrintWriter stdout;
-        private final PrintWriter stderr;
+        private final Consumer<String> warnings;
         private final boolean progress;
         private ProgressBar bar;
         private long bytesDone;
         private long startNanos;
 
-        CliReporter(PrintWriter stdout, PrintWriter stderr, boolean progress) {
+        CliReporter(PrintWriter stdout, Consumer<String> warnings, boolean progress) {
             this.stdout = stdout;
-            this.stderr = stderr;
+            this.warnings = warnings;
             this.progress = progress;
         }
 
         @Override
         public synchronized void warning(String message) {
-            stderr.println("evomerge: warning: " + message);
-            stderr.flush();
+            warnings.accept(message);
         }
 
         @Override
