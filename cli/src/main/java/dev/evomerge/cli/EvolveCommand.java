@@ -52,8 +52,8 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
     boolean saveFinalModel;
     @Option(names = "--resume", description = "Continue the run in --storage-path from its last completed generation.")
     boolean resume;
-    @Option(names = "--allow-crimes", description = "Allow merging different architectures (candidates and the final model).")
-    boolean allowCrimes;
+    @Mixin
+    AllowCrimesOption crimes;
     @Option(names = "--i-understand-the-depths-of-the-evils-i-am-unleashing", description = "Allow benchmark tasks as fitness.")
     boolean evils;
     @Mixin
@@ -70,7 +70,7 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
         mergekitEvolve.check(this::warn);
         checkClusterOptions();
         EvolveOptions given = new EvolveOptions(genomeFile, storage, resume, search.options(), llm.options(),
-                evaluation.options(), saveFinalModel, allowCrimes, evils);
+                evaluation.options(), saveFinalModel, crimes.allowed, evils);
         // A resumed run keeps its stored options unless given again; each change is printed once the new values
         // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
         List<String> changes = new ArrayList<>();

@@ -9,6 +9,7 @@ import dev.evomerge.merge.output.ModelWriter;
 import dev.evomerge.merge.output.ShardSize;
 import dev.evomerge.merge.plan.TensorJob;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -42,8 +43,8 @@ final class MergeCommand extends CliCommand implements Callable<Integer> {
             description = "Seed for the random draws of dare, della and arcee_fusion (default: random).")
     Long randomSeed;
 
-    @Option(names = "--allow-crimes", description = "Allow merging models of different architectures.")
-    boolean allowCrimes;
+    @Mixin
+    AllowCrimesOption crimes;
 
     @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Write README.md and mergekit_config.yml (default: on).")
@@ -58,24 +59,23 @@ final class MergeCommand extends CliCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter stdout = out();
         long shardBytes = ShardSize.parse(outShardSize);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         OptionChecks.atLeastOne("-j/--threads", n);
-        CliReporter reporter = new CliReporter(stdout, this::warn, ProgressBar.enabledFor(quiet));
+        CliReporter reporter = new CliReporter(out(), this::warn, ProgressBar.enabledFor(quiet));
         MergeConfig cfg = MergeConfigReader.read(config, reporter::warning);
         ModelWriter.checkTarget(out);
         MergeOptions options = MergeOptions.defaults().withThreads(n).withRandomSeed(randomSeed)
-                .withAllowCrimes(allowCrimes).withMaxShardBytes(shardBytes)
+                .withAllowCrimes(crimes.allowed).withMaxShardBytes(shardBytes)
                 .withOutputFiles(copyTokenizer, writeModelCard);
         long start = System.nanoTime();
         try (MergeSession session = MergeSession.open(cfg, options, reporter)) {
             session.writeModel(out);
             if (!quiet) {
                 double seconds = (System.nanoTime() - start) / 1e9;
-                stdout.printf(Locale.ROOT, "Merged %d tensors (%.2f GB written) into %s in %.1f s.%n",
+                out().printf(Locale.ROOT, "Merged %d tensors (%.2f GB written) into %s in %.1f s.%n",
                         session.plan().jobs().size(), session.plan().outputBytes() / 1e9, out, seconds);
-                stdout.flush();
+                out().flush();
             }
         }
         return 0;
