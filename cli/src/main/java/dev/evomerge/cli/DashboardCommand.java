@@ -3,7 +3,6 @@ package dev.evomerge.cli;
 import dev.evomerge.dashboard.DashboardServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -13,10 +12,7 @@ import java.util.concurrent.CountDownLatch;
 /** {@code evomerge dashboard}: a read-only local web page of a run (or a folder of runs), refreshing while it goes on. */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
         description = "Serve a live, read-only web dashboard of an evolution run (or of a folder of runs).")
-final class DashboardCommand implements Callable<Integer> {
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+final class DashboardCommand extends CliCommand implements Callable<Integer> {
 
     @Option(names = "--storage-path", required = true, description = "A run's --storage-path, or a folder of runs.")
     Path storage;
@@ -29,14 +25,11 @@ final class DashboardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        exposureWarning(host).ifPresent(w -> {
-            spec.commandLine().getErr().println("evomerge: warning: " + w);
-            spec.commandLine().getErr().flush();
-        });
+        exposureWarning(host).ifPresent(this::warn);
         DashboardServer server = new DashboardServer(storage, host, port);
         server.start();
-        spec.commandLine().getOut().println("dashboard of " + storage + " at " + server.uri() + " (Ctrl-C to stop)");
-        spec.commandLine().getOut().flush();
+        out().println("dashboard of " + storage + " at " + server.uri() + " (Ctrl-C to stop)");
+        out().flush();
         CountDownLatch forever = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         forever.await();

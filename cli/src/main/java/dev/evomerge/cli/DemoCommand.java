@@ -17,7 +17,6 @@ import dev.evomerge.evolve.run.Fitness;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -33,13 +32,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run the whole evolutionary merge offline on synthetic models and a hidden target recipe.")
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends CliCommand implements Callable<Integer> {
 
     /** Evaluation batch size: the demo's task is small, and a larger batch scores it faster. */
     private static final int BATCH_SIZE = 32;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--work-dir", description = "Folder for the models, task and run (default: a new temporary folder).")
     Path workDir;
@@ -55,12 +51,12 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--finetune-scale", defaultValue = "0.15", description = "Size of the fine-tunes' changes (default: ${DEFAULT-VALUE}).")
     double scale;
-    @Option(names = "--quiet", description = "No progress bars.")
-    boolean quiet;
+    @Mixin
+    RunProgressOptions progress;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         long t0 = System.nanoTime();
         Path dir = workDir != null ? workDir : Files.createTempDirectory("evomerge-demo-");
         int threads = Runtime.getRuntime().availableProcessors();
@@ -89,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
 
         List<double[]> curve = new ArrayList<>();
-        boolean bars = ProgressBar.enabledFor(quiet);
+        boolean bars = progress.progressBars();
         LlmTally llm = new LlmTally(null);
         EvolutionListener listener = new EvolutionListener() {
             ProgressBar bar;
@@ -106,11 +102,7 @@ final class DemoCommand implements Callable<Integer> {
 
             @Override
             public void llmExchange(LlmExchange x) {
-                String line = llm.notice(x);
-                if (line != null && !quiet) {
-                    spec.commandLine().getErr().println("evomerge: llm: " + line);
-                    spec.commandLine().getErr().flush();
-                }
+                progress.llmExchange(llm, x, err());
             }
 
             @Override
@@ -138,9 +130,7 @@ final class DemoCommand implements Callable<Integer> {
                     r.best().score(), 100 * ratio, targetScore, r.evaluations(), (System.nanoTime() - t0) / 1e9);
         }
         out.println("   run: " + storage + " (see it with: evomerge dashboard --storage-path " + storage + ")");
-        for (String w : warnings) {
-            spec.commandLine().getErr().println("evomerge: warning: " + w);
-        }
+        warnings.forEach(this::warn);
         out.flush();
         return 0;
     }

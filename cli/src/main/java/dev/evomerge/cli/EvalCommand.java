@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
         description = {"Evaluate a model on lm-evaluation-harness task YAMLs (bundled, or from --include-path) and "
                 + "write lm-eval's results JSON.",
                 "Backends: the in-JVM engine (default) or any OpenAI-compatible /v1/completions server."})
-final class EvalCommand implements Callable<Integer> {
+final class EvalCommand extends CliCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR",
             description = "Model directory (config.json, safetensors, tokenizer.json); with openai-completions only "
@@ -102,8 +102,8 @@ final class EvalCommand implements Callable<Integer> {
                     + "lm-eval's hf backend (default: ${DEFAULT-VALUE}).")
     boolean addBosToken;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    EngineCliOptions engine;
 
     @Option(names = "--max-length", paramLabel = "N",
             description = "Tokens the model reads per window, the same rule on both backends (default: the model's "
@@ -114,19 +114,13 @@ final class EvalCommand implements Callable<Integer> {
             description = "Per-request timeout for openai-completions (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
-    @Option(names = "--quiet", description = "No progress bars.")
-    boolean quiet;
-
     @Option(names = "--list-tasks", description = "List the known tasks, groups and tags, then exit.")
     boolean listTasks;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         EvaluationListener listener = listener(err);
         TaskCatalog catalog = TaskCatalog.load(includePaths, listener::warning);
         if (listTasks) {
@@ -183,11 +177,7 @@ final class EvalCommand implements Callable<Integer> {
                 if (baseUrl != null) {
                     throw EvomergeException.usage("--base-url is for --backend openai-completions");
                 }
-                LoadOptions load = LoadOptions.defaults()
-                        .withListener(ProgressBar.modelLoad(spec.commandLine().getErr(), ProgressBar.enabledFor(quiet)));
-                if (threads != null) {
-                    load = load.withThreads(threads);
-                }
+                LoadOptions load = engine.load(LoadOptions.defaults(), err());
                 return LanguageModels.embedded(model, load, addBosToken, batchSize == null ? 32 : batchSize,
                         Optional.ofNullable(maxLength));
             }
@@ -205,13 +195,13 @@ final class EvalCommand implements Callable<Integer> {
 
     /** Warnings to stderr; a progress bar only when stdout is a terminal. */
     private EvaluationListener listener(PrintWriter err) {
-        boolean terminal = ProgressBar.enabledFor(quiet);
+        boolean terminal = engine.progressBars();
         return new EvaluationListener() {
             private ProgressBar bar;
 
             @Override
             public void warning(String message) {
-                err.println("evomerge: warning: " + message);
+                warn(message);
             }
 
             @Override

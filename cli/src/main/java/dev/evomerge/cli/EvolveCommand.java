@@ -18,7 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -32,13 +31,10 @@ import java.util.concurrent.Callable;
 /** {@code evomerge evolve}: LLM-Evo-Merge's evolutionary merge, with its options, plus evomerge's (docs/evolution.md). */
 @Command(name = "evolve", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Search for the best merge recipe: propose genomes, merge, evaluate, keep what scores well, repeat.")
-final class EvolveCommand implements Callable<Integer> {
+final class EvolveCommand extends CliCommand implements Callable<Integer> {
 
     /** The coordinator's default cluster port (workers default to the next one). */
     static final int COORDINATOR_PORT = 5701;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "GENOME", description = "The genome file (YAML with genome:, tasks: and optional evolution settings, as LLM-Evo-Merge reads it).")
     Path genomeFile;
@@ -56,43 +52,39 @@ final class EvolveCommand implements Callable<Integer> {
     boolean saveFinalModel;
     @Option(names = "--resume", description = "Continue the run in --storage-path from its last completed generation.")
     boolean resume;
-    @Option(names = "--allow-crimes", description = "Allow merging different architectures (candidates and the final model).")
-    boolean allowCrimes;
+    @Mixin
+    AllowCrimesOption crimes;
     @Option(names = "--i-understand-the-depths-of-the-evils-i-am-unleashing", description = "Allow benchmark tasks as fitness.")
     boolean evils;
-    @Option(names = "--quiet", description = "No progress bars, and no lines about LLM retries, corrections and fallbacks.")
-    boolean quiet;
+    @Mixin
+    RunProgressOptions progress;
     @Mixin
     ClusterCliOptions cluster;
-    @Option(names = "--eval-timeout", defaultValue = "3600", description = "Cluster: seconds before a candidate is retried elsewhere (default: ${DEFAULT-VALUE}).")
-    long evalTimeout;
-    @Option(names = "--min-workers", defaultValue = "1", description = "Cluster: workers to wait for before starting (default: ${DEFAULT-VALUE}).")
-    int minWorkers;
+    @Mixin
+    CoordinatorCliOptions coordinator;
     @Mixin
     MergekitEvolveOptions mergekitEvolve;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        mergekitEvolve.check(w -> err.println("evomerge: warning: " + w));
+        mergekitEvolve.check(this::warn);
         checkClusterOptions();
         EvolveOptions given = new EvolveOptions(genomeFile, storage, resume, search.options(), llm.options(),
-                evaluation.options(), saveFinalModel, allowCrimes, evils);
+                evaluation.options(), saveFinalModel, crimes.allowed, evils);
         // A resumed run keeps its stored options unless given again; each change is printed once the new values
         // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
         List<String> changes = new ArrayList<>();
         EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption, changes::add);
-        EvolutionLauncher launcher = new EvolutionLauncher(o, w -> err.println("evomerge: warning: " + w));
+        EvolutionLauncher launcher = new EvolutionLauncher(o, this::warn);
         EvolutionLauncher.Prepared p = launcher.prepare();
-        changes.forEach(change -> err.println("evomerge: resume: " + change));
+        changes.forEach(change -> err().println("evomerge: resume: " + change));
         GeneLayout l = p.genome().layout();
-        out.printf(Locale.ROOT, "evolving %s: genome %s = %d genes, population %d, optimizer %s%s%n", genomeFile,
+        out().printf(Locale.ROOT, "evolving %s: genome %s = %d genes, population %d, optimizer %s%s%n", genomeFile,
                 l.dimensionsText(), l.size(), p.populationSize(), o.search().optimizer(),
                 p.firstGeneration() > 0 ? ", resuming at generation " + p.firstGeneration() : "");
-        out.flush();
-        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err), listener(out, err, new LlmTally(LlmPrice.parse(o.llm().pricePerMtok()))));
-        printResult(out, p, r, o.saveFinalModel());
+        out().flush();
+        EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err()), listener(out(), err(), new LlmTally(LlmPrice.parse(o.llm().pricePerMtok()))));
+        printResult(out(), p, r, o.saveFinalModel());
         return 0;
     }
 
@@ -102,12 +94,7 @@ final class EvolveCommand implements Callable<Integer> {
             return;
         }
         cluster.options(COORDINATOR_PORT);
-        if (evalTimeout < 1) {
-            throw EvomergeException.usage("--eval-timeout must be at least 1 second, got " + evalTimeout + ".");
-        }
-        if (minWorkers < 1) {
-            throw EvomergeException.usage("--min-workers must be at least 1, got " + minWorkers + ".");
-        }
+        coordinator.check();
         if (evaluation.timeout != null) {
             throw EvomergeException.usage("--timeout bounds evaluations in this process; on a cluster use --eval-timeout.");
         }
@@ -122,7 +109,8 @@ final class EvolveCommand implements Callable<Integer> {
         RunSpec spec = new RunSpec(storage.toAbsolutePath() + "#" + ProcessHandle.current().pid(),
                 Map.of("settings", p.settings().toJson()), inputs);
         ClusterEvaluator ce = new ClusterEvaluator(cluster.options(COORDINATOR_PORT),
-                spec, Duration.ofSeconds(evalTimeout), 2, m -> err.println("evomerge: cluster: " + m));
+                spec, coordinator.evalTimeout(), 2, m -> err.println("evomerge: cluster: " + m));
+        int minWorkers = coordinator.minWorkers;
         try {
             err.println("evomerge: cluster: waiting for " + minWorkers + " worker(s)...");
             err.flush();
@@ -139,7 +127,7 @@ final class EvolveCommand implements Callable<Integer> {
     }
 
     private EvolutionListener listener(PrintWriter out, PrintWriter err, LlmTally llm) {
-        boolean bars = ProgressBar.enabledFor(quiet);
+        boolean bars = progress.progressBars();
         return new EvolutionListener() {
             ProgressBar bar;
             /** The candidates of the current generation evaluated by this process so far. */
@@ -173,11 +161,7 @@ final class EvolveCommand implements Callable<Integer> {
 
             @Override
             public void llmExchange(LlmExchange x) {
-                String line = llm.notice(x);
-                if (line != null && !quiet) {
-                    err.println("evomerge: llm: " + line);
-                    err.flush();
-                }
+                progress.llmExchange(llm, x, err);
             }
 
             @Override

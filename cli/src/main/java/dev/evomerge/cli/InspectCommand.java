@@ -8,12 +8,10 @@ import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.core.safetensors.SafetensorsModel;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.TensorInfo;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +26,7 @@ import java.util.concurrent.Callable;
 /** {@code evomerge inspect DIR}: what a model directory holds, read from its config and safetensors headers. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's architecture, size, dtypes and parameter count (no weights are read).")
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends CliCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "A Hugging Face model directory.")
     Path dir;
@@ -36,25 +34,21 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--tensors", description = "Also list every tensor with its dtype and shape.")
     boolean tensors;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
         // Unfinished temporaries first: they matter even when the folder itself is no model.
         Optional<String> target = AtomicDirectory.targetOf(dir);
         if (target.isPresent() && Files.isDirectory(dir)) {
-            row(out, "status", "NOT A COMPLETE MODEL: " + describe(target.get(), AtomicDirectory.state(dir)));
+            row("status", "NOT A COMPLETE MODEL: " + describe(target.get(), AtomicDirectory.state(dir)));
         }
         List<AtomicDirectory.Temporary> temporaries = new ArrayList<>(AtomicDirectory.temporariesIn(dir));
         if (target.isEmpty()) {
             temporaries.addAll(AtomicDirectory.temporariesOf(dir));
         }
         for (AtomicDirectory.Temporary t : temporaries) {
-            row(out, "temporary", t.path() + ": " + describe(t.target(), t.state()));
+            row("temporary", t.path() + ": " + describe(t.target(), t.state()));
         }
-        out.flush();
+        out().flush();
         try (ModelDirectory model = ModelDirectory.open(dir)) {
             ModelConfig config = model.config();
             SafetensorsModel weights = model.tensors();
@@ -66,30 +60,30 @@ final class InspectCommand implements Callable<Integer> {
             ArchitectureTemplate arch = known.orElseGet(() -> Architectures.infer(weights.tensorNames()));
             String classes = config.architectures().isEmpty() ? "(none)" : String.join(", ", config.architectures());
             String modelType = config.has("model_type") ? config.get("model_type").orElseThrow().asText() : "(none)";
-            row(out, "model", dir.toString());
-            row(out, "architecture", classes + " (model_type " + modelType + ", "
+            row("model", dir.toString());
+            row("architecture", classes + " (model_type " + modelType + ", "
                     + (known.isPresent() ? "template " + arch.modelType() : "no template: inferred from tensor names")
                     + ")");
-            row(out, "layers", layers(arch, config));
-            row(out, "hidden size", text(config.optionalInt("hidden_size")));
-            row(out, "vocab size", text(config.optionalInt("vocab_size")));
-            row(out, "config dtype", config.torchDtype().map(DType::torchName).orElse("?"));
-            row(out, "tensors", infos.size() + " in " + weights.files().size()
+            row("layers", layers(arch, config));
+            row("hidden size", text(config.optionalInt("hidden_size")));
+            row("vocab size", text(config.optionalInt("vocab_size")));
+            row("config dtype", config.torchDtype().map(DType::torchName).orElse("?"));
+            row("tensors", infos.size() + " in " + weights.files().size()
                     + (weights.files().size() == 1 ? " file" : " files"));
-            row(out, "dtypes", dtypes(infos));
+            row("dtypes", dtypes(infos));
             long params = infos.stream().mapToLong(t -> t.shape().numel()).sum();
             long bytes = infos.stream().mapToLong(TensorInfo::byteSize).sum();
-            row(out, "parameters", String.format(Locale.ROOT, "%,d (%,d bytes)", params, bytes));
+            row("parameters", String.format(Locale.ROOT, "%,d (%,d bytes)", params, bytes));
             if (tensors) {
-                out.println();
+                out().println();
                 int width = infos.stream().mapToInt(t -> t.name().length()).max().orElse(0);
                 for (TensorInfo t : infos) {
-                    out.printf(Locale.ROOT, "%-" + width + "s  %-8s  %s%n", t.name(), t.dtype().torchName(),
+                    out().printf(Locale.ROOT, "%-" + width + "s  %-8s  %s%n", t.name(), t.dtype().torchName(),
                             t.shape());
                 }
             }
         }
-        out.flush();
+        out().flush();
         return 0;
     }
 
@@ -126,7 +120,7 @@ final class InspectCommand implements Callable<Integer> {
         return v.isPresent() ? Integer.toString(v.getAsInt()) : "?";
     }
 
-    private static void row(PrintWriter out, String key, String value) {
-        out.printf(Locale.ROOT, "%-14s%s%n", key, value);
+    private void row(String key, String value) {
+        out().printf(Locale.ROOT, "%-14s%s%n", key, value);
     }
 }

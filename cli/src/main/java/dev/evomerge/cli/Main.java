@@ -65,7 +65,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         for (Object sub : Commands.all()) {
-            cli.addSubcommand(sub);
+            // built by its own CommandLine so that picocli applies its model transformers (options declared from tables)
+            cli.addSubcommand(new CommandLine(sub));
         }
         // option values with a fixed set of spellings, each refused with the sentence its parser gives
         cli.registerConverter(OptimizerKind.class, OptimizerKind::parse);

@@ -1,6 +1,5 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.core.EvomergeException;
 import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
@@ -9,21 +8,22 @@ import dev.evomerge.merge.config.MergeConfigReader;
 import dev.evomerge.merge.output.ModelWriter;
 import dev.evomerge.merge.output.ShardSize;
 import dev.evomerge.merge.plan.TensorJob;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.concurrent.Callable;
 
 /** {@code evomerge merge CONFIG OUT}: a mergekit-compatible merge from a mergekit YAML config. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = {"Merge models as a mergekit YAML config says (same config, same tensors as mergekit-yaml).",
                 "Models are local directories; the output appears only when complete."})
-final class MergeCommand implements Callable<Integer> {
+final class MergeCommand extends CliCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "The merge config (mergekit YAML).")
     Path config;
@@ -43,8 +43,8 @@ final class MergeCommand implements Callable<Integer> {
             description = "Seed for the random draws of dare, della and arcee_fusion (default: random).")
     Long randomSeed;
 
-    @Option(names = "--allow-crimes", description = "Allow merging models of different architectures.")
-    boolean allowCrimes;
+    @Mixin
+    AllowCrimesOption crimes;
 
     @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Write README.md and mergekit_config.yml (default: on).")
@@ -57,32 +57,25 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar or summary.")
     boolean quiet;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
         long shardBytes = ShardSize.parse(outShardSize);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (n < 1) {
-            throw EvomergeException.usage("-j/--threads must be at least 1, got " + n + ".");
-        }
-        CliReporter reporter = new CliReporter(stdout, stderr, ProgressBar.enabledFor(quiet));
+        OptionChecks.atLeastOne("-j/--threads", n);
+        CliReporter reporter = new CliReporter(out(), this::warn, ProgressBar.enabledFor(quiet));
         MergeConfig cfg = MergeConfigReader.read(config, reporter::warning);
         ModelWriter.checkTarget(out);
         MergeOptions options = MergeOptions.defaults().withThreads(n).withRandomSeed(randomSeed)
-                .withAllowCrimes(allowCrimes).withMaxShardBytes(shardBytes)
+                .withAllowCrimes(crimes.allowed).withMaxShardBytes(shardBytes)
                 .withOutputFiles(copyTokenizer, writeModelCard);
         long start = System.nanoTime();
         try (MergeSession session = MergeSession.open(cfg, options, reporter)) {
             session.writeModel(out);
             if (!quiet) {
                 double seconds = (System.nanoTime() - start) / 1e9;
-                stdout.printf(Locale.ROOT, "Merged %d tensors (%.2f GB written) into %s in %.1f s.%n",
+                out().printf(Locale.ROOT, "Merged %d tensors (%.2f GB written) into %s in %.1f s.%n",
                         session.plan().jobs().size(), session.plan().outputBytes() / 1e9, out, seconds);
-                stdout.flush();
+                out().flush();
             }
         }
         return 0;
@@ -91,22 +84,21 @@ final class MergeCommand implements Callable<Integer> {
     /** Warnings to stderr; a progress bar on stdout when it is a terminal. */
     private static final class CliReporter implements MergeReporter {
         private final PrintWriter stdout;
-        private final PrintWriter stderr;
+        private final Consumer<String> warnings;
         private final boolean progress;
         private ProgressBar bar;
         private long bytesDone;
         private long startNanos;
 
-        CliReporter(PrintWriter stdout, PrintWriter stderr, boolean progress) {
+        CliReporter(PrintWriter stdout, Consumer<String> warnings, boolean progress) {
             this.stdout = stdout;
-            this.stderr = stderr;
+            this.warnings = warnings;
             this.progress = progress;
         }
 
         @Override
         public synchronized void warning(String message) {
-            stderr.println("evomerge: warning: " + message);
-            stderr.flush();
+            warnings.accept(message);
         }
 
         @Override

@@ -5,7 +5,6 @@ import dev.evomerge.dashboard.RunSummary;
 import dev.evomerge.evolve.store.RunStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -14,10 +13,7 @@ import java.util.concurrent.Callable;
 /** {@code evomerge report}: a self-contained report.html with PNG charts and summary.md for one run. */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Write a static report of a run: report.html (self-contained), PNG charts and summary.md.")
-final class ReportCommand implements Callable<Integer> {
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+final class ReportCommand extends CliCommand implements Callable<Integer> {
 
     @Option(names = "--storage-path", required = true, description = "The run's --storage-path.")
     Path storage;
@@ -34,7 +30,7 @@ final class ReportCommand implements Callable<Integer> {
             summary = RunSummary.read(abs.getFileName() == null ? "run" : abs.getFileName().toString(), store);
         }
         List<Path> files = ReportWriter.write(summary, out);
-        spec.commandLine().getOut().println("wrote " + files.size() + " files to " + out + ": "
+        out().println("wrote " + files.size() + " files to " + out + ": "
                 + String.join(", ", files.stream().map(p -> p.getFileName().toString()).toList()));
         return 0;
     }

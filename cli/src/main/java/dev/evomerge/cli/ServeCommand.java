@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         description = {"Serve a model over an OpenAI-compatible HTTP API: GET /v1/models, POST /v1/completions,"
                 + " POST /v1/chat/completions (see docs/serve.md).",
                 "Prints 'listening on http://HOST:PORT' once ready; Ctrl-C stops it."})
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand extends CliCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "A Hugging Face model directory (config.json,"
             + " safetensors, tokenizer.json).")
@@ -43,39 +43,23 @@ final class ServeCommand implements Callable<Integer> {
             description = "The model id clients see (default: the directory's name).")
     String name;
 
-    @Option(names = "--threads", description = "Threads for the forward pass (default: all processors).")
-    Integer threads;
-
-    @Option(names = "--quiet", description = "No progress bars.")
-    boolean quiet;
+    @CommandLine.Mixin
+    EngineCliOptions engine;
 
     @Option(names = "--bf16-weights", description = "Keep weights as bfloat16 in memory (half the memory).")
     boolean bf16;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         if (!Files.isDirectory(dir)) {
             throw EvomergeException.usage(dir + " is not a directory; serve needs a Hugging Face model directory.");
         }
-        LoadOptions load = LoadOptions.defaults()
-                .withWeightStorage(bf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32)
-                .withListener(ProgressBar.modelLoad(spec.commandLine().getErr(), ProgressBar.enabledFor(quiet)));
-        if (threads != null) {
-            if (threads < 1) {
-                throw EvomergeException.usage("--threads must be at least 1, got " + threads + ".");
-            }
-            load = load.withThreads(threads);
-        }
+        LoadOptions load = engine.load(LoadOptions.defaults()
+                .withWeightStorage(bf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32), err());
         ServerOptions options = new ServerOptions(host, port,
                 Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), ServerOptions.DEFAULT_MAX_BODY_BYTES);
-        PrintWriter out = spec.commandLine().getOut();
-        exposureWarning(host, options.apiKey().isPresent()).ifPresent(w -> {
-            spec.commandLine().getErr().println("evomerge: warning: " + w);
-            spec.commandLine().getErr().flush();
-        });
+        PrintWriter out = out();
+        exposureWarning(host, options.apiKey().isPresent()).ifPresent(this::warn);
         try (ServedModel model = ServedModel.load(dir, name, load);
              OpenAiServer server = OpenAiServer.start(model, options)) {
             Thread hook = new Thread(server::close, "evomerge-serve-shutdown");

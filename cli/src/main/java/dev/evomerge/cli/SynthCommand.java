@@ -7,10 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "synth", mixinStandardHelpOptions = true,
         description = "Make tiny synthetic models and fine-tunes of them (deterministic for a seed).",
         subcommands = {SynthModelCommand.class, SynthFinetuneCommand.class, SynthTaskCommand.class})
-final class SynthCommand implements Runnable {
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+final class SynthCommand extends CliCommand implements Runnable {
 
     @Override
     public void run() {

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
         description = {"Write a synthetic fine-tune of a model: base weights plus structured deltas.",
                 "Each delta is a rank-4 part, sparse outliers and dense noise, larger in some layers than others; "
                         + "config and tokenizer files are copied unchanged."})
-final class SynthFinetuneCommand implements Callable<Integer> {
+final class SynthFinetuneCommand extends CliCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "BASE", description = "The base model directory.")
     Path base;
@@ -30,13 +30,10 @@ final class SynthFinetuneCommand implements Callable<Integer> {
             description = "Delta RMS relative to each weight's RMS in an average layer (default: ${DEFAULT-VALUE}).")
     double scale;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
         FineTuneSynthesizer.write(base, out, seed.value, scale);
-        spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %s: fine-tune of %s (seed %d, scale %s).%n", out, base,
+        out().printf(Locale.ROOT, "Wrote %s: fine-tune of %s (seed %d, scale %s).%n", out, base,
                 seed.value, scale);
         return 0;
     }

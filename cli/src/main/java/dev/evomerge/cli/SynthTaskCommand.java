@@ -20,10 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "task", mixinStandardHelpOptions = true,
         description = "Write a small synthetic lm-eval task (YAML + data/train.jsonl + data/test.jsonl).",
         subcommands = {SynthTaskCommand.MultipleChoice.class, SynthTaskCommand.Generation.class})
-final class SynthTaskCommand implements Runnable {
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+final class SynthTaskCommand extends CliCommand implements Runnable {
 
     @Override
     public void run() {
@@ -32,7 +29,7 @@ final class SynthTaskCommand implements Runnable {
     }
 
     /** Options both kinds share. */
-    static class Common {
+    static class Common extends CliCommand {
         @Parameters(index = "0", paramLabel = "OUT", description = "Output directory; must not exist or be empty.")
         Path out;
 
@@ -56,9 +53,6 @@ final class SynthTaskCommand implements Runnable {
         @Option(names = "--threads", paramLabel = "N", description = "Engine threads for the teacher.")
         Integer threads;
 
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         Optional<LanguageModel> teacherModel() {
             if (teacher == null) {
                 return Optional.empty();
@@ -74,7 +68,7 @@ final class SynthTaskCommand implements Runnable {
             Optional<LanguageModel> t = teacherModel();
             try {
                 SyntheticTasks.Written w = writer.write(o, t);
-                spec.commandLine().getOut().println("Wrote task " + w.taskName() + " (" + w.rows() + " test rows) to "
+                out().println("Wrote task " + w.taskName() + " (" + w.rows() + " test rows) to "
                         + w.yaml() + "; run it with: evomerge eval --include-path " + w.directory() + " --tasks "
                         + w.taskName());
             } finally {

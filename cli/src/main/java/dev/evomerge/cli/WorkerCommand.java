@@ -10,7 +10,6 @@ import dev.evomerge.evolve.local.LocalEvaluator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,13 +22,10 @@ import java.util.concurrent.Callable;
 /** {@code evomerge worker}: a cluster member that evaluates the candidates an {@code evolve --cluster-name} run sends. */
 @Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a worker member of an evomerge cluster: it evaluates candidates for `evolve --cluster-name`.")
-final class WorkerCommand implements Callable<Integer> {
+final class WorkerCommand extends CliCommand implements Callable<Integer> {
 
     /** A worker's default cluster port: the one after the coordinator's, so both run on one machine. */
     static final int WORKER_PORT = EvolveCommand.COORDINATOR_PORT + 1;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
     ClusterCliOptions cluster;
@@ -46,8 +42,7 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
         cluster.require("worker");
         PathMap paths = PathMap.parse(pathMap);
         Path work = workDir != null ? workDir : Files.createTempDirectory("evomerge-worker");
@@ -59,7 +54,7 @@ final class WorkerCommand implements Callable<Integer> {
             }
             EvaluationSettings local = EvaluationSettings.fromJson(json).mapPaths(map::apply)
                     .onWorker(evalServerCmd, perSlot, workDir(work));
-            return new LocalEvaluator(local, 1, LocalEvaluator.Strategy.POOL, w -> err.println("evomerge: warning: " + w));
+            return new LocalEvaluator(local, 1, LocalEvaluator.Strategy.POOL, this::warn);
         };
         try (ClusterWorker w = new ClusterWorker(cluster.options(WORKER_PORT), slots, paths, factory, m -> {
                     out.println("evomerge: " + m);

@@ -162,6 +162,15 @@ class EvalCommandTest {
     }
 
     @Test
+    void threadsBelowOneAreRefusedBeforeTheModelLoads() throws IOException {
+        // the same check and sentence as serve's --threads (EngineCliOptions); the folder holds no model at all
+        Path empty = Files.createDirectories(dir.resolve("no-model-yet"));
+        CliRun r = CliRun.run("eval", "--model", empty.toString(), "--tasks", "toy_arc", "--threads", "0");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("evomerge: --threads must be at least 1, got 0." + System.lineSeparator());
+    }
+
+    @Test
     void nanWeightsGiveOneSentenceAndExitOne() throws IOException {
         Path broken = dir.resolve("nan-model");
         ModelSynthesizer.write(SynthModelSpec.defaults().withLayers(1).withDtype(DType.F32).withSeed(9), broken);
