@@ -3,7 +3,7 @@ package dev.evomerge.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.core.io.PythonJson;
 import dev.evomerge.eval.python.PythonValues;
 import dev.evomerge.eval.task.FunctionRef;
 

@@ -2,7 +2,7 @@ package dev.evomerge.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.core.io.PythonJson;
 import dev.evomerge.eval.metric.SampleValue;
 import dev.evomerge.eval.python.PythonValues;
 

@@ -1,5 +1,6 @@
 package dev.evomerge.core.model;
 
+import dev.evomerge.core.io.PythonJson;
 import dev.evomerge.core.io.AtomicFile;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,6 @@
 package dev.evomerge.core.safetensors;
 
-import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.core.io.PythonJson;
 
 /**
  * JSON string literals written the way the two reference writers spell them, so our files and indexes are

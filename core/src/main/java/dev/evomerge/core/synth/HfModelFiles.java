@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.Reasons;
-import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.core.io.PythonJson;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

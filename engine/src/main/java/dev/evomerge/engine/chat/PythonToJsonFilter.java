@@ -3,7 +3,7 @@ package dev.evomerge.engine.chat;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.objects.SafeString;
-import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.core.io.PythonJson;
 
 import java.util.Map;
 

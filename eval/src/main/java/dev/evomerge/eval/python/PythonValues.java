@@ -1,6 +1,6 @@
 package dev.evomerge.eval.python;
 
-import dev.evomerge.core.model.PythonFloat;
+import dev.evomerge.core.io.PythonFloat;
 
 import java.math.BigDecimal;
 import java.util.Iterator;

@@ -16,7 +16,7 @@ import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.core.model.PythonJson;
+import dev.evomerge.core.io.PythonJson;
 
 import java.io.IOException;
 import java.nio.file.Files;

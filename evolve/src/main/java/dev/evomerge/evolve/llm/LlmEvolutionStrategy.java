@@ -1,6 +1,6 @@
 package dev.evomerge.evolve.llm;
 
-import dev.evomerge.core.model.PythonFloat;
+import dev.evomerge.core.io.PythonFloat;
 import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.optimizer.RandomStreams;

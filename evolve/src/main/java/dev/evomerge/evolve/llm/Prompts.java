@@ -1,6 +1,6 @@
 package dev.evomerge.evolve.llm;
 
-import dev.evomerge.core.model.PythonFloat;
+import dev.evomerge.core.io.PythonFloat;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.evomerge.core.model;
+package dev.evomerge.core.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

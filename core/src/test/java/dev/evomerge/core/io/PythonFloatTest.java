@@ -1,5 +1,6 @@
-package dev.evomerge.core.model;
+package dev.evomerge.core.io;
 
+import dev.evomerge.core.model.PythonScripts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

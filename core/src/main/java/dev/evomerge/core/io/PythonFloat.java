@@ -1,4 +1,4 @@
-package dev.evomerge.core.model;
+package dev.evomerge.core.io;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
