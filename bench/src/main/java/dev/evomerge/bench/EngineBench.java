@@ -7,7 +7,7 @@ import dev.evomerge.core.tensor.DType;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.GenerationRequest;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.ModelSpec;
 import dev.evomerge.engine.WeightStorage;
 import jdk.incubator.vector.FloatVector;

@@ -31,15 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PackageCyclesTest {
 
-    /**
-     * Cycles that exist today and are being removed, by module; each is the set of packages that reach each other.
-     * The test fails when one of them is gone, so that its entry is removed with it.
-     */
-    private static final Map<String, Set<Set<String>>> KNOWN_CYCLES = Map.of(
-            // the engine's API types (root package) are used by infer and model, and ModelLoader creates infer's
-            // TransformerModel
-            "engine", Set.of(Set.of("dev.evomerge.engine", "dev.evomerge.engine.infer", "dev.evomerge.engine.model")));
-
     private static final Pattern PACKAGE = Pattern.compile("^package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     /** A package name of this project followed by a class name (upper-case start) or a wildcard. */
     private static final Pattern REFERENCE = Pattern.compile("\\b(dev\\.evomerge(?:\\.[a-z_][a-z0-9_]*)+)\\.(?:[A-Z]|\\*)");
@@ -59,10 +50,7 @@ class PackageCyclesTest {
     void packagesOfTheModulesMainCodeFormNoCycle(String module) {
         Path main = projectRoot().resolve(module).resolve("src/main/java");
         Set<Set<String>> cycles = cycles(dependencies(main));
-        assertThat(cycles)
-                .as("package cycles in %s/src/main (a known cycle that is gone must be removed from KNOWN_CYCLES)",
-                        module)
-                .isEqualTo(KNOWN_CYCLES.getOrDefault(module, Set.of()));
+        assertThat(cycles).as("package cycles in %s/src/main", module).isEmpty();
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * A decoder-only transformer held in memory that scores and generates on token ids (callers tokenize).
  * Computation is float32; calls are serialized internally, so one instance may be shared between threads
- * (each call runs on the model's own worker threads). Obtain one with {@link ModelLoader#load}.
+ * (each call runs on the model's own worker threads). Obtain one with ModelLoader.load (package load).
  */
 public interface CausalLanguageModel extends AutoCloseable {
 

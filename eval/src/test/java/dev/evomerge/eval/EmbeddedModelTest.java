@@ -4,7 +4,7 @@ import dev.evomerge.core.synth.ModelSynthesizer;
 import dev.evomerge.core.synth.SynthModelSpec;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.SequenceLogprobs;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 import dev.evomerge.eval.data.DatasetLoader;

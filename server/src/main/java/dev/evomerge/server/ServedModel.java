@@ -2,7 +2,7 @@ package dev.evomerge.server;
 
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.LoadedModel;
+import dev.evomerge.engine.load.LoadedModel;
 import dev.evomerge.engine.chat.ChatTemplate;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 

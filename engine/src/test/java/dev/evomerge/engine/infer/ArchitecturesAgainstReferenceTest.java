@@ -7,7 +7,7 @@ import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.LoglikelihoodRequest;
 import dev.evomerge.engine.LoglikelihoodResult;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.ReferenceForward;
 import dev.evomerge.engine.SequenceLogprobs;
 import dev.evomerge.engine.TestModels;

@@ -2,7 +2,7 @@ package dev.evomerge.engine.infer;
 
 import dev.evomerge.core.testing.GoldenModels;
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

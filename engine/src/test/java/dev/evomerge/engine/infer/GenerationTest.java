@@ -7,7 +7,7 @@ import dev.evomerge.engine.GeneratedToken;
 import dev.evomerge.engine.Generation;
 import dev.evomerge.engine.GenerationRequest;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.Sampling;
 import dev.evomerge.engine.TestModels;
 import org.junit.jupiter.api.AfterAll;

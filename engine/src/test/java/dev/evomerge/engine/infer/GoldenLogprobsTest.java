@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.SequenceLogprobs;
 import dev.evomerge.engine.TokenScore;
 import dev.evomerge.engine.WeightStorage;

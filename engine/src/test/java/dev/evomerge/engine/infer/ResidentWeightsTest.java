@@ -16,7 +16,7 @@ import dev.evomerge.core.tensor.TensorSource;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LayerPointer;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.TestModels;
 import dev.evomerge.engine.WeightStorage;
 import org.junit.jupiter.api.Test;

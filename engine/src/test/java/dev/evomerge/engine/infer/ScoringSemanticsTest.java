@@ -5,7 +5,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.LoglikelihoodRequest;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.RollingLoglikelihood;
 import dev.evomerge.engine.SequenceLogprobs;
 import dev.evomerge.engine.TestModels;

@@ -5,7 +5,7 @@ import dev.evomerge.core.safetensors.SafetensorsModel;
 import dev.evomerge.core.safetensors.SafetensorsWriter;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.engine.CausalLanguageModel;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

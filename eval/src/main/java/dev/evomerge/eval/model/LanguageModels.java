@@ -6,7 +6,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.JsonInput;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.LoadedModel;
+import dev.evomerge.engine.load.LoadedModel;
 import dev.evomerge.engine.chat.ChatTemplate;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 

@@ -5,7 +5,7 @@ import dev.evomerge.engine.FinishReason;
 import dev.evomerge.engine.Generation;
 import dev.evomerge.engine.GenerationRequest;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.LoadedModel;
+import dev.evomerge.engine.load.LoadedModel;
 import dev.evomerge.engine.WeightStorage;
 import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.engine.chat.ChatTemplate;

@@ -3,7 +3,7 @@ package dev.evomerge.evolve.local;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.LoadedModel;
+import dev.evomerge.engine.load.LoadedModel;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.evolve.run.Candidate;

@@ -8,7 +8,7 @@ import dev.evomerge.engine.FinishReason;
 import dev.evomerge.engine.Generation;
 import dev.evomerge.engine.GenerationRequest;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.ModelLoader;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.engine.chat.ChatMessage;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,7 @@
-package dev.evomerge.engine;
+package dev.evomerge.engine.load;
 
+import dev.evomerge.engine.CausalLanguageModel;
+import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.infer.TransformerModel;
 
 import java.nio.file.Path;
