@@ -26,4 +26,12 @@ public interface EvaluationListener {
     /** The current phase ended. */
     default void phaseDone() {
     }
+
+    /**
+     * A task's per-document values of one metric under one filter, once they are scored and before they are aggregated;
+     * called only for metrics whose per-document values are plain numbers (not for perplexities' weighted
+     * log-likelihoods, f1's label pairs or brier_score's probabilities).
+     */
+    default void documentScores(DocumentScores scores) {
+    }
 }
