@@ -57,7 +57,8 @@ import java.util.function.Function;
  * a first generation of {@code --calibration-candidates} random candidates; then {@code --candidates} other random
  * candidates (genes uniform in [0, 1], as random search draws them) are the held-out set. Every model is merged into
  * one resident model (as evolve's in-memory slot does) and evaluated on all documents of both tasks, its per-document
- * acc taken from {@link EvaluationListener#documentScores}. For each task, estimator (subset, anchors, irt) and K the
+ * acc taken from {@link EvaluationListener#documentScores}. For each task, estimator (subset, anchors, irt, and
+ * anchors and irt with {@link AnchorSelector.Allocation#PROPORTIONAL} anchors) and K the
  * bench prints Spearman's rank correlation and the mean absolute error of the estimates against the held-out
  * candidates' full-task acc. Deterministic for a seed.
  *
@@ -69,7 +70,9 @@ public final class EstimatorBench {
     /** The second teacher's task_arithmetic genes (fine-tune A and B in layer groups 0-1, then 2-3). */
     static final double[] SECOND_TEACHER_GENES = {0.25, 0.70, 0.80, 0.30};
     static final int[] KS = {25, 50, 100, 200};
-    static final List<String> ESTIMATORS = List.of("subset", "anchors", "irt");
+    /** The estimators; "-proportional": anchors spread over the clusters in proportion to their sizes. */
+    static final List<String> ESTIMATORS = List.of("subset", "anchors", "irt", "anchors-proportional",
+            "irt-proportional");
     static final String METRIC = "acc,none";
     static final String SECOND_TASK = "second_teacher_mc";
 
@@ -179,6 +182,10 @@ public final class EstimatorBench {
                         case "subset" -> SubsetSelector.select(task, items, k, seed);
                         case "anchors" -> AnchorSelector.select(matrix, k, seed);
                         case "irt" -> GpIrtEstimator.calibrate(matrix, k, seed);
+                        case "anchors-proportional" -> AnchorSelector.select(matrix, k, seed,
+                                AnchorSelector.Allocation.PROPORTIONAL);
+                        case "irt-proportional" -> GpIrtEstimator.calibrate(matrix, k, seed,
+                                AnchorSelector.Allocation.PROPORTIONAL);
                         default -> throw new IllegalStateException(name);
                     };
                     if (estimator instanceof GpIrtEstimator irt && k == 100) {
