@@ -21,7 +21,6 @@ import dev.evomerge.eval.estimate.TaskItem;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.eval.model.ModelTokenizer;
-import dev.evomerge.eval.model.Progress;
 import dev.evomerge.eval.synth.SyntheticTasks;
 import dev.evomerge.eval.task.TaskCatalog;
 import dev.evomerge.evolve.demo.HiddenRecipe;
@@ -83,7 +82,8 @@ public final class EstimatorBench {
 
     /** What a problem seed measured about its tasks, for the reading of the table. */
     record TaskFacts(long seed, String task, double[] calibrationScores, double[] heldOutScores,
-                     int distinctVectors, double unanimousShare, double irtLambdaAtK100, double itemTotal) {
+                     int distinctVectors, double unanimousShare, double irtLambdaAtK100,
+                     double proportionalIrtLambdaAtK100, double itemTotal) {
     }
 
     private EstimatorBench() {
@@ -175,7 +175,7 @@ public final class EstimatorBench {
             for (int i = 0; i < calibrationScores.length; i++) {
                 calibrationScores[i] = matrix.taskMean(i);
             }
-            double lambda100 = Double.NaN;
+            double[] lambda100 = {Double.NaN, Double.NaN};
             for (int k : KS) {
                 for (String name : ESTIMATORS) {
                     TaskEstimator estimator = switch (name) {
@@ -189,7 +189,7 @@ public final class EstimatorBench {
                         default -> throw new IllegalStateException(name);
                     };
                     if (estimator instanceof GpIrtEstimator irt && k == 100) {
-                        lambda100 = irt.lambda();
+                        lambda100[name.equals("irt") ? 0 : 1] = irt.lambda();
                     }
                     double[] estimates = new double[held.length];
                     for (int c = 0; c < held.length; c++) {
@@ -207,7 +207,7 @@ public final class EstimatorBench {
                 }
             }
             facts.add(new TaskFacts(seed, task, calibrationScores, full, distinctVectors(matrix),
-                    unanimousShare(matrix), lambda100, itemTotalCorrelation(held, full)));
+                    unanimousShare(matrix), lambda100[0], lambda100[1], itemTotalCorrelation(held, full)));
         }
     }
 
@@ -333,13 +333,13 @@ public final class EstimatorBench {
 
     private static void printFacts(List<TaskFacts> facts) {
         System.out.println("| seed | task | calibration acc (min-max) | held-out acc min-max (sd) | distinct item vectors "
-                + "| items all models agree on | irt lambda at K=100 | item-total correlation (held-out) |");
+                + "| items all models agree on | irt lambda at K=100 (proportional) | item-total correlation (held-out) |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (TaskFacts f : facts) {
-            System.out.printf(Locale.ROOT, "| %d | %s | %.3f-%.3f | %.3f-%.3f (%.3f) | %d | %.1f %% | %.2f | %.2f |%n", f.seed(),
+            System.out.printf(Locale.ROOT, "| %d | %s | %.3f-%.3f | %.3f-%.3f (%.3f) | %d | %.1f %% | %.2f (%.2f) | %.2f |%n", f.seed(),
                     f.task(), min(f.calibrationScores()), max(f.calibrationScores()), min(f.heldOutScores()),
                     max(f.heldOutScores()), sd(f.heldOutScores()), f.distinctVectors(), 100 * f.unanimousShare(),
-                    f.irtLambdaAtK100(), f.itemTotal());
+                    f.irtLambdaAtK100(), f.proportionalIrtLambdaAtK100(), f.itemTotal());
         }
     }
 
@@ -415,23 +415,12 @@ public final class EstimatorBench {
             this.mergeOptions = MergeOptions.defaults().withThreads(threads).withRandomSeed(seed)
                     .withTaskVectorCacheBytes(1L << 30);
             this.selection = TaskCatalog.load(taskDirs, w -> { }).select(tasks);
-            this.evaluator = new Evaluator(new DatasetLoader(Optional.empty()), new EvaluationListener() {
-                @Override
-                public void warning(String message) {
-                }
-
-                @Override
-                public Progress phase(String name, int total) {
-                    return Progress.NONE;
-                }
-
-                @Override
-                public void documentScores(DocumentScores scores) {
-                    if (scores.key().equals(METRIC)) {
-                        current.put(scores.task(), scores.toArray());
-                    }
-                }
-            });
+            this.evaluator = new Evaluator(new DatasetLoader(Optional.empty()),
+                    EvaluationListener.documentScores(scores -> {
+                        if (scores.key().equals(METRIC)) {
+                            current.put(scores.task(), scores.toArray());
+                        }
+                    }));
         }
 
         /** Per task, one row of per-document acc per gene vector. */

@@ -17,6 +17,25 @@ public interface EvaluationListener {
         }
     };
 
+    /** Says nothing but hands every {@link #documentScores} report to {@code sink}. */
+    static EvaluationListener documentScores(java.util.function.Consumer<DocumentScores> sink) {
+        return new EvaluationListener() {
+            @Override
+            public void warning(String message) {
+            }
+
+            @Override
+            public Progress phase(String name, int total) {
+                return Progress.NONE;
+            }
+
+            @Override
+            public void documentScores(DocumentScores scores) {
+                sink.accept(scores);
+            }
+        };
+    }
+
     /** One sentence about something ignored or suspicious. */
     void warning(String message);
 

@@ -6,7 +6,6 @@ import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
-import dev.evomerge.eval.model.Progress;
 import dev.evomerge.eval.synth.SyntheticTasks;
 import dev.evomerge.eval.task.TaskCatalog;
 import org.junit.jupiter.api.Test;
@@ -35,21 +34,7 @@ class DocumentScoresTest {
         SyntheticTasks.multipleChoice(dir.resolve("task"), new SyntheticTasks.Options("mc_docs", 60, 0, 4, 8),
                 Optional.empty(), Optional.empty());
         List<DocumentScores> reported = new ArrayList<>();
-        EvaluationListener listener = new EvaluationListener() {
-            @Override
-            public void warning(String message) {
-            }
-
-            @Override
-            public Progress phase(String name, int total) {
-                return Progress.NONE;
-            }
-
-            @Override
-            public void documentScores(DocumentScores scores) {
-                reported.add(scores);
-            }
-        };
+        EvaluationListener listener = EvaluationListener.documentScores(reported::add);
         EvaluationResults results;
         try (LanguageModel lm = LanguageModels.embedded(model, LoadOptions.defaults().withThreads(1), true, 64)) {
             results = new Evaluator(new DatasetLoader(Optional.empty()), listener)
