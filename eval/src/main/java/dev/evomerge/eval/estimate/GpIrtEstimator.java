@@ -51,7 +51,9 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
         return calibrate(calibration, k, seed, AnchorSelector.Allocation.ONE_PER_CLUSTER);
     }
 
-    /** {@link #calibrate(CalibrationMatrix, int, long)} with the anchors spread over the clusters by {@code allocation}. */
+    /**
+     * {@link #calibrate(CalibrationMatrix, int, long)} with the anchors spread over the clusters by {@code allocation}.
+     */
     public static GpIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed,
                                            AnchorSelector.Allocation allocation) {
         Anchors anchors = AnchorSelector.select(calibration, k, seed, allocation);
