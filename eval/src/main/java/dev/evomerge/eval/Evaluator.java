@@ -248,6 +248,7 @@ public final class Evaluator {
             }
             for (PreparedTask.PlannedMetric m : t.metrics) {
                 List<SampleValue> items = values.get(m.name());
+                reportDocumentScores(c.name(), m.name(), pipeline.name(), docs, items);
                 double value = m.aggregation().apply(items);
                 if (Double.isNaN(value) || Double.isInfinite(value)) {
                     throw EvomergeException.runtime("task " + c.name() + ": metric " + m.name() + " (filter "
@@ -261,6 +262,19 @@ public final class Evaluator {
         String alias = c.alias() != null ? c.alias() : c.name();
         return new TaskResult(c.name(), alias, c.reportedVersion(), c.numFewshot(), t.allDocs.size(), t.docs.size(),
                 metrics, c.raw(), samples);
+    }
+
+    /** Hands the listener one metric's per-document values when every one is a plain number. */
+    private void reportDocumentScores(String task, String metric, String filter, List<DocInstance> docs,
+                                      List<SampleValue> items) {
+        Map<Integer, Double> byDocument = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.get(i) instanceof SampleValue.Scalar s)) {
+                return;
+            }
+            byDocument.put(docs.get(i).index(), s.value());
+        }
+        listener.documentScores(DocumentScores.of(task, metric, filter, byDocument));
     }
 
     /** One document's metric values under one filter, with what the sample log shows. */

@@ -25,12 +25,38 @@ public final class AnchorSelector {
     private AnchorSelector() {
     }
 
-    /** @throws dev.evomerge.core.EvomergeException (usage) when the task has fewer than {@code k} items */
+    /** How the K anchors are spread over the clusters. */
+    public enum Allocation {
+        /** One anchor per cluster, its item nearest the cluster's mean, weighted by the cluster's share. */
+        ONE_PER_CLUSTER,
+        /**
+         * Anchors in proportion to the clusters' sizes: stratified random sampling with the clusters as strata.
+         * Cluster c of N_c of the N items gets floor(K N_c / N) anchors, the rest go one each to the largest
+         * remainders (ties: the larger cluster, then the lower cluster index); a cluster given none joins the nearest
+         * cluster (by centre) that has some. Each cluster's anchors are a seeded uniform draw from its items, each
+         * weighted N_c / (N n_c) for n_c anchors. Always K anchors, and no anchor weighs more than about 1/K, whereas
+         * one per cluster can put a large cluster's whole share (for example the items every calibration model got
+         * right) on a single item.
+         */
+        PROPORTIONAL
+    }
+
+    /**
+     * One anchor per cluster ({@link Allocation#ONE_PER_CLUSTER}).
+     *
+     * @throws dev.evomerge.core.EvomergeException (usage) when the task has fewer than {@code k} items
+     */
     public static Anchors select(CalibrationMatrix calibration, int k, long seed) {
+        return select(calibration, k, seed, Allocation.ONE_PER_CLUSTER);
+    }
+
+    /** @throws dev.evomerge.core.EvomergeException (usage) when the task has fewer than {@code k} items */
+    public static Anchors select(CalibrationMatrix calibration, int k, long seed, Allocation allocation) {
         int n = calibration.itemCount();
         EstimatorInputs.requireEnoughDocuments(calibration.task(), n, k);
         double[][] vectors = itemVectors(calibration);
-        double[][] centres = seedCentres(vectors, k, EstimatorInputs.random(seed, calibration.task()));
+        SplittableRandom random = EstimatorInputs.random(seed, calibration.task());
+        double[][] centres = seedCentres(vectors, k, random);
         int[] cluster = new int[n];
         assign(vectors, centres, cluster);
         for (int iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
@@ -40,7 +66,10 @@ public final class AnchorSelector {
             }
         }
         recentre(vectors, cluster, centres);
-        return anchors(calibration, vectors, centres, cluster);
+        return switch (allocation) {
+            case ONE_PER_CLUSTER -> anchors(calibration, vectors, centres, cluster);
+            case PROPORTIONAL -> proportionalAnchors(calibration, centres, cluster, k, random);
+        };
     }
 
     private static double[][] itemVectors(CalibrationMatrix calibration) {
@@ -152,6 +181,70 @@ public final class AnchorSelector {
             if (sizes[c] > 0) {
                 anchors.add(new Anchor(medoid[c], calibration.items().get(medoid[c]).document(),
                         (double) sizes[c] / n, sizes[c]));
+            }
+        }
+        anchors.sort(Comparator.comparingInt(Anchor::column));
+        return new Anchors(calibration.task(), anchors);
+    }
+
+    /** {@link Allocation#PROPORTIONAL}: K anchors spread over the clusters in proportion to their sizes. */
+    private static Anchors proportionalAnchors(CalibrationMatrix calibration, double[][] centres, int[] cluster, int k,
+                                               SplittableRandom random) {
+        int n = cluster.length;
+        int clusters = centres.length;
+        int[] sizes = new int[clusters];
+        for (int c : cluster) {
+            sizes[c]++;
+        }
+        int[] quota = new int[clusters];
+        int given = 0;
+        for (int c = 0; c < clusters; c++) {
+            quota[c] = (int) ((long) k * sizes[c] / n);
+            given += quota[c];
+        }
+        Integer[] byRemainder = new Integer[clusters];
+        for (int c = 0; c < clusters; c++) {
+            byRemainder[c] = c;
+        }
+        Arrays.sort(byRemainder, Comparator.<Integer>comparingLong(c -> -((long) k * sizes[c] % n))
+                .thenComparingInt(c -> -sizes[c]).thenComparingInt(c -> c));
+        for (int i = 0; given < k; i++, given++) {
+            quota[byRemainder[i]]++;
+        }
+        // a cluster without anchors joins the nearest cluster with some (lowest index on ties)
+        int[] home = new int[clusters];
+        for (int c = 0; c < clusters; c++) {
+            home[c] = c;
+            if (quota[c] == 0 && sizes[c] > 0) {
+                double best = Double.POSITIVE_INFINITY;
+                for (int o = 0; o < clusters; o++) {
+                    double d = squaredDistance(centres[c], centres[o]);
+                    if (quota[o] > 0 && d < best) {
+                        best = d;
+                        home[c] = o;
+                    }
+                }
+            }
+        }
+        List<List<Integer>> members = new ArrayList<>();
+        for (int c = 0; c < clusters; c++) {
+            members.add(new ArrayList<>());
+        }
+        for (int j = 0; j < n; j++) {
+            members.get(home[cluster[j]]).add(j);
+        }
+        List<Anchor> anchors = new ArrayList<>(k);
+        for (int c = 0; c < clusters; c++) {
+            List<Integer> pool = members.get(c);
+            if (quota[c] == 0) {
+                continue;
+            }
+            double weight = (double) pool.size() / n / quota[c];
+            for (int i = 0; i < quota[c]; i++) {
+                int pick = i + random.nextInt(pool.size() - i);
+                pool.set(pick, pool.set(i, pool.get(pick)));
+                int column = pool.get(i);
+                anchors.add(new Anchor(column, calibration.items().get(column).document(), weight, pool.size()));
             }
         }
         anchors.sort(Comparator.comparingInt(Anchor::column));

@@ -48,9 +48,17 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
      *                                             fewer than 2 models
      */
     public static GpIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed) {
-        Anchors anchors = AnchorSelector.select(calibration, k, seed);
+        return calibrate(calibration, k, seed, AnchorSelector.Allocation.ONE_PER_CLUSTER);
+    }
+
+    /**
+     * {@link #calibrate(CalibrationMatrix, int, long)} with the anchors spread over the clusters by {@code allocation}.
+     */
+    public static GpIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed,
+                                           AnchorSelector.Allocation allocation) {
+        Anchors anchors = AnchorSelector.select(calibration, k, seed, allocation);
         TwoParameterIrt irt = TwoParameterIrt.fit(calibration);
-        return new GpIrtEstimator(anchors, irt, crossFittedLambda(calibration, k, seed));
+        return new GpIrtEstimator(anchors, irt, crossFittedLambda(calibration, k, seed, allocation));
     }
 
     @Override
@@ -98,7 +106,8 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
     }
 
     /** lambda = e_P / (e_P + e_A) from cross-fitted errors on the calibration models (see the class comment). */
-    static double crossFittedLambda(CalibrationMatrix calibration, int k, long seed) {
+    static double crossFittedLambda(CalibrationMatrix calibration, int k, long seed,
+                                    AnchorSelector.Allocation allocation) {
         int m = calibration.modelCount();
         if (m < 3) {
             return 0.5;
@@ -111,7 +120,7 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
             int[] train = members(fold, f, false);
             int[] held = members(fold, f, true);
             CalibrationMatrix trainMatrix = calibration.models(train);
-            Anchors anchors = AnchorSelector.select(trainMatrix, k, seed);
+            Anchors anchors = AnchorSelector.select(trainMatrix, k, seed, allocation);
             TwoParameterIrt irt = TwoParameterIrt.fit(trainMatrix);
             List<Integer> columns = anchors.columns();
             for (int i : held) {

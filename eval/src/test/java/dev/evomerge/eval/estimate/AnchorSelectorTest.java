@@ -56,6 +56,40 @@ class AnchorSelectorTest {
     }
 
     @Test
+    void proportionalAllocationSpreadsKAnchorsOverTheGroupsBySize() {
+        // 3 groups of 12, 8 and 20 alike items; k-means finds them, and 10 anchors go 3, 2, 5
+        CalibrationMatrix calibration = groups(3, 12, 8, 20);
+        Anchors anchors = AnchorSelector.select(calibration, 10, 3, AnchorSelector.Allocation.PROPORTIONAL);
+        assertThat(anchors.anchors()).hasSize(10);
+        int[] starts = {0, 12, 20, 40};
+        int[] perGroup = new int[3];
+        for (Anchor a : anchors.anchors()) {
+            int g = a.column() < 12 ? 0 : a.column() < 20 ? 1 : 2;
+            perGroup[g]++;
+            assertThat(a.clusterSize()).isEqualTo(starts[g + 1] - starts[g]);
+            // each anchor stands for its share of its group: 12/40/3, 8/40/2, 20/40/5 = 0.1
+            assertThat(a.weight()).isCloseTo(0.1, within(1e-12));
+        }
+        assertThat(perGroup).containsExactly(3, 2, 5);
+        assertThat(anchors.columns()).doesNotHaveDuplicates().isSorted();
+        // results 1 on the first group only: its share 12/40
+        double[] results = anchors.columns().stream().mapToDouble(c -> c < 12 ? 1 : 0).toArray();
+        assertThat(anchors.estimate(results)).isCloseTo(0.3, within(1e-12));
+        assertThat(AnchorSelector.select(calibration, 10, 3, AnchorSelector.Allocation.PROPORTIONAL)).isEqualTo(anchors);
+    }
+
+    @Test
+    void proportionalAllocationFoldsAClusterTooSmallForAnAnchorIntoTheNearest() {
+        // 5 groups; with K = 5 the group of 2 of 100 items gets no anchor and joins a neighbour
+        Anchors anchors = AnchorSelector.select(groups(4, 30, 2, 28, 20, 20), 5, 3, AnchorSelector.Allocation.PROPORTIONAL);
+        assertThat(anchors.anchors()).hasSize(5);
+        assertThat(anchors.anchors().stream().mapToDouble(Anchor::weight).sum()).isCloseTo(1, within(1e-12));
+        // quotas 1.5, 0.1, 1.4, 1, 1 -> 2, 0, 1, 1, 1; the 2 items join the group of 28 (nearest vector), making 30
+        assertThat(anchors.anchors()).extracting(Anchor::clusterSize).containsExactly(30, 30, 30, 20, 20);
+        assertThat(anchors.anchors().get(2).weight()).isCloseTo(0.3, within(1e-12));
+    }
+
+    @Test
     void theSameSeedGivesTheSameAnchorsAndAnotherSeedOthers() {
         CalibrationMatrix calibration = SimulatedResponses.calibrated(5, 400, 2.0, 40).calibration();
         Anchors first = AnchorSelector.select(calibration, 30, 1);
