@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
-import dev.evomerge.engine.LoadedModel;
+import dev.evomerge.engine.load.LoadedModel;
 import dev.evomerge.engine.tokenizer.Tokenizer;
 import dev.evomerge.eval.DocumentScores;
 import dev.evomerge.eval.EvaluationListener;
