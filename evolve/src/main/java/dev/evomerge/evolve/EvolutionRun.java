@@ -69,12 +69,13 @@ public final class EvolutionRun {
      * Stops early once {@code maxEvaluations} candidates (counting earlier generations) have been evaluated.
      */
     public Result run(int firstGeneration, int lastGeneration, Integer maxEvaluations) {
-        Evaluation best = Evaluation.best(store.allCandidates());
+        List<Evaluation> stored = store.allCandidates();
+        Evaluation best = Evaluation.best(stored);
         if (best != null) {
             // A run killed between recording a new best and rewriting the file left the previous best there.
             writeBestConfig(best);
         }
-        int evaluations = store.allCandidates().size();
+        int evaluations = stored.size();
         int generation = firstGeneration;
         store.putMeta(RunMeta.STATUS, "running");
         try {

@@ -333,7 +333,7 @@ public final class RunStore implements AutoCloseable {
         boolean ok = STATUS_OK.equals(rs.getString("status"));
         int generation = rs.getInt("generation");
         int index = rs.getInt("idx");
-        Candidate c = Candidate.fromYaml(generation, index, JSON.readValue(rs.getString("genes"), double[].class),
+        Candidate c = Candidate.stored(generation, index, JSON.readValue(rs.getString("genes"), double[].class),
                 rs.getString("merge_yaml"), "run.db candidate " + generation + "/" + index);
         return new Evaluation(c, score,
                 MetricKey.fromText(JSON.readValue(rs.getString("metrics"), new TypeReference<Map<String, Double>>() { })),

@@ -38,4 +38,16 @@ class CandidateTest {
                 "run.db candidate 0/1")).isInstanceOf(EvomergeException.class)
                 .hasMessageStartingWith("run.db candidate 0/1: exactly one of 'models', 'slices', or 'modules'");
     }
+
+    @Test
+    void aStoredRowIsReadOnlyWhenMerged() {
+        Candidate row = Candidate.stored(0, 2, new double[] {1}, "merge_method: linear\n", "run.db candidate 0/2");
+        assertThat(row.mergeYaml()).isEqualTo("merge_method: linear\n");
+        assertThatThrownBy(row::config).isInstanceOf(EvomergeException.class)
+                .hasMessageStartingWith("run.db candidate 0/2: exactly one of 'models', 'slices', or 'modules'");
+        Candidate empty = Candidate.stored(0, 3, new double[] {1}, null, "run.db candidate 0/3");
+        assertThat(empty.mergeYaml()).isNull();
+        assertThatThrownBy(empty::config).isInstanceOf(EvomergeException.class)
+                .hasMessage("run.db candidate 0/3 has no merge YAML.");
+    }
 }
