@@ -267,6 +267,11 @@ public final class TransformerModel implements CausalLanguageModel {
                 throw EvomergeException.usage("Layer " + i + " of the new sequence points at layer " + p.layer()
                         + " of a model with " + own.size() + " layers.");
             }
+            if (p.inputScale() != 1.0) {
+                // residual scaling is the data-flow path's; refused rather than ignored until the forward pass applies it
+                throw EvomergeException.usage("Layer " + i + " of the new sequence scales its input by " + p.inputScale()
+                        + ": this engine does not scale the residual stream yet.");
+            }
             LayerWeights lw = own.get(p.layer());
             if (!weights.layers().getFirst().compatibleWith(lw)) {
                 throw EvomergeException.usage("Layer " + i + " of the new sequence (layer " + p.layer() + " of a "
