@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# One server start and three in-place reloads of a 760M bf16 Llama through evomerge serve (run under flock).
+# One server start and three in-place reloads of a 760M bf16 Llama through evomerge serve, then a fresh start on
+# the fine-tune (docs/benchmarks.md, "Reloading weights into a running evomerge serve"). Run it under
+# flock /tmp/bigmem.lock; it needs /tmp/big760m/base and /tmp/big760m/ft1.
 set -u
-cd /work/wt/serverreload
+cd "$(dirname "$(readlink -f "$0")")/.."
 start_server() { # $1 model dir -> prints seconds to "listening"
   local t0=$(date +%s.%N)
   ./evomerge serve "$1" --port 0 --bf16-weights --threads 2 > /tmp/srvreload/out.txt 2>/tmp/srvreload/err.txt &

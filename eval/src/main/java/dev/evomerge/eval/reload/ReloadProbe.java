@@ -101,10 +101,18 @@ public final class ReloadProbe {
         LoadOptions options = LoadOptions.defaults()
                 .withWeightStorage(allBf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32);
         try (CausalLanguageModel model = ModelLoader.load(modelDir, options)) {
-            double[] all = model.tokenLogprobs(List.of(tokens), 0).getFirst().tokenLogprobs();
-            double[] out = new double[tokens.length - 1];
-            System.arraycopy(all, 1, out, 0, out.length);
-            return new ProbeLogprobs(tokens, out);
+            return of(model, tokens);
         }
+    }
+
+    /**
+     * The answer of a model already in memory, e.g. a candidate merged into resident weights before it is written
+     * out: what {@link ReloadingServer#load(Path, java.util.Optional)} takes as {@code expected}.
+     */
+    public static ProbeLogprobs of(CausalLanguageModel model, int[] tokens) {
+        double[] all = model.tokenLogprobs(List.of(tokens), 0).getFirst().tokenLogprobs();
+        double[] out = new double[tokens.length - 1];
+        System.arraycopy(all, 1, out, 0, out.length);
+        return new ProbeLogprobs(tokens, out);
     }
 }

@@ -63,6 +63,18 @@ public final class ReloadingServer {
         return protocol.requiredModelDirectory(endpoint);
     }
 
+    /**
+     * The probe prompt's tokens for this server's candidates: from the first candidate's tokenizer.json, then kept
+     * (the candidates of one run share their tokenizer). A caller that passes its own {@code expected} to
+     * {@link #load(Path, Optional)} scores these tokens ({@link ReloadProbe#of}).
+     */
+    public synchronized int[] probeTokens(Path candidateDir) {
+        if (probeTokens == null) {
+            probeTokens = ReloadProbe.promptTokens(candidateDir);
+        }
+        return probeTokens.clone();
+    }
+
     /** {@link #load(Path, Optional)} computing the in-JVM probe itself when the candidate is small enough. */
     public CandidateLoad load(Path candidateDir) {
         return load(candidateDir, Optional.empty());
@@ -85,9 +97,7 @@ public final class ReloadingServer {
         Optional<ProbeLogprobs> reference = expected;
         long t0 = System.nanoTime();
         try {
-            if (probeTokens == null) {
-                probeTokens = ReloadProbe.promptTokens(candidateDir);
-            }
+            probeTokens(candidateDir);
             if (reference.isEmpty() && ReloadProbe.parameterCount(candidateDir) <= settings.inJvmMaxParameters()) {
                 reference = Optional.of(ReloadProbe.inJvm(candidateDir, probeTokens));
             }

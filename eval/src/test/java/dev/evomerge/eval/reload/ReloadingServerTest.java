@@ -121,6 +121,17 @@ class ReloadingServerTest {
                     + " but does not serve it: its probe logprobs differ from the in-JVM engine's for the candidate"
                     + " by ").contains("nats per token on average (at most 0.100 allowed)");
 
+            // the caller's own answer for the candidate (here from a model it holds in memory) is used as given
+            ReloadingServer withExpected = ReloadingServer.connect(endpoint, Optional.empty(),
+                    ProbeSettings.defaults().withInJvmMaxParameters(0));
+            ProbeLogprobs expected;
+            try (var resident = dev.evomerge.engine.load.ModelLoader.load(fineTune)) {
+                expected = ReloadProbe.of(resident, withExpected.probeTokens(fineTune));
+            }
+            CandidateLoad caught = withExpected.load(fineTune, Optional.of(expected));
+            assertThat(caught.status()).isEqualTo(CandidateLoad.Status.NOT_SERVING_CANDIDATE);
+            assertThat(caught.message()).contains("differ from the in-JVM engine's for the candidate");
+
             // as for a model above the in-JVM limit: compared with what the server answered before the reload
             ReloadingServer large = ReloadingServer.connect(endpoint, Optional.empty(),
                     ProbeSettings.defaults().withInJvmMaxParameters(0));
