@@ -117,16 +117,7 @@ public final class LlmParetoStrategy implements MultiObjectiveOptimizer {
             told = false;
         }
         if (pending == null) {
-            SplittableRandom rng = RandomStreams.forGeneration(s.seed(), "llm-initial", 0);
-            List<double[]> pop = new ArrayList<>();
-            for (int k = 0; k < s.populationSize(); k++) {
-                double[] x = new double[s.size()];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = rng.nextDouble();
-                }
-                pop.add(x);
-            }
-            pending = pop;
+            pending = LlmRequest.uniformPopulation(s.seed(), s.populationSize(), s.size());
         }
         return pending.stream().map(double[]::clone).toList();
     }
@@ -191,19 +182,14 @@ public final class LlmParetoStrategy implements MultiObjectiveOptimizer {
         for (int attempt = 1; attempt <= s.maxRetries(); attempt++) {
             attempts = attempt;
             List<ChatMessage> sent = List.copyOf(conversation);
-            long t0 = System.nanoTime();
-            ChatClient.Completion done;
-            int current = attempt;
+            LlmRequest.Answer done;
             try {
-                done = llm.chat(sent, r -> emit(new LlmExchange(generation, current, List.of(), null, null, r.latencyMillis(),
-                        r.text(), false, LlmExchange.RETRY, r.httpStatus())));
+                done = LlmRequest.send(llm, sent, generation, attempt, this::emit);
             } catch (ChatException e) {
-                emit(new LlmExchange(generation, attempt, sent, null, null, (System.nanoTime() - t0) / 1_000_000,
-                        e.getMessage(), false, LlmExchange.ERROR, e.httpStatus()));
                 lastCause = e.getMessage();
                 break; // the client already retried what can be retried
             }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
+            long ms = done.millis();
             String reply = done.text();
             conversation.add(ChatMessage.assistant(llm.redact(reply)));
             try {
