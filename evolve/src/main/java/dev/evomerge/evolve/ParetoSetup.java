@@ -139,8 +139,8 @@ final class ParetoSetup {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("objective options are plain data", e);
         }
-        try (ParetoStore pareto = ParetoStore.open(options.storage());
-             Objectives measured = Objectives.of(objectives, p.settings().mergeOptions())) {
+        ParetoStore pareto = ParetoStore.open(store);
+        try (Objectives measured = Objectives.of(objectives, p.settings().mergeOptions())) {
             MultiObjectiveOptimizer optimizer = optimizer(p, options.resume() ? store.latestOptimizerState()
                     : Optional.empty(), exchanges);
             return new MultiObjectiveRun(store, pareto, options.storage(), p.genome(), p.config().tasks(),

@@ -92,7 +92,8 @@ class MultiObjectiveRunTest {
         members.forEach(m -> expected.add(m.get("name").asText() + ".yaml"));
         assertThat(files).isEqualTo(expected); // no stale member's file is left
 
-        try (RunStore store = RunStore.openReadOnly(storage); ParetoStore pareto = ParetoStore.openReadOnly(storage).orElseThrow()) {
+        try (RunStore store = RunStore.openReadOnly(storage)) {
+            ParetoStore pareto = ParetoStore.of(store).orElseThrow();
             assertThat(pareto.objectives()).extracting(o -> o.name()).containsExactly(setup.taskNames().get(0) + "/acc,none",
                     setup.taskNames().get(1) + "/acc,none", "params");
             assertThat(pareto.points()).hasSize((int) store.allCandidates().stream().filter(Evaluation::ok).count());
@@ -155,9 +156,9 @@ class MultiObjectiveRunTest {
         // resumed without --objectives: the run's own are used
         EvolutionRun.Result r = run(options(split, "nsga2", null, 2, true), ObjectiveOptions.NONE);
         assertThat(r.evaluations()).isEqualTo(18);
-        try (RunStore a = RunStore.openReadOnly(whole); RunStore b = RunStore.openReadOnly(split);
-             ParetoStore pa = ParetoStore.openReadOnly(whole).orElseThrow();
-             ParetoStore pb = ParetoStore.openReadOnly(split).orElseThrow()) {
+        try (RunStore a = RunStore.openReadOnly(whole); RunStore b = RunStore.openReadOnly(split)) {
+            ParetoStore pa = ParetoStore.of(a).orElseThrow();
+            ParetoStore pb = ParetoStore.of(b).orElseThrow();
             List<Evaluation> ca = a.allCandidates();
             List<Evaluation> cb = b.allCandidates();
             assertThat(cb).hasSameSizeAs(ca);
@@ -250,7 +251,9 @@ class MultiObjectiveRunTest {
                 assertThat(ga.get(k)).containsExactly(gb.get(k));
             }
         }
-        assertThat(ParetoStore.openReadOnly(without)).isEmpty(); // a single-objective run.db has no objective tables
+        try (RunStore b = RunStore.openReadOnly(without)) {
+            assertThat(ParetoStore.of(b)).isEmpty(); // a single-objective run.db has no objective tables
+        }
         assertThat(without.resolve("pareto")).doesNotExist();
         assertThat(withObjectives.resolve("pareto/pareto.json")).exists();
     }
