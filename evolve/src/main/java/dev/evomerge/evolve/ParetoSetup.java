@@ -99,6 +99,10 @@ final class ParetoSetup {
             throw EvomergeException.usage("--optimizer cmaes optimises one score and cannot follow several objectives:"
                     + " use --optimizer nsga2, llm or random with " + where + ", or drop the objectives for the weighted sum.");
         }
+        if (given.llmMeans() != null && kind != OptimizerKind.LLM) {
+            throw EvomergeException.usage("--llm-means sets how many means the llm strategy proposes: use it with"
+                    + " --optimizer llm, not " + kind + ".");
+        }
         List<Objective> objectives = Objectives.parse(specs, config.tasks(), where);
         int k = means == null ? ObjectiveOptions.LLM_MEANS : means;
         if (k < 1) {

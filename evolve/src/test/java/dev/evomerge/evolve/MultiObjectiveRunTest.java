@@ -53,9 +53,15 @@ class MultiObjectiveRunTest {
     static TwoRecipeProblem.Setup setup;
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** An NSGA-II run of generations 0-2 on three objectives, read by the tests below. */
+    static Path nsga2;
+    static EvolutionRun.Result nsga2Result;
+
     @BeforeAll
-    static void models() {
+    static void modelsAndOneRun() {
         setup = TwoRecipeProblem.prepare(dir.resolve("problem"), 5, 24, 2);
+        nsga2 = dir.resolve("nsga2");
+        nsga2Result = run(options(nsga2, "nsga2", null, 2, false), new ObjectiveOptions(objectives(), null));
     }
 
     static EvolveOptions options(Path storage, String optimizer, String baseUrl, int generations, boolean resume) {
@@ -77,9 +83,8 @@ class MultiObjectiveRunTest {
 
     @Test
     void everyFrontMemberReMergedFromItsYamlAndEvaluatedGivesTheRecordedScores() throws Exception {
-        Path storage = dir.resolve("nsga2");
-        EvolutionRun.Result r = run(options(storage, "nsga2", null, 2, false), new ObjectiveOptions(objectives(), null));
-        assertThat(r.evaluations()).isEqualTo(18);
+        Path storage = nsga2;
+        assertThat(nsga2Result.evaluations()).isEqualTo(18);
 
         JsonNode index = JSON.readTree(storage.resolve("pareto/pareto.json").toFile());
         JsonNode members = index.get("members");
@@ -149,8 +154,7 @@ class MultiObjectiveRunTest {
     @Test
     void aResumedRunContinuesWithTheSamePopulationAndFront() throws Exception {
         ObjectiveOptions objectives = new ObjectiveOptions(objectives(), null);
-        Path whole = dir.resolve("whole");
-        run(options(whole, "nsga2", null, 2, false), objectives);
+        Path whole = nsga2;
         Path split = dir.resolve("split");
         run(options(split, "nsga2", null, 0, false), objectives);
         // resumed without --objectives: the run's own are used
