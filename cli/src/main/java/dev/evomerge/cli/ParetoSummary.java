@@ -23,8 +23,9 @@ final class ParetoSummary {
         }
         JsonNode root = new ObjectMapper().readTree(index.toFile());
         JsonNode members = root.get("members");
-        out.printf(Locale.ROOT, "pareto front: %d members, hypervolume %.6g (merge one: evomerge merge %s OUT)%n",
-                members.size(), root.get("hypervolume").asDouble(), storage.resolve("pareto").resolve("NAME.yaml"));
+        out.printf(Locale.ROOT, "pareto front: %d member%s, hypervolume %.6g (merge one: evomerge merge %s OUT)%n",
+                members.size(), members.size() == 1 ? "" : "s", root.get("hypervolume").asDouble(),
+                storage.resolve("pareto").resolve("NAME.yaml"));
         for (JsonNode m : members) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-12s", m.get("name").asText()));
             m.get("scores").fields().forEachRemaining(e -> line.append(String.format(Locale.ROOT, "  %s %.6g", e.getKey(),
