@@ -46,6 +46,8 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
     @Mixin
     LlmCliOptions llm;
     @Mixin
+    ObjectiveCliOptions objectives;
+    @Mixin
     EvaluationCliOptions evaluation;
     @Option(names = "--save-final-model", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Merge the best recipe into STORAGE/final_model at the end (default).")
@@ -75,7 +77,7 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
         // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
         List<String> changes = new ArrayList<>();
         EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption, changes::add);
-        EvolutionLauncher launcher = new EvolutionLauncher(o, this::warn);
+        EvolutionLauncher launcher = new EvolutionLauncher(o, this::warn).objectives(objectives.options());
         EvolutionLauncher.Prepared p = launcher.prepare();
         changes.forEach(change -> err().println("evomerge: resume: " + change));
         GeneLayout l = p.genome().layout();
@@ -85,6 +87,7 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
         out().flush();
         EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err()), listener(out(), err(), new LlmTally(LlmPrice.parse(o.llm().pricePerMtok()))));
         printResult(out(), p, r, o.saveFinalModel());
+        ParetoSummary.print(out(), o.storage());
         return 0;
     }
 

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** {@code evolve}'s options of the search: optimizer, length, seed and population; {@link #options()} builds them. */
 final class SearchCliOptions {
 
-    @Option(names = "--optimizer", defaultValue = SearchOptions.OPTIMIZER, description = "llm (default), cmaes or random.")
+    @Option(names = "--optimizer", defaultValue = SearchOptions.OPTIMIZER, description = "llm (default), cmaes, random, or nsga2 (with --objectives).")
     OptimizerKind optimizer;
     @Option(names = "--max-generation", defaultValue = "" + SearchOptions.MAX_GENERATION, description = "Generations after the initial population (default: ${DEFAULT-VALUE}).")
     int maxGeneration;

@@ -91,14 +91,14 @@ class EvolveCommandTest {
         Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "LLM");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("evomerge: --optimizer must be llm, cmaes or random, got 'LLM'.");
+        assertThat(r.err().strip()).isEqualTo("evomerge: --optimizer must be llm, cmaes, random or nsga2, got 'LLM'.");
     }
 
     @Test
     void demoRefusesAnUnknownOptimizerBeforeWritingAnything(@TempDir Path dir) {
         CliRun r = CliRun.run("demo", "--work-dir", dir.resolve("demo").toString(), "--optimizer", "cma-es");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("evomerge: --optimizer must be llm, cmaes or random, got 'cma-es'.");
+        assertThat(r.err().strip()).isEqualTo("evomerge: --optimizer must be llm, cmaes, random or nsga2, got 'cma-es'.");
         assertThat(dir.resolve("demo")).doesNotExist();
     }
 

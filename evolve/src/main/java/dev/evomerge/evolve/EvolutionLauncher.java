@@ -71,6 +71,8 @@ public final class EvolutionLauncher {
     private final LlmOptions llm;
     private final CandidateEvaluationOptions evaluation;
     private final Consumer<String> warnings;
+    private ObjectiveOptions objectiveOptions = ObjectiveOptions.NONE;
+    private ParetoSetup pareto;
 
     public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {
         this.o = options;
@@ -78,6 +80,12 @@ public final class EvolutionLauncher {
         this.llm = options.llm();
         this.evaluation = options.evaluation();
         this.warnings = warnings;
+    }
+
+    /** Several objectives ({@code --objectives}, {@code --llm-means}) for {@link #prepare()}; none by default. */
+    public EvolutionLauncher objectives(ObjectiveOptions given) {
+        this.objectiveOptions = given;
+        return this;
     }
 
     /** Validates everything that needs no model data; fails with one sentence before any file is written. */
@@ -117,6 +125,10 @@ public final class EvolutionLauncher {
         Genome genome = new Genome(def, numLayers);
         int population = search.forcePopulationSize() != null ? search.forcePopulationSize()
                 : Population.defaultSize(genome.layout().size());
+        pareto = ParetoSetup.resolve(objectiveOptions, o, config, warnings);
+        if (pareto != null) {
+            population = pareto.populationSize(population, genome);
+        }
         if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
             String command = evaluation.evalServerCmd();
             if (evaluation.inMemory()) {
@@ -265,11 +277,15 @@ public final class EvolutionLauncher {
             // Checked against the stored run in prepare(), before anything was written.
             String configText = readText(o.genomeFile());
             writeMeta(store, p, configText);
-            Optimizer optimizer = optimizer(p, store, listener);
+            Optimizer optimizer = pareto == null ? optimizer(p, store, listener) : null;
             try (CandidateEvaluator evaluator = evaluators.apply(p)) {
-                EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
-                        .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
-                result = run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations());
+                if (pareto != null) {
+                    result = pareto.run(store, p, evaluator, listener, llmExchanges(store, listener));
+                } else {
+                    EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
+                            .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
+                    result = run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations());
+                }
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");
                 store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));
@@ -332,20 +348,26 @@ public final class EvolutionLauncher {
             });
             case RANDOM -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
                     .orElseGet(() -> new RandomSearch(n, p.populationSize(), search.randomSeed()));
+            case NSGA2 -> throw new IllegalStateException("nsga2 without objectives was refused in prepare()");
             case LLM -> {
                 ChatClient chat = p.chat();
-                FallbackLimit limit = new FallbackLimit(llm.maxFallbacks());
-                Consumer<LlmExchange> exchanges = x -> {
-                    store.recordExchange(x); // stored first: the row that stops the run is kept
-                    listener.llmExchange(x);
-                    limit.accept(x);
-                };
+                Consumer<LlmExchange> exchanges = llmExchanges(store, listener);
                 ContextBudget budget = ContextBudget.of(llm.maxContextTokens(), chat);
                 yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, exchanges, budget))
                         .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
                                 p.populationSize(), search.randomSeed(), llm.sigmaLow(), llm.sigmaHigh(), llm.topK(),
                                 llm.maxRetries(), llm.history(), search.elitism()), chat, exchanges, budget));
             }
+        };
+    }
+
+    /** Where the llm strategy's exchanges go: run.db, the listener, and the --max-fallbacks count that stops a run. */
+    private Consumer<LlmExchange> llmExchanges(RunStore store, EvolutionListener listener) {
+        FallbackLimit limit = new FallbackLimit(llm.maxFallbacks());
+        return x -> {
+            store.recordExchange(x); // stored first: the row that stops the run is kept
+            listener.llmExchange(x);
+            limit.accept(x);
         };
     }
 

@@ -8,7 +8,6 @@ import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
 import dev.evomerge.evolve.optimizer.Optimizer;
-import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
@@ -19,11 +18,8 @@ import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The generation loop: ask the optimizer, evaluate what the run store does not already hold, record every candidate
@@ -84,35 +80,12 @@ public final class EvolutionRun {
                     break;
                 }
                 List<double[]> genes = optimizer.ask();
-                Map<Integer, Evaluation> recorded = new HashMap<>();
-                for (Evaluation r : store.candidates(generation)) {
-                    recorded.put(r.candidate().index(), r);
-                }
-                Evaluation[] results = new Evaluation[genes.size()];
-                List<Candidate> todo = new ArrayList<>();
-                for (int k = 0; k < genes.size(); k++) {
-                    Evaluation r = recorded.get(k);
-                    if (r != null && Arrays.equals(r.candidate().genes(), genes.get(k))) {
-                        results[k] = r;
-                    } else {
-                        todo.add(new Candidate(generation, k, genes.get(k), genome.decode(genes.get(k))));
-                    }
-                }
-                listener.generationStarted(generation, genes.size(), genes.size() - todo.size());
-                evaluator.evaluate(todo, e -> {
-                    Evaluation scored = score(e);
-                    store.recordCandidate(scored);
-                    synchronized (results) {
-                        results[scored.candidate().index()] = scored;
-                    }
-                    listener.candidateDone(scored);
-                });
+                GenerationEvaluation done = GenerationEvaluation.run(store, genome, evaluator, listener, generation, genes,
+                        e -> Fitness.scored(tasks, e));
+                Evaluation[] results = done.results();
                 double bestBefore = best == null ? Double.NaN : best.score();
                 double[] fitness = new double[genes.size()];
                 for (int k = 0; k < fitness.length; k++) {
-                    if (results[k] == null) {
-                        throw new IllegalStateException("the evaluator returned no result for candidate " + k + " of generation " + generation);
-                    }
                     fitness[k] = results[k].ok() ? results[k].score() : Double.NEGATIVE_INFINITY;
                     if (results[k].ok() && (best == null || results[k].score() > best.score())) {
                         best = results[k];
@@ -120,7 +93,7 @@ public final class EvolutionRun {
                         listener.newBest(best);
                     }
                 }
-                evaluations += todo.size();
+                evaluations += done.evaluated();
                 optimizer.tell(genes, fitness);
                 store.saveOptimizerState(generation, optimizer.name(), optimizer.state());
                 listener.generationDone(GenerationStats.of(generation, Arrays.asList(results), bestBefore));
@@ -146,27 +119,18 @@ public final class EvolutionRun {
         return result;
     }
 
-    /** Applies the fitness formula to a successful evaluation; a missing or NaN metric turns it into a failure. */
-    private Evaluation score(Evaluation e) {
-        if (e.error() != null) {
-            return e;
-        }
-        try {
-            double s = Fitness.score(tasks, e.metrics());
-            return new Evaluation(e.candidate(), s, e.metrics(), null, e.mergeSeconds(), e.evalSeconds(), e.worker());
-        } catch (IllegalArgumentException bad) {
-            return new Evaluation(e.candidate(), Double.NEGATIVE_INFINITY, e.metrics(), bad.getMessage(), e.mergeSeconds(),
-                    e.evalSeconds(), e.worker());
-        }
-    }
-
     private void writeBestConfig(Evaluation best) {
         atomicWrite(storage.resolve("best_config.yaml"), best.candidate().mergeYaml());
     }
 
     private void writeSummary(Result r, String status) {
+        atomicWrite(storage.resolve("summary.json"), summary(optimizer.name(), r, status, store, llmPrice).toPrettyString() + "\n");
+    }
+
+    /** summary.json of a run: its optimizer, status, length, best candidate and, for the llm optimizer, its tokens. */
+    static ObjectNode summary(String optimizerName, Result r, String status, RunStore store, LlmPrice llmPrice) {
         ObjectNode s = JSON.createObjectNode();
-        s.put("optimizer", optimizer.name());
+        s.put("optimizer", optimizerName);
         s.put("status", status);
         s.put("generations", r.generations());
         s.put("evaluations", r.evaluations());
@@ -182,11 +146,11 @@ public final class EvolutionRun {
             MetricKey.toText(r.best().metrics()).forEach(metrics::put);
             s.put("best_config", r.best().candidate().mergeYaml());
         }
-        if (optimizer.name().equals("llm")) {
+        if (optimizerName.equals("llm")) {
             LlmExchange.Counts c = LlmExchange.Counts.of(store.exchanges());
             c.writeTo(s.putObject("llm"), llmPrice);
         }
-        atomicWrite(storage.resolve("summary.json"), s.toPrettyString() + "\n");
+        return s;
     }
 
     static void atomicWrite(Path target, String text) {

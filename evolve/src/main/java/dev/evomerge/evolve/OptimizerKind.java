@@ -11,7 +11,9 @@ public enum OptimizerKind {
     /** CMA-ES on the [0, 1] genes. */
     CMAES("cmaes"),
     /** Uniformly random genomes. */
-    RANDOM("random");
+    RANDOM("random"),
+    /** NSGA-II on several objectives ({@code --objectives}). */
+    NSGA2("nsga2");
 
     private final String text;
 
@@ -29,9 +31,9 @@ public enum OptimizerKind {
         return text;
     }
 
-    /** The optimizer an option value names (exactly as written), else a usage error naming the three values. */
+    /** The optimizer an option value names (exactly as written), else a usage error naming the values. */
     public static OptimizerKind parse(String value) {
         return Arrays.stream(values()).filter(k -> k.text.equals(value)).findFirst().orElseThrow(() ->
-                EvomergeException.usage("--optimizer must be llm, cmaes or random, got '" + value + "'."));
+                EvomergeException.usage("--optimizer must be llm, cmaes, random or nsga2, got '" + value + "'."));
     }
 }

@@ -117,16 +117,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
             told = null;
         }
         if (pending == null) {
-            SplittableRandom rng = RandomStreams.forGeneration(s.seed(), "llm-initial", 0);
-            List<double[]> pop = new ArrayList<>();
-            for (int k = 0; k < s.populationSize(); k++) {
-                double[] x = new double[s.size()];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = rng.nextDouble();
-                }
-                pop.add(x);
-            }
-            pending = pop;
+            pending = LlmRequest.uniformPopulation(s.seed(), s.populationSize(), s.size());
         }
         return pending.stream().map(double[]::clone).toList();
     }
@@ -189,16 +180,10 @@ public final class LlmEvolutionStrategy implements Optimizer {
         for (int attempt = 1; attempt <= tries; attempt++) {
             attempts = attempt;
             List<ChatMessage> sent = fit(attempt);
-            long t0 = System.nanoTime();
-            ChatClient.Completion done;
-            int current = attempt;
+            LlmRequest.Answer done;
             try {
-                done = llm.chat(sent, r -> emit(new LlmExchange(generation, current, List.of(), null, null, r.latencyMillis(),
-                        r.text(), false, LlmExchange.RETRY, r.httpStatus())));
+                done = LlmRequest.send(llm, sent, generation, attempt, this::emit);
             } catch (ChatException e) {
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                emit(new LlmExchange(generation, attempt, sent, null, null, ms, e.getMessage(), false, LlmExchange.ERROR,
-                        e.httpStatus()));
                 lastCause = e.getMessage();
                 if (e.isContextExceeded() && !trimmedHarder) {
                     // the prompt exceeds the model's real context: trim harder and ask once more
@@ -209,7 +194,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
                 }
                 break; // the client already retried what can be retried; asking again would only repeat its waits
             }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
+            long ms = done.millis();
             String reply = done.text();
             budget.learn(sent, done.usage());
             history.add(ChatMessage.assistant(llm.redact(reply))); // the history is stored with the optimizer state

@@ -21,6 +21,16 @@ record MeanGenomeReply(String thought, double[] meanPercent) {
     }
 
     static MeanGenomeReply parse(String content, int[] dims) throws Invalid {
+        JsonNode root = object(content);
+        JsonNode mean = root.get("mean_genome");
+        if (mean == null) {
+            throw new Invalid("the key \"mean_genome\" is missing.");
+        }
+        return new MeanGenomeReply(thought(root), genome(mean, dims));
+    }
+
+    /** The reply as a JSON object (code fences around it are dropped). */
+    static JsonNode object(String content) throws Invalid {
         JsonNode root;
         try {
             root = JSON.readTree(stripFences(content));
@@ -30,10 +40,17 @@ record MeanGenomeReply(String thought, double[] meanPercent) {
         if (root == null || !root.isObject()) {
             throw new Invalid("the reply is not a JSON object.");
         }
-        JsonNode mean = root.get("mean_genome");
-        if (mean == null) {
-            throw new Invalid("the key \"mean_genome\" is missing.");
-        }
+        return root;
+    }
+
+    /** The reply's "thought", or "" when it has none. */
+    static String thought(JsonNode root) {
+        JsonNode thought = root.get("thought");
+        return thought != null && thought.isTextual() ? thought.asText() : "";
+    }
+
+    /** One genome in percent, flat: nested with {@code dims}, or a flat list of the right length. */
+    static double[] genome(JsonNode mean, int[] dims) throws Invalid {
         int n = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
         double[] flat = new double[n];
         int[] filled = {0};
@@ -45,8 +62,7 @@ record MeanGenomeReply(String thought, double[] meanPercent) {
         } else {
             walk(mean, dims, 0, flat, filled);
         }
-        JsonNode thought = root.get("thought");
-        return new MeanGenomeReply(thought != null && thought.isTextual() ? thought.asText() : "", flat);
+        return flat;
     }
 
     private static boolean isFlatNumbers(JsonNode arr) {

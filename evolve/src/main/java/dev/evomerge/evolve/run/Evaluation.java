@@ -27,6 +27,16 @@ public record Evaluation(Candidate candidate, double score, SortedMap<MetricKey,
         return new Evaluation(c, Double.NEGATIVE_INFINITY, Map.of(), error, mergeSeconds, evalSeconds, worker);
     }
 
+    /** This evaluation with another score. */
+    public Evaluation withScore(double s) {
+        return new Evaluation(candidate, s, metrics, error, mergeSeconds, evalSeconds, worker);
+    }
+
+    /** This evaluation as a failure with {@code reason}: its metrics and timings kept, its score negative infinity. */
+    public Evaluation failedWith(String reason) {
+        return new Evaluation(candidate, Double.NEGATIVE_INFINITY, metrics, reason, mergeSeconds, evalSeconds, worker);
+    }
+
     /** Whether the candidate produced a score. */
     public boolean ok() {
         return error == null && Double.isFinite(score);

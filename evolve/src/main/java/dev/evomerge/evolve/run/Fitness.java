@@ -29,4 +29,19 @@ public final class Fitness {
         }
         return sum;
     }
+
+    /**
+     * A worker's evaluation with the weighted sum as its score; a failed evaluation is returned as it is, and a
+     * missing or non-finite metric turns a successful one into a failure naming it.
+     */
+    public static Evaluation scored(List<TaskSpec> tasks, Evaluation e) {
+        if (e.error() != null) {
+            return e;
+        }
+        try {
+            return e.withScore(score(tasks, e.metrics()));
+        } catch (IllegalArgumentException bad) {
+            return e.failedWith(bad.getMessage());
+        }
+    }
 }

@@ -349,11 +349,12 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private interface Row<T> {
+    /** Reads one row (package-private: {@link ParetoStore} runs its statements on this store's connection). */
+    interface Row<T> {
         T read(ResultSet rs) throws Exception;
     }
 
-    private synchronized void update(String sql, Object... args) {
+    synchronized void update(String sql, Object... args) {
         try (PreparedStatement ps = db.prepareStatement(sql)) {
             bind(ps, args);
             ps.executeUpdate();
@@ -362,7 +363,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private synchronized <T> List<T> queryAll(String sql, Row<T> row, Object... args) {
+    synchronized <T> List<T> queryAll(String sql, Row<T> row, Object... args) {
         try (PreparedStatement ps = db.prepareStatement(sql)) {
             bind(ps, args);
             List<T> out = new ArrayList<>();

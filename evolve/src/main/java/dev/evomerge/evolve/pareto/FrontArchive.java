@@ -1,0 +1,54 @@
+package dev.evomerge.evolve.pareto;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The non-dominated members of every candidate told so far (objectives maximised, see {@link ParetoFront}), for the
+ * optimizers that keep no population of their own. A candidate equal to a member in every objective joins the front
+ * beside it; a failed one never joins.
+ */
+public final class FrontArchive {
+
+    /** The members as plain arrays, for an optimizer's state. */
+    public record State(double[][] genes, double[][] objectives) {
+    }
+
+    private final List<FrontMember> members = new ArrayList<>();
+
+    public FrontArchive() {
+    }
+
+    public FrontArchive(State state) {
+        if (state != null) {
+            for (int i = 0; i < state.genes().length; i++) {
+                members.add(new FrontMember(state.genes()[i].clone(), state.objectives()[i].clone()));
+            }
+        }
+    }
+
+    /** Adds each candidate that no member dominates, and drops the members it dominates; returns how many joined. */
+    public int addAll(List<double[]> genes, double[][] objectives) {
+        int joined = 0;
+        for (int k = 0; k < genes.size(); k++) {
+            double[] v = objectives[k];
+            if (ParetoFront.isFailed(v) || members.stream().anyMatch(m -> ParetoFront.dominates(m.objectives(), v))) {
+                continue;
+            }
+            members.removeIf(m -> ParetoFront.dominates(v, m.objectives()));
+            members.add(new FrontMember(genes.get(k).clone(), v.clone()));
+            joined++;
+        }
+        return joined;
+    }
+
+    /** Copies of the members, in the order they joined. */
+    public List<FrontMember> members() {
+        return members.stream().map(m -> new FrontMember(m.genes().clone(), m.objectives().clone())).toList();
+    }
+
+    public State state() {
+        return new State(members.stream().map(m -> m.genes().clone()).toArray(double[][]::new),
+                members.stream().map(m -> m.objectives().clone()).toArray(double[][]::new));
+    }
+}
