@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /**
@@ -60,12 +58,7 @@ final class TaskScorer {
                         documents.add(scores);
                     }
                 });
-        EvaluationOptions o = new EvaluationOptions(
-                s.numFewshot() == null ? OptionalInt.empty() : OptionalInt.of(s.numFewshot()),
-                s.limit() == null ? OptionalDouble.empty() : OptionalDouble.of(s.limit()),
-                0, EvaluationOptions.DEFAULT_FEWSHOT_SEED, s.applyChatTemplate(), false);
-        // The run's seed, not a fresh one: every candidate, slot, worker and resumed run sees the same documents.
-        this.options = s.shuffle() ? o.withShuffleSeed(s.randomSeed()) : o;
+        this.options = s.evaluationOptions();
     }
 
     Map<MetricKey, Double> score(LanguageModel model, Deadline limit) {
