@@ -127,6 +127,10 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
         if (candidates.isEmpty()) {
             return;
         }
+        if (estimators == null && plan.kind().calibrated()
+                && calibratedBefore(candidates.getFirst().generation())) {
+            fit(); // a run killed after its calibration generation's candidates were recorded, before the fit
+        }
         Map<String, Double> fitness = new LinkedHashMap<>();
         List<Evaluation> batch = new ArrayList<>();
         long[] tokens = {0};
@@ -231,6 +235,12 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
             done.accept(new Labelled(e, f, tokens));
         });
         fit();
+    }
+
+    /** Whether candidates of a generation before {@code generation} were evaluated for calibration. */
+    private boolean calibratedBefore(int generation) {
+        return store.candidates().stream()
+                .anyMatch(c -> c.method().equals("calibration") && c.generation() < generation);
     }
 
     private String calibrationName(Candidate c) {
