@@ -95,6 +95,10 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
         if (!cluster.given()) {
             return;
         }
+        var estimator = fitness.options().over(dev.evomerge.evolve.fitness.GenomeFitnessKeys.read(genomeFile)).kind();
+        if (estimator != dev.evomerge.evolve.fitness.FitnessEstimatorKind.FULL) {
+            throw dev.evomerge.evolve.fitness.EstimatingEvaluator.localOnly(estimator);
+        }
         cluster.options(COORDINATOR_PORT);
         coordinator.check();
         if (evaluation.timeout != null) {
@@ -166,12 +170,25 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
                 progress.llmExchange(llm, x, err);
             }
 
+            /** Fitness lines that arrive while a generation's bar is drawn, printed once it closes. */
+            final List<String> notes = new ArrayList<>();
+
             @Override
             public void fitnessNote(String line) {
-                if (!bars) {
-                    out.println(line);
-                    out.flush();
+                synchronized (notes) {
+                    notes.add(line);
                 }
+                if (bar == null) {
+                    printNotes(); // after the last generation: the final whole-task check
+                }
+            }
+
+            private void printNotes() {
+                synchronized (notes) {
+                    notes.forEach(out::println);
+                    notes.clear();
+                }
+                out.flush();
             }
 
             @Override
@@ -183,6 +200,8 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
                             s.mean(), s.bestSoFar(), tokens.isEmpty() ? "" : ", " + tokens);
                     out.flush();
                 }
+                bar = null;
+                printNotes();
             }
         };
     }

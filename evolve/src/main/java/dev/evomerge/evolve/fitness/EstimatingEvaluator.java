@@ -67,9 +67,7 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
     public EstimatingEvaluator(CandidateEvaluator inner, FitnessPlan plan, FitnessStore store, List<String> inputModels,
                                Consumer<String> notes) {
         if (plan.kind() != FitnessEstimatorKind.FULL && !(inner instanceof DocumentEvaluator)) {
-            throw EvomergeException.usage("--fitness-estimator " + plan.kind() + " evaluates candidates on chosen "
-                    + "documents, which only local evaluation can do: drop the cluster options or use "
-                    + "--fitness-estimator full.");
+            throw localOnly(plan.kind());
         }
         this.inner = inner;
         this.plan = plan;
@@ -91,6 +89,12 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
                 measured.put(key(c.generation(), c.index()), c.full());
             }
         }
+    }
+
+    /** The sentence refusing an estimated fitness where candidates are not evaluated locally (a cluster). */
+    public static EvomergeException localOnly(FitnessEstimatorKind kind) {
+        return EvomergeException.usage("--fitness-estimator " + kind + " evaluates candidates on chosen documents, "
+                + "which only local evaluation can do: drop the cluster options or use --fitness-estimator full.");
     }
 
     /** A linear merge of one model with weight 1: the model itself, as the merge pipeline produces candidates. */
