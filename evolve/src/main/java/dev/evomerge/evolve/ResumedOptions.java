@@ -74,8 +74,9 @@ public final class ResumedOptions {
             // Components the run did not store (an older run) keep the command line's value.
             ObjectNode merged = JSON.valueToTree(given);
             JsonNode old = JSON.readTree(storedJson);
+            Set<String> names = Set.copyOf(storedNames()); // a null option is absent from the row, but still an option
             old.properties().forEach(f -> {
-                if (merged.has(f.getKey())) {
+                if (names.contains(f.getKey())) {
                     merged.set(f.getKey(), f.getValue());
                 }
             });

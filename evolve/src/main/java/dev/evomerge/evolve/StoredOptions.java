@@ -1,5 +1,6 @@
 package dev.evomerge.evolve;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
 
@@ -20,7 +21,11 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                      Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
                      int threads, boolean allowCrimes, Double sigma0, Long timeout,
                      int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok,
-                     String fitnessEstimator, Integer anchors, Integer calibrationLimit, Integer fullEvalTop) {
+                     // absent unless given, so a run without an estimated fitness stores the row it always did
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String fitnessEstimator,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Integer anchors,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Integer calibrationLimit,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Integer fullEvalTop) {
 
     StoredOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);

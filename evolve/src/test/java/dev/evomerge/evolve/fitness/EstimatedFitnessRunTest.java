@@ -143,8 +143,13 @@ class EstimatedFitnessRunTest {
                 assertThat(c.full() == null || c.fullTokens() > c.tokens()).isTrue();
             });
         }
+        // resumed without the options on the command line: the run's stored ones are taken
+        EvolveOptions resumed = dev.evomerge.evolve.ResumedOptions.of(
+                options(setup.genomeFile(), storage, true, 2, FitnessOptions.NONE), option -> option.equals(
+                        "--max-generation"), change -> { });
+        assertThat(resumed.fitness()).isEqualTo(fitness);
         List<String> notes = new ArrayList<>();
-        run(options(setup.genomeFile(), storage, true, 2, fitness), notes);
+        run(resumed, notes);
         try (RunStore s = RunStore.openReadOnly(storage)) {
             FitnessStore f = FitnessStore.reading(s);
             assertThat(f.estimators("anchors")).isEqualTo(Map.of(setup.taskName() + "/acc,none", anchorsBefore));
