@@ -66,13 +66,15 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
     CoordinatorCliOptions coordinator;
     @Mixin
     MergekitEvolveOptions mergekitEvolve;
+    @Mixin
+    FitnessCliOptions fitness;
 
     @Override
     public Integer call() throws Exception {
         mergekitEvolve.check(this::warn);
         checkClusterOptions();
         EvolveOptions given = new EvolveOptions(genomeFile, storage, resume, search.options(), llm.options(),
-                evaluation.options(), saveFinalModel, crimes.allowed, evils);
+                evaluation.options(), saveFinalModel, crimes.allowed, evils, fitness.options());
         // A resumed run keeps its stored options unless given again; each change is printed once the new values
         // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
         List<String> changes = new ArrayList<>();
@@ -95,6 +97,10 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
     private void checkClusterOptions() {
         if (!cluster.given()) {
             return;
+        }
+        var estimator = fitness.options().over(dev.evomerge.evolve.fitness.GenomeFitnessKeys.read(genomeFile)).kind();
+        if (estimator != dev.evomerge.evolve.fitness.FitnessEstimatorKind.FULL) {
+            throw dev.evomerge.evolve.fitness.EstimatingEvaluator.localOnly(estimator);
         }
         cluster.options(COORDINATOR_PORT);
         coordinator.check();
@@ -167,6 +173,27 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
                 progress.llmExchange(llm, x, err);
             }
 
+            /** Fitness lines that arrive while a generation's bar is drawn, printed once it closes. */
+            final List<String> notes = new ArrayList<>();
+
+            @Override
+            public void fitnessNote(String line) {
+                synchronized (notes) {
+                    notes.add(line);
+                }
+                if (bar == null) {
+                    printNotes(); // after the last generation: the final whole-task check
+                }
+            }
+
+            private void printNotes() {
+                synchronized (notes) {
+                    notes.forEach(out::println);
+                    notes.clear();
+                }
+                out.flush();
+            }
+
             @Override
             public void generationDone(GenerationStats s) {
                 bar.close();
@@ -176,6 +203,8 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
                             s.mean(), s.bestSoFar(), tokens.isEmpty() ? "" : ", " + tokens);
                     out.flush();
                 }
+                bar = null;
+                printNotes();
             }
         };
     }

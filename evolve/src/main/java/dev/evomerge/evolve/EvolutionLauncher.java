@@ -9,6 +9,10 @@ import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.task.TaskCatalog;
 import dev.evomerge.evolve.genome.EvolveConfig;
+import dev.evomerge.evolve.fitness.FitnessEstimatorKind;
+import dev.evomerge.evolve.fitness.FitnessPlan;
+import dev.evomerge.evolve.fitness.FitnessRun;
+import dev.evomerge.evolve.fitness.GenomeFitnessKeys;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.GenomeDefinition;
 import dev.evomerge.evolve.genome.TaskSpec;
@@ -73,6 +77,8 @@ public final class EvolutionLauncher {
     private final Consumer<String> warnings;
     private ObjectiveOptions objectiveOptions = ObjectiveOptions.NONE;
     private ParetoSetup pareto;
+    /** The fitness prepare() resolved and checked (whole-task fitness unless an estimator was chosen). */
+    private FitnessPlan fitness;
 
     public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {
         this.o = options;
@@ -157,6 +163,12 @@ public final class EvolutionLauncher {
         // Unknown tasks or missing task data fail now, before the run store exists.
         TaskCatalog.load(includes.stream().map(Path::of).toList(), warnings)
                 .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
+        fitness = FitnessPlan.prepare(o.fitness(), GenomeFitnessKeys.read(o.genomeFile()), settings, warnings);
+        if (pareto != null && fitness != null && fitness.kind() != FitnessEstimatorKind.FULL) {
+            // a front member's objectives must be measured, and the estimators' final whole-task check picks one best
+            throw EvomergeException.usage("--objectives needs --fitness-estimator full: a Pareto front of estimated"
+                    + " scores is not supported, got --fitness-estimator " + fitness.kind().text() + ".");
+        }
         ChatClient chat = null;
         if (search.optimizer() == OptimizerKind.LLM) {
             FallbackLimit.requireValid(llm.maxFallbacks());
@@ -278,13 +290,17 @@ public final class EvolutionLauncher {
             String configText = readText(o.genomeFile());
             writeMeta(store, p, configText);
             Optimizer optimizer = pareto == null ? optimizer(p, store, listener) : null;
-            try (CandidateEvaluator evaluator = evaluators.apply(p)) {
+            var fitnessRun = new FitnessRun(fitness == null ? FitnessPlan.full(p.config().tasks(), search.randomSeed())
+                    : fitness, store, o.storage());
+            try (CandidateEvaluator evaluator = fitnessRun.evaluator(evaluators.apply(p), p.config().genome().models(),
+                    listener)) {
                 if (pareto != null) {
                     result = pareto.run(store, p, evaluator, listener, llmExchanges(store, listener));
                 } else {
                     EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
                             .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
-                    result = run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations());
+                    result = fitnessRun.finish(run.run(p.firstGeneration(), search.maxGeneration(),
+                            search.maxEvaluations()), store);
                 }
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");
