@@ -8,6 +8,11 @@ import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.task.TaskCatalog;
+import dev.evomerge.evolve.dataflow.DataFlowDefinition;
+import dev.evomerge.evolve.dataflow.DataFlowSetup;
+import dev.evomerge.evolve.dataflow.ResidentMerge;
+import dev.evomerge.evolve.dataflow.SearchPhases;
+import dev.evomerge.evolve.dataflow.SearchSpace;
 import dev.evomerge.evolve.genome.EvolveConfig;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.GenomeDefinition;
@@ -71,6 +76,10 @@ public final class EvolutionLauncher {
     private final LlmOptions llm;
     private final CandidateEvaluationOptions evaluation;
     private final Consumer<String> warnings;
+    /** --space as given (null: dfs when the genome file has a data_flow section, else ps); see evolve/dataflow. */
+    private SearchSpace space;
+    private DataFlowDefinition dataFlowDefinition;
+    private DataFlowSetup dataFlow;
 
     public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {
         this.o = options;
@@ -78,6 +87,22 @@ public final class EvolutionLauncher {
         this.llm = options.llm();
         this.evaluation = options.evaluation();
         this.warnings = warnings;
+    }
+
+    /** What to search (--space); call before {@link #prepare()}. Null means: as the genome file says. */
+    public EvolutionLauncher space(SearchSpace s) {
+        this.space = s;
+        return this;
+    }
+
+    /** The search space prepare() settled on. */
+    public SearchSpace space() {
+        return space == null ? SearchSpace.PS : space;
+    }
+
+    /** The data-flow search of a dfs run (of phase 2 of a ps+dfs run once it starts), null for ps. */
+    public DataFlowSetup dataFlow() {
+        return dataFlow;
     }
 
     /** Validates everything that needs no model data; fails with one sentence before any file is written. */
@@ -115,8 +140,22 @@ public final class EvolutionLauncher {
         }
         int numLayers = ModelDirectory.open(Path.of(modelPaths.get(0))).config().numLayers();
         Genome genome = new Genome(def, numLayers);
+        dataFlowDefinition = DataFlowDefinition.read(o.genomeFile(), warnings).orElse(null);
+        space = space != null ? space : dataFlowDefinition != null ? SearchSpace.DFS : SearchSpace.PS;
+        if (space.dataFlow()) {
+            dataFlowDefinition = dataFlowDefinition != null ? dataFlowDefinition : DataFlowDefinition.defaults();
+            if (space == SearchSpace.PS_DFS && o.resume()) {
+                throw EvomergeException.usage("--resume is not supported for --space ps+dfs yet: start a new run.");
+            }
+            List<String> sourceDirs = modelPaths.subList(0, def.models().size());
+            if (space == SearchSpace.DFS) {
+                dataFlow = DataFlowSetup.of(dataFlowDefinition, def.models(), sourceDirs.stream().map(Path::of).toList());
+            }
+        } else if (dataFlowDefinition != null) {
+            warnings.accept(o.genomeFile() + ": the data_flow section is not used with --space ps.");
+        }
         int population = search.forcePopulationSize() != null ? search.forcePopulationSize()
-                : Population.defaultSize(genome.layout().size());
+                : Population.defaultSize(dataFlow != null ? dataFlow.genome().size() : genome.layout().size());
         if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
             String command = evaluation.evalServerCmd();
             if (evaluation.inMemory()) {
@@ -265,11 +304,23 @@ public final class EvolutionLauncher {
             // Checked against the stored run in prepare(), before anything was written.
             String configText = readText(o.genomeFile());
             writeMeta(store, p, configText);
-            Optimizer optimizer = optimizer(p, store, listener);
+            Optimizer optimizer = optimizer(p, store, listener, genes(p));
             try (CandidateEvaluator evaluator = evaluators.apply(p)) {
                 EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
                         .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
+                if (dataFlow != null) {
+                    run.decoder(dataFlow::export);
+                }
                 result = run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations());
+            } catch (RuntimeException e) {
+                store.putMeta(RunMeta.STATUS, "failed");
+                store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));
+                throw e;
+            }
+            try {
+                if (space() == SearchSpace.PS_DFS && result.best() != null) {
+                    result = dataFlowPhase(p, store, result, listener);
+                }
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");
                 store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));
@@ -286,6 +337,30 @@ public final class EvolutionLauncher {
             mergeFinalModel(result.best().candidate().config(), p);
         }
         return result;
+    }
+
+    /**
+     * Phase 2 of PS+DFS: the parameter search's best merge, resident in memory, becomes model 0 of a data-flow search
+     * over it and the genome's models; its generations follow phase 1's in the same run store, labelled dfs.
+     */
+    private EvolutionRun.Result dataFlowPhase(Prepared p, RunStore store, EvolutionRun.Result ps, EvolutionListener listener) {
+        Path merged = o.storage().resolve(ResidentMerge.FOLDER).toAbsolutePath();
+        var resident = ResidentMerge.of(ps.best().candidate().config(), p.settings(), merged);
+        List<String> refs = new ArrayList<>(List.of(merged.toString()));
+        refs.addAll(p.genome().definition().models());
+        List<Path> dirs = new ArrayList<>(List.of(merged));
+        p.settings().modelPaths().subList(0, p.genome().definition().models().size()).forEach(d -> dirs.add(Path.of(d)));
+        dataFlow = DataFlowSetup.of(dataFlowDefinition, refs, dirs);
+        store.putMeta(SearchPhases.DATA_FLOW_LAYOUT, JSON.valueToTree(dataFlow.storedLayout()).toString());
+        int first = ps.generations();
+        SearchPhases.start(store, "dfs", first);
+        GeneStart start = genes(p);
+        Optimizer optimizer = optimizer(p, store, listener, start);
+        try (CandidateEvaluator evaluator = dataFlow.evaluator(resident, p.settings(), warnings)) {
+            EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
+                    .llmPrice(LlmPrice.parse(llm.pricePerMtok())).decoder(dataFlow::export);
+            return run.run(first, first + search.maxGeneration(), search.maxEvaluations());
+        }
     }
 
     /** A run in which no candidate scored is a failure; its most common error is usually the one to fix. */
@@ -307,7 +382,13 @@ public final class EvolutionLauncher {
         opts.put("llmBaseUrl", Secrets.redactUrl(llm.baseUrl()));
         opts.put("populationSize", p.populationSize());
         store.putMeta(RunMeta.OPTIONS, opts.toString());
-        store.putLayout(StoredLayout.of(p.genome()));
+        store.putLayout(space() == SearchSpace.DFS ? dataFlow.storedLayout() : StoredLayout.of(p.genome()));
+        store.putMeta(SearchPhases.SPACE, space().text());
+        if (space() == SearchSpace.PS_DFS) {
+            SearchPhases.start(store, "ps", 0);
+        } else if (space() == SearchSpace.DFS) {
+            SearchPhases.start(store, "dfs", 0);
+        }
         var tasks = JSON.createArrayNode();
         for (TaskSpec t : p.config().tasks()) {
             tasks.addObject().put("name", t.name()).put("weight", t.weight()).put("metric", t.metric());
@@ -315,23 +396,38 @@ public final class EvolutionLauncher {
         store.putMeta(RunMeta.TASKS, tasks.toString());
     }
 
-    private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener) {
-        int n = p.genome().layout().size();
+    /** Where an optimizer starts: gene count, initial genes, the LLM's genome dimensions and note, the population. */
+    private record GeneStart(int size, double[] initialGenes, int[] dimensions, String note, int population) {
+    }
+
+    /** The genes of the current search: the data-flow genome's when one runs, else the merge recipe's. */
+    private GeneStart genes(Prepared p) {
+        if (dataFlow == null) {
+            return new GeneStart(p.genome().layout().size(), p.genome().initialGenes(), p.genome().layout().dimensions(),
+                    null, p.populationSize());
+        }
+        var g = dataFlow.genome();
+        int population = search.forcePopulationSize() != null ? search.forcePopulationSize() : Population.defaultSize(g.size());
+        return new GeneStart(g.size(), g.initialGenes(), new int[] {1, 1, 1, g.size()}, g.describe(), population);
+    }
+
+    private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener, GeneStart start) {
+        int n = start.size();
         var saved = o.resume() ? store.latestOptimizerState() : java.util.Optional.<RunStore.SavedState>empty();
         return switch (search.optimizer()) {
             case CMAES -> saved.map(s -> new CmaEs(s.as(CmaEs.State.class))).orElseGet(() -> {
-                double[] x0 = p.genome().initialGenes();
+                double[] x0 = start.initialGenes();
                 if (p.config().randomInit()) {
                     SplittableRandom rng = RandomStreams.forGeneration(search.randomSeed(), "cmaes-x0", 0);
                     for (int i = 0; i < n; i++) {
                         x0[i] = rng.nextDouble();
                     }
                 }
-                return CmaEs.start(x0, search.sigma0() == null ? CmaEs.DEFAULT_SIGMA0 : search.sigma0(), p.populationSize(),
+                return CmaEs.start(x0, search.sigma0() == null ? CmaEs.DEFAULT_SIGMA0 : search.sigma0(), start.population(),
                         search.randomSeed());
             });
             case RANDOM -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
-                    .orElseGet(() -> new RandomSearch(n, p.populationSize(), search.randomSeed()));
+                    .orElseGet(() -> new RandomSearch(n, start.population(), search.randomSeed()));
             case LLM -> {
                 ChatClient chat = p.chat();
                 FallbackLimit limit = new FallbackLimit(llm.maxFallbacks());
@@ -342,15 +438,18 @@ public final class EvolutionLauncher {
                 };
                 ContextBudget budget = ContextBudget.of(llm.maxContextTokens(), chat);
                 yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, exchanges, budget))
-                        .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
-                                p.populationSize(), search.randomSeed(), llm.sigmaLow(), llm.sigmaHigh(), llm.topK(),
-                                llm.maxRetries(), llm.history(), search.elitism()), chat, exchanges, budget));
+                        .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(start.dimensions(),
+                                start.population(), search.randomSeed(), llm.sigmaLow(), llm.sigmaHigh(), llm.topK(),
+                                llm.maxRetries(), llm.history(), search.elitism(), start.note()), chat, exchanges, budget));
             }
         };
     }
 
     /** The local evaluator for these options (the default when no cluster is given). */
     public CandidateEvaluator localEvaluator(Prepared p) {
+        if (dataFlow != null) {
+            return dataFlow.evaluator(null, p.settings(), warnings);
+        }
         return new LocalEvaluator(p.settings(), evaluation.numWorkers(), evaluation.strategy(), evaluation.timeout(),
                 warnings);
     }

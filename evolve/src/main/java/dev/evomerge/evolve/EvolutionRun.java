@@ -46,6 +46,7 @@ public final class EvolutionRun {
     private final CandidateEvaluator evaluator;
     private final EvolutionListener listener;
     private LlmPrice llmPrice;
+    private java.util.function.Function<double[], dev.evomerge.merge.config.MergeConfig> decoder;
 
     public EvolutionRun(RunStore store, Path storage, Genome genome, List<TaskSpec> tasks, Optimizer optimizer,
                         CandidateEvaluator evaluator, EvolutionListener listener) {
@@ -56,6 +57,16 @@ public final class EvolutionRun {
         this.optimizer = optimizer;
         this.evaluator = evaluator;
         this.listener = listener;
+        this.decoder = genome::decode;
+    }
+
+    /**
+     * Decodes genes with {@code d} instead of the genome: a data-flow search's candidates are the passthrough configs
+     * their paths export to (evolve/dataflow).
+     */
+    public EvolutionRun decoder(java.util.function.Function<double[], dev.evomerge.merge.config.MergeConfig> d) {
+        this.decoder = d;
+        return this;
     }
 
     /** Prices the LLM tokens in summary.json ({@code --llm-price-per-mtok}); null for none. */
@@ -95,7 +106,7 @@ public final class EvolutionRun {
                     if (r != null && Arrays.equals(r.candidate().genes(), genes.get(k))) {
                         results[k] = r;
                     } else {
-                        todo.add(new Candidate(generation, k, genes.get(k), genome.decode(genes.get(k))));
+                        todo.add(new Candidate(generation, k, genes.get(k), decoder.apply(genes.get(k))));
                     }
                 }
                 listener.generationStarted(generation, genes.size(), genes.size() - todo.size());
@@ -148,8 +159,8 @@ public final class EvolutionRun {
 
     /** Applies the fitness formula to a successful evaluation; a missing or NaN metric turns it into a failure. */
     private Evaluation score(Evaluation e) {
-        if (e.error() != null) {
-            return e;
+        if (e.error() != null || dev.evomerge.evolve.dataflow.DataFlowEvaluator.isPenalty(e)) {
+            return e; // a data-flow path over max_layers arrives with its penalty fitness and no task metrics
         }
         try {
             double s = Fitness.score(tasks, e.metrics());

@@ -24,7 +24,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
                            boolean shuffle, boolean randomInit, boolean applyChatTemplate) {
 
     private static final Set<String> TOP_KEYS = Set.of("genome", "tasks", "limit", "num_fewshot", "shuffle", "random_init",
-            "apply_chat_template", "fewshot_as_multiturn");
+            "apply_chat_template", "fewshot_as_multiturn", "data_flow"); // data_flow: read by evolve/dataflow
     private static final Set<String> GENOME_KEYS = Set.of("models", "merge_method", "base_model", "tokenizer_source",
             "layer_granularity", "normalize", "allow_negative_weights", "smooth", "filters");
     private static final Set<String> TASK_KEYS = Set.of("name", "weight", "metric");
