@@ -51,11 +51,23 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--finetune-scale", defaultValue = "0.15", description = "Size of the fine-tunes' changes (default: ${DEFAULT-VALUE}).")
     double scale;
+    @Option(names = "--space", defaultValue = "ps", description = "ps: recover a hidden merge recipe (default); dfs: "
+            + "recover a hidden path through two models' layers (data-flow evolution).")
+    String space;
+    @Option(names = "--force-population-size", description = "Candidates per generation, with --space dfs (default: from the gene count).")
+    Integer populationSize;
     @Mixin
     RunProgressOptions progress;
 
     @Override
     public Integer call() throws Exception {
+        if (dev.evomerge.evolve.dataflow.SearchSpace.parse(space) == dev.evomerge.evolve.dataflow.SearchSpace.DFS) {
+            return new DataFlowDemo(this).run();
+        }
+        if (!space.equals("ps") || populationSize != null) {
+            throw dev.evomerge.core.EvomergeException.usage("evomerge demo takes --space ps or dfs"
+                    + (populationSize != null ? ", and --force-population-size only with --space dfs." : "."));
+        }
         PrintWriter out = out();
         long t0 = System.nanoTime();
         Path dir = workDir != null ? workDir : Files.createTempDirectory("evomerge-demo-");

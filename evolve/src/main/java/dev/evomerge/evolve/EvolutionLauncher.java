@@ -141,7 +141,13 @@ public final class EvolutionLauncher {
         int numLayers = ModelDirectory.open(Path.of(modelPaths.get(0))).config().numLayers();
         Genome genome = new Genome(def, numLayers);
         dataFlowDefinition = DataFlowDefinition.read(o.genomeFile(), warnings).orElse(null);
-        space = space != null ? space : dataFlowDefinition != null ? SearchSpace.DFS : SearchSpace.PS;
+        SearchSpace stored = storedSpace();
+        if (space != null && stored != null && space != stored) {
+            throw EvomergeException.usage("--resume: the run in " + o.storage() + " searches --space " + stored + ", not "
+                    + space + ".");
+        }
+        space = space != null ? space : stored != null ? stored
+                : dataFlowDefinition != null ? SearchSpace.DFS : SearchSpace.PS;
         if (space.dataFlow()) {
             dataFlowDefinition = dataFlowDefinition != null ? dataFlowDefinition : DataFlowDefinition.defaults();
             if (space == SearchSpace.PS_DFS && o.resume()) {
@@ -257,6 +263,17 @@ public final class EvolutionLauncher {
     private static void positive(String option, double value) {
         if (!(value > 0) || !Double.isFinite(value)) {
             throw EvomergeException.usage(option + " must be a positive number, got " + value + ".");
+        }
+    }
+
+    /** The --space of the run being resumed, null for a new run or one stored before there was a choice. */
+    private SearchSpace storedSpace() {
+        Path db = o.storage().resolve(RunStore.FILE_NAME);
+        if (!o.resume() || !Files.exists(db)) {
+            return null;
+        }
+        try (RunStore s = RunStore.openReadOnly(o.storage())) {
+            return s.meta(SearchPhases.SPACE).map(SearchSpace::parse).orElse(null);
         }
     }
 
