@@ -33,6 +33,9 @@ import java.util.Locale;
  */
 final class DataFlowDemo {
 
+    /** Generations after the first when --max-generation is not given. */
+    static final int GENERATIONS = 24;
+
     private final DemoCommand d;
 
     DataFlowDemo(DemoCommand demo) {
@@ -56,7 +59,10 @@ final class DataFlowDemo {
                     + "or pass --llm-base-url URL or --llm-model local:DIR");
         }
         Path storage = dir.resolve("run");
-        SearchOptions search = new SearchOptions(opt, d.maxGeneration, null, d.seed, d.populationSize, false, null);
+        // the path search needs more generations than the recipe demo's 16 (measured: docs/benchmarks.md, "Data-flow")
+        int generations = d.spec.commandLine().getParseResult().hasMatchedOption("--max-generation") ? d.maxGeneration
+                : GENERATIONS;
+        SearchOptions search = new SearchOptions(opt, generations, null, d.seed, d.populationSize, false, null);
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, search, d.llm.options(),
                 CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), 32, threads), true, false, false);
         List<String> warnings = new ArrayList<>();
@@ -68,7 +74,7 @@ final class DataFlowDemo {
                 launcher.dataFlow().export(setup.targetGenes())));
         out.printf(Locale.ROOT, "2. the hidden path scores %.4f on %s (%d questions); searching %d genes (%d inclusion, %d "
                         + "scaling) with %s, population %d, %d generations...%n", targetScore, setup.taskName(), d.rows,
-                genome.size(), genome.inclusionGenes(), genome.scalingGenes(), opt, p.populationSize(), d.maxGeneration + 1);
+                genome.size(), genome.inclusionGenes(), genome.scalingGenes(), opt, p.populationSize(), generations + 1);
         out.flush();
 
         List<double[]> curve = new ArrayList<>();
