@@ -129,7 +129,7 @@ public final class DataFlowBench {
         if (known != null) {
             return known;
         }
-        Evaluation e = evaluator.evaluate(new Candidate(0, 0, genes, new dev.evomerge.evolve.dataflow.LayerSlicesExport()
+        Evaluation e = evaluator.evaluate(new Candidate(0, 0, genes, dev.evomerge.evolve.dataflow.PathExport.PASSTHROUGH
                 .export(path, genome.models().stream().map(dev.evomerge.merge.config.ModelReference::parse).toList())));
         double f;
         if (DataFlowEvaluator.isPenalty(e)) {

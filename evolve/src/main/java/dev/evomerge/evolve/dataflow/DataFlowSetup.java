@@ -34,7 +34,7 @@ public record DataFlowSetup(DataFlowGenome genome, List<String> references, List
         for (int m = 0; m < dirs.size(); m++) {
             layers.add(ModelDirectory.open(dirs.get(m)).config().numLayers());
         }
-        return new DataFlowSetup(new DataFlowGenome(def, references, layers), references, dirs, new LayerSlicesExport());
+        return new DataFlowSetup(new DataFlowGenome(def, references, layers), references, dirs, PathExport.PASSTHROUGH);
     }
 
     /** The passthrough config a candidate's genes are stored and exported as. */

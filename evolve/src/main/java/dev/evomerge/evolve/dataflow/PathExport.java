@@ -12,6 +12,9 @@ import java.util.List;
 @FunctionalInterface
 public interface PathExport {
 
+    /** The exporter of the engine's rule (see {@link PassthroughExport}), in the source models' stored dtype. */
+    PathExport PASSTHROUGH = (path, sources) -> PassthroughExport.toConfig(path, sources, null);
+
     /**
      * @param sources the run's source models, in the path's model order (model 0 gives embeddings, norm and head)
      */

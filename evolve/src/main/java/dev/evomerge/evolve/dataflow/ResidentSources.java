@@ -1,7 +1,5 @@
 package dev.evomerge.evolve.dataflow;
 
-import dev.evomerge.engine.CausalLanguageModel;
-import dev.evomerge.engine.LayerPointer;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.load.LoadedModel;
 
@@ -80,12 +78,7 @@ public final class ResidentSources implements AutoCloseable {
 
     /** Re-points the host at {@code path}: no weight is copied. */
     public void point(LayerPath path) {
-        List<LayerPointer> pointers = new ArrayList<>();
-        for (PathStep s : path.steps()) {
-            CausalLanguageModel source = models.get(s.model()).model();
-            pointers.add(new LayerPointer(source, s.layer(), s.scale()));
-        }
-        host().model().setLayers(pointers);
+        host().model().setLayers(ResidentPath.pointers(models.stream().map(LoadedModel::model).toList(), path));
     }
 
     @Override
