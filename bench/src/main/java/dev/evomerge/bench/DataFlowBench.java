@@ -35,7 +35,8 @@ import java.util.Map;
  * run) included and reported apart; a path already scored is not run again (its score is deterministic), which saves
  * time and changes no count.
  *
- * <p>Usage: {@code DataFlowBench [--seeds 5] [--budget 400] [--problem-seed 1] [--threads N] [--work DIR]}.
+ * <p>Usage: {@code DataFlowBench [--seeds 5] [--budget 400] [--problem-seed 1] [--threads N] [--work DIR]
+ * [--sigma0 0.1667] [--optimizers cmaes,random]}.
  */
 public final class DataFlowBench {
 
@@ -50,6 +51,8 @@ public final class DataFlowBench {
         long problemSeed = 1;
         int threads = Runtime.getRuntime().availableProcessors();
         Path work = null;
+        double sigma0 = CmaEs.DEFAULT_SIGMA0;
+        List<String> optimizers = List.of("cmaes", "random");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seeds" -> seeds = Integer.parseInt(args[++i]);
@@ -57,6 +60,8 @@ public final class DataFlowBench {
                 case "--problem-seed" -> problemSeed = Long.parseLong(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
+                case "--sigma0" -> sigma0 = Double.parseDouble(args[++i]);
+                case "--optimizers" -> optimizers = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -75,11 +80,11 @@ public final class DataFlowBench {
             double target = fitness(evaluator, p, genome, setup.targetGenes(), scored);
             System.out.printf(Locale.ROOT, "hidden path fitness %.4f; target %.4f; genes %d; population %d; setup %.0f s%n",
                     target, TARGET_FRACTION * target, genome.size(), population, (System.nanoTime() - t0) / 1e9);
-            for (String optimizer : List.of("cmaes", "random")) {
+            for (String optimizer : optimizers) {
                 List<Run> runs = new ArrayList<>();
                 for (int seed = 1; seed <= seeds; seed++) {
                     Optimizer opt = optimizer.equals("cmaes")
-                            ? CmaEs.start(genome.initialGenes(), CmaEs.DEFAULT_SIGMA0, population, seed)
+                            ? CmaEs.start(genome.initialGenes(), sigma0, population, seed)
                             : new RandomSearch(genome.size(), population, seed);
                     Run r = run(opt, evaluator, p, genome, scored, TARGET_FRACTION * target, budget);
                     runs.add(r);

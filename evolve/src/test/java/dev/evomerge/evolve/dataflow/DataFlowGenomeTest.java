@@ -96,6 +96,26 @@ class DataFlowGenomeTest {
     }
 
     @Test
+    void theHiddenPathExportsAsTheFourSlicesOfTheWorkedExample() {
+        // docs/evolution.md, "Worked example: the demo's hidden path"
+        var cfg = PathExport.PASSTHROUGH.export(HiddenPath.TARGET, List.of(
+                dev.evomerge.merge.config.ModelReference.of("/m/model-a"), dev.evomerge.merge.config.ModelReference.of("/m/model-b")));
+        assertThat(cfg.slices()).extracting(s -> s.sources().getFirst().model().path() + " "
+                + s.sources().getFirst().layerRange().start() + "-" + s.sources().getFirst().layerRange().end())
+                .containsExactly("/m/model-a 0-2", "/m/model-a 1-2", "/m/model-b 2-3", "/m/model-a 3-4");
+        String yaml = dev.evomerge.merge.config.MergeConfigWriter.toYaml(cfg);
+        assertThat(yaml).contains("merge_method: passthrough").contains("filter: o_proj").contains("filter: down_proj")
+                .contains("value: 0.6666666666666666");
+        DataFlowGenome g = new DataFlowGenome(DataFlowDefinition.defaults(), List.of("a", "b"), List.of(4, 4));
+        double[] x = g.encode(HiddenPath.TARGET);
+        for (int i = 0; i < 16; i++) {
+            assertThat(x[i] > 0.5).as("gene " + i).isEqualTo(i == 1 || i == 9 || i == 14);
+        }
+        assertThat(x[18]).isCloseTo(Math.log(3) / Math.log(4), within(1e-12));
+        assertThat(new double[] {x[16], x[17], x[19]}).containsOnly(0.5);
+    }
+
+    @Test
     void theInitialGenesDecodeToModelZerosOwnPathUnscaled() {
         DataFlowGenome g = genome(Scaling.MODEL_PAIR, null);
         LayerPath p = g.decode(g.initialGenes());
