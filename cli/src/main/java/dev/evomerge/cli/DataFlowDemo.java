@@ -11,13 +11,8 @@ import dev.evomerge.evolve.dataflow.LayerPath;
 import dev.evomerge.evolve.dataflow.PathStep;
 import dev.evomerge.evolve.dataflow.SearchSpace;
 import dev.evomerge.evolve.demo.HiddenPath;
-import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
-import dev.evomerge.evolve.run.Evaluation;
-import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.Fitness;
-import dev.evomerge.evolve.run.GenerationStats;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -70,40 +65,15 @@ final class DataFlowDemo {
         EvolutionLauncher.Prepared p = launcher.prepare();
         DataFlowGenome genome = launcher.dataFlow().genome();
         CandidateEvaluator evaluator = launcher.localEvaluator(p);
-        double targetScore = score(evaluator, p, new Candidate(-1, 0, setup.targetGenes(),
+        double targetScore = DemoCommand.score(evaluator, p, new Candidate(-1, 0, setup.targetGenes(),
                 launcher.dataFlow().export(setup.targetGenes())));
         out.printf(Locale.ROOT, "2. the hidden path scores %.4f on %s (%d questions); searching %d genes (%d inclusion, %d "
                         + "scaling) with %s, population %d, %d generations...%n", targetScore, setup.taskName(), d.rows,
                 genome.size(), genome.inclusionGenes(), genome.scalingGenes(), opt, p.populationSize(), generations + 1);
         out.flush();
 
-        List<double[]> curve = new ArrayList<>();
-        boolean bars = d.progress.progressBars();
-        LlmTally tally = new LlmTally(null);
-        EvolutionListener listener = new EvolutionListener() {
-            ProgressBar bar;
-
-            @Override
-            public void generationStarted(int generation, int candidates, int alreadyEvaluated) {
-                bar = new ProgressBar(out, "   generation " + generation, candidates, "candidates", bars);
-            }
-
-            @Override
-            public void candidateDone(Evaluation e) {
-                bar.step(1);
-            }
-
-            @Override
-            public void llmExchange(LlmExchange x) {
-                d.progress.llmExchange(tally, x, d.err());
-            }
-
-            @Override
-            public void generationDone(GenerationStats s) {
-                bar.close();
-                curve.add(new double[] {s.generation(), s.best(), s.mean(), s.bestSoFar()});
-            }
-        };
+        DemoProgress listener = new DemoProgress(out, d.err(), d.progress);
+        List<double[]> curve = listener.curve();
         EvolutionRun.Result r = launcher.run(p, x -> evaluator, listener);
 
         out.println();
@@ -138,14 +108,5 @@ final class DataFlowDemo {
                     s.layer(), s.scale()));
         }
         return sb.toString();
-    }
-
-    private static double score(CandidateEvaluator evaluator, EvolutionLauncher.Prepared p, Candidate c) {
-        Evaluation[] out = new Evaluation[1];
-        evaluator.evaluate(List.of(c), e -> out[0] = e);
-        if (out[0].error() != null) {
-            throw new IllegalStateException("the hidden path failed to evaluate: " + out[0].error());
-        }
-        return Fitness.score(p.config().tasks(), out[0].metrics());
     }
 }

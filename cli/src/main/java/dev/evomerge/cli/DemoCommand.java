@@ -7,12 +7,9 @@ import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
-import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.GenerationStats;
 import dev.evomerge.evolve.run.Fitness;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -96,33 +93,8 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
                 targetScore, setup.taskName(), rows, opt, p.populationSize(), maxGeneration + 1);
         out.flush();
 
-        List<double[]> curve = new ArrayList<>();
-        boolean bars = progress.progressBars();
-        LlmTally llm = new LlmTally(null);
-        EvolutionListener listener = new EvolutionListener() {
-            ProgressBar bar;
-
-            @Override
-            public void generationStarted(int generation, int candidates, int alreadyEvaluated) {
-                bar = new ProgressBar(out, "   generation " + generation, candidates, "candidates", bars);
-            }
-
-            @Override
-            public void candidateDone(Evaluation e) {
-                bar.step(1);
-            }
-
-            @Override
-            public void llmExchange(LlmExchange x) {
-                progress.llmExchange(llm, x, err());
-            }
-
-            @Override
-            public void generationDone(GenerationStats s) {
-                bar.close();
-                curve.add(new double[] {s.generation(), s.best(), s.mean(), s.bestSoFar()});
-            }
-        };
+        DemoProgress listener = new DemoProgress(out, err(), progress);
+        List<double[]> curve = listener.curve();
         EvolutionRun.Result r = launcher.run(p, x -> evaluator, listener);
 
         out.println();
@@ -148,11 +120,11 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     }
 
     /** The target's score through exactly the path candidates take (same evaluator, same fitness formula). */
-    private static double score(CandidateEvaluator evaluator, EvolutionLauncher.Prepared p, Candidate c) {
+    static double score(CandidateEvaluator evaluator, EvolutionLauncher.Prepared p, Candidate c) {
         Evaluation[] out = new Evaluation[1];
         evaluator.evaluate(List.of(c), e -> out[0] = e);
         if (out[0].error() != null) {
-            throw new IllegalStateException("the hidden recipe failed to evaluate: " + out[0].error());
+            throw new IllegalStateException("the hidden target failed to evaluate: " + out[0].error());
         }
         return Fitness.score(p.config().tasks(), out[0].metrics());
     }

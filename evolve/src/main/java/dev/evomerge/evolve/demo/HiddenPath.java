@@ -1,7 +1,6 @@
 package dev.evomerge.evolve.demo;
 
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.core.io.PythonJson;
 import dev.evomerge.core.synth.FineTuneSynthesizer;
 import dev.evomerge.core.synth.ModelSynthesizer;
 import dev.evomerge.core.synth.SynthArch;
@@ -57,13 +56,13 @@ public final class HiddenPath {
 
     /** Writes models, task and genome file under {@code dir} (which must not exist or be empty). */
     public static Setup prepare(Path dir, long seed, int rows, int threads) {
-        requireEmpty(dir);
+        DemoFiles.requireEmpty(dir);
         Path a = dir.resolve("models/model-a");
         Path b = dir.resolve("models/model-b");
         SynthModelSpec spec = new SynthModelSpec(SynthArch.LLAMA, 512, 64, LAYERS, 4, 2, 176, DType.BF16, seed, false, false);
         ModelSynthesizer.write(spec, a);
         FineTuneSynthesizer.write(a, b, seed + 303, DEFAULT_SCALE);
-        DataFlowGenome genome = new DataFlowGenome(DataFlowDefinition.defaults(), List.of(absolute(a), absolute(b)),
+        DataFlowGenome genome = new DataFlowGenome(DataFlowDefinition.defaults(), List.of(DemoFiles.absolute(a), DemoFiles.absolute(b)),
                 List.of(LAYERS, LAYERS));
         double[] targetGenes = genome.encode(TARGET);
 
@@ -91,36 +90,12 @@ public final class HiddenPath {
                 tasks:
                   - name: %s
                     metric: "acc,none"
-                """.formatted(quoted(a), quoted(b), TASK);
+                """.formatted(DemoFiles.quoted(a), DemoFiles.quoted(b), TASK);
         try {
             Files.writeString(genomeFile, yaml);
         } catch (IOException e) {
             throw EvomergeException.runtime("Cannot write " + genomeFile + ": " + e.getMessage(), e);
         }
         return new Setup(genomeFile, taskDir, TASK, genome, TARGET, targetGenes, List.of(a, b));
-    }
-
-    private static void requireEmpty(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            try (var s = Files.list(dir)) {
-                if (s.findAny().isPresent()) {
-                    throw EvomergeException.usage("The demo folder " + dir + " is not empty; give a new or empty --work-dir.");
-                }
-            }
-        } catch (IOException e) {
-            throw EvomergeException.usage("Cannot create the demo folder " + dir + ": " + e.getMessage() + ".", e);
-        }
-    }
-
-    private static String absolute(Path p) {
-        return p.toAbsolutePath().normalize().toString();
-    }
-
-    /** A YAML double-quoted scalar (a JSON string is one). */
-    private static String quoted(Path p) {
-        StringBuilder sb = new StringBuilder();
-        PythonJson.appendString(sb, absolute(p), false);
-        return sb.toString();
     }
 }
