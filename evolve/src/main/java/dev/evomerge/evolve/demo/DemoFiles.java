@@ -38,4 +38,13 @@ final class DemoFiles {
         PythonJson.appendString(sb, absolute(p), false);
         return sb.toString();
     }
+
+    /** Writes a demo's genome file. */
+    static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw EvomergeException.runtime("Cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
 }

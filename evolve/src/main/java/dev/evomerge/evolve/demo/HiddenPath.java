@@ -1,6 +1,5 @@
 package dev.evomerge.evolve.demo;
 
-import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.synth.FineTuneSynthesizer;
 import dev.evomerge.core.synth.ModelSynthesizer;
 import dev.evomerge.core.synth.SynthArch;
@@ -17,8 +16,6 @@ import dev.evomerge.evolve.dataflow.LayerPath;
 import dev.evomerge.evolve.dataflow.PathStep;
 import dev.evomerge.evolve.dataflow.ResidentSources;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -91,11 +88,7 @@ public final class HiddenPath {
                   - name: %s
                     metric: "acc,none"
                 """.formatted(DemoFiles.quoted(a), DemoFiles.quoted(b), TASK);
-        try {
-            Files.writeString(genomeFile, yaml);
-        } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot write " + genomeFile + ": " + e.getMessage(), e);
-        }
+        DemoFiles.write(genomeFile, yaml);
         return new Setup(genomeFile, taskDir, TASK, genome, TARGET, targetGenes, List.of(a, b));
     }
 }

@@ -15,10 +15,7 @@ import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfig;
-import dev.evomerge.core.EvomergeException;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -94,11 +91,7 @@ public final class HiddenRecipe {
                   - name: %s
                     metric: "acc,none"
                 """.formatted(DemoFiles.quoted(a), DemoFiles.quoted(b), DemoFiles.quoted(base), taskName);
-        try {
-            Files.writeString(genomeFile, yaml);
-        } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot write " + genomeFile + ": " + e.getMessage(), e);
-        }
+        DemoFiles.write(genomeFile, yaml);
         return new Setup(genomeFile, taskDir, taskName, genome, TARGET_GENES.clone(), targetConfig);
     }
 }
