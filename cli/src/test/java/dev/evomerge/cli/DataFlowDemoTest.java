@@ -40,4 +40,12 @@ class DataFlowDemoTest {
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("--space must be ps, dfs or ps+dfs, got 'params'.");
     }
+
+    @Test
+    void evolveRefusesAnUnknownSpace(@TempDir Path dir) {
+        CliRun r = CliRun.run("evolve", dir.resolve("genome.yml").toString(), "--storage-path", dir.resolve("run").toString(),
+                "--space", "both");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("--space must be ps, dfs or ps+dfs, got 'both'.");
+    }
 }

@@ -91,6 +91,27 @@ class DataFlowRunTest {
     }
 
     @Test
+    void aDataFlowRunResumesWithItsStoredSpaceAndReevaluatesNothing() {
+        Path storage = dir.resolve("dfs-resume");
+        EvolveOptions first = options(storage, OptimizerKind.CMAES, 0, 4, null);
+        EvolutionLauncher a = new EvolutionLauncher(first, w -> { }).space(SearchSpace.DFS);
+        run(a);
+        EvolveOptions more = new EvolveOptions(first.genomeFile(), storage, true,
+                new SearchOptions(OptimizerKind.CMAES, 1, null, 7, 4, false, null), first.llm(), first.evaluation(),
+                false, false, false);
+        EvolutionLauncher b = new EvolutionLauncher(more, w -> { }); // no --space: the stored one
+        EvolutionRun.Result r = run(b);
+        assertThat(b.space()).isEqualTo(SearchSpace.DFS);
+        assertThat(r.evaluations()).isEqualTo(8);
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            assertThat(s.candidates(1)).hasSize(4).allSatisfy(e -> assertThat(e.candidate().mergeYaml()).contains("passthrough"));
+        }
+        EvolutionLauncher c = new EvolutionLauncher(more, w -> { }).space(SearchSpace.PS);
+        org.assertj.core.api.Assertions.assertThatThrownBy(c::prepare)
+                .hasMessageContaining("--resume: the run in").hasMessageContaining("searches --space dfs, not ps.");
+    }
+
+    @Test
     void psThenDfsPutsTheBestMergeFirstInTheSourcePoolAndLabelsBothPhasesInOneStore() {
         Path storage = dir.resolve("ps-dfs");
         EvolutionLauncher launcher = new EvolutionLauncher(options(storage, OptimizerKind.CMAES, 0, 3, null), w -> { })
