@@ -112,6 +112,31 @@ class DataFlowRunTest {
     }
 
     @Test
+    void aModelListedTwiceIsLoadedOnceAndItsLayersShared() {
+        Path a = setup.models().get(0);
+        Path b = setup.models().get(1);
+        try (ResidentSources s = ResidentSources.load(null, List.of(a, b, a.resolve("..").resolve("model-a")), 2)) {
+            assertThat(s.size()).isEqualTo(3);
+            assertThat(s.distinctLoaded()).isEqualTo(2);
+            assertThat(s.layerCounts()).containsExactly(4, 4, 4);
+            // model 2 is model 0: pointing at its layer is pointing at the host's own layer
+            s.point(new LayerPath(List.of(new PathStep(0, 0, 1), new PathStep(2, 1, 1), new PathStep(1, 2, 1), new PathStep(0, 3, 1))));
+            assertThat(s.host().model().layers()).hasSize(4);
+            assertThat(s.host().model().layers().get(1).source()).isSameAs(s.host().model());
+        }
+    }
+
+    @Test
+    void resumingAPsThenDfsRunIsRefusedWithASentence() {
+        EvolveOptions o = options(dir.resolve("never"), OptimizerKind.CMAES, 0, 3, null);
+        EvolveOptions resume = new EvolveOptions(o.genomeFile(), o.storage(), true, o.search(), o.llm(), o.evaluation(),
+                false, false, false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EvolutionLauncher(resume, w -> { })
+                        .space(SearchSpace.PS_DFS).prepare())
+                .hasMessage("--resume is not supported for --space ps+dfs yet: start a new run.");
+    }
+
+    @Test
     void psThenDfsPutsTheBestMergeFirstInTheSourcePoolAndLabelsBothPhasesInOneStore() {
         Path storage = dir.resolve("ps-dfs");
         EvolutionLauncher launcher = new EvolutionLauncher(options(storage, OptimizerKind.CMAES, 0, 3, null), w -> { })
