@@ -7,12 +7,9 @@ import dev.evomerge.evolve.EvolveOptions;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
-import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
-import dev.evomerge.evolve.run.EvolutionListener;
-import dev.evomerge.evolve.run.GenerationStats;
 import dev.evomerge.evolve.run.Fitness;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,6 +48,11 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--finetune-scale", defaultValue = "0.15", description = "Size of the fine-tunes' changes (default: ${DEFAULT-VALUE}).")
     double scale;
+    @Option(names = "--space", defaultValue = "ps", description = "ps: recover a hidden merge recipe (default); dfs: "
+            + "recover a hidden path through two models' layers (data-flow evolution).")
+    String space;
+    @Option(names = "--force-population-size", description = "Candidates per generation, with --space dfs (default: from the gene count).")
+    Integer populationSize;
     @Mixin
     RunProgressOptions progress;
     @Mixin
@@ -58,6 +60,13 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (dev.evomerge.evolve.dataflow.SearchSpace.parse(space) == dev.evomerge.evolve.dataflow.SearchSpace.DFS) {
+            return new DataFlowDemo(this).run();
+        }
+        if (!space.equals("ps") || populationSize != null) {
+            throw dev.evomerge.core.EvomergeException.usage("evomerge demo takes --space ps or dfs"
+                    + (populationSize != null ? ", and --force-population-size only with --space dfs." : "."));
+        }
         PrintWriter out = out();
         long t0 = System.nanoTime();
         Path dir = workDir != null ? workDir : Files.createTempDirectory("evomerge-demo-");
@@ -87,39 +96,8 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
                 targetScore, setup.taskName(), rows, opt, p.populationSize(), maxGeneration + 1);
         out.flush();
 
-        List<double[]> curve = new ArrayList<>();
-        boolean bars = progress.progressBars();
-        LlmTally llm = new LlmTally(null);
-        List<String> fitnessNotes = new ArrayList<>();
-        EvolutionListener listener = new EvolutionListener() {
-            ProgressBar bar;
-
-            @Override
-            public void generationStarted(int generation, int candidates, int alreadyEvaluated) {
-                bar = new ProgressBar(out, "   generation " + generation, candidates, "candidates", bars);
-            }
-
-            @Override
-            public void candidateDone(Evaluation e) {
-                bar.step(1);
-            }
-
-            @Override
-            public void llmExchange(LlmExchange x) {
-                progress.llmExchange(llm, x, err());
-            }
-
-            @Override
-            public void fitnessNote(String line) {
-                fitnessNotes.add(line);
-            }
-
-            @Override
-            public void generationDone(GenerationStats s) {
-                bar.close();
-                curve.add(new double[] {s.generation(), s.best(), s.mean(), s.bestSoFar()});
-            }
-        };
+        DemoProgress listener = new DemoProgress(out, err(), progress);
+        List<double[]> curve = listener.curve();
         EvolutionRun.Result r = launcher.run(p, x -> evaluator, listener);
 
         out.println();
@@ -140,7 +118,7 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
         }
         if (o.fitness().estimator() != null) {
             // estimated fitness: how each generation was scored and the tokens it took (also in run/summary.json)
-            fitnessNotes.forEach(line -> out.println("   " + line));
+            listener.fitnessNotes().forEach(line -> out.println("   " + line));
         }
         out.println("   run: " + storage + " (see it with: evomerge dashboard --storage-path " + storage + ")");
         warnings.forEach(this::warn);
@@ -149,11 +127,11 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     }
 
     /** The target's score through exactly the path candidates take (same evaluator, same fitness formula). */
-    private static double score(CandidateEvaluator evaluator, EvolutionLauncher.Prepared p, Candidate c) {
+    static double score(CandidateEvaluator evaluator, EvolutionLauncher.Prepared p, Candidate c) {
         Evaluation[] out = new Evaluation[1];
         evaluator.evaluate(List.of(c), e -> out[0] = e);
         if (out[0].error() != null) {
-            throw new IllegalStateException("the hidden recipe failed to evaluate: " + out[0].error());
+            throw new IllegalStateException("the hidden target failed to evaluate: " + out[0].error());
         }
         return Fitness.score(p.config().tasks(), out[0].metrics());
     }

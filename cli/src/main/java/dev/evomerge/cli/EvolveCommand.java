@@ -58,6 +58,10 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
     AllowCrimesOption crimes;
     @Option(names = "--i-understand-the-depths-of-the-evils-i-am-unleashing", description = "Allow benchmark tasks as fitness.")
     boolean evils;
+    @Option(names = "--space", paramLabel = "SPACE", description = "What to search: ps (merge parameters, the default), "
+            + "dfs (the path through the models' layers) or ps+dfs (ps, then a path through its best merge and the models); "
+            + "default: dfs when the genome file has a data_flow section, else ps.")
+    String space;
     @Mixin
     RunProgressOptions progress;
     @Mixin
@@ -79,12 +83,17 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
         // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
         List<String> changes = new ArrayList<>();
         EvolveOptions o = ResumedOptions.of(given, spec.commandLine().getParseResult()::hasMatchedOption, changes::add);
-        EvolutionLauncher launcher = new EvolutionLauncher(o, this::warn).objectives(objectives.options());
+        EvolutionLauncher launcher = new EvolutionLauncher(o, this::warn).objectives(objectives.options())
+                .space(space == null ? null : dev.evomerge.evolve.dataflow.SearchSpace.parse(space));
         EvolutionLauncher.Prepared p = launcher.prepare();
         changes.forEach(change -> err().println("evomerge: resume: " + change));
         GeneLayout l = p.genome().layout();
-        out().printf(Locale.ROOT, "evolving %s: genome %s = %d genes, population %d, optimizer %s%s%n", genomeFile,
-                l.dimensionsText(), l.size(), p.populationSize(), o.search().optimizer(),
+        String genes = launcher.dataFlow() == null ? l.dimensionsText() + " = " + l.size()
+                : "data-flow " + launcher.dataFlow().genome().inclusionGenes() + " inclusion + "
+                + launcher.dataFlow().genome().scalingGenes() + " scaling = " + launcher.dataFlow().genome().size();
+        out().printf(Locale.ROOT, "evolving %s: genome %s genes, population %d, optimizer %s%s%s%n", genomeFile,
+                genes, p.populationSize(), o.search().optimizer(),
+                launcher.space() == dev.evomerge.evolve.dataflow.SearchSpace.PS ? "" : ", space " + launcher.space(),
                 p.firstGeneration() > 0 ? ", resuming at generation " + p.firstGeneration() : "");
         out().flush();
         EvolutionRun.Result r = launcher.run(p, prepared -> evaluator(launcher, prepared, err()), listener(out(), err(), new LlmTally(LlmPrice.parse(o.llm().pricePerMtok()))));

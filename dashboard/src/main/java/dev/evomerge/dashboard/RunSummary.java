@@ -31,7 +31,7 @@ public record RunSummary(String name, List<Evaluation> candidates, List<LlmExcha
     public static RunSummary read(String name, RunStore store) {
         Map<String, String> meta = new TreeMap<>();
         for (String key : List.of(RunMeta.CONFIG_YAML, RunMeta.OPTIONS, RunMeta.TASKS, RunMeta.OPTIMIZER,
-                RunMeta.STATUS, RunMeta.ERROR)) {
+                RunMeta.STATUS, RunMeta.ERROR, dev.evomerge.evolve.dataflow.SearchPhases.KEY)) {
             store.meta(key).ifPresent(v -> meta.put(key, v));
         }
         return new RunSummary(name, store.allCandidates(), store.exchanges(), meta, store.layout().orElse(null));
@@ -165,7 +165,16 @@ public record RunSummary(String name, List<Evaluation> candidates, List<LlmExcha
 
     public ArrayNode candidatesJson() {
         ArrayNode arr = JSON.createArrayNode();
-        candidates.forEach(c -> arr.add(candidateJson(c)));
+        // a data-flow or PS+DFS run labels each candidate with its search (ps or dfs); other runs have no label
+        var phases = dev.evomerge.evolve.dataflow.SearchPhases.read(meta.get(dev.evomerge.evolve.dataflow.SearchPhases.KEY));
+        candidates.forEach(c -> {
+            ObjectNode n = candidateJson(c);
+            String phase = dev.evomerge.evolve.dataflow.SearchPhases.phaseOf(phases, c.candidate().generation());
+            if (phase != null) {
+                n.put("phase", phase);
+            }
+            arr.add(n);
+        });
         return arr;
     }
 

@@ -78,7 +78,10 @@ public interface CausalLanguageModel extends AutoCloseable {
      * Re-points the layer sequence (for data-flow-space merges): output layer i runs {@code layers.get(i)}, a layer
      * of this model or of another loaded model with the same hidden size, head layout, head_dim, intermediate size
      * and architecture. The count may differ from the config's. Layers are shared, not copied: the source model must
-     * stay open while this one uses them.
+     * stay open while this one uses them. The residual stream entering output layer i is multiplied by its pointer's
+     * {@link LayerPointer#inputScale()} (finite and greater than 0) in every call: scoring, generation and cached
+     * contexts alike. Each output position has its own KV cache entry, so a layer listed twice attends over its two
+     * positions' keys separately. Sliding-window and other per-layer settings follow the output position.
      */
     void setLayers(List<LayerPointer> layers);
 

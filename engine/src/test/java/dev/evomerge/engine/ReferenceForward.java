@@ -7,7 +7,9 @@ import dev.evomerge.core.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -128,8 +130,24 @@ public final class ReferenceForward {
         }
     }
 
+    /** One position of a layer path: layer {@code layer} of {@code source}, its input stream multiplied by scale. */
+    public record Step(ReferenceForward source, int layer, double scale) {
+    }
+
     /** log-softmax of the next-token distribution after each prefix ids[0..j], [position][vocab]. */
     public double[][] logprobs(int[] ids) {
+        List<Step> own = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            own.add(new Step(this, l, 1.0));
+        }
+        return logprobs(ids, own);
+    }
+
+    /**
+     * {@link #logprobs(int[])} through a layer path: this model's embeddings, final norm and head, and at position l
+     * the stream multiplied by {@code path.get(l).scale()} and then that step's layer (of whichever model).
+     */
+    public double[][] logprobs(int[] ids, List<Step> path) {
         int n = ids.length;
         double[][] x = new double[n][];
         double[] emb = t("model.embed_tokens.weight");
@@ -137,27 +155,33 @@ public final class ReferenceForward {
             x[p] = new double[hidden];
             System.arraycopy(emb, ids[p] * hidden, x[p], 0, hidden);
         }
-        for (int l = 0; l < layers; l++) {
-            String pre = "model.layers." + l + ".";
+        for (Step step : path) {
+            ReferenceForward src = step.source();
+            String pre = "model.layers." + step.layer() + ".";
+            for (int p = 0; p < n; p++) {
+                for (int i = 0; i < hidden; i++) {
+                    x[p][i] *= step.scale();
+                }
+            }
             double[][] q = new double[n][];
             double[][] k = new double[n][];
             double[][] v = new double[n][];
             for (int p = 0; p < n; p++) {
-                double[] h = rmsNorm(x[p], 0, hidden, t(pre + "input_layernorm.weight"));
-                q[p] = linear(h, pre + "self_attn.q_proj", heads * headDim);
-                k[p] = linear(h, pre + "self_attn.k_proj", kvHeads * headDim);
-                v[p] = linear(h, pre + "self_attn.v_proj", kvHeads * headDim);
+                double[] h = rmsNorm(x[p], 0, hidden, src.t(pre + "input_layernorm.weight"));
+                q[p] = src.linear(h, pre + "self_attn.q_proj", heads * headDim);
+                k[p] = src.linear(h, pre + "self_attn.k_proj", kvHeads * headDim);
+                v[p] = src.linear(h, pre + "self_attn.v_proj", kvHeads * headDim);
                 for (int hh = 0; hh < heads; hh++) {
                     if (qkNorm) {
-                        System.arraycopy(rmsNorm(q[p], hh * headDim, headDim, t(pre + "self_attn.q_norm.weight")), 0,
-                                q[p], hh * headDim, headDim);
+                        double[] qn = rmsNorm(q[p], hh * headDim, headDim, src.t(pre + "self_attn.q_norm.weight"));
+                        System.arraycopy(qn, 0, q[p], hh * headDim, headDim);
                     }
                     rope(q[p], hh * headDim, p);
                 }
                 for (int g = 0; g < kvHeads; g++) {
                     if (qkNorm) {
-                        System.arraycopy(rmsNorm(k[p], g * headDim, headDim, t(pre + "self_attn.k_norm.weight")), 0,
-                                k[p], g * headDim, headDim);
+                        double[] kn = rmsNorm(k[p], g * headDim, headDim, src.t(pre + "self_attn.k_norm.weight"));
+                        System.arraycopy(kn, 0, k[p], g * headDim, headDim);
                     }
                     rope(k[p], g * headDim, p);
                 }
@@ -188,19 +212,19 @@ public final class ReferenceForward {
                         }
                     }
                 }
-                double[] o = linear(att, pre + "self_attn.o_proj", hidden);
+                double[] o = src.linear(att, pre + "self_attn.o_proj", hidden);
                 for (int i = 0; i < hidden; i++) {
                     x[p][i] += o[i];
                 }
-                double[] h = rmsNorm(x[p], 0, hidden, t(pre + "post_attention_layernorm.weight"));
+                double[] h = rmsNorm(x[p], 0, hidden, src.t(pre + "post_attention_layernorm.weight"));
                 int inter = cfg.get("intermediate_size").asInt();
-                double[] gate = linear(h, pre + "mlp.gate_proj", inter);
-                double[] up = linear(h, pre + "mlp.up_proj", inter);
+                double[] gate = src.linear(h, pre + "mlp.gate_proj", inter);
+                double[] up = src.linear(h, pre + "mlp.up_proj", inter);
                 double[] a = new double[inter];
                 for (int i = 0; i < inter; i++) {
                     a[i] = gate[i] / (1 + Math.exp(-gate[i])) * up[i];
                 }
-                double[] down = linear(a, pre + "mlp.down_proj", hidden);
+                double[] down = src.linear(a, pre + "mlp.down_proj", hidden);
                 for (int i = 0; i < hidden; i++) {
                     x[p][i] += down[i];
                 }

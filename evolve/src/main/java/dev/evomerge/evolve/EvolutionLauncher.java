@@ -8,6 +8,11 @@ import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.model.ModelDirectory;
 import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.task.TaskCatalog;
+import dev.evomerge.evolve.dataflow.DataFlowDefinition;
+import dev.evomerge.evolve.dataflow.DataFlowSetup;
+import dev.evomerge.evolve.dataflow.ResidentMerge;
+import dev.evomerge.evolve.dataflow.SearchPhases;
+import dev.evomerge.evolve.dataflow.SearchSpace;
 import dev.evomerge.evolve.genome.EvolveConfig;
 import dev.evomerge.evolve.fitness.FitnessEstimatorKind;
 import dev.evomerge.evolve.fitness.FitnessPlan;
@@ -79,6 +84,10 @@ public final class EvolutionLauncher {
     private ParetoSetup pareto;
     /** The fitness prepare() resolved and checked (whole-task fitness unless an estimator was chosen). */
     private FitnessPlan fitness;
+    /** --space as given (null: dfs when the genome file has a data_flow section, else ps); see evolve/dataflow. */
+    private SearchSpace space;
+    private DataFlowDefinition dataFlowDefinition;
+    private DataFlowSetup dataFlow;
 
     public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {
         this.o = options;
@@ -92,6 +101,22 @@ public final class EvolutionLauncher {
     public EvolutionLauncher objectives(ObjectiveOptions given) {
         this.objectiveOptions = given;
         return this;
+    }
+
+    /** What to search (--space); call before {@link #prepare()}. Null means: as the genome file says. */
+    public EvolutionLauncher space(SearchSpace s) {
+        this.space = s;
+        return this;
+    }
+
+    /** The search space prepare() settled on. */
+    public SearchSpace space() {
+        return space == null ? SearchSpace.PS : space;
+    }
+
+    /** The data-flow search of a dfs run (of phase 2 of a ps+dfs run once it starts), null for ps. */
+    public DataFlowSetup dataFlow() {
+        return dataFlow;
     }
 
     /** Validates everything that needs no model data; fails with one sentence before any file is written. */
@@ -129,10 +154,34 @@ public final class EvolutionLauncher {
         }
         int numLayers = ModelDirectory.open(Path.of(modelPaths.get(0))).config().numLayers();
         Genome genome = new Genome(def, numLayers);
+        dataFlowDefinition = DataFlowDefinition.read(o.genomeFile(), warnings).orElse(null);
+        SearchSpace stored = storedSpace();
+        if (space != null && stored != null && space != stored) {
+            throw EvomergeException.usage("--resume: the run in " + o.storage() + " searches --space " + stored + ", not "
+                    + space + ".");
+        }
+        space = space != null ? space : stored != null ? stored
+                : dataFlowDefinition != null ? SearchSpace.DFS : SearchSpace.PS;
+        if (space.dataFlow()) {
+            dataFlowDefinition = dataFlowDefinition != null ? dataFlowDefinition : DataFlowDefinition.defaults();
+            if (space == SearchSpace.PS_DFS && o.resume()) {
+                throw EvomergeException.usage("--resume is not supported for --space ps+dfs yet: start a new run.");
+            }
+            List<String> sourceDirs = modelPaths.subList(0, def.models().size());
+            if (space == SearchSpace.DFS) {
+                dataFlow = DataFlowSetup.of(dataFlowDefinition, def.models(), sourceDirs.stream().map(Path::of).toList());
+            }
+        } else if (dataFlowDefinition != null) {
+            warnings.accept(o.genomeFile() + ": the data_flow section is not used with --space ps.");
+        }
         int population = search.forcePopulationSize() != null ? search.forcePopulationSize()
-                : Population.defaultSize(genome.layout().size());
+                : Population.defaultSize(dataFlow != null ? dataFlow.genome().size() : genome.layout().size());
         pareto = ParetoSetup.resolve(objectiveOptions, o, config, warnings);
         if (pareto != null) {
+            if (space.dataFlow()) {
+                // the multi-objective loop decodes merge recipes; a data-flow path's own objective (layers) is not built
+                throw EvomergeException.usage("--objectives works with --space ps only, got --space " + space + ".");
+            }
             population = pareto.populationSize(population, genome);
         }
         if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
@@ -164,6 +213,11 @@ public final class EvolutionLauncher {
         TaskCatalog.load(includes.stream().map(Path::of).toList(), warnings)
                 .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
         fitness = FitnessPlan.prepare(o.fitness(), GenomeFitnessKeys.read(o.genomeFile()), settings, warnings);
+        if (fitness != null && fitness.kind() != FitnessEstimatorKind.FULL && space.dataFlow()) {
+            // calibration runs the input models as merge recipes; a data-flow search has no such calibration yet
+            throw EvomergeException.usage("--space " + space + " needs --fitness-estimator full, got --fitness-estimator "
+                    + fitness.kind().text() + ".");
+        }
         if (pareto != null && fitness != null && fitness.kind() != FitnessEstimatorKind.FULL) {
             // a front member's objectives must be measured, and the estimators' final whole-task check picks one best
             throw EvomergeException.usage("--objectives needs --fitness-estimator full: a Pareto front of estimated"
@@ -245,6 +299,17 @@ public final class EvolutionLauncher {
         }
     }
 
+    /** The --space of the run being resumed, null for a new run or one stored before there was a choice. */
+    private SearchSpace storedSpace() {
+        Path db = o.storage().resolve(RunStore.FILE_NAME);
+        if (!o.resume() || !Files.exists(db)) {
+            return null;
+        }
+        try (RunStore s = RunStore.openReadOnly(o.storage())) {
+            return s.meta(SearchPhases.SPACE).map(SearchSpace::parse).orElse(null);
+        }
+    }
+
     /** 0 for a new run; the generation after the last completed one for --resume. */
     private int firstGeneration() {
         Path db = o.storage().resolve(RunStore.FILE_NAME);
@@ -289,7 +354,7 @@ public final class EvolutionLauncher {
             // Checked against the stored run in prepare(), before anything was written.
             String configText = readText(o.genomeFile());
             writeMeta(store, p, configText);
-            Optimizer optimizer = pareto == null ? optimizer(p, store, listener) : null;
+            Optimizer optimizer = pareto == null ? optimizer(p, store, listener, genes(p)) : null;
             var fitnessRun = new FitnessRun(fitness == null ? FitnessPlan.full(p.config().tasks(), search.randomSeed())
                     : fitness, store, o.storage());
             try (CandidateEvaluator evaluator = fitnessRun.evaluator(evaluators.apply(p), p.config().genome().models(),
@@ -299,8 +364,20 @@ public final class EvolutionLauncher {
                 } else {
                     EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
                             .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
+                    if (dataFlow != null) {
+                        run.decoder(dataFlow::export);
+                    }
                     result = fitnessRun.finish(run.run(p.firstGeneration(), search.maxGeneration(),
                             search.maxEvaluations()), store);
+                }
+            } catch (RuntimeException e) {
+                store.putMeta(RunMeta.STATUS, "failed");
+                store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));
+                throw e;
+            }
+            try {
+                if (space() == SearchSpace.PS_DFS && result.best() != null) {
+                    result = dataFlowPhase(p, store, result, listener);
                 }
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");
@@ -318,6 +395,30 @@ public final class EvolutionLauncher {
             mergeFinalModel(result.best().candidate().config(), p);
         }
         return result;
+    }
+
+    /**
+     * Phase 2 of PS+DFS: the parameter search's best merge, resident in memory, becomes model 0 of a data-flow search
+     * over it and the genome's models; its generations follow phase 1's in the same run store, labelled dfs.
+     */
+    private EvolutionRun.Result dataFlowPhase(Prepared p, RunStore store, EvolutionRun.Result ps, EvolutionListener listener) {
+        Path merged = o.storage().resolve(ResidentMerge.FOLDER).toAbsolutePath();
+        var resident = ResidentMerge.of(ps.best().candidate().config(), p.settings(), merged);
+        List<String> refs = new ArrayList<>(List.of(merged.toString()));
+        refs.addAll(p.genome().definition().models());
+        List<Path> dirs = new ArrayList<>(List.of(merged));
+        p.settings().modelPaths().subList(0, p.genome().definition().models().size()).forEach(d -> dirs.add(Path.of(d)));
+        dataFlow = DataFlowSetup.of(dataFlowDefinition, refs, dirs);
+        store.putMeta(SearchPhases.DATA_FLOW_LAYOUT, JSON.valueToTree(dataFlow.storedLayout()).toString());
+        int first = ps.generations();
+        SearchPhases.start(store, "dfs", first);
+        GeneStart start = genes(p);
+        Optimizer optimizer = optimizer(p, store, listener, start);
+        try (CandidateEvaluator evaluator = dataFlow.evaluator(resident, p.settings(), warnings)) {
+            EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
+                    .llmPrice(LlmPrice.parse(llm.pricePerMtok())).decoder(dataFlow::export);
+            return run.run(first, first + search.maxGeneration(), search.maxEvaluations());
+        }
     }
 
     /** A run in which no candidate scored is a failure; its most common error is usually the one to fix. */
@@ -339,7 +440,13 @@ public final class EvolutionLauncher {
         opts.put("llmBaseUrl", Secrets.redactUrl(llm.baseUrl()));
         opts.put("populationSize", p.populationSize());
         store.putMeta(RunMeta.OPTIONS, opts.toString());
-        store.putLayout(StoredLayout.of(p.genome()));
+        store.putLayout(space() == SearchSpace.DFS ? dataFlow.storedLayout() : StoredLayout.of(p.genome()));
+        store.putMeta(SearchPhases.SPACE, space().text());
+        if (space() == SearchSpace.PS_DFS) {
+            SearchPhases.start(store, "ps", 0);
+        } else if (space() == SearchSpace.DFS) {
+            SearchPhases.start(store, "dfs", 0);
+        }
         var tasks = JSON.createArrayNode();
         for (TaskSpec t : p.config().tasks()) {
             tasks.addObject().put("name", t.name()).put("weight", t.weight()).put("metric", t.metric());
@@ -347,32 +454,47 @@ public final class EvolutionLauncher {
         store.putMeta(RunMeta.TASKS, tasks.toString());
     }
 
-    private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener) {
-        int n = p.genome().layout().size();
+    /** Where an optimizer starts: gene count, initial genes, the LLM's genome dimensions and note, the population. */
+    private record GeneStart(int size, double[] initialGenes, int[] dimensions, String note, int population) {
+    }
+
+    /** The genes of the current search: the data-flow genome's when one runs, else the merge recipe's. */
+    private GeneStart genes(Prepared p) {
+        if (dataFlow == null) {
+            return new GeneStart(p.genome().layout().size(), p.genome().initialGenes(), p.genome().layout().dimensions(),
+                    null, p.populationSize());
+        }
+        var g = dataFlow.genome();
+        int population = search.forcePopulationSize() != null ? search.forcePopulationSize() : Population.defaultSize(g.size());
+        return new GeneStart(g.size(), g.initialGenes(), new int[] {1, 1, 1, g.size()}, g.describe(), population);
+    }
+
+    private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener, GeneStart start) {
+        int n = start.size();
         var saved = o.resume() ? store.latestOptimizerState() : java.util.Optional.<RunStore.SavedState>empty();
         return switch (search.optimizer()) {
             case CMAES -> saved.map(s -> new CmaEs(s.as(CmaEs.State.class))).orElseGet(() -> {
-                double[] x0 = p.genome().initialGenes();
+                double[] x0 = start.initialGenes();
                 if (p.config().randomInit()) {
                     SplittableRandom rng = RandomStreams.forGeneration(search.randomSeed(), "cmaes-x0", 0);
                     for (int i = 0; i < n; i++) {
                         x0[i] = rng.nextDouble();
                     }
                 }
-                return CmaEs.start(x0, search.sigma0() == null ? CmaEs.DEFAULT_SIGMA0 : search.sigma0(), p.populationSize(),
+                return CmaEs.start(x0, search.sigma0() == null ? CmaEs.DEFAULT_SIGMA0 : search.sigma0(), start.population(),
                         search.randomSeed());
             });
             case RANDOM -> saved.map(s -> new RandomSearch(s.as(RandomSearch.State.class)))
-                    .orElseGet(() -> new RandomSearch(n, p.populationSize(), search.randomSeed()));
+                    .orElseGet(() -> new RandomSearch(n, start.population(), search.randomSeed()));
             case NSGA2 -> throw new IllegalStateException("nsga2 without objectives was refused in prepare()");
             case LLM -> {
                 ChatClient chat = p.chat();
                 Consumer<LlmExchange> exchanges = llmExchanges(store, listener);
                 ContextBudget budget = ContextBudget.of(llm.maxContextTokens(), chat);
                 yield saved.map(s -> new LlmEvolutionStrategy(s.as(LlmEvolutionStrategy.State.class), chat, exchanges, budget))
-                        .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(p.genome().layout().dimensions(),
-                                p.populationSize(), search.randomSeed(), llm.sigmaLow(), llm.sigmaHigh(), llm.topK(),
-                                llm.maxRetries(), llm.history(), search.elitism()), chat, exchanges, budget));
+                        .orElseGet(() -> new LlmEvolutionStrategy(new LlmEvolutionStrategy.Settings(start.dimensions(),
+                                start.population(), search.randomSeed(), llm.sigmaLow(), llm.sigmaHigh(), llm.topK(),
+                                llm.maxRetries(), llm.history(), search.elitism(), start.note()), chat, exchanges, budget));
             }
         };
     }
@@ -389,6 +511,9 @@ public final class EvolutionLauncher {
 
     /** The local evaluator for these options (the default when no cluster is given). */
     public CandidateEvaluator localEvaluator(Prepared p) {
+        if (dataFlow != null) {
+            return dataFlow.evaluator(null, p.settings(), warnings);
+        }
         return new LocalEvaluator(p.settings(), evaluation.numWorkers(), evaluation.strategy(), evaluation.timeout(),
                 warnings);
     }

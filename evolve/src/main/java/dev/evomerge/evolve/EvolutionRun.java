@@ -3,6 +3,7 @@ package dev.evomerge.evolve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.io.AtomicFile;
+import dev.evomerge.evolve.dataflow.DataFlowEvaluator;
 import dev.evomerge.evolve.genome.Genome;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.llm.LlmExchange;
@@ -16,10 +17,12 @@ import dev.evomerge.evolve.run.GenerationStats;
 import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.evolve.store.RunMeta;
 import dev.evomerge.evolve.store.RunStore;
+import dev.evomerge.merge.config.MergeConfig;
 
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The generation loop: ask the optimizer, evaluate what the run store does not already hold, record every candidate
@@ -42,6 +45,7 @@ public final class EvolutionRun {
     private final CandidateEvaluator evaluator;
     private final EvolutionListener listener;
     private LlmPrice llmPrice;
+    private Function<double[], MergeConfig> decoder;
 
     public EvolutionRun(RunStore store, Path storage, Genome genome, List<TaskSpec> tasks, Optimizer optimizer,
                         CandidateEvaluator evaluator, EvolutionListener listener) {
@@ -52,6 +56,16 @@ public final class EvolutionRun {
         this.optimizer = optimizer;
         this.evaluator = evaluator;
         this.listener = listener;
+        this.decoder = genome::decode;
+    }
+
+    /**
+     * Decodes genes with {@code d} instead of the genome: a data-flow search's candidates are the passthrough configs
+     * their paths export to (evolve/dataflow).
+     */
+    public EvolutionRun decoder(Function<double[], MergeConfig> d) {
+        this.decoder = d;
+        return this;
     }
 
     /** Prices the LLM tokens in summary.json ({@code --llm-price-per-mtok}); null for none. */
@@ -80,8 +94,8 @@ public final class EvolutionRun {
                     break;
                 }
                 List<double[]> genes = optimizer.ask();
-                GenerationEvaluation done = GenerationEvaluation.run(store, genome, evaluator, listener, generation, genes,
-                        e -> Fitness.scored(tasks, e));
+                GenerationEvaluation done = GenerationEvaluation.run(store, decoder, evaluator, listener, generation, genes,
+                        e -> DataFlowEvaluator.isPenalty(e) ? e : Fitness.scored(tasks, e));
                 Evaluation[] results = done.results();
                 double bestBefore = best == null ? Double.NaN : best.score();
                 double[] fitness = new double[genes.size()];

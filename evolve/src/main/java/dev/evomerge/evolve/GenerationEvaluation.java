@@ -1,6 +1,6 @@
 package dev.evomerge.evolve;
 
-import dev.evomerge.evolve.genome.Genome;
+import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -24,7 +25,7 @@ import java.util.function.UnaryOperator;
  */
 record GenerationEvaluation(Evaluation[] results, int evaluated) {
 
-    static GenerationEvaluation run(RunStore store, Genome genome, CandidateEvaluator evaluator, EvolutionListener listener,
+    static GenerationEvaluation run(RunStore store, Function<double[], MergeConfig> decode, CandidateEvaluator evaluator, EvolutionListener listener,
                                     int generation, List<double[]> genes, UnaryOperator<Evaluation> score) {
         Map<Integer, Evaluation> recorded = new HashMap<>();
         for (Evaluation r : store.candidates(generation)) {
@@ -37,7 +38,7 @@ record GenerationEvaluation(Evaluation[] results, int evaluated) {
             if (r != null && Arrays.equals(r.candidate().genes(), genes.get(k))) {
                 results[k] = r;
             } else {
-                todo.add(new Candidate(generation, k, genes.get(k), genome.decode(genes.get(k))));
+                todo.add(new Candidate(generation, k, genes.get(k), decode.apply(genes.get(k))));
             }
         }
         listener.generationStarted(generation, genes.size(), genes.size() - todo.size());

@@ -99,7 +99,7 @@ public final class MultiObjectiveRun {
                     break;
                 }
                 List<double[]> genes = optimizer.ask();
-                GenerationEvaluation done = GenerationEvaluation.run(store, genome, evaluator, listener, generation, genes,
+                GenerationEvaluation done = GenerationEvaluation.run(store, genome::decode, evaluator, listener, generation, genes,
                         this::score);
                 Evaluation[] results = done.results();
                 Map<CandidateId, double[]> values = values();

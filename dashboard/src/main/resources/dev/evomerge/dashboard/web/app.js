@@ -247,7 +247,7 @@ function matches(c, f) {
   if (!f) return true;
   const g = f.match(/^g:(\d+)$/);
   if (g) return c.generation === Number(g[1]);
-  const hay = [c.status, c.worker, c.error, String(c.generation)].join(" ").toLowerCase();
+  const hay = [c.status, c.worker, c.error, String(c.generation), c.phase || ""].join(" ").toLowerCase();
   return hay.includes(f.toLowerCase());
 }
 
@@ -265,7 +265,8 @@ function renderTable() {
   for (const c of rows) {
     const tr = el("tr");
     if (c.status === "failed") tr.className = "failed";
-    for (const v of [c.generation, c.index, fmt(c.score), c.status, fmt(c.merge_seconds, 2), fmt(c.eval_seconds, 2), c.worker || "", c.error || ""]) {
+    // a PS+DFS run's candidates carry their search (ps or dfs) next to the generation
+    for (const v of [c.phase ? c.generation + " " + c.phase : c.generation, c.index, fmt(c.score), c.status, fmt(c.merge_seconds, 2), fmt(c.eval_seconds, 2), c.worker || "", c.error || ""]) {
       tr.append(el("td", v));
     }
     tr.addEventListener("click", () => showDetail(c));

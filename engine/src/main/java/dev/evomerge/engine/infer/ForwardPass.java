@@ -42,15 +42,21 @@ final class ForwardPass {
     private final TransformerConfig config;
     private final ModelWeights weights;
     private final List<LayerWeights> layers;
+    /** Factor for the residual stream entering each position (a data-flow path's scaling), or null when all are 1. */
+    private final float[] inputScales;
     private final RotaryTable rotary;
     private final WorkerPool pool;
     private final LongAdder rowsComputed;
 
-    ForwardPass(TransformerConfig config, ModelWeights weights, List<LayerWeights> layers, RotaryTable rotary,
-                WorkerPool pool, LongAdder rowsComputed) {
+    ForwardPass(TransformerConfig config, ModelWeights weights, List<LayerWeights> layers, float[] inputScales,
+                RotaryTable rotary, WorkerPool pool, LongAdder rowsComputed) {
+        if (inputScales != null && inputScales.length != layers.size()) {
+            throw new IllegalArgumentException(inputScales.length + " input scales for " + layers.size() + " layers");
+        }
         this.config = config;
         this.weights = weights;
         this.layers = layers;
+        this.inputScales = inputScales;
         this.rotary = rotary;
         this.pool = pool;
         this.rowsComputed = rowsComputed;
@@ -144,8 +150,16 @@ final class ForwardPass {
         int qkvDim = config.qDim() + 2 * config.kvDim();
         int inter = config.intermediateSize();
         float eps = (float) config.rmsNormEps();
+        float scale = inputScales == null ? 1f : inputScales[l];
         pool.forEach(blocks(rows), b -> {
             for (int r = b * ROW_BLOCK; r < Math.min(rows, (b + 1) * ROW_BLOCK); r++) {
+                if (scale != 1f) {
+                    // the stream itself is scaled (not just this layer's view of it): the residual add below and
+                    // every later layer see the scaled stream, as a data-flow path defines it
+                    for (int i = r * h; i < (r + 1) * h; i++) {
+                        s.x[i] *= scale;
+                    }
+                }
                 VectorMath.rmsNorm(s.x, r * h, w.inputNorm(), h, eps, s.xn, r * h);
             }
         });

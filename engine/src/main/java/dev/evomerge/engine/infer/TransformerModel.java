@@ -49,6 +49,8 @@ public final class TransformerModel implements CausalLanguageModel {
     private final int maxLogitRows;
     private List<LayerWeights> sequence;
     private List<LayerPointer> pointers;
+    /** The pointers' input scales as the forward pass applies them, or null when every one is 1. */
+    private float[] inputScales;
     private boolean closed;
     /** Token rows run through the decoder so far (lets tests see that shared contexts are computed once). */
     private final LongAdder rowsComputed = new LongAdder();
@@ -108,7 +110,7 @@ public final class TransformerModel implements CausalLanguageModel {
         if (closed) {
             throw new IllegalStateException("the model is closed");
         }
-        return new ForwardPass(config, weights, sequence, rotary, pool, rowsComputed);
+        return new ForwardPass(config, weights, sequence, inputScales, rotary, pool, rowsComputed);
     }
 
     private KvCache newCache() {
@@ -267,10 +269,11 @@ public final class TransformerModel implements CausalLanguageModel {
                 throw EvomergeException.usage("Layer " + i + " of the new sequence points at layer " + p.layer()
                         + " of a model with " + own.size() + " layers.");
             }
-            if (p.inputScale() != 1.0) {
-                // residual scaling is the data-flow path's; refused rather than ignored until the forward pass applies it
-                throw EvomergeException.usage("Layer " + i + " of the new sequence scales its input by " + p.inputScale()
-                        + ": this engine does not scale the residual stream yet.");
+            if (!(p.inputScale() > 0) || !Double.isFinite((float) p.inputScale())) {
+                // zero or a negative factor erases or flips the stream, which RMSNorm does not undo, so such a path
+                // has no passthrough equivalent (docs/evolution.md); NaN and overflow are refused with it
+                throw EvomergeException.usage("Layer " + i + " of the new sequence scales its input by "
+                        + p.inputScale() + ": an input scale must be a finite number greater than 0.");
             }
             LayerWeights lw = own.get(p.layer());
             if (!weights.layers().getFirst().compatibleWith(lw)) {
@@ -279,8 +282,15 @@ public final class TransformerModel implements CausalLanguageModel {
             }
             resolved.add(lw);
         }
+        float[] scales = new float[layers.size()];
+        boolean scaled = false;
+        for (int i = 0; i < scales.length; i++) {
+            scales[i] = (float) layers.get(i).inputScale();
+            scaled |= scales[i] != 1f;
+        }
         this.sequence = List.copyOf(resolved);
         this.pointers = List.copyOf(layers);
+        this.inputScales = scaled ? scales : null;
     }
 
     @Override

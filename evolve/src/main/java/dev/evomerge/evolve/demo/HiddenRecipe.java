@@ -15,11 +15,7 @@ import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfig;
-import dev.evomerge.core.EvomergeException;
-import dev.evomerge.core.io.PythonJson;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -53,16 +49,7 @@ public final class HiddenRecipe {
 
     /** {@link #prepare(Path, long, int, int)} with fine-tunes of delta scale {@code scale}. */
     public static Setup prepare(Path dir, long seed, int rows, int threads, double scale) {
-        try {
-            Files.createDirectories(dir);
-            try (var s = Files.list(dir)) {
-                if (s.findAny().isPresent()) {
-                    throw EvomergeException.usage("The demo folder " + dir + " is not empty; give a new or empty --work-dir.");
-                }
-            }
-        } catch (IOException e) {
-            throw EvomergeException.usage("Cannot create the demo folder " + dir + ": " + e.getMessage() + ".", e);
-        }
+        DemoFiles.requireEmpty(dir);
         Path base = dir.resolve("models/base");
         Path a = dir.resolve("models/finetune-a");
         Path b = dir.resolve("models/finetune-b");
@@ -75,8 +62,8 @@ public final class HiddenRecipe {
         FineTuneSynthesizer.write(base, b, seed + 202, scale);
 
         // Absolute paths: relative ones resolve against the working directory (as in mergekit), not the genome's folder.
-        GenomeDefinition def = new GenomeDefinition(List.of(absolute(a), absolute(b)), "task_arithmetic",
-                absolute(base), null, 2, null, false, false, List.of());
+        GenomeDefinition def = new GenomeDefinition(List.of(DemoFiles.absolute(a), DemoFiles.absolute(b)), "task_arithmetic",
+                DemoFiles.absolute(base), null, 2, null, false, false, List.of());
         Genome genome = new Genome(def, spec.numLayers());
         MergeConfig targetConfig = genome.decode(TARGET_GENES);
         MergeOptions mo = MergeOptions.defaults().withThreads(threads).withRandomSeed(seed).withBaseDirectory(dir);
@@ -103,23 +90,8 @@ public final class HiddenRecipe {
                 tasks:
                   - name: %s
                     metric: "acc,none"
-                """.formatted(quoted(a), quoted(b), quoted(base), taskName);
-        try {
-            Files.writeString(genomeFile, yaml);
-        } catch (IOException e) {
-            throw EvomergeException.runtime("Cannot write " + genomeFile + ": " + e.getMessage(), e);
-        }
+                """.formatted(DemoFiles.quoted(a), DemoFiles.quoted(b), DemoFiles.quoted(base), taskName);
+        DemoFiles.write(genomeFile, yaml);
         return new Setup(genomeFile, taskDir, taskName, genome, TARGET_GENES.clone(), targetConfig);
-    }
-
-    private static String absolute(Path p) {
-        return p.toAbsolutePath().normalize().toString();
-    }
-
-    /** A YAML double-quoted scalar (a JSON string is one). */
-    private static String quoted(Path p) {
-        StringBuilder sb = new StringBuilder();
-        PythonJson.appendString(sb, absolute(p), false);
-        return sb.toString();
     }
 }

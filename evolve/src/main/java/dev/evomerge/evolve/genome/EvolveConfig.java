@@ -25,7 +25,8 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
                            boolean shuffle, boolean randomInit, boolean applyChatTemplate) {
 
     private static final Set<String> TOP_KEYS = Stream.concat(Stream.of("genome", "tasks", "limit",
-            "num_fewshot", "shuffle", "random_init", "apply_chat_template", "fewshot_as_multiturn", "objectives"),
+            "num_fewshot", "shuffle", "random_init", "apply_chat_template", "fewshot_as_multiturn", "objectives",
+            "data_flow"), // data_flow: read by evolve/dataflow
             dev.evomerge.evolve.fitness.GenomeFitnessKeys.KEYS.stream()).collect(java.util.stream.Collectors.toSet());
     private static final Set<String> GENOME_KEYS = Set.of("models", "merge_method", "base_model", "tokenizer_source",
             "layer_granularity", "normalize", "allow_negative_weights", "smooth", "filters");

@@ -23,14 +23,23 @@ import java.util.function.Consumer;
  */
 public final class LlmEvolutionStrategy implements Optimizer {
 
-    /** Settings that do not change during a run. */
+    /**
+     * Settings that do not change during a run. {@code genomeNote} explains genes that are not a merge recipe's four
+     * axes (a data-flow genome's path, evolve/dataflow); null for a merge recipe (and in states saved before it).
+     */
     public record Settings(int[] dimensions, int populationSize, long seed, double sigmaLow, double sigmaHigh, int topK,
-                           int maxRetries, int historyLimit, boolean elitism) {
+                           int maxRetries, int historyLimit, boolean elitism, String genomeNote) {
         public Settings {
             dimensions = dimensions.clone();
             if (dimensions.length != 4) {
                 throw new IllegalArgumentException("genome dimensions must be 4-D");
             }
+        }
+
+        /** A merge recipe's settings (no genome note). */
+        public Settings(int[] dimensions, int populationSize, long seed, double sigmaLow, double sigmaHigh, int topK,
+                        int maxRetries, int historyLimit, boolean elitism) {
+            this(dimensions, populationSize, seed, sigmaLow, sigmaHigh, topK, maxRetries, historyLimit, elitism, null);
         }
 
         int size() {
@@ -73,7 +82,7 @@ public final class LlmEvolutionStrategy implements Optimizer {
         this.llm = llm;
         this.exchanges = exchanges;
         this.budget = budget;
-        history.add(ChatMessage.system(Prompts.system(s.dimensions())));
+        history.add(ChatMessage.system(Prompts.system(s.dimensions(), s.genomeNote())));
     }
 
     public LlmEvolutionStrategy(State state, ChatClient llm, Consumer<LlmExchange> exchanges) {

@@ -19,7 +19,18 @@ final class Prompts {
     }
 
     static String system(int[] dims) {
+        return system(dims, null);
+    }
+
+    /**
+     * With a {@code genomeNote} (a data-flow genome), the note replaces the four axes' explanation: the genes are one
+     * flat row whose meaning the note gives.
+     */
+    static String system(int[] dims, String genomeNote) {
         String d = "(" + dims[0] + ", " + dims[1] + ", " + dims[2] + ", " + dims[3] + ")";
+        if (genomeNote != null) {
+            return dataFlow(d, genomeNote);
+        }
         return """
                 You are the update step of an evolutionary search over recipes for merging language models. \
                 After each generation you receive the best-scoring genomes and their fitness; you answer with the mean \
@@ -43,6 +54,27 @@ final class Prompts {
 
                 Your mean genome must have dimensions %s and should aim to beat the highest fitness seen so far. \
                 Higher fitness is better.""".formatted(d, d);
+    }
+
+    private static String dataFlow(String d, String note) {
+        return """
+                You are the update step of an evolutionary search over the path tokens take through the layers of \
+                several language models (a data-flow merge). After each generation you receive the best-scoring \
+                genomes and their fitness; you answer with the mean genome from which the next generation's \
+                candidates will be sampled.
+
+                Answer with one JSON object and nothing else, with two keys:
+                - "thought": a short explanation of what the top genomes suggest and how you changed the mean.
+                - "mean_genome": integers from 0 to 100, nested exactly like the genomes you are shown, with dimensions %s.
+                Make "mean_genome" follow from "thought".
+
+                The genome is one flat row of genes inside that nesting; what each gene means:
+                %s
+                Every value is an integer percent from 0 to 100: an inclusion gene is the probability, in percent, that \
+                its position is on the path, and candidates are sampled around your mean and kept within 0..100.
+
+                Your mean genome must have dimensions %s and should aim to beat the highest fitness seen so far. \
+                Higher fitness is better.""".formatted(d, note.strip(), d);
     }
 
     static String user(int generation, double bestSoFar, List<Shown> top, int[] dims) {

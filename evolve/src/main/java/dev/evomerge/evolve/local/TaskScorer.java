@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * Runs a run's fitness tasks on a model and returns every metric keyed by task and "metric,filter". The task catalog is
  * resolved once; bootstrap standard errors are skipped (fitness needs only the values).
  */
-final class TaskScorer {
+public final class TaskScorer {
 
     private final TaskCatalog.Selection selection;
     private final Evaluator evaluator;
@@ -37,7 +37,7 @@ final class TaskScorer {
     private final List<DocumentScores> documents = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile java.util.OptionalLong tokens = java.util.OptionalLong.empty();
 
-    TaskScorer(EvaluationSettings s, Consumer<String> warnings) {
+    public TaskScorer(EvaluationSettings s, Consumer<String> warnings) {
         TaskCatalog catalog = TaskCatalog.load(s.includePaths().stream().map(Path::of).toList(), warnings);
         this.selection = catalog.select(s.tasks().stream().map(TaskSpec::name).distinct().toList());
         this.evaluator = new Evaluator(new DatasetLoader(s.dataRoot(),
@@ -59,6 +59,11 @@ final class TaskScorer {
                     }
                 });
         this.options = s.evaluationOptions();
+    }
+
+    /** Scores {@code model} on the run's tasks with no time limit (the data-flow evaluator's one slot). */
+    public Map<MetricKey, Double> score(LanguageModel model) {
+        return score(model, Deadline.NONE);
     }
 
     Map<MetricKey, Double> score(LanguageModel model, Deadline limit) {
