@@ -367,8 +367,9 @@ public final class EvolutionLauncher {
                     if (dataFlow != null) {
                         run.decoder(dataFlow::export);
                     }
-                    result = fitnessRun.finish(run.run(p.firstGeneration(), search.maxGeneration(),
-                            search.maxEvaluations()), store);
+                    EvolutionRun.Result found = run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations());
+                    result = new EvolutionRun.Result(found.generations(), found.evaluations(),
+                            fitnessRun.finish(found.best(), store));
                 }
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.io.AtomicFile;
-import dev.evomerge.evolve.EvolutionRun;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
@@ -54,14 +53,16 @@ public final class FitnessRun {
      * After the generations: with an estimated fitness the best candidates are evaluated on the whole task and the best
      * of them becomes best_config.yaml and the result's best (its score the whole-task fitness); summary.json gains its
      * {@code fitness} section either way.
+     *
+     * @param runBest the best the generations found (by the fitness they ran on), null if none scored
+     * @return the run's best: the whole-task best where one was evaluated, else {@code runBest}
      */
-    public EvolutionRun.Result finish(EvolutionRun.Result result, RunStore runStore) {
-        Optional<Evaluation> best = result.best() == null ? Optional.empty()
-                : evaluator.finish(runStore.allCandidates());
+    public Evaluation finish(Evaluation runBest, RunStore runStore) {
+        Optional<Evaluation> best = runBest == null ? Optional.empty() : evaluator.finish(runStore.allCandidates());
         best.ifPresent(b -> AtomicFile.write(storage.resolve("best_config.yaml"),
                 b.candidate().mergeYaml().getBytes(StandardCharsets.UTF_8)));
-        writeSummary(result.best(), best.orElse(null));
-        return best.map(b -> new EvolutionRun.Result(result.generations(), result.evaluations(), b)).orElse(result);
+        writeSummary(runBest, best.orElse(null));
+        return best.orElse(runBest);
     }
 
     private void writeSummary(Evaluation bestEstimated, Evaluation bestFull) {

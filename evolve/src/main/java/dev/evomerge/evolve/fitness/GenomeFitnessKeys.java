@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.TextFiles;
+import dev.evomerge.evolve.genome.EvolveConfig;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -18,8 +19,7 @@ import java.util.List;
 public final class GenomeFitnessKeys {
 
     /** The keys, for EvolveConfig's list of known top-level keys. */
-    public static final List<String> KEYS = List.of("fitness_estimator", "anchors", "calibration_limit",
-            "full_eval_top");
+    public static final List<String> KEYS = EvolveConfig.FITNESS_KEYS;
 
     private GenomeFitnessKeys() {
     }

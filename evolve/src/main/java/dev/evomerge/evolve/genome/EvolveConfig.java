@@ -24,10 +24,13 @@ import java.util.stream.Stream;
 public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Integer limit, Integer numFewshot,
                            boolean shuffle, boolean randomInit, boolean applyChatTemplate) {
 
+    /** The estimated-fitness keys, read by evolve/fitness (GenomeFitnessKeys). */
+    public static final List<String> FITNESS_KEYS = List.of("fitness_estimator", "anchors", "calibration_limit",
+            "full_eval_top");
     private static final Set<String> TOP_KEYS = Stream.concat(Stream.of("genome", "tasks", "limit",
             "num_fewshot", "shuffle", "random_init", "apply_chat_template", "fewshot_as_multiturn", "objectives",
             "data_flow"), // data_flow: read by evolve/dataflow
-            dev.evomerge.evolve.fitness.GenomeFitnessKeys.KEYS.stream()).collect(java.util.stream.Collectors.toSet());
+            FITNESS_KEYS.stream()).collect(java.util.stream.Collectors.toSet());
     private static final Set<String> GENOME_KEYS = Set.of("models", "merge_method", "base_model", "tokenizer_source",
             "layer_granularity", "normalize", "allow_negative_weights", "smooth", "filters");
     private static final Set<String> TASK_KEYS = Set.of("name", "weight", "metric");
