@@ -30,7 +30,8 @@ class EvolveObjectivesCommandTest {
         CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "nsga2");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("evomerge: " + g + ": objectives: the objective 'layers' measures a data-flow"
-                + " path, and evomerge has no data-flow genomes yet: use task metrics and 'params'.");
+                + " path, and multi-objective runs search merge"
+                + " recipes only (--space ps): use task metrics and 'params'.");
         assertThat(r.err()).doesNotContain("unknown key");
     }
 
@@ -45,6 +46,27 @@ class EvolveObjectivesCommandTest {
         CliRun nsga2 = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--optimizer", "nsga2");
         assertThat(nsga2.exit()).isEqualTo(2);
         assertThat(nsga2.err()).contains("--optimizer nsga2 needs two or more objectives");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void combinationsTheLoopsDoNotSupportAreOneSentenceEachBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+        Path g = EvolveCommandTest.genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [toy_arc, toy_kobest_boolq]\n");
+        String run = dir.resolve("run").toString();
+        CliRun dfsFront = CliRun.run("evolve", g.toString(), "--storage-path", run, "--optimizer", "random",
+                "--objectives", "toy_arc toy_kobest_boolq", "--space", "dfs");
+        assertThat(dfsFront.exit()).isEqualTo(2);
+        assertThat(dfsFront.err().strip()).isEqualTo("evomerge: --objectives works with --space ps only, got --space dfs.");
+        CliRun dfsEstimate = CliRun.run("evolve", g.toString(), "--storage-path", run, "--optimizer", "random",
+                "--space", "dfs", "--fitness-estimator", "subset", "--anchors", "2");
+        assertThat(dfsEstimate.exit()).isEqualTo(2);
+        assertThat(dfsEstimate.err().strip()).isEqualTo("evomerge: --space dfs needs --fitness-estimator full, got"
+                + " --fitness-estimator subset.");
+        CliRun frontEstimate = CliRun.run("evolve", g.toString(), "--storage-path", run, "--optimizer", "random",
+                "--objectives", "toy_arc toy_kobest_boolq", "--fitness-estimator", "subset", "--anchors", "2");
+        assertThat(frontEstimate.exit()).isEqualTo(2);
+        assertThat(frontEstimate.err().strip()).isEqualTo("evomerge: --objectives needs --fitness-estimator full: a"
+                + " Pareto front of estimated scores is not supported, got --fitness-estimator subset.");
         assertThat(dir.resolve("run")).doesNotExist();
     }
 }

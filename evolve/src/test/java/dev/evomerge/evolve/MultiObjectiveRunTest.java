@@ -226,8 +226,8 @@ class MultiObjectiveRunTest {
                 .hasMessageStartingWith("--optimizer nsga2 needs two or more objectives");
         assertThatThrownBy(() -> new EvolutionLauncher(options(storage, "nsga2", null, 1, false), w -> { })
                 .objectives(new ObjectiveOptions(List.of(setup.taskNames().get(0), "layers"), null)).prepare())
-                .hasMessage("--objectives: the objective 'layers' measures a data-flow path, and evomerge has no data-flow"
-                        + " genomes yet: use task metrics and 'params'.");
+                .hasMessage("--objectives: the objective 'layers' measures a data-flow path, and multi-objective runs search merge"
+                        + " recipes only (--space ps): use task metrics and 'params'.");
         assertThatThrownBy(() -> new EvolutionLauncher(options(storage, "random", null, 1, false), w -> { })
                 .objectives(new ObjectiveOptions(List.of(setup.taskNames().get(0), "nope"), null)).prepare())
                 .hasMessage("--objectives: 'nope' is neither 'params' nor a task of the genome file's tasks ("

@@ -23,8 +23,8 @@ import java.util.function.Function;
 public final class Objectives implements AutoCloseable {
 
     /** The one-sentence refusal of {@code layers}. */
-    static final String LAYERS_REFUSED = "the objective 'layers' measures a data-flow path, and evomerge has no data-flow"
-            + " genomes yet: use task metrics and 'params'.";
+    static final String LAYERS_REFUSED = "the objective 'layers' measures a data-flow path, and multi-objective runs search merge"
+            + " recipes only (--space ps): use task metrics and 'params'.";
 
     private final List<Objective> objectives;
     private final Map<String, CostMeasure> costs;
