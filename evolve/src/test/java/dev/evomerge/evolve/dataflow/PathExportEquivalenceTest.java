@@ -56,17 +56,22 @@ import static org.assertj.core.api.Assertions.within;
  * from there give the same token logprobs on the golden prompts, the same greedy generations, and identical task
  * metrics and per-document scores, over several random paths with repeats, skips, borrowed layers and scalings.
  *
- * <p>Tolerances. The export is exact up to RMSNorm's epsilon (see {@link PassthroughExport}) and float32 rounding.
- * Qwen2 at its own epsilon (1e-6) and Llama with its epsilon made negligible (1e-12, which isolates the rule) agree
- * within 1e-4 (measured at most 8e-5 and 5e-5). Llama at its own epsilon (1e-5) against the synthetic embeddings'
- * mean square of 0.14 is the epsilon caveat at work: a scale of 1.3 on the bare embedding (position 0) moves
- * logprobs by up to 7.7e-4, so that case allows 1e-3; metrics, per-document scores and greedy tokens stay identical.
+ * <p>Tolerances. The export is exact up to RMSNorm's epsilon (see {@link PassthroughExport}) and float32 rounding;
+ * no path scales its first layer's input, as no genome does. Qwen2 at its own epsilon (1e-6) and Llama with its
+ * epsilon made negligible (1e-12, which isolates the rule) agree within 1e-4 (measured at most 6.9e-5 and 3.3e-5).
+ * Llama at its own epsilon (1e-5) is the epsilon caveat at work: a norm at position i of the exported model sees
+ * eps C_i^2 where the path sees eps (C_i the product of the scales so far), which moves its output by a relative
+ * ~ eps |C_i^2 - 1| / (2 mean(z_i^2)); with the synthetic embeddings' mean square of 0.14 and genome scales in
+ * [0.5, 2] (C up to 3.3 on these paths) logprobs move by up to 3.4e-4, so that case allows
+ * {@value #LLAMA_OWN_EPSILON_TOLERANCE}; greedy tokens, metrics and per-document scores stay identical.
  * The fine-tune is synthesized at scale 0.5: at scale 1 it is so ill-conditioned that the engine's own float32
  * logprobs differ from a float64 reference by 2.1e-4 (base model: 7e-6), which no float32 comparison can beat.
  */
 class PathExportEquivalenceTest {
 
     private static final double TOLERANCE = 1e-4;
+    /** Llama's 1e-5 epsilon against the synthetic models' small stream (class comment): measured 3.4e-4. */
+    private static final double LLAMA_OWN_EPSILON_TOLERANCE = 5e-4;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LAYERS = 4;
     private static final List<String> TASKS = List.of("dfs_mc", "dfs_gen");
@@ -80,10 +85,16 @@ class PathExportEquivalenceTest {
     }
 
     static Stream<Arguments> cases() {
-        return Stream.of(Arguments.of(SynthArch.LLAMA, true, TOLERANCE),
-                Arguments.of(SynthArch.QWEN2, false, TOLERANCE), Arguments.of(SynthArch.LLAMA, false, 1e-3));
+        return Stream.of(Arguments.of(SynthArch.QWEN2, false, TOLERANCE),
+                Arguments.of(SynthArch.LLAMA, false, LLAMA_OWN_EPSILON_TOLERANCE),
+                Arguments.of(SynthArch.LLAMA, true, TOLERANCE));
     }
 
+    /**
+     * @param negligibleEpsilon set rms_norm_eps to 1e-12, which isolates the export's rule from the epsilon caveat;
+     *                          that case compares logprobs and greedy tokens only (the task metrics are compared at
+     *                          the models' own epsilon, which is what a run evaluates)
+     */
     @ParameterizedTest(name = "{0}, negligible epsilon: {1}, logprobs within {2}")
     @MethodSource("cases")
     void exportedPathComputesWhatTheResidentPathComputes(SynthArch arch, boolean negligibleEpsilon, double tolerance)
@@ -97,13 +108,15 @@ class PathExportEquivalenceTest {
         }
         Path tuned = tmp.resolve("tuned");
         FineTuneSynthesizer.write(base, tuned, 22, 0.5);
-        Path tasks = tmp.resolve("tasks");
-        // random gold answers, so that a model gets some right and some wrong and a changed answer shows
-        SyntheticTasks.multipleChoice(tasks.resolve("mc"), new SyntheticTasks.Options("dfs_mc", 24, 0, 4, 8),
-                Optional.empty(), Optional.empty());
-        try (LanguageModel teacher = LanguageModels.embedded(tuned, LoadOptions.defaults().withThreads(2), true, 8)) {
-            SyntheticTasks.generation(tasks.resolve("gen"), new SyntheticTasks.Options("dfs_gen", 6, 0, 2, 8),
-                    Optional.of(teacher), 4);
+        Path tasks = negligibleEpsilon ? null : tmp.resolve("tasks");
+        if (tasks != null) {
+            // random gold answers, so that a model gets some right and some wrong and a changed answer shows
+            SyntheticTasks.multipleChoice(tasks.resolve("mc"), new SyntheticTasks.Options("dfs_mc", 24, 0, 4, 8),
+                    Optional.empty(), Optional.empty());
+            try (LanguageModel teacher = LanguageModels.embedded(tuned, LoadOptions.defaults().withThreads(2), true, 8)) {
+                SyntheticTasks.generation(tasks.resolve("gen"), new SyntheticTasks.Options("dfs_gen", 6, 0, 2, 8),
+                        Optional.of(teacher), 4);
+            }
         }
         List<int[]> prompts = goldenPrompts();
         List<LayerPath> paths = paths(new SplittableRandom(arch.ordinal() + 40));
@@ -141,14 +154,18 @@ class PathExportEquivalenceTest {
             }
             Outputs mem = resident.get(i);
             String which = arch + " path " + i + " " + paths.get(i).steps();
+            double worst = 0;
             for (int p = 0; p < prompts.size(); p++) {
                 double[] want = mem.logprobs().get(p);
                 double[] got = exported.logprobs().get(p);
                 for (int j = 1; j < want.length; j++) {
-                    assertThat(got[j]).as("%s prompt %d token %d", which, p, j).isCloseTo(want[j], within(tolerance));
+                    worst = Math.max(worst, Math.abs(got[j] - want[j]));
                 }
                 assertThat(exported.greedy().get(p)).as("%s greedy %d", which, p).isEqualTo(mem.greedy().get(p));
             }
+            // printed so that the figures in docs/evolution.md can be re-read from the surefire report
+            System.out.printf("%s: max |delta logprob| %.3g%n", which, worst);
+            assertThat(worst).as("%s: max |delta logprob| over the golden prompts", which).isLessThanOrEqualTo(tolerance);
             assertThat(exported.metrics()).as(which).isEqualTo(mem.metrics());
             assertThat(exported.perDocument()).as(which).isEqualTo(mem.perDocument());
             anyMetricMoved |= !mem.metrics().equals(own.metrics());
@@ -157,37 +174,35 @@ class PathExportEquivalenceTest {
                     .isGreaterThan(1e-3);
         }
         // some path scores differently from the base, so agreeing metrics are not agreeing constants
-        assertThat(anyMetricMoved).isTrue();
-        assertThat(resident.stream().map(Outputs::metrics).distinct().count()).isGreaterThan(1);
+        if (tasks != null) {
+            assertThat(anyMetricMoved).isTrue();
+            assertThat(resident.stream().map(Outputs::metrics).distinct().count()).isGreaterThan(1);
+        }
     }
 
     /**
-     * Two fixed paths and three random ones. The fixed ones make sure every case is there: a repeat, a skip, a
-     * borrowed layer, scales above and below 1, and a path that starts and ends in the fine-tune (so the export
-     * needs model 0's empty end slices for its embeddings and head).
+     * Two fixed paths and three a data-flow genome decodes from random genes. The fixed ones make sure every case is
+     * there: a repeat, a skip, a borrowed layer, scales above and below 1, and a path that starts and ends in the
+     * fine-tune (so the export needs model 0's empty end slices for its embeddings and head). No path scales its
+     * first layer's input: a genome never does (see {@link DataFlowGenome}).
      */
     private static List<LayerPath> paths(SplittableRandom rnd) {
         List<LayerPath> out = new ArrayList<>();
         out.add(new LayerPath(List.of(new PathStep(0, 0, 1), new PathStep(0, 1, 1), new PathStep(0, 1, 1.5),
                 new PathStep(1, 2, 0.7), new PathStep(0, 3, 1))));
-        out.add(new LayerPath(List.of(new PathStep(1, 0, 1.3), new PathStep(1, 1, 1), new PathStep(0, 2, 1),
+        out.add(new LayerPath(List.of(new PathStep(1, 0, 1), new PathStep(1, 1, 1.3), new PathStep(0, 2, 1),
                 new PathStep(0, 2, 1), new PathStep(1, 3, 0.8))));
-        for (int k = 0; k < 3; k++) {
-            int length = rnd.nextInt(3, 8);
-            List<PathStep> steps = new ArrayList<>();
-            steps.add(new PathStep(0, 0, randomScale(rnd)));
-            for (int i = 1; i < length - 1; i++) {
-                steps.add(new PathStep(rnd.nextInt(2), rnd.nextInt(LAYERS), randomScale(rnd)));
+        for (Scaling scaling : List.of(Scaling.MODEL_PAIR, Scaling.LAYER_PAIR, Scaling.LAYER_PAIR)) {
+            DataFlowGenome genome = new DataFlowGenome(new DataFlowDefinition(2, scaling, 0.5, 2.0, null),
+                    List.of("base", "tuned"), List.of(LAYERS, LAYERS));
+            double[] genes = new double[genome.size()];
+            for (int g = 0; g < genes.length; g++) {
+                // a position is on the path with probability 0.3, keeping paths short; scales anywhere in [0.5, 2]
+                genes[g] = g < genome.inclusionGenes() ? (rnd.nextDouble() < 0.3 ? 0.9 : 0.1) : rnd.nextDouble();
             }
-            steps.add(new PathStep(0, LAYERS - 1, randomScale(rnd)));
-            out.add(new LayerPath(steps));
+            out.add(genome.decode(genes));
         }
         return out;
-    }
-
-    /** 1 half of the time, else a factor in [0.5, 2]. */
-    private static double randomScale(SplittableRandom rnd) {
-        return rnd.nextBoolean() ? 1.0 : Math.exp(rnd.nextDouble(Math.log(0.5), Math.log(2)));
     }
 
     private static List<int[]> goldenPrompts() throws IOException {
@@ -211,6 +226,9 @@ class PathExportEquivalenceTest {
         List<int[]> greedy = new ArrayList<>();
         for (int[] p : prompts) {
             greedy.add(m.model().generate(GenerationRequest.greedy(p, 5, Set.of())).tokenIds());
+        }
+        if (tasks == null) {
+            return new Outputs(lps, greedy, Map.of(), Map.of());
         }
         Map<String, Map<Integer, Double>> perDocument = new LinkedHashMap<>();
         EvaluationListener listener = EvaluationListener.documentScores(
