@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * Runs a run's fitness tasks on a model and returns every metric keyed by task and "metric,filter". The task catalog is
  * resolved once; bootstrap standard errors are skipped (fitness needs only the values).
  */
-final class TaskScorer {
+public final class TaskScorer {
 
     private final TaskCatalog.Selection selection;
     private final Evaluator evaluator;
@@ -32,7 +32,7 @@ final class TaskScorer {
     /** The current candidate's time limit, checked after every batch of requests (one scorer per slot). */
     private volatile Deadline deadline = Deadline.NONE;
 
-    TaskScorer(EvaluationSettings s, Consumer<String> warnings) {
+    public TaskScorer(EvaluationSettings s, Consumer<String> warnings) {
         TaskCatalog catalog = TaskCatalog.load(s.includePaths().stream().map(Path::of).toList(), warnings);
         this.selection = catalog.select(s.tasks().stream().map(TaskSpec::name).distinct().toList());
         this.evaluator = new Evaluator(new DatasetLoader(s.dataRoot(),
@@ -54,6 +54,11 @@ final class TaskScorer {
                 0, EvaluationOptions.DEFAULT_FEWSHOT_SEED, s.applyChatTemplate(), false);
         // The run's seed, not a fresh one: every candidate, slot, worker and resumed run sees the same documents.
         this.options = s.shuffle() ? o.withShuffleSeed(s.randomSeed()) : o;
+    }
+
+    /** Every metric of the run's tasks on this model, with no time limit (a server pool's scoring). */
+    public Map<MetricKey, Double> score(LanguageModel model) {
+        return score(model, Deadline.NONE);
     }
 
     Map<MetricKey, Double> score(LanguageModel model, Deadline limit) {
