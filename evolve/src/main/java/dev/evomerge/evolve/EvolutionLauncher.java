@@ -24,6 +24,8 @@ import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
 import dev.evomerge.evolve.optimizer.CmaEs;
+import dev.evomerge.evolve.pool.ServerPoolEvaluator;
+import dev.evomerge.evolve.pool.ServerPools;
 import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.optimizer.Population;
 import dev.evomerge.evolve.optimizer.RandomSearch;
@@ -117,7 +119,8 @@ public final class EvolutionLauncher {
         Genome genome = new Genome(def, numLayers);
         int population = search.forcePopulationSize() != null ? search.forcePopulationSize()
                 : Population.defaultSize(genome.layout().size());
-        if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
+        ServerPools.check(evaluation);
+        if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS && !evaluation.serverPool().enabled()) {
             String command = evaluation.evalServerCmd();
             if (evaluation.inMemory()) {
                 throw EvomergeException.usage("--backend openai-completions evaluates a merged model on disk: add --no-in-memory.");
@@ -351,6 +354,9 @@ public final class EvolutionLauncher {
 
     /** The local evaluator for these options (the default when no cluster is given). */
     public CandidateEvaluator localEvaluator(Prepared p) {
+        if (evaluation.serverPool().enabled()) {
+            return new ServerPoolEvaluator(p.settings(), evaluation.serverPool(), warnings);
+        }
         return new LocalEvaluator(p.settings(), evaluation.numWorkers(), evaluation.strategy(), evaluation.timeout(),
                 warnings);
     }

@@ -2,6 +2,7 @@ package dev.evomerge.evolve;
 
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
+import dev.evomerge.evolve.pool.ServerPoolOptions;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -19,10 +20,14 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                      Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
                      Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
                      int threads, boolean allowCrimes, Double sigma0, Long timeout,
-                     int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok) {
+                     int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok,
+                     List<String> evalServer, String evalServerReload, Path scratchDir) {
 
     StoredOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);
+        // rows of runs stored before the server pool existed have none of its three keys
+        evalServer = evalServer == null ? List.of() : List.copyOf(evalServer);
+        evalServerReload = evalServerReload == null ? ServerPoolOptions.DETECT : evalServerReload;
     }
 
     static StoredOptions of(EvolveOptions o) {
@@ -34,7 +39,8 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                 s.optimizer().text(), e.strategy().text(), e.inMemory(), e.taskSearchPaths(), e.dataDir(), e.batchSize(),
                 s.randomSeed(), s.forcePopulationSize(), o.saveFinalModel(), o.allowBenchmarkTasks(), s.maxEvaluations(),
                 o.resume(), e.numWorkers(), e.backend().text(), e.evalServerCmd(), e.threads(), o.allowCrimes(),
-                s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok());
+                s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok(),
+                e.serverPool().servers(), e.serverPool().reload(), e.serverPool().scratchDir());
     }
 
     /** The grouped options; a stored optimizer, strategy or backend that is no longer known is a usage error. */
@@ -46,7 +52,7 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                         maxFallbacks, llmMaxContextTokens, llmPricePerMtok),
                 new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, numWorkers,
                         EvaluationBackend.parse(backend), evalServerCmd, taskSearchPaths, dataDir, batchSize, threads,
-                        timeout),
+                        timeout, new ServerPoolOptions(evalServer, evalServerReload, scratchDir)),
                 saveFinalModel, allowCrimes, allowBenchmarkTasks);
     }
 }

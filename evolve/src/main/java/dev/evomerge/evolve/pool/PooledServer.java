@@ -3,6 +3,9 @@ package dev.evomerge.evolve.pool;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.eval.model.LanguageModel;
+import dev.evomerge.eval.reload.ReloadOutcome;
+import dev.evomerge.eval.reload.ReloadProtocol;
+import dev.evomerge.eval.reload.ServerEndpoint;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.eval.model.LoglikelihoodQuery;
 import dev.evomerge.eval.model.Progress;
@@ -38,7 +41,10 @@ final class PooledServer {
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
 
     private final String root;
-    private final WeightReload reload;
+    private final ServerEndpoint endpoint;
+    private final ReloadProtocol reload;
+    /** Where candidates must be written for this server (vLLM reloads only its served directory), else empty. */
+    private final Optional<Path> required;
     private final EvaluationSettings settings;
     private final TaskScorer scorer;
     private final Consumer<String> warnings;
@@ -48,10 +54,12 @@ final class PooledServer {
     /** The recipe of the weights served now (null: the server's own model): the same recipe probes the same. */
     private String lastRecipe;
 
-    PooledServer(String root, WeightReload reload, EvaluationSettings settings, TaskScorer scorer,
-                 Consumer<String> warnings, HttpClient http) {
-        this.root = root;
+    PooledServer(ServerEndpoint endpoint, ReloadProtocol reload, Optional<Path> required, EvaluationSettings settings,
+                 TaskScorer scorer, Consumer<String> warnings, HttpClient http) {
+        this.endpoint = endpoint;
+        this.root = endpoint == null ? "(none)" : endpoint.toString();
         this.reload = reload;
+        this.required = required;
         this.settings = settings;
         this.scorer = scorer;
         this.warnings = warnings;
@@ -86,12 +94,18 @@ final class PooledServer {
      */
     Map<MetricKey, Double> evaluate(Path merged, String recipe) {
         try {
-            Path served = reload.reload(merged);
+            Path served = required.isPresent() ? CandidatePlacement.moveInto(merged, required.get()) : merged;
+            ReloadOutcome outcome = reload.reload(endpoint, served);
+            switch (outcome.kind()) {
+                case LOADED -> { }
+                case REFUSED -> throw EvomergeException.runtime(outcome.message(), null);
+                case SERVER_FAILED -> throw gone("failed to reload (" + outcome.message() + ")", null);
+            }
             try (LanguageModel lm = open(served)) {
                 double p = probe(lm);
-                if (lastProbe != null && p == lastProbe && !recipe.equals(lastRecipe)) {
+                if (reload.reloads() && lastProbe != null && p == lastProbe && !recipe.equals(lastRecipe)) {
                     // the same log-probability to the last bit: the weights did not change
-                    throw gone("answered the reload (" + reload.protocol() + ") but still serves its previous weights"
+                    throw gone("answered the reload (" + reload.name() + ") but still serves its previous weights"
                             + " (the probe's log-probability stayed " + p + ")", null);
                 }
                 lastProbe = p;

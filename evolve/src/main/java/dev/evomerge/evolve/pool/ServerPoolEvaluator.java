@@ -10,6 +10,10 @@ import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 
+import dev.evomerge.eval.reload.ReloadProtocol;
+import dev.evomerge.eval.reload.ReloadProtocols;
+import dev.evomerge.eval.reload.ServerEndpoint;
+
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
@@ -40,7 +45,8 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     }
 
     /** Handed out in place of a server once none is left. */
-    private static final PooledServer NONE_LEFT = new PooledServer("(none)", null, null, null, s -> { }, null);
+    private static final PooledServer NONE_LEFT = new PooledServer(null, null, Optional.empty(), null, null, s -> { },
+            null);
     /** Put into a call's queue once every candidate of the call is reported. */
     private static final Merged END = new Merged(null, null, 0, null, false);
 
@@ -87,18 +93,22 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         int n = options.servers().size();
         scratch = ScratchSpace.open(options.scratchDir(), Path.of(settings.storage()),
                 ScratchSpace.largestModel(settings.modelPaths()), n + 2, warnings);
-        for (String url : options.servers()) {
-            String root = ServerPoolOptions.root(url);
-            PooledServer s = new PooledServer(root, reloadFor(root), settings, new TaskScorer(settings, warnings),
-                    warnings, http);
+        for (ServerEndpoint endpoint : options.endpoints()) {
             try {
+                // a server that cannot say which protocol it speaks is a usage error (the option names it)
+                ReloadProtocol protocol = ReloadProtocols.choose(options.reloadOption(), endpoint);
+                PooledServer s = new PooledServer(endpoint, protocol, protocol.requiredModelDirectory(endpoint),
+                        settings, new TaskScorer(settings, warnings), warnings, http);
                 s.start(Path.of(settings.residentModel()));
                 live.add(s);
                 free.add(s);
             } catch (ServerGoneException e) {
-                lastLoss = e.getMessage();
-                warnings.accept(e.getMessage() + "; it is left out of the pool (" + (options.servers().size() - live.size()
-                        - 1) + " other server(s) not checked yet or left out, " + live.size() + " in it so far).");
+                leftOut(e.getMessage());
+            } catch (EvomergeException e) {
+                if (e.kind() == EvomergeException.Kind.USAGE) {
+                    throw e;
+                }
+                leftOut(e.getMessage()); // it did not answer what it serves
             }
         }
         if (live.isEmpty()) {
@@ -107,23 +117,9 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         started = true;
     }
 
-    private WeightReload reloadFor(String root) {
-        return switch (options.reload()) {
-            case "none" -> new WeightReload() {
-                @Override
-                public Path reload(Path merged) {
-                    return merged;
-                }
-
-                @Override
-                public String protocol() {
-                    return "none";
-                }
-            };
-            case "vllm" -> throw EvomergeException.usage("--eval-server-reload vllm is not available yet; use sglang or "
-                    + "evomerge.");
-            default -> new DiskReload(root, options.reload(), http);
-        };
+    private void leftOut(String reason) {
+        lastLoss = reason;
+        warnings.accept(reason + "; it is left out of the pool.");
     }
 
     @Override

@@ -1,11 +1,13 @@
 package dev.evomerge.evolve.pool;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.eval.reload.ReloadProtocols;
+import dev.evomerge.eval.reload.ServerEndpoint;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Evaluation by inference servers that are already running ({@code --eval-server URL}, repeatable): each server is one
@@ -22,7 +24,7 @@ public record ServerPoolOptions(List<String> servers, String reload, Path scratc
     /** The --eval-server-reload default: ask each server which protocol it speaks. */
     public static final String DETECT = "detect";
     /** The --eval-server-reload values. */
-    public static final List<String> RELOADS = List.of(DETECT, "sglang", "vllm", "evomerge", "none");
+    public static final List<String> RELOADS = Stream.concat(Stream.of(DETECT), ReloadProtocols.NAMES.stream()).toList();
     /** No server pool: candidates are evaluated by the local workers (or a cluster). */
     public static final ServerPoolOptions NONE = new ServerPoolOptions(List.of(), DETECT, null);
 
@@ -42,36 +44,20 @@ public record ServerPoolOptions(List<String> servers, String reload, Path scratc
             throw EvomergeException.usage("--eval-server-reload must be one of " + String.join(", ", RELOADS) + ", got '"
                     + reload + "'.");
         }
-        for (String s : servers) {
-            root(s);
-        }
-        if (servers.stream().map(ServerPoolOptions::root).distinct().count() < servers.size()) {
+        List<ServerEndpoint> endpoints = endpoints();
+        if (endpoints.stream().map(ServerEndpoint::baseUrl).distinct().count() < endpoints.size()) {
             throw EvomergeException.usage("--eval-server names the same server twice (" + String.join(", ", servers)
                     + "); give each server once, it is one evaluation slot.");
         }
     }
 
-    /**
-     * The server's root URL ({@code http://host:port}, no trailing slash): SGLang's and evomerge's reload endpoints
-     * live there, the OpenAI API under its {@code /v1}.
-     */
-    public static String root(String url) {
-        String s = url.strip();
-        while (s.endsWith("/")) {
-            s = s.substring(0, s.length() - 1);
-        }
-        if (s.endsWith("/v1")) {
-            s = s.substring(0, s.length() - 3);
-        }
-        try {
-            URI u = new URI(s);
-            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
-                throw new URISyntaxException(url, "not an http(s) URL with a host");
-            }
-        } catch (URISyntaxException e) {
-            throw EvomergeException.usage("--eval-server " + url + " is not a server URL; give it as http://HOST:PORT"
-                    + " (e.g. http://127.0.0.1:30000).");
-        }
-        return s;
+    /** The servers as the reload protocols address them (base URL without /v1, the OPENAI_API_KEY if set). */
+    public List<ServerEndpoint> endpoints() {
+        return servers.stream().map(s -> ServerEndpoint.parse(s, "--eval-server")).toList();
+    }
+
+    /** The protocol the option names, or empty for {@code detect} (each server is asked). */
+    public Optional<String> reloadOption() {
+        return reload.equals(DETECT) ? Optional.empty() : Optional.of(reload);
     }
 }
