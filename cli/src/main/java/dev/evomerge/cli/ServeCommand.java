@@ -4,6 +4,8 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.LoadOptions;
 import dev.evomerge.engine.WeightStorage;
 import dev.evomerge.server.OpenAiServer;
+import dev.evomerge.server.ReloadIgnoringWeightUpdates;
+import dev.evomerge.server.WeightUpdates;
 import dev.evomerge.server.ServedModel;
 import dev.evomerge.server.ServerOptions;
 import picocli.CommandLine;
@@ -20,7 +22,8 @@ import java.util.concurrent.Callable;
 /** {@code evomerge serve DIR}: an OpenAI-compatible HTTP server over the in-JVM engine. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over an OpenAI-compatible HTTP API: GET /v1/models, POST /v1/completions,"
-                + " POST /v1/chat/completions (see docs/serve.md).",
+                + " POST /v1/chat/completions, and POST /update_weights_from_disk to load new weights in place"
+                + " (see docs/serve.md).",
                 "Prints 'listening on http://HOST:PORT' once ready; Ctrl-C stops it."})
 final class ServeCommand extends CliCommand implements Callable<Integer> {
 
@@ -49,6 +52,11 @@ final class ServeCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--bf16-weights", description = "Keep weights as bfloat16 in memory (half the memory).")
     boolean bf16;
 
+    // A faulty server for the evolution's fault tests: POST /update_weights_from_disk answers success and keeps the
+    // old weights. Hidden from --help: no user wants it.
+    @Option(names = "--test-ignore-weight-updates", hidden = true)
+    boolean ignoreWeightUpdates;
+
     @Override
     public Integer call() {
         if (!Files.isDirectory(dir)) {
@@ -61,7 +69,8 @@ final class ServeCommand extends CliCommand implements Callable<Integer> {
         PrintWriter out = out();
         exposureWarning(host, options.apiKey().isPresent()).ifPresent(this::warn);
         try (ServedModel model = ServedModel.load(dir, name, load);
-             OpenAiServer server = OpenAiServer.start(model, options)) {
+             OpenAiServer server = OpenAiServer.start(model, options, ignoreWeightUpdates
+                     ? new ReloadIgnoringWeightUpdates() : WeightUpdates.inPlace())) {
             Thread hook = new Thread(server::close, "evomerge-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("listening on " + server.baseUrl());

@@ -27,10 +27,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An OpenAI-compatible HTTP server over one model: {@code GET /v1/models}, {@code POST /v1/completions},
- * {@code POST /v1/chat/completions}, plus {@code GET /health}. Requests are read and validated on their own
- * threads; model work runs on one thread, so concurrent requests queue and each sees the model alone.
+ * {@code POST /v1/chat/completions}, plus {@code GET /health}, and SGLang's {@code POST /update_weights_from_disk}
+ * and {@code GET /get_model_info} so that an evolution can swap the served weights per candidate. Requests are read
+ * and validated on their own threads; model work (weight updates included) runs on one thread, so concurrent
+ * requests queue and each sees the model alone, with one set of weights.
  */
 public final class OpenAiServer implements AutoCloseable {
+
+    /** SGLang's path for loading new weights from a directory, which this server implements. */
+    public static final String WEIGHT_UPDATE_PATH = "/update_weights_from_disk";
 
     // Jackson's default cap on one string (20 MB) would answer a long prompt with a parser message; the body limit
     // (ServerOptions.maxBodyBytes) already bounds every string, and PromptBudget then refuses by size in one sentence.
@@ -40,6 +45,9 @@ public final class OpenAiServer implements AutoCloseable {
 
     private final ServedModel served;
     private final ServerOptions options;
+    private final WeightUpdates weightUpdates;
+    /** Why generation is refused (a weight update failed part-way), or null; read and written on the model thread. */
+    private String weightsUnusable;
     private final HttpServer http;
     private final ExecutorService httpThreads;
     private final ExecutorService modelThread;
@@ -52,9 +60,10 @@ public final class OpenAiServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private OpenAiServer(ServedModel served, ServerOptions options) throws IOException {
+    private OpenAiServer(ServedModel served, ServerOptions options, WeightUpdates weightUpdates) throws IOException {
         this.served = served;
         this.options = options;
+        this.weightUpdates = weightUpdates;
         this.completions = new CompletionsEndpoint(served);
         this.chat = new ChatCompletionsEndpoint(served);
         this.idPrefix = Long.toHexString(seeds.nextLong() & 0xffffffffL);
@@ -71,9 +80,17 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Binds and starts serving; the model stays owned by the caller. */
     public static OpenAiServer start(ServedModel served, ServerOptions options) {
+        return start(served, options, WeightUpdates.inPlace());
+    }
+
+    /**
+     * Binds and starts serving with the given handling of {@code POST /update_weights_from_disk}
+     * ({@link ReloadIgnoringWeightUpdates} makes a faulty server for tests).
+     */
+    public static OpenAiServer start(ServedModel served, ServerOptions options, WeightUpdates weightUpdates) {
         OpenAiServer server;
         try {
-            server = new OpenAiServer(served, options);
+            server = new OpenAiServer(served, options, weightUpdates);
         } catch (IOException e) {
             throw EvomergeException.usage("cannot listen on " + options.host() + ":" + options.port() + ": "
                     + Reasons.of(e), e);
@@ -142,10 +159,16 @@ public final class OpenAiServer implements AutoCloseable {
             send(ex, 200, ok);
             return;
         }
-        if (path.equals("/v1") || path.startsWith("/v1/")) {
+        if (path.equals("/v1") || path.startsWith("/v1/") || path.equals(WEIGHT_UPDATE_PATH)
+                || path.equals("/get_model_info")) {
             authorize(ex);
         }
         switch (path) {
+            case WEIGHT_UPDATE_PATH -> updateWeights(ex);
+            case "/get_model_info" -> {
+                requireMethod(ex, "GET");
+                send(ex, 200, modelInfo());
+            }
             case "/v1/models" -> {
                 requireMethod(ex, "GET");
                 ObjectNode list = MAPPER.createObjectNode().put("object", "list");
@@ -161,7 +184,8 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "invalid_request_error", "Unknown route: " + method + " " + path
-                        + " (this server has GET /v1/models, POST /v1/completions, POST /v1/chat/completions).",
+                        + " (this server has GET /v1/models, POST /v1/completions, POST /v1/chat/completions,"
+                        + " POST /update_weights_from_disk, GET /get_model_info).",
                         null, "unknown_url");
             }
         }
@@ -176,10 +200,85 @@ public final class OpenAiServer implements AutoCloseable {
         String id = idKind + idPrefix + "-" + requestCounter.incrementAndGet();
         StreamOptions streamed = StreamOptions.parse(body);
         if (streamed.enabled()) {
-            stream(ex, out -> endpoint.stream(req, streamed, seed, id, Instant.now().getEpochSecond(), out));
+            stream(ex, out -> {
+                requireUsableWeights();
+                endpoint.stream(req, streamed, seed, id, Instant.now().getEpochSecond(), out);
+            });
             return;
         }
-        send(ex, 200, onModelThread(() -> endpoint.handle(req, seed, id, Instant.now().getEpochSecond())));
+        send(ex, 200, onModelThread(() -> {
+            requireUsableWeights();
+            return endpoint.handle(req, seed, id, Instant.now().getEpochSecond());
+        }));
+    }
+
+    /** On the model thread: refuses generation while the weights are a mix left by a failed update. */
+    private void requireUsableWeights() {
+        if (weightsUnusable != null) {
+            throw new ApiException(503, "server_error", weightsUnusable, null, null);
+        }
+    }
+
+    /**
+     * SGLang's {@code POST /update_weights_from_disk}: body {@code {"model_path": DIR}} (SGLang's other fields, such
+     * as {@code load_format} or {@code flush_cache}, are accepted and ignored: there is no cache to flush); answer
+     * {@code {"success", "message", "num_paused_requests"}} with 200 when loaded, 400 when refused (the old weights
+     * are kept and still served) and 500 when loading failed part-way. It runs on the model thread between requests.
+     */
+    private void updateWeights(HttpExchange ex) throws IOException {
+        requireMethod(ex, "POST");
+        JsonNode body;
+        try {
+            body = readJson(ex);
+        } catch (ApiException e) {
+            sendUpdate(ex, e.status(), false, e.getMessage());
+            return;
+        }
+        JsonNode modelPath = body.get("model_path");
+        if (modelPath == null || !modelPath.isTextual() || modelPath.asText().isBlank()) {
+            sendUpdate(ex, 400, false, "The body needs 'model_path': the model directory to load.");
+            return;
+        }
+        java.nio.file.Path dir;
+        try {
+            dir = java.nio.file.Path.of(modelPath.asText());
+        } catch (java.nio.file.InvalidPathException e) {
+            sendUpdate(ex, 400, false, "'model_path' " + modelPath.asText() + " is not a path: " + e.getReason()
+                    + ".");
+            return;
+        }
+        ObjectNode reply = onModelThread(() -> {
+            WeightUpdateResult result = weightUpdates.update(served, dir);
+            switch (result.status()) {
+                case LOADED -> weightsUnusable = null;
+                case BROKEN -> weightsUnusable = result.message();
+                case REFUSED -> { } // nothing changed
+            }
+            return MAPPER.createObjectNode().put("status", switch (result.status()) {
+                case LOADED -> 200;
+                case REFUSED -> 400;
+                case BROKEN -> 500;
+            }).put("message", result.message());
+        });
+        int status = reply.get("status").asInt();
+        sendUpdate(ex, status, status == 200, reply.get("message").asText());
+    }
+
+    private static void sendUpdate(HttpExchange ex, int status, boolean success, String message) throws IOException {
+        send(ex, status, MAPPER.createObjectNode().put("success", success).put("message", message)
+                .put("num_paused_requests", 0));
+    }
+
+    /** SGLang's {@code GET /get_model_info}, with what this server knows. */
+    private ObjectNode modelInfo() {
+        ObjectNode info = MAPPER.createObjectNode();
+        info.put("model_path", served.weightsPath().map(Object::toString).orElse(served.name()));
+        info.put("tokenizer_path", served.tokenizerPath().map(Object::toString).orElse(served.name()));
+        info.put("is_generation", true);
+        info.put("weight_version", Long.toString(served.weightUpdates()));
+        info.put("served_model_name", served.name());
+        info.put("server", "evomerge");
+        return info;
     }
 
     /**
@@ -202,8 +301,10 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private ObjectNode modelObject() {
-        return MAPPER.createObjectNode().put("id", served.name()).put("object", "model").put("created", created)
-                .put("owned_by", "evomerge").put("max_model_len", served.contextLength());
+        ObjectNode model = MAPPER.createObjectNode().put("id", served.name()).put("object", "model")
+                .put("created", created).put("owned_by", "evomerge").put("max_model_len", served.contextLength());
+        served.weightsPath().ifPresent(p -> model.put("root", p.toString())); // as vLLM names the served directory
+        return model;
     }
 
     private synchronized long nextSeed() {

@@ -18,6 +18,10 @@ public final class ServedModel implements AutoCloseable {
     private final Set<Integer> eosIds;
     private final PromptBudget promptBudget;
     private final java.util.concurrent.atomic.AtomicLong generatedTokens = new java.util.concurrent.atomic.AtomicLong();
+    /** The directory the weights were last loaded from (null when built from memory); changed by weight updates. */
+    private volatile Path weightsPath;
+    private volatile Path tokenizerPath;
+    private final java.util.concurrent.atomic.AtomicLong weightUpdates = new java.util.concurrent.atomic.AtomicLong();
 
     public ServedModel(String name, CausalLanguageModel model, Tokenizer tokenizer,
                        Optional<ChatTemplate> chatTemplate) {
@@ -38,11 +42,36 @@ public final class ServedModel implements AutoCloseable {
      */
     public static ServedModel load(Path dir, String name, LoadOptions options) {
         LoadedModel loaded = LoadedModel.load(dir, options);
-        return new ServedModel(name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString(), loaded);
+        ServedModel served = new ServedModel(name != null ? name : dir.toAbsolutePath().normalize().getFileName()
+                .toString(), loaded);
+        served.weightsPath = dir.toAbsolutePath().normalize();
+        served.tokenizerPath = served.weightsPath;
+        return served;
     }
 
     public String name() {
         return name;
+    }
+
+    /** The directory the served weights were last loaded from; empty for a model built in memory. */
+    public Optional<Path> weightsPath() {
+        return Optional.ofNullable(weightsPath);
+    }
+
+    /** The directory the tokenizer was loaded from (weight updates keep the tokenizer); empty when built in memory. */
+    public Optional<Path> tokenizerPath() {
+        return Optional.ofNullable(tokenizerPath);
+    }
+
+    /** How many weight updates succeeded since the server started: the {@code weight_version} it reports. */
+    public long weightUpdates() {
+        return weightUpdates.get();
+    }
+
+    /** Records that the weights now come from {@code dir}. */
+    void servedFrom(Path dir) {
+        weightsPath = dir.toAbsolutePath().normalize();
+        weightUpdates.incrementAndGet();
     }
 
     public CausalLanguageModel model() {
