@@ -3,7 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
-import dev.evomerge.evolve.pool.ServerPoolOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -32,20 +32,14 @@ final class EvaluationCliOptions {
     int batchSize;
     @Option(names = {"-j", "--threads"}, description = "Threads per evaluation slot (default: all cores).")
     Integer threads;
-    @Option(names = "--eval-server", paramLabel = "URL", description = "A running inference server (vLLM, SGLang, "
-            + "`evomerge serve`) that evaluates candidates, reloading each one's weights; repeatable, one slot each.")
-    List<String> evalServers = new ArrayList<>();
-    @Option(names = "--eval-server-reload", paramLabel = "PROTOCOL", defaultValue = ServerPoolOptions.DETECT,
-            description = "How --eval-server servers load a candidate: detect, sglang, vllm, evomerge or none (default: ${DEFAULT-VALUE}).")
-    String evalServerReload;
-    @Option(names = "--scratch-dir", description = "Where candidates are merged for --eval-server servers (default: under /dev/shm when they fit, else the storage path).")
-    Path scratchDir;
+    @Mixin
+    ServerPoolCliOptions serverPool;
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Local: seconds one candidate may take before it is recorded as failed (default: none).")
     Long timeout;
 
     CandidateEvaluationOptions options() {
         return new CandidateEvaluationOptions(strategy, inMemory, numWorkers, backend, evalServerCmd, taskSearchPaths, dataDir,
                 batchSize, threads == null ? Runtime.getRuntime().availableProcessors() : threads, timeout,
-                new ServerPoolOptions(evalServers, evalServerReload, scratchDir));
+                serverPool.options());
     }
 }

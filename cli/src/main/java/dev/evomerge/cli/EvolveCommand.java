@@ -91,7 +91,7 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
 
     /** The cluster's options are checked before anything is written (the cluster itself starts after run.db exists). */
     private void checkClusterOptions() {
-        if (!evaluation.evalServers.isEmpty() && evaluation.inMemory
+        if (!evaluation.serverPool.servers.isEmpty() && evaluation.inMemory
                 && spec.commandLine().getParseResult().hasMatchedOption("--in-memory")) {
             // the seed's --in-memory patched weights into its vLLM engine; evomerge's merges into its own engine
             throw EvomergeException.usage("--in-memory merges into this process's engine; --eval-server servers"
@@ -101,7 +101,7 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
         if (!cluster.given()) {
             return;
         }
-        if (!evaluation.evalServers.isEmpty()) {
+        if (!evaluation.serverPool.servers.isEmpty()) {
             throw EvomergeException.usage("--eval-server evaluates in this process; on a cluster give each `evomerge"
                     + " worker` its own --eval-server URL.");
         }

@@ -7,7 +7,6 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
-import dev.evomerge.evolve.pool.ServerPoolOptions;
 import dev.evomerge.evolve.pool.WorkerServerPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,14 +36,8 @@ final class WorkerCommand extends CliCommand implements Callable<Integer> {
     List<String> pathMap = new ArrayList<>();
     @Option(names = "--eval-server-cmd", description = "Evaluate with an inference server started per candidate ({model}, {port}).")
     String evalServerCmd;
-    @Option(names = "--eval-server", paramLabel = "URL", description = "A running inference server that evaluates this "
-            + "worker's candidates, reloading each one's weights; repeatable, one slot each (--slots defaults to their number).")
-    List<String> evalServers = new ArrayList<>();
-    @Option(names = "--eval-server-reload", paramLabel = "PROTOCOL", defaultValue = ServerPoolOptions.DETECT,
-            description = "How --eval-server servers load a candidate: detect, sglang, vllm, evomerge or none (default: ${DEFAULT-VALUE}).")
-    String evalServerReload;
-    @Option(names = "--scratch-dir", description = "Where candidates are merged for --eval-server servers (default: under /dev/shm when they fit, else --work-dir).")
-    Path scratchDir;
+    @Mixin
+    ServerPoolCliOptions serverPool;
     @Option(names = "--work-dir", description = "Where on-disk merges go (default: a temporary folder).")
     Path workDir;
     @Option(names = {"-j", "--threads"}, description = "Threads per slot (default: all cores / slots).")
@@ -55,13 +48,14 @@ final class WorkerCommand extends CliCommand implements Callable<Integer> {
         PrintWriter out = out();
         cluster.require("worker");
         PathMap paths = PathMap.parse(pathMap);
+        List<String> evalServers = serverPool.servers;
         if (!evalServers.isEmpty() && evalServerCmd != null) {
             throw EvomergeException.usage("--eval-server uses servers that are already running, --eval-server-cmd"
                     + " starts one per candidate: give one of the two.");
         }
         int slots = this.slots != null ? this.slots : Math.max(1, evalServers.size());
         WorkerServerPool servers = evalServers.isEmpty() ? null
-                : new WorkerServerPool(new ServerPoolOptions(evalServers, evalServerReload, scratchDir), this::warn);
+                : new WorkerServerPool(serverPool.options(), this::warn);
         Path work = workDir != null ? workDir : Files.createTempDirectory("evomerge-worker");
         int perSlot = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / slots);
         WorkerEvaluatorFactory factory = (runSpec, map) -> {
