@@ -99,6 +99,7 @@ final class ServeCommand extends CliCommand implements Callable<Integer> {
             return Optional.empty();
         }
         return !Hosts.reachableFromOtherMachines(host) ? Optional.empty() : Optional.of("--host " + host + " accepts requests from other machines and"
-                + " no --api-key is set: anyone who can reach this port can use the model.");
+                + " no --api-key is set: anyone who can reach this port can use the model and make it load the weights"
+                + " of any model directory this process can read.");
     }
 }

@@ -95,6 +95,65 @@ class ServeCommandTest {
     }
 
     @Test
+    void theHiddenFaultOptionMakesAServerThatAcknowledgesReloadsAndKeepsItsWeights(@TempDir Path tmp)
+            throws Exception {
+        Path model = golden();
+        Path other = tmp.resolve("other");
+        dev.evomerge.core.synth.FineTuneSynthesizer.write(model, other, 3, 1.0);
+        StringWriter help = new StringWriter();
+        Main.run(new String[] {"serve", "--help"}, new PrintWriter(help, true), new PrintWriter(help, true));
+        assertThat(help.toString()).contains("--bf16-weights").doesNotContain("--test-ignore-weight-updates");
+
+        AddressWatcher out = new AddressWatcher();
+        StringWriter err = new StringWriter();
+        Thread serving = new Thread(() -> Main.run(new String[] {"serve", model.toString(), "--port", "0",
+                "--threads", "1", "--test-ignore-weight-updates"}, new PrintWriter(out, true),
+                new PrintWriter(err, true)));
+        serving.start();
+        try {
+            assertThat(out.ready.await(60, TimeUnit.SECONDS)).as("address line; stderr: %s", err).isTrue();
+            Matcher m = Pattern.compile("listening on (http://127\\.0\\.0\\.1:\\d+)").matcher(out.text());
+            assertThat(m.find()).isTrue();
+            HttpClient client = HttpClient.newHttpClient();
+            String probe = "{\"prompt\":[1,20,30,40,50],\"max_tokens\":1,\"temperature\":0,\"echo\":true,"
+                    + "\"logprobs\":1}";
+            String before = client.send(HttpRequest.newBuilder(URI.create(m.group(1) + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(probe)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
+            HttpResponse<String> update = client.send(HttpRequest.newBuilder(URI.create(m.group(1)
+                    + "/update_weights_from_disk")).POST(HttpRequest.BodyPublishers.ofString("{\"model_path\":\""
+                    + other + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(update.statusCode()).isEqualTo(200);
+            assertThat(update.body()).contains("\"success\":true");
+            String after = client.send(HttpRequest.newBuilder(URI.create(m.group(1) + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(probe)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
+            // the same weights: equal up to float sums reduced in another order as the JIT compiles the kernels
+            double[] b = logprobs(before);
+            double[] a = logprobs(after);
+            assertThat(a).hasSize(6); // the 5 prompt tokens and the generated one
+            for (int i = 1; i < a.length; i++) {
+                assertThat(a[i]).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-4));
+            }
+        } finally {
+            serving.interrupt();
+            serving.join(30_000);
+        }
+        assertThat(serving.isAlive()).isFalse();
+    }
+
+    /** The token_logprobs of a completions reply (the first, null, as NaN). */
+    private static double[] logprobs(String reply) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode lp = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reply)
+                .at("/choices/0/logprobs/token_logprobs");
+        double[] out = new double[lp.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = lp.get(i).isNumber() ? lp.get(i).asDouble() : Double.NaN;
+        }
+        return out;
+    }
+
+    @Test
     void aMissingDirectoryIsAUsageError(@TempDir Path tmp) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -117,7 +176,8 @@ class ServeCommandTest {
     void aNonLoopbackHostWithoutAnApiKeyIsWarnedAbout() {
         assertThat(ServeCommand.exposureWarning("0.0.0.0", false)).hasValueSatisfying(w -> assertThat(w)
                 .isEqualTo("--host 0.0.0.0 accepts requests from other machines and no --api-key is set: anyone who"
-                        + " can reach this port can use the model."));
+                        + " can reach this port can use the model and make it load the weights of any model directory"
+                        + " this process can read."));
         assertThat(ServeCommand.exposureWarning("::", false)).isPresent();
         assertThat(ServeCommand.exposureWarning("0.0.0.0", true)).isEmpty();
         assertThat(ServeCommand.exposureWarning("127.0.0.1", false)).isEmpty();
