@@ -164,8 +164,8 @@ class ServerPoolTest {
         String rootA = root(a);
         assertThat(lines(r.err(), "taken out of the pool")).as(r.err()).isEqualTo(1);
         // the first free server takes the first candidate: A, which dies while it loads it
-        assertThat(r.err()).contains("evaluation server " + rootA + " failed to reload").contains("(1 server(s) left)")
-                .contains("candidate 0/0 goes to another server.");
+        assertThat(r.err()).contains("evaluation server " + rootA + " taken out of the pool (1 server(s) left), candidate"
+                + " 0/0 goes to another server: ");
         Map<String, Evaluation> all = candidates(dir.resolve("run"));
         assertThat(all).hasSize(3);
         assertThat(all.values()).allSatisfy(e -> {
@@ -187,8 +187,8 @@ class ServerPoolTest {
         assertThat(r.exit()).as(r.err()).isZero();
         String rootLiar = root(liar);
         assertThat(lines(r.err(), "taken out of the pool")).as(r.err()).isEqualTo(1);
-        assertThat(r.err()).contains("evaluation server " + rootLiar + " answered the reload (evomerge) but still serves"
-                + " its previous weights").contains("candidate 0/0 goes to another server.");
+        assertThat(r.err()).contains("evaluation server " + rootLiar + " taken out of the pool (1 server(s) left), candidate"
+                + " 0/0 goes to another server: The server at " + rootLiar + " said it loaded ");
         Map<String, Evaluation> all = candidates(dir.resolve("run"));
         assertThat(all).hasSize(3);
         assertThat(all.values()).allSatisfy(e -> {
@@ -231,7 +231,7 @@ class ServerPoolTest {
         CliRun r = run(evolve(0, setup, dir.resolve("run"), scratch, "--eval-server", a));
 
         assertThat(lines(r.err(), "taken out of the pool")).as(r.err()).isEqualTo(1);
-        assertThat(r.err()).contains("(0 server(s) left), and candidate 0/1 is recorded as failed.");
+        assertThat(r.err()).contains("(0 server(s) left), candidate 0/1 is recorded as failed: ");
         Map<String, Evaluation> all = candidates(dir.resolve("run"));
         assertThat(all.get("0/0").ok()).as(all.get("0/0").error()).isTrue();
         assertThat(all.get("0/1").error()).startsWith("no evaluation server is left in the pool");

@@ -10,8 +10,8 @@ import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
 
-import dev.evomerge.eval.reload.ReloadProtocol;
-import dev.evomerge.eval.reload.ReloadProtocols;
+import dev.evomerge.eval.reload.ProbeSettings;
+import dev.evomerge.eval.reload.ReloadingServer;
 import dev.evomerge.eval.reload.ServerEndpoint;
 
 import java.net.http.HttpClient;
@@ -45,8 +45,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     }
 
     /** Handed out in place of a server once none is left. */
-    private static final PooledServer NONE_LEFT = new PooledServer(null, null, Optional.empty(), null, null, s -> { },
-            null);
+    private static final PooledServer NONE_LEFT = new PooledServer(null, Optional.empty(), null, null, s -> { }, null);
     /** Put into a call's queue once every candidate of the call is reported. */
     private static final Merged END = new Merged(null, null, 0, null, false);
 
@@ -96,19 +95,16 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         for (ServerEndpoint endpoint : options.endpoints()) {
             try {
                 // a server that cannot say which protocol it speaks is a usage error (the option names it)
-                ReloadProtocol protocol = ReloadProtocols.choose(options.reloadOption(), endpoint);
-                PooledServer s = new PooledServer(endpoint, protocol, protocol.requiredModelDirectory(endpoint),
-                        settings, new TaskScorer(settings, warnings), warnings, http);
-                s.start(Path.of(settings.residentModel()));
+                ReloadingServer rs = ReloadingServer.connect(endpoint, options.reloadOption(), ProbeSettings.defaults());
+                PooledServer s = new PooledServer(rs, rs.requiredModelDirectory(), settings,
+                        new TaskScorer(settings, warnings), warnings, http);
                 live.add(s);
                 free.add(s);
-            } catch (ServerGoneException e) {
-                leftOut(e.getMessage());
             } catch (EvomergeException e) {
                 if (e.kind() == EvomergeException.Kind.USAGE) {
                     throw e;
                 }
-                leftOut(e.getMessage()); // it did not answer what it serves
+                leftOut(endpoint, e.getMessage()); // it did not answer what it serves
             }
         }
         if (live.isEmpty()) {
@@ -117,9 +113,9 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         started = true;
     }
 
-    private void leftOut(String reason) {
+    private void leftOut(ServerEndpoint endpoint, String reason) {
         lastLoss = reason;
-        warnings.accept(reason + "; it is left out of the pool.");
+        warnings.accept("evaluation server " + endpoint + " left out of the pool: " + reason);
     }
 
     @Override
@@ -187,7 +183,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     private void runOn(PooledServer server, Merged m, Consumer<Evaluation> report, LinkedBlockingDeque<Merged> ready) {
         long t0 = System.nanoTime();
         try {
-            Map<MetricKey, Double> metrics = server.evaluate(m.dir(), m.candidate().mergeYaml());
+            Map<MetricKey, Double> metrics = server.evaluate(m.dir());
             free.addLast(server);
             report.accept(new Evaluation(m.candidate(), Double.NaN, metrics, null, m.mergeSeconds(),
                     (System.nanoTime() - t0) / 1e9, server.name()));
@@ -195,8 +191,9 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         } catch (ServerGoneException e) {
             int left = remove(server, e.getMessage());
             Candidate c = m.candidate();
-            warnings.accept(e.getMessage() + "; it is taken out of the pool (" + left + " server(s) left), and candidate "
-                    + c.generation() + "/" + c.index() + (left > 0 ? " goes to another server." : " is recorded as failed."));
+            warnings.accept("evaluation server " + server.name() + " taken out of the pool (" + left + " server(s) left),"
+                    + " candidate " + c.generation() + "/" + c.index() + (left > 0 ? " goes to another server: "
+                    : " is recorded as failed: ") + e.getMessage());
             if (left > 0) {
                 ready.addFirst(new Merged(c, m.dir(), m.mergeSeconds(), null, false));
             } else {
