@@ -269,4 +269,18 @@ class EvolveCommandTest {
         assertThat(both.err()).contains("--eval-server uses servers that are already running, --eval-server-cmd");
         assertThat(dir.resolve("run")).doesNotExist();
     }
+
+    @Test
+    void aWorkerTakesEitherRunningServersOrAServerCommand() {
+        CliRun r = CliRun.run("worker", "--cluster-name", "c", "--members", "127.0.0.1:5701", "--eval-server",
+                "http://127.0.0.1:30000", "--eval-server-cmd", "x {model} {port}");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: --eval-server uses servers that are already running,"
+                + " --eval-server-cmd starts one per candidate: give one of the two.");
+        CliRun bad = CliRun.run("worker", "--cluster-name", "c", "--members", "127.0.0.1:5701", "--eval-server",
+                "http://127.0.0.1:30000", "--eval-server-reload", "tgi");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err().strip()).isEqualTo("evomerge: --eval-server-reload must be one of detect, sglang, vllm,"
+                + " evomerge, none, got 'tgi'.");
+    }
 }
