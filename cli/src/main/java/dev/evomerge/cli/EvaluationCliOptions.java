@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -31,11 +32,14 @@ final class EvaluationCliOptions {
     int batchSize;
     @Option(names = {"-j", "--threads"}, description = "Threads per evaluation slot (default: all cores).")
     Integer threads;
+    @Mixin
+    ServerPoolCliOptions serverPool;
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Local: seconds one candidate may take before it is recorded as failed (default: none).")
     Long timeout;
 
     CandidateEvaluationOptions options() {
         return new CandidateEvaluationOptions(strategy, inMemory, numWorkers, backend, evalServerCmd, taskSearchPaths, dataDir,
-                batchSize, threads == null ? Runtime.getRuntime().availableProcessors() : threads, timeout);
+                batchSize, threads == null ? Runtime.getRuntime().availableProcessors() : threads, timeout,
+                serverPool.options());
     }
 }

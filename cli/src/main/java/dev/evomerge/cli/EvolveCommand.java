@@ -10,6 +10,7 @@ import dev.evomerge.evolve.ResumedOptions;
 import dev.evomerge.evolve.genome.GeneLayout;
 import dev.evomerge.evolve.llm.LlmExchange;
 import dev.evomerge.evolve.llm.LlmPrice;
+import dev.evomerge.evolve.pool.ServerPools;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
@@ -104,8 +105,19 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
 
     /** The cluster's options are checked before anything is written (the cluster itself starts after run.db exists). */
     private void checkClusterOptions() {
+        if (!evaluation.serverPool.servers.isEmpty() && evaluation.inMemory
+                && spec.commandLine().getParseResult().hasMatchedOption("--in-memory")) {
+            // the seed's --in-memory patched weights into its vLLM engine; evomerge's merges into its own engine
+            throw EvomergeException.usage("--in-memory merges into this process's engine; --eval-server servers"
+                    + " reload each candidate's weights instead (the seed's in-memory vLLM): drop --in-memory, see "
+                    + ServerPools.RECIPE + ".");
+        }
         if (!cluster.given()) {
             return;
+        }
+        if (!evaluation.serverPool.servers.isEmpty()) {
+            throw EvomergeException.usage("--eval-server evaluates in this process; on a cluster give each `evomerge"
+                    + " worker` its own --eval-server URL.");
         }
         var estimator = fitness.options().over(dev.evomerge.evolve.fitness.GenomeFitnessKeys.read(genomeFile)).kind();
         if (estimator != dev.evomerge.evolve.fitness.FitnessEstimatorKind.FULL) {

@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.evolve.pool.ServerPools;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,12 +50,12 @@ final class MergekitEvolveOptions {
     }
 
     static final List<Flag> FLAGS = List.of(
-            new Flag("--vllm", true, null, Effect.REFUSED, "evomerge evaluates with its own engine, or with any "
-                    + "OpenAI-compatible server started per candidate; for vLLM pass --no-in-memory --backend "
-                    + "openai-completions --eval-server-cmd \"vllm serve {model} --port {port}\"."),
-            new Flag("--num-gpus", false, "N", Effect.REFUSED, "evomerge does not schedule GPUs; use --num-workers N for "
-                    + "N evaluation slots in this process, or a cluster of `evomerge worker` members (--cluster-name) for "
-                    + "more machines."),
+            new Flag("--vllm", true, null, Effect.REFUSED, "evomerge keeps your vLLM (or SGLang) servers running and "
+                    + "reloads each candidate into them: start them yourself and pass --eval-server URL, as the recipe in "
+                    + ServerPools.RECIPE + " shows."),
+            new Flag("--num-gpus", false, "N", Effect.REFUSED, "evomerge does not schedule GPUs: start one inference "
+                    + "server per GPU and give each as --eval-server URL, as the recipe in " + ServerPools.RECIPE
+                    + " shows."),
             new Flag("--merge-cuda", true, null, Effect.REFUSED, "evomerge merges on the CPU with vectorized kernels and "
                     + "has no CUDA merge; drop the option."),
             new Flag("--trust-remote-code", true, null, Effect.IGNORED_WITH_WARNING, "evomerge runs no model code (for an "

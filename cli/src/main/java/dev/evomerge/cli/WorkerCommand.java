@@ -7,6 +7,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
+import dev.evomerge.evolve.pool.WorkerServerPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,12 +30,14 @@ final class WorkerCommand extends CliCommand implements Callable<Integer> {
 
     @Mixin
     ClusterCliOptions cluster;
-    @Option(names = "--slots", defaultValue = "1", description = "Candidates evaluated at once (default: ${DEFAULT-VALUE}).")
-    int slots;
+    @Option(names = "--slots", description = "Candidates evaluated at once (default: 1, or the number of --eval-server).")
+    Integer slots;
     @Option(names = "--path-map", description = "FROM=TO: rewrite the coordinator's path prefix FROM to TO (repeatable).")
     List<String> pathMap = new ArrayList<>();
     @Option(names = "--eval-server-cmd", description = "Evaluate with an inference server started per candidate ({model}, {port}).")
     String evalServerCmd;
+    @Mixin
+    ServerPoolCliOptions serverPool;
     @Option(names = "--work-dir", description = "Where on-disk merges go (default: a temporary folder).")
     Path workDir;
     @Option(names = {"-j", "--threads"}, description = "Threads per slot (default: all cores / slots).")
@@ -45,6 +48,14 @@ final class WorkerCommand extends CliCommand implements Callable<Integer> {
         PrintWriter out = out();
         cluster.require("worker");
         PathMap paths = PathMap.parse(pathMap);
+        List<String> evalServers = serverPool.servers;
+        if (!evalServers.isEmpty() && evalServerCmd != null) {
+            throw EvomergeException.usage("--eval-server uses servers that are already running, --eval-server-cmd"
+                    + " starts one per candidate: give one of the two.");
+        }
+        int slots = this.slots != null ? this.slots : Math.max(1, evalServers.size());
+        WorkerServerPool servers = evalServers.isEmpty() ? null
+                : new WorkerServerPool(serverPool.options(), this::warn);
         Path work = workDir != null ? workDir : Files.createTempDirectory("evomerge-worker");
         int perSlot = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / slots);
         WorkerEvaluatorFactory factory = (runSpec, map) -> {
@@ -54,6 +65,9 @@ final class WorkerCommand extends CliCommand implements Callable<Integer> {
             }
             EvaluationSettings local = EvaluationSettings.fromJson(json).mapPaths(map::apply)
                     .onWorker(evalServerCmd, perSlot, workDir(work));
+            if (servers != null) {
+                return servers.forRun(runSpec.runId(), local);
+            }
             return new LocalEvaluator(local, 1, LocalEvaluator.Strategy.POOL, this::warn);
         };
         try (ClusterWorker w = new ClusterWorker(cluster.options(WORKER_PORT), slots, paths, factory, m -> {
@@ -63,6 +77,10 @@ final class WorkerCommand extends CliCommand implements Callable<Integer> {
             w.awaitShutdown();
             if (w.refusal() != null) {
                 throw EvomergeException.usage("The coordinator refused this worker: " + w.refusal());
+            }
+        } finally {
+            if (servers != null) {
+                servers.close();
             }
         }
         return 0;

@@ -215,8 +215,8 @@ class EvolveCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "--vllm||--backend openai-completions --eval-server-cmd \"vllm serve {model} --port {port}\"",
-            "--num-gpus|2|use --num-workers N",
+            "--vllm||pass --eval-server URL, as the recipe in docs/evolution.md, \"Evaluating on running inference servers\" shows.",
+            "--num-gpus|2|start one inference server per GPU and give each as --eval-server URL, as the recipe in docs/evolution.md",
             "--merge-cuda||evomerge merges on the CPU",
             "--wandb||`evomerge dashboard --storage-path STORAGE`",
             "--wandb-project|p|`evomerge dashboard --storage-path STORAGE`",
@@ -252,5 +252,35 @@ class EvolveCommandTest {
         } else {
             assertThat(r.err().strip().lines()).hasSize(1);
         }
+    }
+
+    @Test
+    void theSeedsInMemoryWithAServerPoolPointsAtTheRecipe(@TempDir Path dir) throws Exception {
+        Path g = genome(dir, "genome: {models: [DIR/a], merge_method: linear}\ntasks: [t]\n");
+        CliRun r = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(), "--in-memory",
+                "--eval-server", "http://127.0.0.1:30000");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: --in-memory merges into this process's engine; --eval-server"
+                + " servers reload each candidate's weights instead (the seed's in-memory vLLM): drop --in-memory, see"
+                + " docs/evolution.md, \"Evaluating on running inference servers\".");
+        CliRun both = CliRun.run("evolve", g.toString(), "--storage-path", dir.resolve("run").toString(),
+                "--eval-server", "http://127.0.0.1:30000", "--eval-server-cmd", "x {model} {port}");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("--eval-server uses servers that are already running, --eval-server-cmd");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void aWorkerTakesEitherRunningServersOrAServerCommand() {
+        CliRun r = CliRun.run("worker", "--cluster-name", "c", "--members", "127.0.0.1:5701", "--eval-server",
+                "http://127.0.0.1:30000", "--eval-server-cmd", "x {model} {port}");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("evomerge: --eval-server uses servers that are already running,"
+                + " --eval-server-cmd starts one per candidate: give one of the two.");
+        CliRun bad = CliRun.run("worker", "--cluster-name", "c", "--members", "127.0.0.1:5701", "--eval-server",
+                "http://127.0.0.1:30000", "--eval-server-reload", "tgi");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err().strip()).isEqualTo("evomerge: --eval-server-reload must be one of detect, sglang, vllm,"
+                + " evomerge, none, got 'tgi'.");
     }
 }

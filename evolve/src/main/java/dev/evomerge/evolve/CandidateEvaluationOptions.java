@@ -2,6 +2,7 @@ package dev.evomerge.evolve;
 
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
+import dev.evomerge.evolve.pool.ServerPoolOptions;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -16,10 +17,11 @@ import java.util.List;
  * @param threads         threads per evaluation slot
  * @param timeout         seconds one candidate's local evaluation may take before it is recorded as failed (null = no
  *                        limit)
+ * @param serverPool      running inference servers that evaluate the candidates instead ({@code --eval-server})
  */
 public record CandidateEvaluationOptions(LocalEvaluator.Strategy strategy, boolean inMemory, int numWorkers,
                                 EvaluationBackend backend, String evalServerCmd, List<Path> taskSearchPaths,
-                                Path dataDir, int batchSize, int threads, Long timeout) {
+                                Path dataDir, int batchSize, int threads, Long timeout, ServerPoolOptions serverPool) {
 
     /** The defaults, which --help shows. */
     public static final String STRATEGY = "pool";
@@ -28,6 +30,15 @@ public record CandidateEvaluationOptions(LocalEvaluator.Strategy strategy, boole
 
     public CandidateEvaluationOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);
+        serverPool = serverPool == null ? ServerPoolOptions.NONE : serverPool;
+    }
+
+    /** Local evaluation without a server pool. */
+    public CandidateEvaluationOptions(LocalEvaluator.Strategy strategy, boolean inMemory, int numWorkers,
+                                      EvaluationBackend backend, String evalServerCmd, List<Path> taskSearchPaths,
+                                      Path dataDir, int batchSize, int threads, Long timeout) {
+        this(strategy, inMemory, numWorkers, backend, evalServerCmd, taskSearchPaths, dataDir, batchSize, threads,
+                timeout, ServerPoolOptions.NONE);
     }
 
     /** In-memory evaluation by one pool slot with the embedded engine, with these tasks, batch size and threads. */

@@ -14,6 +14,7 @@ import dev.evomerge.evolve.dataflow.ResidentMerge;
 import dev.evomerge.evolve.dataflow.SearchPhases;
 import dev.evomerge.evolve.dataflow.SearchSpace;
 import dev.evomerge.evolve.genome.EvolveConfig;
+import dev.evomerge.evolve.fitness.EstimatingEvaluator;
 import dev.evomerge.evolve.fitness.FitnessEstimatorKind;
 import dev.evomerge.evolve.fitness.FitnessPlan;
 import dev.evomerge.evolve.fitness.FitnessRun;
@@ -33,6 +34,8 @@ import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.LocalEvaluator;
 import dev.evomerge.evolve.optimizer.CmaEs;
+import dev.evomerge.evolve.pool.ServerPoolEvaluator;
+import dev.evomerge.evolve.pool.ServerPools;
 import dev.evomerge.evolve.optimizer.Optimizer;
 import dev.evomerge.evolve.optimizer.Population;
 import dev.evomerge.evolve.optimizer.RandomSearch;
@@ -184,7 +187,13 @@ public final class EvolutionLauncher {
             }
             population = pareto.populationSize(population, genome);
         }
-        if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS) {
+        ServerPools.check(evaluation);
+        if (evaluation.serverPool().enabled() && space.dataFlow()) {
+            // a data-flow path is evaluated by re-pointing resident layers; a server would need the exported model
+            throw EvomergeException.usage("--space " + space + " evaluates layer paths in memory: --eval-server is for"
+                    + " --space ps.");
+        }
+        if (evaluation.backend() == EvaluationBackend.OPENAI_COMPLETIONS && !evaluation.serverPool().enabled()) {
             String command = evaluation.evalServerCmd();
             if (evaluation.inMemory()) {
                 throw EvomergeException.usage("--backend openai-completions evaluates a merged model on disk: add --no-in-memory.");
@@ -217,6 +226,9 @@ public final class EvolutionLauncher {
             // calibration runs the input models as merge recipes; a data-flow search has no such calibration yet
             throw EvomergeException.usage("--space " + space + " needs --fitness-estimator full, got --fitness-estimator "
                     + fitness.kind().text() + ".");
+        }
+        if (fitness != null && fitness.kind() != FitnessEstimatorKind.FULL && evaluation.serverPool().enabled()) {
+            throw EstimatingEvaluator.localOnly(fitness.kind()); // the server pool scores whole tasks only
         }
         if (pareto != null && fitness != null && fitness.kind() != FitnessEstimatorKind.FULL) {
             // a front member's objectives must be measured, and the estimators' final whole-task check picks one best
@@ -514,6 +526,9 @@ public final class EvolutionLauncher {
     public CandidateEvaluator localEvaluator(Prepared p) {
         if (dataFlow != null) {
             return dataFlow.evaluator(null, p.settings(), warnings);
+        }
+        if (evaluation.serverPool().enabled()) {
+            return new ServerPoolEvaluator(p.settings(), evaluation.serverPool(), warnings);
         }
         return new LocalEvaluator(p.settings(), evaluation.numWorkers(), evaluation.strategy(), evaluation.timeout(),
                 warnings);

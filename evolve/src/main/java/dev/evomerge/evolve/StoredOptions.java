@@ -3,6 +3,7 @@ package dev.evomerge.evolve;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
+import dev.evomerge.evolve.pool.ServerPoolOptions;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -25,10 +26,14 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                      @JsonInclude(JsonInclude.Include.NON_NULL) String fitnessEstimator,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer anchors,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer calibrationLimit,
-                     @JsonInclude(JsonInclude.Include.NON_NULL) Integer fullEvalTop) {
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Integer fullEvalTop,
+                     List<String> evalServer, String evalServerReload, Path scratchDir) {
 
     StoredOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);
+        // rows of runs stored before the server pool existed have none of its three keys
+        evalServer = evalServer == null ? List.of() : List.copyOf(evalServer);
+        evalServerReload = evalServerReload == null ? ServerPoolOptions.DETECT : evalServerReload;
     }
 
     static StoredOptions of(EvolveOptions o) {
@@ -42,7 +47,8 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                 o.resume(), e.numWorkers(), e.backend().text(), e.evalServerCmd(), e.threads(), o.allowCrimes(),
                 s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok(),
                 o.fitness().estimator() == null ? null : o.fitness().estimator().text(), o.fitness().anchors(),
-                o.fitness().calibrationLimit(), o.fitness().fullEvalTop());
+                o.fitness().calibrationLimit(), o.fitness().fullEvalTop(),
+                e.serverPool().servers(), e.serverPool().reload(), e.serverPool().scratchDir());
     }
 
     /** The grouped options; a stored optimizer, strategy or backend that is no longer known is a usage error. */
@@ -54,7 +60,7 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                         maxFallbacks, llmMaxContextTokens, llmPricePerMtok),
                 new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, numWorkers,
                         EvaluationBackend.parse(backend), evalServerCmd, taskSearchPaths, dataDir, batchSize, threads,
-                        timeout),
+                        timeout, new ServerPoolOptions(evalServer, evalServerReload, scratchDir)),
                 saveFinalModel, allowCrimes, allowBenchmarkTasks,
                 new dev.evomerge.evolve.fitness.FitnessOptions(fitnessEstimator == null ? null
                         : dev.evomerge.evolve.fitness.FitnessEstimatorKind.parse(fitnessEstimator, "--fitness-estimator"),

@@ -91,10 +91,11 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
         }
     }
 
-    /** The sentence refusing an estimated fitness where candidates are not evaluated locally (a cluster). */
+    /** The sentence refusing an estimated fitness where candidates are not evaluated locally (a cluster, a server pool). */
     public static EvomergeException localOnly(FitnessEstimatorKind kind) {
         return EvomergeException.usage("--fitness-estimator " + kind + " evaluates candidates on chosen documents, "
-                + "which only local evaluation can do: drop the cluster options or use --fitness-estimator full.");
+                + "which only local evaluation can do: drop the cluster or --eval-server options or use --fitness-estimator"
+                + " full.");
     }
 
     /** A linear merge of one model with weight 1: the model itself, as the merge pipeline produces candidates. */

@@ -61,7 +61,7 @@ public final class TaskScorer {
         this.options = s.evaluationOptions();
     }
 
-    /** Scores {@code model} on the run's tasks with no time limit (the data-flow evaluator's one slot). */
+    /** Every metric of the run's tasks on this model, with no time limit (the data-flow evaluator, a server pool). */
     public Map<MetricKey, Double> score(LanguageModel model) {
         return score(model, Deadline.NONE);
     }

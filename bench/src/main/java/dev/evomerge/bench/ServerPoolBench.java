@@ -1,0 +1,281 @@
+package dev.evomerge.bench;
+
+import dev.evomerge.eval.model.LanguageModel;
+import dev.evomerge.eval.model.LanguageModels;
+import dev.evomerge.eval.model.LoglikelihoodQuery;
+import dev.evomerge.eval.model.Progress;
+import dev.evomerge.eval.reload.ReloadOutcome;
+import dev.evomerge.eval.reload.ReloadProtocols;
+import dev.evomerge.eval.reload.ServerEndpoint;
+import dev.evomerge.evolve.CandidateEvaluationOptions;
+import dev.evomerge.evolve.EvolutionLauncher;
+import dev.evomerge.evolve.EvolveOptions;
+import dev.evomerge.evolve.LlmOptions;
+import dev.evomerge.evolve.OptimizerKind;
+import dev.evomerge.evolve.SearchOptions;
+import dev.evomerge.evolve.demo.HiddenRecipe;
+import dev.evomerge.evolve.local.EvaluationBackend;
+import dev.evomerge.evolve.local.LocalEvaluator;
+import dev.evomerge.evolve.local.Trees;
+import dev.evomerge.evolve.pool.ServerPoolEvaluator;
+import dev.evomerge.evolve.pool.ServerPoolOptions;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.merge.MergeOptions;
+import dev.evomerge.merge.MergeReporter;
+import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.config.MergeConfig;
+import dev.evomerge.merge.config.MergeConfigReader;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server pool's cost per candidate, without the evaluation itself.
+ *
+ * <p>{@code reload BASE FT1 FT2 WORKDIR "SERVE_CMD"}: task_arithmetic candidates of BASE with two fine-tunes, each
+ * (1) merged to /dev/shm, reloaded into one running server ({@code POST /update_weights_from_disk}) and probed, and (2)
+ * merged to WORKDIR, served by a server started for it (SERVE_CMD with {model} and {port}, as {@code --eval-server-cmd})
+ * until its /v1/models answers, probed, stopped. Same candidates, same probe, in one run.
+ *
+ * <p>{@code dispatch WORKDIR "SERVE_CMD"}: the pool on the demo's small models, 8 candidates on one server and on two
+ * (each started once with SERVE_CMD): the wall time, and the time a server waits per candidate between two of its
+ * evaluations ((servers x wall - sum of the candidates' evaluation times) / candidates).
+ */
+public final class ServerPoolBench {
+
+    private static final LoglikelihoodQuery PROBE = new LoglikelihoodQuery("The quick brown fox jumps over the", " lazy dog");
+    private static final int CANDIDATES = 3;
+
+    private ServerPoolBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 5 && args[0].equals("reload")) {
+            reload(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), Path.of(args[4]), args[5]);
+        } else if (args.length >= 3 && args[0].equals("dispatch")) {
+            dispatch(Path.of(args[1]), args[2]);
+        } else {
+            System.err.println("usage: ServerPoolBench reload BASE FT1 FT2 WORKDIR \"SERVE_CMD {model} {port}\" | "
+                    + "dispatch WORKDIR \"SERVE_CMD {model} {port}\"");
+            System.exit(2);
+        }
+    }
+
+    private static void reload(Path base, Path ft1, Path ft2, Path work, String serveCmd) throws Exception {
+        Files.createDirectories(work);
+        SplittableRandom rnd = new SplittableRandom(7);
+        List<MergeConfig> configs = new ArrayList<>();
+        for (int i = 0; i < CANDIDATES; i++) {
+            String yaml = "merge_method: task_arithmetic\nbase_model: " + base + "\ndtype: bfloat16\nmodels:\n"
+                    + "  - model: " + ft1 + "\n    parameters: {weight: " + rnd.nextDouble() + "}\n"
+                    + "  - model: " + ft2 + "\n    parameters: {weight: " + rnd.nextDouble() + "}\n";
+            configs.add(MergeConfigReader.parse(yaml, "candidate-" + i, w -> { }));
+        }
+        MergeOptions mo = MergeOptions.defaults().withThreads(2);
+        Path shm = Files.createDirectories(Path.of("/dev/shm/evomerge-serverpool-bench"));
+
+        // (1) one server, started once (not timed), each candidate reloaded into it
+        int port = freePort();
+        Process server = start(serveCmd, base, port, work.resolve("server.log"));
+        double[][] pooled = new double[CANDIDATES][];
+        try {
+            String url = "http://127.0.0.1:" + port;
+            double startup = awaitModels(url, server);
+            System.out.printf(Locale.ROOT, "long-lived server started in %.1f s (not counted)%n", startup);
+            ServerEndpoint endpoint = ServerEndpoint.parse(url, "bench");
+            for (int i = 0; i < CANDIDATES; i++) {
+                Path dir = shm.resolve("candidate-" + i);
+                long t0 = System.nanoTime();
+                merge(configs.get(i), mo, dir);
+                long t1 = System.nanoTime();
+                ReloadOutcome o = ReloadProtocols.evomerge().reload(endpoint, dir);
+                if (!o.loaded()) {
+                    throw new IllegalStateException(o.message());
+                }
+                long t2 = System.nanoTime();
+                double p = probe(url, dir);
+                long t3 = System.nanoTime();
+                Trees.delete(dir);
+                long t4 = System.nanoTime();
+                pooled[i] = new double[]{(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, (t4 - t0) / 1e9};
+                System.out.printf(Locale.ROOT, "reload   candidate %d: merge+write %.2f s, reload %.2f s, probe %.2f s,"
+                        + " delete %.2f s, total %.2f s (probe %.6f)%n", i, pooled[i][0], pooled[i][1], pooled[i][2],
+                        pooled[i][3], pooled[i][4], p);
+            }
+        } finally {
+            stop(server);
+            Trees.delete(shm);
+        }
+
+        // (2) a fresh server per candidate, as --eval-server-cmd does: merged to the work folder (STORAGE/merged)
+        double[][] fresh = new double[CANDIDATES][];
+        for (int i = 0; i < CANDIDATES; i++) {
+            Path dir = work.resolve("merged/candidate-" + i);
+            long t0 = System.nanoTime();
+            merge(configs.get(i), mo, dir);
+            long t1 = System.nanoTime();
+            int p0 = freePort();
+            Process s = start(serveCmd, dir, p0, work.resolve("fresh.log"));
+            String url = "http://127.0.0.1:" + p0;
+            double p;
+            long t2;
+            long t3;
+            try {
+                awaitModels(url, s);
+                t2 = System.nanoTime();
+                p = probe(url, dir);
+                t3 = System.nanoTime();
+            } finally {
+                stop(s);
+            }
+            Trees.delete(dir);
+            long t4 = System.nanoTime();
+            fresh[i] = new double[]{(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, (t4 - t0) / 1e9};
+            System.out.printf(Locale.ROOT, "fresh    candidate %d: merge+write %.2f s, start+load %.2f s, probe %.2f s,"
+                    + " stop+delete %.2f s, total %.2f s (probe %.6f)%n", i, fresh[i][0], fresh[i][1], fresh[i][2],
+                    fresh[i][3], fresh[i][4], p);
+        }
+        double a = median(pooled, 4);
+        double b = median(fresh, 4);
+        System.out.printf(Locale.ROOT, "median per candidate without evaluation: reload %.2f s, fresh server %.2f s,"
+                + " ratio %.1fx%n", a, b, b / a);
+    }
+
+    private static void dispatch(Path work, String serveCmd) throws Exception {
+        HiddenRecipe.Setup setup = HiddenRecipe.prepare(work.resolve("demo"), 5, 8, 1);
+        Path base = work.resolve("demo/models/base");
+        List<Process> servers = new ArrayList<>();
+        List<String> urls = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                int port = freePort();
+                Process p = start(serveCmd, base, port, work.resolve("server-" + i + ".log"));
+                servers.add(p);
+                urls.add("http://127.0.0.1:" + port);
+                awaitModels(urls.get(i), p);
+            }
+            for (int n : new int[]{1, 2}) {
+                Path storage = work.resolve("run-" + n);
+                EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false,
+                        SearchOptions.of(OptimizerKind.RANDOM, 0, 3), LlmOptions.of("gpt-4o", null, null),
+                        new CandidateEvaluationOptions(LocalEvaluator.Strategy.POOL, true, 1, EvaluationBackend.EMBEDDED,
+                                null, List.of(setup.taskDir()), null, 16, 1, null,
+                                new ServerPoolOptions(urls.subList(0, n), "evomerge", null)), false, false, false);
+                EvolutionLauncher.Prepared p = new EvolutionLauncher(o, w -> { }).prepare();
+                SplittableRandom rnd = new SplittableRandom(11);
+                List<Candidate> cs = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    double[] genes = new double[p.genome().layout().size()];
+                    Arrays.setAll(genes, g -> rnd.nextDouble());
+                    cs.add(new Candidate(0, i, genes, p.genome().decode(genes)));
+                }
+                try (ServerPoolEvaluator pool = new ServerPoolEvaluator(p.settings(), o.evaluation().serverPool(),
+                        System.err::println)) {
+                    pool.evaluate(cs.subList(0, 1), e -> { }); // warm-up: the probe of each server, JIT
+                    List<Evaluation> done = new ArrayList<>();
+                    long t0 = System.nanoTime();
+                    pool.evaluate(cs, done::add);
+                    double wall = (System.nanoTime() - t0) / 1e9;
+                    double evalSum = done.stream().mapToDouble(Evaluation::evalSeconds).sum();
+                    double mergeSum = done.stream().mapToDouble(Evaluation::mergeSeconds).sum();
+                    // the evaluator reports metrics with a NaN score (the run applies the fitness): failed = an error
+                    long failed = done.stream().filter(e -> e.error() != null).count();
+                    done.stream().filter(e -> e.error() != null).findFirst().ifPresent(e -> System.out.println(
+                            "first failure: " + e.error()));
+                    System.out.printf(Locale.ROOT, "%d server(s): 8 candidates in %.2f s (%.3f s each), merge %.3f s and"
+                            + " reload+probe+score %.3f s per candidate, a server waits %.3f s per candidate, %d failed%n",
+                            n, wall, wall / 8, mergeSum / 8, evalSum / 8, (n * wall - evalSum) / 8, failed);
+                }
+            }
+        } finally {
+            servers.forEach(ServerPoolBench::stop);
+        }
+    }
+
+    private static void merge(MergeConfig c, MergeOptions mo, Path dir) {
+        try (MergeSession s = MergeSession.open(c, mo, MergeReporter.silent())) {
+            s.writeModel(dir);
+        }
+    }
+
+    private static double probe(String url, Path tokenizerDir) throws Exception {
+        String model = models(url);
+        try (LanguageModel lm = LanguageModels.openAiCompletions(tokenizerDir, url + "/v1", model, true, 1,
+                java.util.Optional.empty(), Duration.ofMinutes(10), w -> { })) {
+            return lm.loglikelihood(List.of(PROBE), Progress.NONE).get(0).logprob();
+        }
+    }
+
+    private static String models(String url) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String body = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("data").path(0).path("id").asText();
+        }
+    }
+
+    private static Process start(String cmd, Path model, int port, Path log) throws IOException {
+        return new ProcessBuilder("/bin/sh", "-c", cmd.replace("{model}", model.toString())
+                .replace("{port}", String.valueOf(port))).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** Polls /v1/models every 50 ms until it answers; returns the seconds it took. */
+    private static double awaitModels(String url, Process p) throws Exception {
+        long t0 = System.nanoTime();
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            while (true) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("the server exited with " + p.exitValue());
+                }
+                try {
+                    if (http.send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return (System.nanoTime() - t0) / 1e9;
+                    }
+                } catch (IOException notYet) {
+                    // still starting
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static void stop(Process p) {
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        tree.add(p.toHandle());
+        tree.forEach(ProcessHandle::destroy);
+        for (ProcessHandle h : tree) {
+            try {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static double median(double[][] rows, int column) {
+        double[] v = Arrays.stream(rows).mapToDouble(r -> r[column]).sorted().toArray();
+        return v[v.length / 2];
+    }
+}
