@@ -22,18 +22,20 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                      Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
                      int threads, boolean allowCrimes, Double sigma0, Long timeout,
                      int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok,
-                     // absent unless given, so a run without an estimated fitness stores the row it always did
+                     // absent unless given, so a run without an estimated fitness or a server pool stores the row it
+                     // always did
                      @JsonInclude(JsonInclude.Include.NON_NULL) String fitnessEstimator,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer anchors,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer calibrationLimit,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer fullEvalTop,
-                     List<String> evalServer, String evalServerReload, Path scratchDir) {
+                     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> evalServer,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String evalServerReload,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Path scratchDir) {
 
     StoredOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);
         // rows of runs stored before the server pool existed have none of its three keys
         evalServer = evalServer == null ? List.of() : List.copyOf(evalServer);
-        evalServerReload = evalServerReload == null ? ServerPoolOptions.DETECT : evalServerReload;
     }
 
     static StoredOptions of(EvolveOptions o) {
@@ -48,7 +50,8 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                 s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok(),
                 o.fitness().estimator() == null ? null : o.fitness().estimator().text(), o.fitness().anchors(),
                 o.fitness().calibrationLimit(), o.fitness().fullEvalTop(),
-                e.serverPool().servers(), e.serverPool().reload(), e.serverPool().scratchDir());
+                e.serverPool().servers(), e.serverPool().enabled() ? e.serverPool().reload() : null,
+                e.serverPool().scratchDir());
     }
 
     /** The grouped options; a stored optimizer, strategy or backend that is no longer known is a usage error. */
@@ -60,7 +63,8 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                         maxFallbacks, llmMaxContextTokens, llmPricePerMtok),
                 new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, numWorkers,
                         EvaluationBackend.parse(backend), evalServerCmd, taskSearchPaths, dataDir, batchSize, threads,
-                        timeout, new ServerPoolOptions(evalServer, evalServerReload, scratchDir)),
+                        timeout, new ServerPoolOptions(evalServer,
+                        evalServerReload == null ? ServerPoolOptions.DETECT : evalServerReload, scratchDir)),
                 saveFinalModel, allowCrimes, allowBenchmarkTasks,
                 new dev.evomerge.evolve.fitness.FitnessOptions(fitnessEstimator == null ? null
                         : dev.evomerge.evolve.fitness.FitnessEstimatorKind.parse(fitnessEstimator, "--fitness-estimator"),
