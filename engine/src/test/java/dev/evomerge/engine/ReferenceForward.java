@@ -146,6 +146,9 @@ public final class ReferenceForward {
     /**
      * {@link #logprobs(int[])} through a layer path: this model's embeddings, final norm and head, and at position l
      * the stream multiplied by {@code path.get(l).scale()} and then that step's layer (of whichever model).
+     * Computed as the path's exported passthrough model computes it: the stream itself is never scaled; instead
+     * each layer's two residual contributions (o_proj, down_proj outputs) are divided by C, the product of the scales
+     * so far. That is the scaled stream divided by C, which every RMSNorm sees as the scaled stream with eps C^2.
      */
     public double[][] logprobs(int[] ids, List<Step> path) {
         int n = ids.length;
@@ -155,14 +158,11 @@ public final class ReferenceForward {
             x[p] = new double[hidden];
             System.arraycopy(emb, ids[p] * hidden, x[p], 0, hidden);
         }
+        double c = 1;
         for (Step step : path) {
             ReferenceForward src = step.source();
             String pre = "model.layers." + step.layer() + ".";
-            for (int p = 0; p < n; p++) {
-                for (int i = 0; i < hidden; i++) {
-                    x[p][i] *= step.scale();
-                }
-            }
+            c *= step.scale();
             double[][] q = new double[n][];
             double[][] k = new double[n][];
             double[][] v = new double[n][];
@@ -214,7 +214,7 @@ public final class ReferenceForward {
                 }
                 double[] o = src.linear(att, pre + "self_attn.o_proj", hidden);
                 for (int i = 0; i < hidden; i++) {
-                    x[p][i] += o[i];
+                    x[p][i] += o[i] / c;
                 }
                 double[] h = rmsNorm(x[p], 0, hidden, src.t(pre + "post_attention_layernorm.weight"));
                 int inter = cfg.get("intermediate_size").asInt();
@@ -226,7 +226,7 @@ public final class ReferenceForward {
                 }
                 double[] down = src.linear(a, pre + "mlp.down_proj", hidden);
                 for (int i = 0; i < hidden; i++) {
-                    x[p][i] += down[i];
+                    x[p][i] += down[i] / c;
                 }
             }
         }

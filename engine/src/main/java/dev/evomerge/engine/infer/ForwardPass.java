@@ -44,6 +44,13 @@ final class ForwardPass {
     private final List<LayerWeights> layers;
     /** Factor for the residual stream entering each position (a data-flow path's scaling), or null when all are 1. */
     private final float[] inputScales;
+    /**
+     * The epsilon of the residual-stream norms at each position, and last that of the final norm: eps times the square
+     * of the product of the input scales so far. A scaled stream C·y normed with eps·C² gives exactly what y normed with
+     * eps gives, and y is the stream of the same path exported as a passthrough model (whose o_proj and down_proj carry
+     * 1/C instead; see PassthroughExport), so a path scores in memory as its exported model does, at any eps.
+     */
+    private final float[] streamEps;
     private final RotaryTable rotary;
     private final WorkerPool pool;
     private final LongAdder rowsComputed;
@@ -57,9 +64,22 @@ final class ForwardPass {
         this.weights = weights;
         this.layers = layers;
         this.inputScales = inputScales;
+        this.streamEps = streamEps(config.rmsNormEps(), inputScales, layers.size());
         this.rotary = rotary;
         this.pool = pool;
         this.rowsComputed = rowsComputed;
+    }
+
+    private static float[] streamEps(double eps, float[] inputScales, int n) {
+        float[] out = new float[n + 1];
+        double c = 1;
+        for (int l = 0; l <= n; l++) {
+            if (l < n && inputScales != null) {
+                c *= inputScales[l];
+            }
+            out[l] = (float) (eps * c * c);
+        }
+        return out;
     }
 
     Logits run(List<Chunk> chunks) {
@@ -150,6 +170,7 @@ final class ForwardPass {
         int qkvDim = config.qDim() + 2 * config.kvDim();
         int inter = config.intermediateSize();
         float eps = (float) config.rmsNormEps();
+        float streamEps = this.streamEps[l];
         float scale = inputScales == null ? 1f : inputScales[l];
         pool.forEach(blocks(rows), b -> {
             for (int r = b * ROW_BLOCK; r < Math.min(rows, (b + 1) * ROW_BLOCK); r++) {
@@ -160,7 +181,7 @@ final class ForwardPass {
                         s.x[i] *= scale;
                     }
                 }
-                VectorMath.rmsNorm(s.x, r * h, w.inputNorm(), h, eps, s.xn, r * h);
+                VectorMath.rmsNorm(s.x, r * h, w.inputNorm(), h, streamEps, s.xn, r * h);
             }
         });
         Gemm.multiply(pool, s.xn, h, rows, w.qkv(), w.qkvBias(), s.qkv, qkvDim, false);
@@ -174,7 +195,7 @@ final class ForwardPass {
         Gemm.multiply(pool, s.attn, config.qDim(), rows, w.o(), w.oBias(), s.x, h, true);
         pool.forEach(blocks(rows), b -> {
             for (int r = b * ROW_BLOCK; r < Math.min(rows, (b + 1) * ROW_BLOCK); r++) {
-                VectorMath.rmsNorm(s.x, r * h, w.postNorm(), h, eps, s.xn, r * h);
+                VectorMath.rmsNorm(s.x, r * h, w.postNorm(), h, streamEps, s.xn, r * h);
             }
         });
         Gemm.multiply(pool, s.xn, h, rows, w.gateUp(), w.gateUpBias(), s.gateUp, 2 * inter, false);
@@ -362,7 +383,7 @@ final class ForwardPass {
         int vocab = config.vocabSize();
         int nLogits = logitStart[chunks.size()];
         float[] normed = new float[nLogits * h];
-        float eps = (float) config.rmsNormEps();
+        float eps = streamEps[layers.size()];
         for (int c = 0; c < chunks.size(); c++) {
             Chunk ch = chunks.get(c);
             for (int j = 0; j < ch.logitRows(); j++) {

@@ -33,14 +33,11 @@ import java.util.Map;
  * product of the scales up to and including position i; earlier positions and the embedding stay as they are.
  * (Dividing earlier layers instead would need the embedding scaled too, which passthrough slices cannot express.)
  *
- * <p>Epsilon: RMSNorm is x / sqrt(mean(x^2) + eps), so the exported model's norms see y_i = z_i / C_i with eps
- * effectively multiplied by C_i^2 relative to the in-memory stream; the outputs differ by a relative
- * ~ eps |C_i^2 - 1| / (2 mean(z_i^2)), negligible for eps around 1e-6 and a stream of unit scale but not zero. No
- * weight-only rewrite avoids it: an exported stream y_i = z_i / K_i must have K_{i+1} = s_{i+1} K_i (the residual
- * connection carries y_i unchanged), so K_i = C_i / E with E a scale of the embedding; E = 1, as here, keeps every
- * position before the first scale exact, and those are the earliest, where mean(z^2) is smallest. A path a
- * {@link DataFlowGenome} decodes never scales position 0; a hand-made path that does is exported by the same rule,
- * with its eps effect at its largest.
+ * <p>Epsilon: RMSNorm is x / sqrt(mean(x^2) + eps), so the exported model's norms at position i see y_i = z_i / C_i
+ * with eps, i.e. the scaled stream z_i with eps C_i^2. No weight-only rewrite avoids that (an exported stream
+ * y_i = z_i / K_i must have K_{i+1} = s_{i+1} K_i, as the residual connection carries y_i unchanged, so K_i = C_i / E
+ * with E a scale of the embedding), so the engine norms a scaled stream with eps C_i^2 itself (ForwardPass), and a
+ * path in memory computes what this export computes.
  * Scaled weights are also rounded to the output dtype (bf16: relative 2^-9), which the in-memory path never does.
  *
  * <p>mergekit reads embeddings from the first slice's model and the final norm and head from the last slice's model;
