@@ -6,6 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 dir="${1:-/tmp/big760m}"
+# EVOMERGE: the command to run (default: the launcher, which rebuilds when sources changed)
+evomerge="${EVOMERGE:-$root/evomerge}"
 mkdir -p "$dir"
 make_one() { # NAME COMMAND...
     local name="$1"; shift
@@ -15,8 +17,8 @@ make_one() { # NAME COMMAND...
     mv "$dir/$name.tmp" "$dir/$name"
 }
 flock /tmp/bigmem.lock bash -c "$(declare -f make_one); dir='$dir'; set -euo pipefail
-make_one base '$root/evomerge' synth model --vocab 32000 --hidden 1536 --layers 26 --intermediate 4096 \
+make_one base $evomerge synth model --vocab 32000 --hidden 1536 --layers 26 --intermediate 4096 \
     --heads 12 --kv-heads 4 --dtype bf16 --seed 1
-make_one ft1 '$root/evomerge' synth finetune --seed 2 --scale 0.05 '$dir/base'
-make_one ft2 '$root/evomerge' synth finetune --seed 3 --scale 0.05 '$dir/base'"
+make_one ft1 $evomerge synth finetune --seed 2 --scale 0.05 '$dir/base'
+make_one ft2 $evomerge synth finetune --seed 3 --scale 0.05 '$dir/base'"
 du -sh "$dir"/*

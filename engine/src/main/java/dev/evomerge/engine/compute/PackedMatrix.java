@@ -106,12 +106,35 @@ public final class PackedMatrix {
         }
         short[] line = new short[COLUMN_BLOCK];
         int end = row0 + n;
+        boolean blocks = bf16 != null && Bf16Transpose.ENABLED && NR % Bf16Transpose.B == 0;
+        int b = Bf16Transpose.B;
         for (int p0 = row0 - row0 % NR; p0 < end; p0 += NR) {
             int r0 = Math.max(p0, row0);
             int r1 = Math.min(p0 + NR, end);
+            // whole 16 x 16 blocks of rows in [r0, r1) by vector transposes; their last columns, and rows outside
+            // whole blocks, below
+            int vectorColumns = 0;
+            int g0 = r0;
+            int g1 = r0;
+            if (blocks) {
+                g0 = p0 + (r0 - p0 + b - 1) / b * b;
+                g1 = Math.max(g0, p0 + (r1 - p0) / b * b);
+                vectorColumns = cols / b * b;
+                for (int g = g0; g < g1; g += b) {
+                    long srcRow = 2L * (g - row0) * cols;
+                    for (int k0 = 0; k0 < vectorColumns; k0 += b) {
+                        Bf16Transpose.block(src, srcRow + 2L * k0, 2L * cols, bf16, index(g, k0), NR);
+                    }
+                }
+            }
             for (int k0 = 0; k0 < cols; k0 += COLUMN_BLOCK) {
                 int kn = Math.min(COLUMN_BLOCK, cols - k0);
                 for (int r = r0; r < r1; r++) {
+                    if (r >= g0 && r < g1) {
+                        if (k0 + kn <= vectorColumns) {
+                            continue; // packed by the blocks above
+                        }
+                    }
                     MemorySegment.copy(src, BF16_BITS, 2L * ((long) (r - row0) * cols + k0), line, 0, kn);
                     int base = index(r, k0);
                     if (bf16 != null) {

@@ -19,7 +19,7 @@ class PackedMatrixBf16RowsTest {
 
     @ParameterizedTest
     @CsvSource({"true, 100, 70, 3, 91", "false, 100, 70, 3, 91", "true, 49, 130, 0, 49", "false, 7, 64, 2, 4",
-            "true, 3 , 1, 0, 3"})
+            "true, 3 , 1, 0, 3", "true, 200, 96, 48, 150", "true, 64, 32, 0, 64", "true, 300, 90, 17, 283"})
     void bf16RowsAreStoredAsTheirFloatWideningIs(boolean bf16, int rows, int cols, int row0, int n) {
         SplittableRandom random = new SplittableRandom(rows * 31L + cols);
         short[] bits = new short[n * cols];
@@ -29,8 +29,8 @@ class PackedMatrixBf16RowsTest {
         // the special values: signalling and quiet NaNs with payloads of both signs, infinities, signed zeros
         short[] special = {(short) 0x7F81, (short) 0xFF81, (short) 0x7FC1, (short) 0xFFBF, (short) 0x7F80,
                 (short) 0xFF80, 0, (short) 0x8000, 1, (short) 0x8001};
-        for (int i = 0; i < special.length && i < bits.length; i++) {
-            bits[(i * 37) % bits.length] = special[i];
+        for (int i = 0; i < bits.length; i += 1 + random.nextInt(40)) {
+            bits[i] = special[random.nextInt(special.length)];
         }
         PackedMatrix expected = PackedMatrix.zeros(rows, cols, bf16);
         PackedMatrix got = PackedMatrix.zeros(rows, cols, bf16);
