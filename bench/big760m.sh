@@ -9,6 +9,9 @@ dir="${1:-/tmp/big760m}"
 # EVOMERGE: the command to run (default: the launcher, which rebuilds when sources changed)
 evomerge="${EVOMERGE:-$root/evomerge}"
 mkdir -p "$dir"
+if [[ -f "$dir/base/config.json" && -f "$dir/ft1/config.json" && -f "$dir/ft2/config.json" ]]; then
+    exit 0 # made already: no need to wait for the lock
+fi
 make_one() { # NAME COMMAND...
     local name="$1"; shift
     [[ -f "$dir/$name/config.json" ]] && return 0
