@@ -24,35 +24,34 @@ final class Bf16Transpose {
     static final boolean ENABLED = S.length() == B && ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** For stage s (distance 8, 4, 2, 1): lanes c with (c & s) != 0, and the shuffles moving lanes by s. */
-    private static final VectorMask<Short>[] HIGH;
-    private static final VectorShuffle<Short>[] DOWN;
-    private static final VectorShuffle<Short>[] UP;
+    // For stage distance s (8, 4, 2, 1): H_s, the lanes c with (c & s) != 0, L_s the others, and the shuffles
+    // moving lanes down (lane c takes lane c - s) and up (lane c takes lane c + s).
+    private static final VectorMask<Short> H8 = VectorMask.fromLong(S, highLanes(8));
+    private static final VectorMask<Short> L8 = VectorMask.fromLong(S, ~highLanes(8) & 0xFFFFL);
+    private static final VectorShuffle<Short> D8 = VectorShuffle.fromOp(S, c -> (c - 8) & (B - 1));
+    private static final VectorShuffle<Short> U8 = VectorShuffle.fromOp(S, c -> (c + 8) & (B - 1));
+    private static final VectorMask<Short> H4 = VectorMask.fromLong(S, highLanes(4));
+    private static final VectorMask<Short> L4 = VectorMask.fromLong(S, ~highLanes(4) & 0xFFFFL);
+    private static final VectorShuffle<Short> D4 = VectorShuffle.fromOp(S, c -> (c - 4) & (B - 1));
+    private static final VectorShuffle<Short> U4 = VectorShuffle.fromOp(S, c -> (c + 4) & (B - 1));
+    private static final VectorMask<Short> H2 = VectorMask.fromLong(S, highLanes(2));
+    private static final VectorMask<Short> L2 = VectorMask.fromLong(S, ~highLanes(2) & 0xFFFFL);
+    private static final VectorShuffle<Short> D2 = VectorShuffle.fromOp(S, c -> (c - 2) & (B - 1));
+    private static final VectorShuffle<Short> U2 = VectorShuffle.fromOp(S, c -> (c + 2) & (B - 1));
+    private static final VectorMask<Short> H1 = VectorMask.fromLong(S, highLanes(1));
+    private static final VectorMask<Short> L1 = VectorMask.fromLong(S, ~highLanes(1) & 0xFFFFL);
+    private static final VectorShuffle<Short> D1 = VectorShuffle.fromOp(S, c -> (c - 1) & (B - 1));
+    private static final VectorShuffle<Short> U1 = VectorShuffle.fromOp(S, c -> (c + 1) & (B - 1));
 
-    static {
-        @SuppressWarnings("unchecked")
-        VectorMask<Short>[] high = new VectorMask[4];
-        @SuppressWarnings("unchecked")
-        VectorShuffle<Short>[] down = new VectorShuffle[4];
-        @SuppressWarnings("unchecked")
-        VectorShuffle<Short>[] up = new VectorShuffle[4];
-        for (int t = 0; t < 4; t++) {
-            int s = 8 >> t;
-            boolean[] h = new boolean[B];
-            int[] d = new int[B];
-            int[] u = new int[B];
-            for (int c = 0; c < B; c++) {
-                h[c] = (c & s) != 0;
-                d[c] = (c - s) & (B - 1); // lane c takes lane c - s
-                u[c] = (c + s) & (B - 1); // lane c takes lane c + s
+    /** Bits c of the lanes c with (c & s) != 0. */
+    private static long highLanes(int s) {
+        long bits = 0;
+        for (int c = 0; c < B; c++) {
+            if ((c & s) != 0) {
+                bits |= 1L << c;
             }
-            high[t] = VectorMask.fromArray(S, h, 0);
-            down[t] = VectorShuffle.fromArray(S, d, 0);
-            up[t] = VectorShuffle.fromArray(S, u, 0);
         }
-        HIGH = high;
-        DOWN = down;
-        UP = up;
+        return bits;
     }
 
     private Bf16Transpose() {
@@ -60,157 +59,40 @@ final class Bf16Transpose {
 
     /**
      * Transposes the 16 x 16 block whose row i is {@code src[srcOff + i*srcRowBytes ..]} (16 little-endian bf16
-     * values), storing its column j at {@code dst[dstOff + j*dstStride .. +16]}.
+     * values), storing its column j at {@code dst[dstOff + j*dstStride .. +16]}; {@code tile} (256 shorts) is scratch.
+     * The block goes through the L1-resident tile stage by stage, each stage a small loop: one method holding all
+     * sixteen rows in registers through the four stages was too large for C2 to inline the vector operations into,
+     * and boxed them (1 KB of garbage per block, measured).
      */
-    static void block(MemorySegment src, long srcOff, long srcRowBytes, short[] dst, int dstOff, int dstStride) {
-        // sixteen named registers, not an array: C2 keeps these in vector registers, an array of vectors is boxed
-        ShortVector v0 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 0 * srcRowBytes, LE));
-        ShortVector v1 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 1 * srcRowBytes, LE));
-        ShortVector v2 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 2 * srcRowBytes, LE));
-        ShortVector v3 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 3 * srcRowBytes, LE));
-        ShortVector v4 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 4 * srcRowBytes, LE));
-        ShortVector v5 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 5 * srcRowBytes, LE));
-        ShortVector v6 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 6 * srcRowBytes, LE));
-        ShortVector v7 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 7 * srcRowBytes, LE));
-        ShortVector v8 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 8 * srcRowBytes, LE));
-        ShortVector v9 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 9 * srcRowBytes, LE));
-        ShortVector v10 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 10 * srcRowBytes, LE));
-        ShortVector v11 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 11 * srcRowBytes, LE));
-        ShortVector v12 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 12 * srcRowBytes, LE));
-        ShortVector v13 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 13 * srcRowBytes, LE));
-        ShortVector v14 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 14 * srcRowBytes, LE));
-        ShortVector v15 = quiet(ShortVector.fromMemorySegment(S, src, srcOff + 15 * srcRowBytes, LE));
-        // stage t exchanges, between rows r and r + s (r & s == 0), the lanes c & s != 0 of row r with the lanes
-        // c & s == 0 of row r + s: after the four stages, row i holds column i
-        ShortVector a;
-        VectorMask<Short> h0 = HIGH[0];
-        VectorMask<Short> l0 = h0.not();
-        VectorShuffle<Short> d0 = DOWN[0];
-        VectorShuffle<Short> u0 = UP[0];
-        a = v0;
-        v0 = a.blend(v8.rearrange(d0), h0);
-        v8 = v8.blend(a.rearrange(u0), l0);
-        a = v1;
-        v1 = a.blend(v9.rearrange(d0), h0);
-        v9 = v9.blend(a.rearrange(u0), l0);
-        a = v2;
-        v2 = a.blend(v10.rearrange(d0), h0);
-        v10 = v10.blend(a.rearrange(u0), l0);
-        a = v3;
-        v3 = a.blend(v11.rearrange(d0), h0);
-        v11 = v11.blend(a.rearrange(u0), l0);
-        a = v4;
-        v4 = a.blend(v12.rearrange(d0), h0);
-        v12 = v12.blend(a.rearrange(u0), l0);
-        a = v5;
-        v5 = a.blend(v13.rearrange(d0), h0);
-        v13 = v13.blend(a.rearrange(u0), l0);
-        a = v6;
-        v6 = a.blend(v14.rearrange(d0), h0);
-        v14 = v14.blend(a.rearrange(u0), l0);
-        a = v7;
-        v7 = a.blend(v15.rearrange(d0), h0);
-        v15 = v15.blend(a.rearrange(u0), l0);
-        VectorMask<Short> h1 = HIGH[1];
-        VectorMask<Short> l1 = h1.not();
-        VectorShuffle<Short> d1 = DOWN[1];
-        VectorShuffle<Short> u1 = UP[1];
-        a = v0;
-        v0 = a.blend(v4.rearrange(d1), h1);
-        v4 = v4.blend(a.rearrange(u1), l1);
-        a = v1;
-        v1 = a.blend(v5.rearrange(d1), h1);
-        v5 = v5.blend(a.rearrange(u1), l1);
-        a = v2;
-        v2 = a.blend(v6.rearrange(d1), h1);
-        v6 = v6.blend(a.rearrange(u1), l1);
-        a = v3;
-        v3 = a.blend(v7.rearrange(d1), h1);
-        v7 = v7.blend(a.rearrange(u1), l1);
-        a = v8;
-        v8 = a.blend(v12.rearrange(d1), h1);
-        v12 = v12.blend(a.rearrange(u1), l1);
-        a = v9;
-        v9 = a.blend(v13.rearrange(d1), h1);
-        v13 = v13.blend(a.rearrange(u1), l1);
-        a = v10;
-        v10 = a.blend(v14.rearrange(d1), h1);
-        v14 = v14.blend(a.rearrange(u1), l1);
-        a = v11;
-        v11 = a.blend(v15.rearrange(d1), h1);
-        v15 = v15.blend(a.rearrange(u1), l1);
-        VectorMask<Short> h2 = HIGH[2];
-        VectorMask<Short> l2 = h2.not();
-        VectorShuffle<Short> d2 = DOWN[2];
-        VectorShuffle<Short> u2 = UP[2];
-        a = v0;
-        v0 = a.blend(v2.rearrange(d2), h2);
-        v2 = v2.blend(a.rearrange(u2), l2);
-        a = v1;
-        v1 = a.blend(v3.rearrange(d2), h2);
-        v3 = v3.blend(a.rearrange(u2), l2);
-        a = v4;
-        v4 = a.blend(v6.rearrange(d2), h2);
-        v6 = v6.blend(a.rearrange(u2), l2);
-        a = v5;
-        v5 = a.blend(v7.rearrange(d2), h2);
-        v7 = v7.blend(a.rearrange(u2), l2);
-        a = v8;
-        v8 = a.blend(v10.rearrange(d2), h2);
-        v10 = v10.blend(a.rearrange(u2), l2);
-        a = v9;
-        v9 = a.blend(v11.rearrange(d2), h2);
-        v11 = v11.blend(a.rearrange(u2), l2);
-        a = v12;
-        v12 = a.blend(v14.rearrange(d2), h2);
-        v14 = v14.blend(a.rearrange(u2), l2);
-        a = v13;
-        v13 = a.blend(v15.rearrange(d2), h2);
-        v15 = v15.blend(a.rearrange(u2), l2);
-        VectorMask<Short> h3 = HIGH[3];
-        VectorMask<Short> l3 = h3.not();
-        VectorShuffle<Short> d3 = DOWN[3];
-        VectorShuffle<Short> u3 = UP[3];
-        a = v0;
-        v0 = a.blend(v1.rearrange(d3), h3);
-        v1 = v1.blend(a.rearrange(u3), l3);
-        a = v2;
-        v2 = a.blend(v3.rearrange(d3), h3);
-        v3 = v3.blend(a.rearrange(u3), l3);
-        a = v4;
-        v4 = a.blend(v5.rearrange(d3), h3);
-        v5 = v5.blend(a.rearrange(u3), l3);
-        a = v6;
-        v6 = a.blend(v7.rearrange(d3), h3);
-        v7 = v7.blend(a.rearrange(u3), l3);
-        a = v8;
-        v8 = a.blend(v9.rearrange(d3), h3);
-        v9 = v9.blend(a.rearrange(u3), l3);
-        a = v10;
-        v10 = a.blend(v11.rearrange(d3), h3);
-        v11 = v11.blend(a.rearrange(u3), l3);
-        a = v12;
-        v12 = a.blend(v13.rearrange(d3), h3);
-        v13 = v13.blend(a.rearrange(u3), l3);
-        a = v14;
-        v14 = a.blend(v15.rearrange(d3), h3);
-        v15 = v15.blend(a.rearrange(u3), l3);
-        v0.intoArray(dst, dstOff + 0 * dstStride);
-        v1.intoArray(dst, dstOff + 1 * dstStride);
-        v2.intoArray(dst, dstOff + 2 * dstStride);
-        v3.intoArray(dst, dstOff + 3 * dstStride);
-        v4.intoArray(dst, dstOff + 4 * dstStride);
-        v5.intoArray(dst, dstOff + 5 * dstStride);
-        v6.intoArray(dst, dstOff + 6 * dstStride);
-        v7.intoArray(dst, dstOff + 7 * dstStride);
-        v8.intoArray(dst, dstOff + 8 * dstStride);
-        v9.intoArray(dst, dstOff + 9 * dstStride);
-        v10.intoArray(dst, dstOff + 10 * dstStride);
-        v11.intoArray(dst, dstOff + 11 * dstStride);
-        v12.intoArray(dst, dstOff + 12 * dstStride);
-        v13.intoArray(dst, dstOff + 13 * dstStride);
-        v14.intoArray(dst, dstOff + 14 * dstStride);
-        v15.intoArray(dst, dstOff + 15 * dstStride);
+    static void block(MemorySegment src, long srcOff, long srcRowBytes, short[] dst, int dstOff, int dstStride,
+                      short[] tile) {
+        for (int i = 0; i < B; i++) {
+            quiet(ShortVector.fromMemorySegment(S, src, srcOff + i * srcRowBytes, LE)).intoArray(tile, i * B);
+        }
+        stage(tile, 8, H8, L8, D8, U8);
+        stage(tile, 4, H4, L4, D4, U4);
+        stage(tile, 2, H2, L2, D2, U2);
+        stage(tile, 1, H1, L1, D1, U1);
+        for (int j = 0; j < B; j++) {
+            ShortVector.fromArray(S, tile, j * B).intoArray(dst, dstOff + j * dstStride);
+        }
+    }
+
+    /**
+     * One stage of distance s: between rows r and r + s (r & s == 0), the lanes c & s != 0 of row r are exchanged
+     * with the lanes c & s == 0 of row r + s. After the stages 8, 4, 2 and 1, row i holds column i.
+     */
+    private static void stage(short[] t, int s, VectorMask<Short> high, VectorMask<Short> low,
+                              VectorShuffle<Short> down, VectorShuffle<Short> up) {
+        for (int r = 0; r < B; r++) {
+            if ((r & s) != 0) {
+                continue;
+            }
+            ShortVector a = ShortVector.fromArray(S, t, r * B);
+            ShortVector b = ShortVector.fromArray(S, t, (r + s) * B);
+            a.blend(b.rearrange(down), high).intoArray(t, r * B);
+            b.blend(a.rearrange(up), low).intoArray(t, (r + s) * B);
+        }
     }
 
     /** x with the quiet bit set where it is a NaN (exponent all ones, mantissa not zero). */

@@ -105,6 +105,7 @@ public final class PackedMatrix {
                     + " from " + src.byteSize() + " bytes");
         }
         short[] line = new short[COLUMN_BLOCK];
+        short[] tile = new short[Bf16Transpose.B * Bf16Transpose.B];
         int end = row0 + n;
         boolean blocks = bf16 != null && Bf16Transpose.ENABLED && NR % Bf16Transpose.B == 0;
         int b = Bf16Transpose.B;
@@ -123,7 +124,7 @@ public final class PackedMatrix {
                 for (int g = g0; g < g1; g += b) {
                     long srcRow = 2L * (g - row0) * cols;
                     for (int k0 = 0; k0 < vectorColumns; k0 += b) {
-                        Bf16Transpose.block(src, srcRow + 2L * k0, 2L * cols, bf16, index(g, k0), NR);
+                        Bf16Transpose.block(src, srcRow + 2L * k0, 2L * cols, bf16, index(g, k0), NR, tile);
                     }
                 }
             }
