@@ -24,35 +24,30 @@ final class Bf16Transpose {
     static final boolean ENABLED = S.length() == B && ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    // For stage distance s (8, 4, 2, 1): H_s, the lanes c with (c & s) != 0, L_s the others, and the shuffles
-    // moving lanes down (lane c takes lane c - s) and up (lane c takes lane c + s).
-    private static final VectorMask<Short> H8 = VectorMask.fromLong(S, highLanes(8));
-    private static final VectorMask<Short> L8 = VectorMask.fromLong(S, ~highLanes(8) & 0xFFFFL);
-    private static final VectorShuffle<Short> D8 = VectorShuffle.fromOp(S, c -> (c - 8) & (B - 1));
-    private static final VectorShuffle<Short> U8 = VectorShuffle.fromOp(S, c -> (c + 8) & (B - 1));
-    private static final VectorMask<Short> H4 = VectorMask.fromLong(S, highLanes(4));
-    private static final VectorMask<Short> L4 = VectorMask.fromLong(S, ~highLanes(4) & 0xFFFFL);
-    private static final VectorShuffle<Short> D4 = VectorShuffle.fromOp(S, c -> (c - 4) & (B - 1));
-    private static final VectorShuffle<Short> U4 = VectorShuffle.fromOp(S, c -> (c + 4) & (B - 1));
-    private static final VectorMask<Short> H2 = VectorMask.fromLong(S, highLanes(2));
-    private static final VectorMask<Short> L2 = VectorMask.fromLong(S, ~highLanes(2) & 0xFFFFL);
-    private static final VectorShuffle<Short> D2 = VectorShuffle.fromOp(S, c -> (c - 2) & (B - 1));
-    private static final VectorShuffle<Short> U2 = VectorShuffle.fromOp(S, c -> (c + 2) & (B - 1));
-    private static final VectorMask<Short> H1 = VectorMask.fromLong(S, highLanes(1));
-    private static final VectorMask<Short> L1 = VectorMask.fromLong(S, ~highLanes(1) & 0xFFFFL);
-    private static final VectorShuffle<Short> D1 = VectorShuffle.fromOp(S, c -> (c - 1) & (B - 1));
-    private static final VectorShuffle<Short> U1 = VectorShuffle.fromOp(S, c -> (c + 1) & (B - 1));
+    /**
+     * One stage of distance s (8, 4, 2, 1): {@code high}, the lanes c with (c & s) != 0, {@code low} the others, and
+     * the shuffles moving lanes down (lane c takes lane c - s) and up (lane c takes lane c + s). A record held in
+     * static finals, so that C2 sees the masks and shuffles as constants.
+     */
+    private record Stage(int s, VectorMask<Short> high, VectorMask<Short> low, VectorShuffle<Short> down,
+                         VectorShuffle<Short> up) {
 
-    /** Bits c of the lanes c with (c & s) != 0. */
-    private static long highLanes(int s) {
-        long bits = 0;
-        for (int c = 0; c < B; c++) {
-            if ((c & s) != 0) {
-                bits |= 1L << c;
+        static Stage of(int s) {
+            long high = 0;
+            for (int c = 0; c < B; c++) {
+                if ((c & s) != 0) {
+                    high |= 1L << c;
+                }
             }
+            return new Stage(s, VectorMask.fromLong(S, high), VectorMask.fromLong(S, ~high & 0xFFFFL),
+                    VectorShuffle.fromOp(S, c -> (c - s) & (B - 1)), VectorShuffle.fromOp(S, c -> (c + s) & (B - 1)));
         }
-        return bits;
     }
+
+    private static final Stage STAGE_8 = Stage.of(8);
+    private static final Stage STAGE_4 = Stage.of(4);
+    private static final Stage STAGE_2 = Stage.of(2);
+    private static final Stage STAGE_1 = Stage.of(1);
 
     private Bf16Transpose() {
     }
@@ -69,10 +64,10 @@ final class Bf16Transpose {
         for (int i = 0; i < B; i++) {
             quiet(ShortVector.fromMemorySegment(S, src, srcOff + i * srcRowBytes, LE)).intoArray(tile, i * B);
         }
-        stage(tile, 8, H8, L8, D8, U8);
-        stage(tile, 4, H4, L4, D4, U4);
-        stage(tile, 2, H2, L2, D2, U2);
-        stage(tile, 1, H1, L1, D1, U1);
+        stage(tile, STAGE_8);
+        stage(tile, STAGE_4);
+        stage(tile, STAGE_2);
+        stage(tile, STAGE_1);
         for (int j = 0; j < B; j++) {
             ShortVector.fromArray(S, tile, j * B).intoArray(dst, dstOff + j * dstStride);
         }
@@ -82,16 +77,16 @@ final class Bf16Transpose {
      * One stage of distance s: between rows r and r + s (r & s == 0), the lanes c & s != 0 of row r are exchanged
      * with the lanes c & s == 0 of row r + s. After the stages 8, 4, 2 and 1, row i holds column i.
      */
-    private static void stage(short[] t, int s, VectorMask<Short> high, VectorMask<Short> low,
-                              VectorShuffle<Short> down, VectorShuffle<Short> up) {
+    private static void stage(short[] t, Stage stage) {
+        int s = stage.s();
         for (int r = 0; r < B; r++) {
             if ((r & s) != 0) {
                 continue;
             }
             ShortVector a = ShortVector.fromArray(S, t, r * B);
             ShortVector b = ShortVector.fromArray(S, t, (r + s) * B);
-            a.blend(b.rearrange(down), high).intoArray(t, r * B);
-            b.blend(a.rearrange(up), low).intoArray(t, (r + s) * B);
+            a.blend(b.rearrange(stage.down()), stage.high()).intoArray(t, r * B);
+            b.blend(a.rearrange(stage.up()), stage.low()).intoArray(t, (r + s) * B);
         }
     }
 
