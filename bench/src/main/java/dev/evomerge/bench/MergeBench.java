@@ -54,6 +54,8 @@ public final class MergeBench {
         boolean keep = false;
         boolean disk = true;
         boolean memory = true;
+        boolean files = true;
+        Path models = null;
         int rounds = 1;
         List<String> methods = List.of("linear", "task_arithmetic", "ties", "dare_ties");
         for (int i = 1; i < args.length; i++) {
@@ -62,6 +64,11 @@ public final class MergeBench {
                 case "--keep" -> keep = true;
                 case "--only-disk" -> memory = false;
                 case "--only-memory" -> disk = false;
+                case "--only-resident" -> {
+                    files = false;
+                    memory = false;
+                }
+                case "--models" -> models = Path.of(args[++i]).toAbsolutePath();
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--methods" -> methods = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -77,7 +84,7 @@ public final class MergeBench {
         double copy = Math.max(copySingle, copyParallel);
 
         if (disk) {
-            diskMerges(work, threads, copy, rounds, methods);
+            diskMerges(work, models, threads, copy, copyParallel, rounds, methods, files);
         }
         if (memory) {
             memoryMerges(work, threads);
@@ -89,25 +96,35 @@ public final class MergeBench {
         }
     }
 
-    private static void diskMerges(Path work, int threads, double copy, int rounds, List<String> methods)
-            throws IOException {
-        // ~509M parameters: vocab 32000 x hidden 2048 (untied), 8 layers of intermediate 5632, 16 heads / 8 KV heads.
-        SynthModelSpec big = new SynthModelSpec(SynthArch.LLAMA, 32000, 2048, 8, 16, 8, 5632, DType.BF16, 1, false,
-                false);
-        Path base = ensure(work.resolve("big-base"), () -> ModelSynthesizer.write(big, work.resolve("big-base")));
-        Path ft1 = ensure(work.resolve("big-ft1"), () -> FineTuneSynthesizer.write(base, work.resolve("big-ft1"), 2,
-                0.5));
-        Path ft2 = ensure(work.resolve("big-ft2"), () -> FineTuneSynthesizer.write(base, work.resolve("big-ft2"), 3,
-                0.5));
+    private static void diskMerges(Path work, Path models, int threads, double copy, double copyParallel, int rounds,
+                                   List<String> methods, boolean files) throws IOException {
+        Path base;
+        Path ft1;
+        Path ft2;
+        if (models != null) {
+            // given models (e.g. bench/big760m.sh's): MODELS/base, MODELS/ft1, MODELS/ft2
+            base = models.resolve("base");
+            ft1 = models.resolve("ft1");
+            ft2 = models.resolve("ft2");
+        } else {
+            // ~509M parameters: vocab 32000 x hidden 2048 (untied), 8 layers of intermediate 5632, 16 heads / 8 KV
+            // heads.
+            SynthModelSpec big = new SynthModelSpec(SynthArch.LLAMA, 32000, 2048, 8, 16, 8, 5632, DType.BF16, 1,
+                    false, false);
+            base = ensure(work.resolve("big-base"), () -> ModelSynthesizer.write(big, work.resolve("big-base")));
+            Path b = base;
+            ft1 = ensure(work.resolve("big-ft1"), () -> FineTuneSynthesizer.write(b, work.resolve("big-ft1"), 2, 0.5));
+            ft2 = ensure(work.resolve("big-ft2"), () -> FineTuneSynthesizer.write(b, work.resolve("big-ft2"), 3, 0.5));
+        }
         long modelBytes = sizeOf(base);
         System.out.printf(Locale.ROOT, "input model size: %.3f GB each (bf16)%n", modelBytes / 1e9);
 
         System.out.println();
         warmUp(work, threads);
-        System.out.println("| method | output | seconds | input GB/s | ratio to memory copy | CPU s"
-                + " | input GB/s if alone | ratio if alone | peak RSS (VmHWM) | peak RSS / one input"
+        System.out.println("| method | output | seconds | input GB/s | ratio to memory copy | ratio to 2-thread copy"
+                + " | CPU s | input GB/s if alone | ratio if alone | peak RSS (VmHWM) | peak RSS / one input"
                 + " | peak anonymous RSS | peak file-backed RSS |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         List<String[]> all = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             for (String[] run : runs(base, ft1, ft2)) {
@@ -118,12 +135,14 @@ public final class MergeBench {
         }
         for (String[] run : all) {
             MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
-            for (boolean toDisk : new boolean[] {true, false}) {
+            for (boolean toDisk : files ? new boolean[] {true, false} : new boolean[] {false}) {
                 Path out = work.resolve("out-" + run[0]);
                 deleteTree(out);
                 try (MergeSession s = MergeSession.open(cfg, MergeOptions.defaults().withThreads(threads)
                         .withRandomSeed(1L), MergeReporter.silent());
                      ResidentTensors weights = toDisk ? null : new ResidentTensors(s.plan().outputs())) {
+                  // resident: a second merge in the same session is what each later evolution candidate costs
+                  for (int pass = 0; pass < (toDisk ? 1 : 2); pass++) {
                     settle();
                     resetPeakRss();
                     RssSampler sampler = RssSampler.start();
@@ -144,10 +163,12 @@ public final class MergeBench {
                     // the wall time would be on an idle machine (an estimate: it assumes the threads kept every core
                     // busy).
                     double alone = input / 1e9 / Math.min(seconds, cpu / threads);
-                    System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f GB"
-                                    + " | %.2f | %.2f GB | %.2f GB |%n", run[0], toDisk ? "files" : "resident",
-                            seconds, gbps, gbps / copy, cpu, alone, alone / copy, peak / 1e9,
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f"
+                                    + " | %.2f GB | %.2f | %.2f GB | %.2f GB |%n", run[0],
+                            toDisk ? "files" : pass == 0 ? "resident" : "resident, again", seconds, gbps, gbps / copy, gbps / copyParallel, cpu,
+                            alone, alone / copy, peak / 1e9,
                             (double) peak / modelBytes, sampler.anon() / 1e9, sampler.file() / 1e9);
+                  }
                 }
                 deleteTree(out);
             }

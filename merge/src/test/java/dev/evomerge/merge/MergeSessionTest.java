@@ -73,9 +73,9 @@ class MergeSessionTest {
                 }
                 assertSame(weights, TestModels.read(fresh));
             }
-            // two non-base models, every tensor: one cached task vector each
-            assertThat(session.cache().size()).isEqualTo(2 * session.plan().jobs().size());
-            assertThat(session.cache().bytesHeld()).isPositive();
+            // bf16 ties streams from the inputs, so the offered cache stays empty (no float32 task vectors held)
+            assertThat(session.cache().size()).isZero();
+            assertThat(session.cache().bytesHeld()).isZero();
         }
     }
 

@@ -2,6 +2,10 @@ package dev.evomerge.engine.compute;
 
 import dev.evomerge.core.tensor.FloatFormats;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 /**
  * A weight matrix W[rows=out][cols=in] (a Hugging Face Linear weight) stored for {@link Gemm}: output rows are grouped
  * in panels of {@link #NR} (the last panel zero-padded), and inside a panel the NR values of one input column are
@@ -79,6 +83,73 @@ public final class PackedMatrix {
         } else {
             for (int k = 0; k < cols; k++) {
                 bf16[base + k * NR] = FloatFormats.floatToBf16(src[off + k]);
+            }
+        }
+    }
+
+    /** Columns copied per step of {@link #setRowsBf16}: a panel's block of them (6 KiB of bf16) stays in L1. */
+    private static final int COLUMN_BLOCK = 64;
+    private static final ValueLayout.OfShort BF16_BITS = ValueLayout.JAVA_SHORT_UNALIGNED
+            .withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Overwrites output rows {@code row0 .. row0+n} with the bf16 values of {@code src}, {@code n} rows of
+     * {@code cols} little-endian bf16 bits each, without a float copy: the same values {@link #setRow} stores from
+     * their float widening (bf16 storage keeps the bits, a NaN made quiet as {@link FloatFormats#floatToBf16} does;
+     * float32 storage widens). Rows are copied a panel and a block of columns at a time, so that the scattered
+     * writes of one block land in the same few cache lines.
+     */
+    public void setRowsBf16(int row0, int n, MemorySegment src) {
+        if (row0 < 0 || n < 0 || row0 + n > rows || src.byteSize() < 2L * n * cols) {
+            throw new IllegalArgumentException("rows " + row0 + ".." + (row0 + n) + " of " + rows + " x " + cols
+                    + " from " + src.byteSize() + " bytes");
+        }
+        short[] line = new short[COLUMN_BLOCK];
+        short[] tile = new short[Bf16Transpose.B * Bf16Transpose.B];
+        int end = row0 + n;
+        boolean blocks = bf16 != null && Bf16Transpose.ENABLED && NR % Bf16Transpose.B == 0;
+        int b = Bf16Transpose.B;
+        for (int p0 = row0 - row0 % NR; p0 < end; p0 += NR) {
+            int r0 = Math.max(p0, row0);
+            int r1 = Math.min(p0 + NR, end);
+            // whole 16 x 16 blocks of rows in [r0, r1) by vector transposes; their last columns, and rows outside
+            // whole blocks, below
+            int vectorColumns = 0;
+            int g0 = r0;
+            int g1 = r0;
+            if (blocks) {
+                g0 = p0 + (r0 - p0 + b - 1) / b * b;
+                g1 = Math.max(g0, p0 + (r1 - p0) / b * b);
+                vectorColumns = cols / b * b;
+                for (int g = g0; g < g1; g += b) {
+                    long srcRow = 2L * (g - row0) * cols;
+                    for (int k0 = 0; k0 < vectorColumns; k0 += b) {
+                        Bf16Transpose.block(src, srcRow + 2L * k0, 2L * cols, bf16, index(g, k0), NR, tile);
+                    }
+                }
+            }
+            for (int k0 = 0; k0 < cols; k0 += COLUMN_BLOCK) {
+                int kn = Math.min(COLUMN_BLOCK, cols - k0);
+                for (int r = r0; r < r1; r++) {
+                    if (r >= g0 && r < g1) {
+                        if (k0 + kn <= vectorColumns) {
+                            continue; // packed by the blocks above
+                        }
+                    }
+                    MemorySegment.copy(src, BF16_BITS, 2L * ((long) (r - row0) * cols + k0), line, 0, kn);
+                    int base = index(r, k0);
+                    if (bf16 != null) {
+                        for (int k = 0; k < kn; k++) {
+                            int h = line[k];
+                            // a NaN (exponent all ones, mantissa not zero) gets its quiet bit, as floatToBf16 sets it
+                            bf16[base + k * NR] = (short) ((h & 0x7FFF) > 0x7F80 ? h | 0x40 : h);
+                        }
+                    } else {
+                        for (int k = 0; k < kn; k++) {
+                            f32[base + k * NR] = Float.intBitsToFloat(line[k] << 16);
+                        }
+                    }
+                }
             }
         }
     }

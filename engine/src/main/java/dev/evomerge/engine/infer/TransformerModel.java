@@ -48,6 +48,8 @@ public final class TransformerModel implements CausalLanguageModel {
     private final int maxRows;
     private final int maxLogitRows;
     private List<LayerWeights> sequence;
+    /** Reused buffers for merges into the resident weights (see {@link #weightSink()}); allocated when first used. */
+    private final MergeTargets mergeTargets;
     private List<LayerPointer> pointers;
     /** The pointers' input scales as the forward pass applies them, or null when every one is 1. */
     private float[] inputScales;
@@ -65,6 +67,11 @@ public final class TransformerModel implements CausalLanguageModel {
         this.maxRows = (int) Math.max(16, Math.min(4096, ACTIVATION_BUDGET / perRow));
         this.maxLogitRows = (int) Math.max(1, Math.min(maxRows, LOGIT_BUDGET / config.vocabSize()));
         this.sequence = weights.layers();
+        long largest = 0;
+        for (WeightSlot slot : weights.slots(sequence).values()) {
+            largest = Math.max(largest, 2 * slot.shape().numel());
+        }
+        this.mergeTargets = new MergeTargets(largest);
         List<LayerPointer> p = new ArrayList<>();
         for (int i = 0; i < sequence.size(); i++) {
             p.add(new LayerPointer(this, i));
@@ -189,12 +196,32 @@ public final class TransformerModel implements CausalLanguageModel {
         return new TensorSink() {
             @Override
             public void accept(String name, Tensor tensor) {
-                synchronized (TransformerModel.this) {
-                    WeightSlot slot = slotOrThrow(name);
-                    WeightLoader.check(new TensorInfo(name, tensor.dtype(), tensor.shape()), slot,
-                            "the tensors written to the resident model");
-                    slot.write(tensor);
+                try {
+                    synchronized (TransformerModel.this) {
+                        WeightSlot slot = slotOrThrow(name);
+                        WeightLoader.check(new TensorInfo(name, tensor.dtype(), tensor.shape()), slot,
+                                "the tensors written to the resident model");
+                        slot.write(tensor);
+                    }
+                } finally {
+                    mergeTargets.giveBack(tensor);
                 }
+            }
+
+            /**
+             * For a bf16 weight matrix: a reused buffer (see {@link MergeTargets}) that accept then packs into the
+             * matrix without a float copy. Other slots take the merge's own output.
+             */
+            @Override
+            public Tensor target(String name) {
+                WeightSlot slot;
+                synchronized (TransformerModel.this) {
+                    slot = weights.slot(name, sequence).orElse(null);
+                }
+                if (slot instanceof WeightSlot.MatrixSlot m && m.matrix().isBf16()) {
+                    return mergeTargets.take(m.shape());
+                }
+                return null;
             }
 
             @Override
@@ -297,5 +324,6 @@ public final class TransformerModel implements CausalLanguageModel {
     public synchronized void close() {
         closed = true;
         pool.close();
+        mergeTargets.close();
     }
 }

@@ -55,6 +55,11 @@ public sealed interface WeightSlot {
 
         @Override
         public void write(Tensor t) {
+            if (t.dtype() == DType.BF16) {
+                // merged bf16 weights (the in-memory evolution's candidates) go in without a float copy
+                matrix.setRowsBf16(rowOffset, rows, t.data());
+                return;
+            }
             int cols = matrix.cols();
             int block = Math.max(1, BLOCK_ELEMENTS / cols);
             long rowBytes = (long) cols * t.dtype().byteSize();

@@ -3,6 +3,7 @@ package dev.evomerge.evolve.local;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.engine.CausalLanguageModel;
 import dev.evomerge.engine.LoadOptions;
+import dev.evomerge.engine.WeightStorage;
 import dev.evomerge.engine.load.LoadedModel;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
@@ -28,20 +29,27 @@ final class InMemoryWorker implements CandidateWorker {
     private final EvaluationSettings settings;
     private final String name;
     private final Consumer<String> warnings;
-    private final CausalLanguageModel model;
-    private final LanguageModel lm;
     private final TaskScorer scorer;
+    private WeightStorage storage;
+    private CausalLanguageModel model;
+    private LanguageModel lm;
     private MergeSession session;
 
     InMemoryWorker(EvaluationSettings settings, String name, Consumer<String> warnings) {
         this.settings = settings;
         this.name = name;
         this.warnings = warnings;
+        load(ResidentStorage.forCheckpoint(Path.of(settings.residentModel())));
+        this.scorer = new TaskScorer(settings, warnings);
+    }
+
+    /** (Re)loads the resident model with {@code weights} storage. */
+    private void load(WeightStorage weights) {
         LoadedModel resident = LoadedModel.load(Path.of(settings.residentModel()),
-                LoadOptions.defaults().withThreads(settings.threads()));
+                LoadOptions.defaults().withThreads(settings.threads()).withWeightStorage(weights));
+        this.storage = weights;
         this.model = resident.model();
         this.lm = LanguageModels.embedded(resident, name, false, true, settings.batchSize());
-        this.scorer = new TaskScorer(settings, warnings);
     }
 
     @Override
@@ -69,6 +77,14 @@ final class InMemoryWorker implements CandidateWorker {
         }
         if (session == null) {
             session = MergeSession.open(cfg, mergeOptions(settings), MergeReporter.silent());
+        }
+        if (!ResidentStorage.holdsExactly(storage, session.plan().outputs())) {
+            // the merges write float32 (or f16) weights, which bf16 storage would round
+            warnings.accept("The merged weights are not all bfloat16, so the in-memory model of " + name
+                    + " is reloaded with float32 weights (twice the memory).");
+            lm.close();
+            model.close();
+            load(WeightStorage.FLOAT32);
         }
         var sink = model.weightSink();
         session.mergeInto(cfg, sink);

@@ -102,7 +102,7 @@ final class GtaMethod extends AbstractMergeMethod {
 
     /**
      * The array path, taken by breadcrumbs, breadcrumbs_ties, della and della_linear, by ties with rescale, by ties,
-     * dare_ties and dare_linear when the work dtype is not bf16 or a task-vector cache is offered, and by
+     * dare_ties and dare_linear when the work dtype is not bf16, and by
      * task_arithmetic when {@link StreamKernels} does not support the tensors: whole task vectors as float arrays,
      * sparsified by {@link Sparsifiers}, then mixed piece by piece. One task vector at a time is computed, sparsified
      * in place when it is not cached: at most one extra tensor-sized array besides the sparsified ones is alive.

@@ -14,7 +14,8 @@ import java.util.stream.IntStream;
 
 /**
  * The streamed path of {@link GtaMethod}, taken by ties without rescale, dare_ties and dare_linear when the work dtype
- * is bf16 and no task-vector cache is offered ({@link #applies}): magnitude-pruned or randomly dropped task arithmetic
+ * is bf16 ({@link #applies}), with or without a task-vector cache (streaming re-reads the inputs faster than the
+ * array path reads cached float32 task vectors, and needs no memory per tensor): magnitude-pruned or randomly dropped task arithmetic
  * without whole-tensor float arrays: what the pruning needs from a whole task vector (the magnitude cut-off and its position
  * among equal magnitudes, the L1 norms of DARE's rescale) is gathered in passes that recompute
  * {@code δ = round(x - b)} piece by piece from the inputs, and the output is then computed piece by piece with the
@@ -40,13 +41,15 @@ final class StreamedGta {
     }
 
     /**
-     * Whether {@link #merge} handles this case: work dtype bf16, no task-vector cache, and random sparsification or
-     * magnitude sparsification without rescale.
+     * Whether {@link #merge} handles this case: work dtype bf16, and random sparsification or magnitude
+     * sparsification without rescale. A task-vector cache is not used here: at 760M parameters it cannot hold the
+     * float32 task vectors and their sorted magnitudes (8 bytes per element and model), and where it can, the
+     * streamed merge is still faster than the array path over cached vectors.
      */
     static boolean applies(MergeInputs in, GtaVariant.Sparsification sparsification, boolean rescale) {
         boolean pruning = sparsification == GtaVariant.Sparsification.RANDOM
                 || sparsification == GtaVariant.Sparsification.MAGNITUDE && !rescale;
-        return pruning && in.workDtype() == DType.BF16 && in.cache() == null;
+        return pruning && in.workDtype() == DType.BF16;
     }
 
     /**

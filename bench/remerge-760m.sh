@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The in-memory re-merge at real size (docs/benchmarks.md, "In-memory candidates at real size"): prints
+#  1. MergeBench's resident rows on three 760M-parameter bf16 Llamas (bench/big760m.sh): per merge, seconds, GB/s of
+#     input, the ratio to the 1- and 2-thread memory copy measured in the same run, peak anonymous / file-backed RSS;
+#  2. `evomerge evolve` on the same models (task_arithmetic, 2 layer groups, a 2-document task, random search,
+#     8 candidates), in memory and with --no-in-memory: median merge and evaluation seconds per candidate, the
+#     per-candidate overhead (all but the scoring itself) and their ratio, and the process's peak RssAnon/RssFile
+#     sampled from /proc/PID/status every 0.1 s.
+# Usage: bench/remerge-760m.sh [WORK]  (default /tmp/remerge-bench; models from MODELS, default /tmp/big760m).
+# Every step that holds gigabytes runs under `flock /tmp/bigmem.lock`. SKIP_BUILD=1 reuses the built jars.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+work="${1:-/tmp/remerge-bench}"
+models="${MODELS:-/tmp/big760m}"
+# shellcheck source=../scripts/find-jdk.sh
+source "$root/scripts/find-jdk.sh"
+use_jdk25 remerge-760m
+cd "$root"
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    mvn -B -q -o -pl cli,bench -am package -DskipTests
+fi
+# the launcher's JVM flags, on a copy of the jar (a rebuild by another command cannot change it under a run)
+mkdir -p "$work"
+cp cli/target/evomerge.jar "$work/evomerge.jar"
+kernels='dev.evomerge.merge.method.*::*'
+java_cmd=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+    -XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,$kernels,0.01"
+    "-XX:CompileCommand=BackgroundCompilation,$kernels,false" --sun-misc-unsafe-memory-access=allow
+    -Djava.awt.headless=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -XX:MaxRAMPercentage=75)
+EVOMERGE="${java_cmd[*]} -jar $work/evomerge.jar" bench/big760m.sh "$models" >/dev/null
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "== 1. MergeBench resident rows ($models)"
+flock /tmp/bigmem.lock "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    -cp bench/target/benchmarks.jar dev.evomerge.bench.MergeBench "$work/mergebench" --keep --only-resident \
+    --models "$models" --methods linear,task_arithmetic,ties 2>&1 | grep -v "^WARNING: Using incubator"
+
+echo "== 2. evomerge evolve, 8 candidates, in memory vs on disk"
+if [[ ! -f "$work/task/synth_mc.yaml" ]]; then
+    rm -rf "$work/task"
+    ${java_cmd[*]} -jar "$work/evomerge.jar" synth task mc --rows 2 --seed 1 "$work/task" >/dev/null 2>&1
+fi
+cat >"$work/genome.yml" <<YAML
+genome:
+  models: ["$models/ft1", "$models/ft2"]
+  merge_method: task_arithmetic
+  base_model: "$models/base"
+  layer_granularity: 13
+tasks:
+  - name: synth_mc
+    metric: "acc,none"
+limit: 2
+YAML
+median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+declare -A merge eval
+for mode in in-memory no-in-memory; do
+    run="$work/run-$mode"
+    rm -rf "$run"
+    flock /tmp/bigmem.lock ${java_cmd[*]} -jar "$work/evomerge.jar" evolve "$work/genome.yml" --storage-path "$run" \
+        --include-path "$work/task" --optimizer random --max-evaluations 8 --random-seed 1 "--$mode" --quiet \
+        >"$work/$mode.log" 2>&1 &
+    pid=""
+    for _ in $(seq 1 600); do # the JVM starts once the lock is held
+        pid="$(pgrep -f -- "--storage-path $run" | while read -r p; do
+            [[ "$(cat /proc/"$p"/comm 2>/dev/null)" == java ]] && echo "$p"; done | head -n1 || true)"
+        [[ -n "$pid" ]] && break
+        sleep 0.5
+    done
+    anon=0; file=0
+    while [[ -n "$pid" && -r /proc/$pid/status ]]; do
+        a="$(awk '/^RssAnon:/ {print $2}' /proc/"$pid"/status 2>/dev/null || echo 0)"
+        f="$(awk '/^RssFile:/ {print $2}' /proc/"$pid"/status 2>/dev/null || echo 0)"
+        (( ${a:-0} > anon )) && anon=$a
+        (( ${f:-0} > file )) && file=$f
+        sleep 0.1
+    done
+    wait || { echo "evolve --$mode failed:"; tail -5 "$work/$mode.log"; exit 1; }
+    merge[$mode]="$(sqlite3 "$run/run.db" "SELECT merge_seconds FROM candidates WHERE error IS NULL" | median)"
+    eval[$mode]="$(sqlite3 "$run/run.db" "SELECT eval_seconds FROM candidates WHERE error IS NULL" | median)"
+    n="$(sqlite3 "$run/run.db" "SELECT count(*) FROM candidates WHERE error IS NULL")"
+    printf -- '--%s: %s candidates, median merge %.2f s, median evaluation %.2f s, peak RssAnon %.2f GB, peak RssFile %.2f GB\n' \
+        "$mode" "$n" "${merge[$mode]}" "${eval[$mode]}" "$(echo "$anon/1048576" | bc -l)" "$(echo "$file/1048576" | bc -l)"
+done
+# overhead per candidate = everything but the scoring itself; the in-memory evaluation is the scoring alone
+mem=$(echo "${merge[in-memory]}" | bc -l)
+disk=$(echo "${merge[no-in-memory]} + ${eval[no-in-memory]} - ${eval[in-memory]}" | bc -l)
+printf 'per-candidate overhead: in memory %.2f s, on disk %.2f s (merge, write, load): ratio %.1f\n' "$mem" "$disk" \
+    "$(echo "$disk / $mem" | bc -l)"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

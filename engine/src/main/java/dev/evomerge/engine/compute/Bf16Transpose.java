@@ -1,0 +1,98 @@
+package dev.evomerge.engine.compute;
+
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Packs 16 x 16 blocks of row-major bf16 bits into {@link PackedMatrix}'s column-contiguous panels with vector
+ * shuffles (four stages of exchanging half-blocks between pairs of registers), instead of one strided store per
+ * element: the resident weight sink writes every merged matrix through it. NaNs get their quiet bit on the way, as
+ * {@code FloatFormats.floatToBf16} of their float widening sets it.
+ */
+final class Bf16Transpose {
+
+    /** Rows and columns of one block: 16 shorts are one 256-bit register. */
+    static final int B = 16;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+    /** Whether the vector path is worth taking here (the shuffles are single instructions with AVX-512 / AVX2). */
+    static final boolean ENABLED = S.length() == B && ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * One stage of distance s (8, 4, 2, 1): {@code high}, the lanes c with (c & s) != 0, {@code low} the others, and
+     * the shuffles moving lanes down (lane c takes lane c - s) and up (lane c takes lane c + s). A record held in
+     * static finals, so that C2 sees the masks and shuffles as constants.
+     */
+    private record Stage(int s, VectorMask<Short> high, VectorMask<Short> low, VectorShuffle<Short> down,
+                         VectorShuffle<Short> up) {
+
+        static Stage of(int s) {
+            long high = 0;
+            for (int c = 0; c < B; c++) {
+                if ((c & s) != 0) {
+                    high |= 1L << c;
+                }
+            }
+            return new Stage(s, VectorMask.fromLong(S, high), VectorMask.fromLong(S, ~high & 0xFFFFL),
+                    VectorShuffle.fromOp(S, c -> (c - s) & (B - 1)), VectorShuffle.fromOp(S, c -> (c + s) & (B - 1)));
+        }
+    }
+
+    private static final Stage STAGE_8 = Stage.of(8);
+    private static final Stage STAGE_4 = Stage.of(4);
+    private static final Stage STAGE_2 = Stage.of(2);
+    private static final Stage STAGE_1 = Stage.of(1);
+
+    private Bf16Transpose() {
+    }
+
+    /**
+     * Transposes the 16 x 16 block whose row i is {@code src[srcOff + i*srcRowBytes ..]} (16 little-endian bf16
+     * values), storing its column j at {@code dst[dstOff + j*dstStride .. +16]}; {@code tile} (256 shorts) is scratch.
+     * The block goes through the L1-resident tile stage by stage, each stage a small loop: one method holding all
+     * sixteen rows in registers through the four stages was too large for C2 to inline the vector operations into,
+     * and boxed them (1 KB of garbage per block, measured).
+     */
+    static void block(MemorySegment src, long srcOff, long srcRowBytes, short[] dst, int dstOff, int dstStride,
+                      short[] tile) {
+        for (int i = 0; i < B; i++) {
+            quiet(ShortVector.fromMemorySegment(S, src, srcOff + i * srcRowBytes, LE)).intoArray(tile, i * B);
+        }
+        stage(tile, STAGE_8);
+        stage(tile, STAGE_4);
+        stage(tile, STAGE_2);
+        stage(tile, STAGE_1);
+        for (int j = 0; j < B; j++) {
+            ShortVector.fromArray(S, tile, j * B).intoArray(dst, dstOff + j * dstStride);
+        }
+    }
+
+    /**
+     * One stage of distance s: between rows r and r + s (r & s == 0), the lanes c & s != 0 of row r are exchanged
+     * with the lanes c & s == 0 of row r + s. After the stages 8, 4, 2 and 1, row i holds column i.
+     */
+    private static void stage(short[] t, Stage stage) {
+        int s = stage.s();
+        for (int r = 0; r < B; r++) {
+            if ((r & s) != 0) {
+                continue;
+            }
+            ShortVector a = ShortVector.fromArray(S, t, r * B);
+            ShortVector b = ShortVector.fromArray(S, t, (r + s) * B);
+            a.blend(b.rearrange(stage.down()), stage.high()).intoArray(t, r * B);
+            b.blend(a.rearrange(stage.up()), stage.low()).intoArray(t, (r + s) * B);
+        }
+    }
+
+    /** x with the quiet bit set where it is a NaN (exponent all ones, mantissa not zero). */
+    private static ShortVector quiet(ShortVector x) {
+        return x.blend(x.or((short) 0x40), x.and((short) 0x7FFF).compare(VectorOperators.GT, (short) 0x7F80));
+    }
+
+}
