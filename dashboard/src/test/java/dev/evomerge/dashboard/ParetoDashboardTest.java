@@ -44,7 +44,7 @@ class ParetoDashboardTest {
 
     @BeforeAll
     static void nsga2Run() {
-        TwoRecipeProblem.Setup setup = TwoRecipeProblem.prepare(dir.resolve("problem"), 5, 16, 2);
+        TwoRecipeProblem.Setup setup = TwoRecipeProblem.prepare(dir.resolve("problem"), 5, 24, 2);
         storage = dir.resolve("run");
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false,
                 new SearchOptions(OptimizerKind.parse("nsga2"), 2, null, 11, 6, false, null),
@@ -167,6 +167,30 @@ class ParetoDashboardTest {
     }
 
     @Test
+    void theReportHasTheScatterTheFrontAndTheHypervolume(@TempDir Path out) throws Exception {
+        RunSummary summary;
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            summary = RunSummary.read("run", s);
+        }
+        ReportWriter.write(summary, out);
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.resolve("pareto.png").toFile());
+        assertThat(img.getWidth()).isEqualTo(900);
+        String html = Files.readString(out.resolve("report.html"));
+        String md = Files.readString(out.resolve("summary.md"));
+        assertThat(html).contains("<h2>Pareto front</h2>").contains("<th>params (min)</th>");
+        assertThat(md).contains("![pareto front](pareto.png)");
+        for (ParetoStore.CandidateId id : front.members()) {
+            assertThat(html).contains("<tr><td>" + name(id) + "</td><td>pareto/" + name(id) + ".yaml</td>");
+            assertThat(md).contains("| " + name(id) + " | pareto/" + name(id) + ".yaml |");
+        }
+        for (ParetoStore.Front f : fronts) {
+            String hv = String.format(Locale.ROOT, "%.6g", f.hypervolume());
+            assertThat(html).contains("<tr><td>" + f.generation() + "</td><td>" + hv + "</td><td>" + f.members().size() + "</td></tr>");
+            assertThat(md).contains("| " + f.generation() + " | " + hv + " | " + f.members().size() + " |");
+        }
+    }
+
+    @Test
     void aSingleObjectiveRunHasNoParetoPart(@TempDir Path other) throws Exception {
         Path run = other.resolve("single");
         RunFixtures.write(run);
@@ -178,5 +202,12 @@ class ParetoDashboardTest {
                     s.uri().toString());
             assertThat(dom).contains("data-ready=\"run\"").contains("id=\"pareto\" hidden");
         }
+        RunSummary summary;
+        try (RunStore s = RunStore.openReadOnly(run)) {
+            summary = RunSummary.read("single", s);
+        }
+        ReportWriter.write(summary, other.resolve("report"));
+        assertThat(other.resolve("report/pareto.png")).doesNotExist();
+        assertThat(Files.readString(other.resolve("report/report.html"))).doesNotContain("Pareto");
     }
 }

@@ -219,7 +219,8 @@ function renderPareto() {
   for (const m of p.front) {
     const tr = el("tr");
     tr.append(el("td", m.name), el("td", m.generation), el("td", m.index));
-    for (const o of p.objectives) tr.append(el("td", fmt(m.scores[o.name])));
+    // a cost such as params is a whole number: shown whole, not with four decimals
+    for (const o of p.objectives) { const v = m.scores[o.name]; tr.append(el("td", Number.isInteger(v) ? String(v) : fmt(v))); }
     tr.append(el("td", fmt(m.weighted_score)));
     const td = el("td");
     const a = el("a", m.file);
