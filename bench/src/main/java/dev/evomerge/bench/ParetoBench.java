@@ -16,7 +16,9 @@ import dev.evomerge.evolve.pareto.Hypervolume;
 import dev.evomerge.evolve.pareto.MultiObjectiveOptimizer;
 import dev.evomerge.evolve.pareto.Nsga2;
 import dev.evomerge.evolve.pareto.ParetoFront;
+import dev.evomerge.evolve.pareto.PolynomialMutation;
 import dev.evomerge.evolve.pareto.RandomParetoSearch;
+import dev.evomerge.evolve.pareto.SimulatedBinaryCrossover;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
@@ -40,7 +42,8 @@ import java.util.function.LongFunction;
  * evaluated, from the one reference point (0, 0): accuracies are in [0, 1], so no method's points fall outside.
  *
  * <p>Usage: {@code ParetoBench [--seeds 5] [--budget 120] [--population N] [--rows 48] [--problem-seed 1]
- * [--granularity G] [--threads N] [--work DIR]}; {@code --granularity} searches the genome in layer groups of G layers
+ * [--granularity G] [--mutation-probability P] [--mutation-eta 20] [--threads N] [--work DIR]}; the mutation options
+ * replace NSGA-II's default polynomial mutation (probability 1/genes, index 20); {@code --granularity} searches the genome in layer groups of G layers
  * (the hidden recipes use 2; 1 doubles the genes). One problem serves every seed (only the optimizers' seeds vary). No LLM strategy is
  * measured: it needs a reachable LLM.
  */
@@ -68,6 +71,8 @@ public final class ParetoBench {
         int threads = Runtime.getRuntime().availableProcessors();
         Path work = null;
         Integer granularity = null;
+        Double mutationProbability = null;
+        double mutationEta = 20;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seeds" -> seeds = Integer.parseInt(args[++i]);
@@ -78,6 +83,8 @@ public final class ParetoBench {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
                 case "--granularity" -> granularity = Integer.parseInt(args[++i]);
+                case "--mutation-probability" -> mutationProbability = Double.parseDouble(args[++i]);
+                case "--mutation-eta" -> mutationEta = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -105,6 +112,9 @@ public final class ParetoBench {
                 + " of %d evaluations each, %d seeds, reference point (0, 0), in %s%n", problemSeed, rows, n, threads, budget,
                 pop, p.populationSize(), budget / 3, seeds, dir);
         System.out.println("llm: not measured: no LLM is reachable here");
+        PolynomialMutation mutation = mutationProbability == null ? PolynomialMutation.defaults(n)
+                : new PolynomialMutation(mutationProbability, mutationEta);
+        System.out.printf(Locale.ROOT, "NSGA-II: %s, %s%n", SimulatedBinaryCrossover.defaults(), mutation);
         List<List<Run>> table = new ArrayList<>();
         String[] names = {"nsga2", "random", "cmaes x3 weightings"};
         try (CandidateEvaluator evaluator = launcher.localEvaluator(p)) {
@@ -115,7 +125,8 @@ public final class ParetoBench {
             for (long s = 1; s <= seeds; s++) {
                 long seed = s;
                 int popSize = pop;
-                table.get(0).add(report(names[0], s, multi(() -> new Nsga2(n, 2, popSize, seed), two, budget)));
+                table.get(0).add(report(names[0], s, multi(() -> new Nsga2(new Nsga2.State(n, 2, popSize, seed, 0,
+                        SimulatedBinaryCrossover.defaults(), mutation, new double[0][], new double[0][])), two, budget)));
                 table.get(1).add(report(names[1], s, multi(() -> new RandomParetoSearch(n, 2, popSize, seed), two, budget)));
                 table.get(2).add(report(names[2], s, weighted(w -> CmaEs.start(p.genome().initialGenes(),
                         CmaEs.DEFAULT_SIGMA0, p.populationSize(), seed * 31 + w), two, budget)));
