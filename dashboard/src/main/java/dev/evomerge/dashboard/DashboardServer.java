@@ -141,6 +141,29 @@ public final class DashboardServer implements AutoCloseable {
                     }
                 }
             }
+            if (parts.length == 3 && parts[1].equals("pareto") && parts[2].endsWith(".yaml")) {
+                return paretoMember(URLDecoder.decode(parts[0], StandardCharsets.UTF_8),
+                        parts[2].substring(0, parts[2].length() - ".yaml".length()));
+            }
+        }
+        return Reply.text(404, "Not found.\n");
+    }
+
+    /**
+     * A current front member's STORAGE/pareto/NAME.yaml. The file name is built only from a name that matches a member
+     * of the front the run store holds ("g3-c5"), so a request cannot reach any other file.
+     */
+    private Reply paretoMember(String run, String member) throws IOException {
+        Optional<Path> folder = catalog.find(run);
+        if (folder.isPresent()) {
+            RunSummary s = catalog.read(run, folder.get());
+            if (s.pareto() != null && s.pareto().isMember(member)) {
+                Path file = folder.get().resolve("pareto").resolve(member + ".yaml");
+                if (java.nio.file.Files.isRegularFile(file)) {
+                    return new Reply(200, "application/yaml; charset=utf-8", java.nio.file.Files.readAllBytes(file),
+                            member + ".yaml");
+                }
+            }
         }
         return Reply.text(404, "Not found.\n");
     }

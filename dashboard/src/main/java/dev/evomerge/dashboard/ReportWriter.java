@@ -54,7 +54,11 @@ public final class ReportWriter {
             if (heatmap != null) {
                 written.add(atomicWrite(out.resolve(HEATMAP_PNG), heatmap));
             }
-            written.add(atomicWrite(out.resolve("report.html"), html(run, fitness, metrics, heatmap).getBytes(StandardCharsets.UTF_8)));
+            byte[] pareto = run.pareto() == null ? null : png(ParetoReport.chart(run.pareto()));
+            if (pareto != null) {
+                written.add(atomicWrite(out.resolve(ParetoReport.PARETO_PNG), pareto));
+            }
+            written.add(atomicWrite(out.resolve("report.html"), html(run, fitness, metrics, heatmap, pareto).getBytes(StandardCharsets.UTF_8)));
             written.add(atomicWrite(out.resolve("summary.md"), markdown(run).getBytes(StandardCharsets.UTF_8)));
             return written;
         } catch (IOException e) {
@@ -144,7 +148,7 @@ public final class ReportWriter {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
-    static String html(RunSummary run, byte[] fitness, byte[] metrics, byte[] heatmap) {
+    static String html(RunSummary run, byte[] fitness, byte[] metrics, byte[] heatmap, byte[] pareto) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>evomerge report: ")
                 .append(esc(run.name())).append("</title>\n<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
@@ -159,6 +163,10 @@ public final class ReportWriter {
         img(h, "Task metrics", metrics);
         if (heatmap != null) {
             img(h, "Best genome", heatmap);
+        }
+        if (pareto != null) {
+            img(h, "Pareto front", pareto);
+            ParetoReport.html(h, run.pareto());
         }
         h.append("<h2>Per generation</h2>\n<table><tr><th>generation</th><th>candidates</th><th>failed</th><th>best</th><th>mean</th><th>best so far</th></tr>\n");
         for (GenerationStats g : run.generations()) {
@@ -214,6 +222,9 @@ public final class ReportWriter {
         md.append("\n![fitness](").append(FITNESS_PNG).append(")\n![task metrics](").append(METRICS_PNG).append(")\n");
         if (heatmapChart(run) != null) {
             md.append("![best genome](").append(HEATMAP_PNG).append(")\n");
+        }
+        if (run.pareto() != null) {
+            ParetoReport.markdown(md, run.pareto());
         }
         run.best().ifPresent(b -> md.append("\n## Best recipe\n\n```yaml\n").append(b.candidate().mergeYaml() == null ? "" : b.candidate().mergeYaml()).append("```\n"));
         return md.toString();

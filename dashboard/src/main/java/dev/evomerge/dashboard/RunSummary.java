@@ -21,10 +21,11 @@ import java.util.TreeSet;
 
 /**
  * What the dashboard and the report show of one run, computed from run.db: per-generation fitness statistics,
- * per-task metric curves, the best candidate, the LLM's thoughts, the configuration.
+ * per-task metric curves, the best candidate, the LLM's thoughts, the configuration; for a multi-objective run also its
+ * objective vectors, front and hypervolume ({@code pareto}, null for a single-objective run).
  */
 public record RunSummary(String name, List<Evaluation> candidates, List<LlmExchange> exchanges,
-                         Map<String, String> meta, StoredLayout layout) {
+                         Map<String, String> meta, StoredLayout layout, FrontView pareto) {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,7 +35,8 @@ public record RunSummary(String name, List<Evaluation> candidates, List<LlmExcha
                 RunMeta.STATUS, RunMeta.ERROR, dev.evomerge.evolve.dataflow.SearchPhases.KEY)) {
             store.meta(key).ifPresent(v -> meta.put(key, v));
         }
-        return new RunSummary(name, store.allCandidates(), store.exchanges(), meta, store.layout().orElse(null));
+        return new RunSummary(name, store.allCandidates(), store.exchanges(), meta, store.layout().orElse(null),
+                FrontView.read(store).orElse(null));
     }
 
     /** Per-generation statistics, in generation order. */
@@ -117,6 +119,9 @@ public record RunSummary(String name, List<Evaluation> candidates, List<LlmExcha
             });
         });
         best().ifPresent(b -> root.set("best", candidateJson(b)));
+        if (pareto != null) {
+            root.set("pareto", pareto.toJson(candidates));
+        }
         if (!exchanges.isEmpty()) {
             llmCounts().writeTo(root.putObject("llm"), llmPrice());
         }

@@ -98,6 +98,8 @@ function render() {
   const estimated = state.fitness && state.fitness.candidates.some(r => r.estimate !== null);
   card(estimated ? "best fitness (estimated)" : "best fitness", fmt(s.best ? s.best.score : null));
   card("last generation mean", fmt(last ? last.mean : null));
+  if (s.pareto) card("front members", s.pareto.front.length);
+  renderPareto();
   renderFitness();
   renderMetrics();
   renderBest();
@@ -207,6 +209,79 @@ function renderEstimates() {
       el("td", String((r.tokens || 0) + (r.full_tokens || 0))));
     body.append(tr);
   }
+}
+
+// A multi-objective run (summary.pareto): a scatter of two objectives with every candidate and the current front
+// highlighted, the hypervolume per generation, and the front's members with their STORAGE/pareto/*.yaml.
+function renderPareto() {
+  const p = state.summary.pareto;
+  const box = document.getElementById("pareto");
+  box.hidden = !p;
+  if (!p) return;
+  const names = p.objectives.map(o => o.name + (o.goal === "minimise" ? " (min)" : ""));
+  const xs = document.getElementById("pareto-x"), ys = document.getElementById("pareto-y");
+  document.getElementById("pareto-axes").hidden = p.objectives.length <= 2;
+  if (xs.options.length !== names.length) {
+    for (const sel of [xs, ys]) {
+      sel.replaceChildren(...names.map((n, i) => { const o = el("option", n); o.value = String(i); return o; }));
+      sel.onchange = renderParetoChart;
+    }
+    xs.value = "0";
+    ys.value = names.length > 1 ? "1" : "0";
+  }
+  renderParetoChart();
+  chart("hv-chart", { type: "line", data: { datasets: [{ label: "hypervolume",
+    data: p.hypervolume.map(h => ({ x: h.generation, y: h.hypervolume })), borderColor: "#a6c", tension: 0 }] },
+    options: { scales: { x: { type: "linear", title: { display: true, text: "generation" }, ticks: { stepSize: 1 } } } } });
+  const hvBody = body(document.getElementById("hv-table"));
+  for (const h of p.hypervolume) {
+    const tr = el("tr");
+    tr.append(el("td", h.generation), el("td", fmt(h.hypervolume, 6)), el("td", h.front_size));
+    hvBody.append(tr);
+  }
+  const table = document.getElementById("front");
+  const head = el("tr");
+  for (const h of ["member", "gen", "#"].concat(names, ["weighted score", "recipe"])) head.append(el("th", h));
+  table.tHead.replaceChildren(head);
+  const rows = body(table);
+  for (const m of p.front) {
+    const tr = el("tr");
+    tr.append(el("td", m.name), el("td", m.generation), el("td", m.index));
+    // a cost such as params is a whole number: shown whole, not with four decimals
+    for (const o of p.objectives) { const v = m.scores[o.name]; tr.append(el("td", Number.isInteger(v) ? String(v) : fmt(v))); }
+    tr.append(el("td", fmt(m.weighted_score)));
+    const td = el("td");
+    const a = el("a", m.file);
+    a.href = "/api/runs/" + encodeURIComponent(state.run) + "/pareto/" + encodeURIComponent(m.file);
+    a.download = m.file;
+    td.append(a);
+    tr.append(td);
+    const c = state.candidates.find(x => x.generation === m.generation && x.index === m.index);
+    if (c) tr.addEventListener("click", e => { if (e.target !== a) showDetail(c); });
+    rows.append(tr);
+  }
+  table.dataset.rows = String(p.front.length);
+}
+
+/** The table's one tbody, made on first use and emptied. */
+function body(table) {
+  const b = table.tBodies[0] || table.createTBody();
+  b.replaceChildren();
+  return b;
+}
+
+function renderParetoChart() {
+  const p = state.summary.pareto;
+  const xi = Number(document.getElementById("pareto-x").value), yi = Number(document.getElementById("pareto-y").value);
+  const names = p.objectives.map(o => o.name);
+  const at = q => ({ x: q.values[xi], y: q.values[yi], label: "g" + q.generation + "-c" + q.index });
+  const front = p.points.filter(q => q.front).map(at).sort((a, b) => a.x - b.x);
+  chart("pareto-chart", { type: "scatter", data: { datasets: [
+    { label: "front", data: front, backgroundColor: "#c33", borderColor: "#c33", pointRadius: 5 },
+    { label: "candidates", data: p.points.filter(q => !q.front).map(at), backgroundColor: "rgba(120,120,140,0.45)", pointRadius: 3 }] },
+    options: { scales: { x: { title: { display: true, text: names[xi] } }, y: { title: { display: true, text: names[yi] } } },
+      plugins: { tooltip: { callbacks: { label: c => c.raw.label + ": " + fmt(c.raw.x) + ", " + fmt(c.raw.y) } } } } });
+  document.getElementById("pareto-chart").dataset.axes = xi + "," + yi;
 }
 
 const KIND_TEXT = { retry: "retry", error: "failed request", correction: "correction", trim: "trimmed" };
