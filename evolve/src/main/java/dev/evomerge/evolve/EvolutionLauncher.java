@@ -60,6 +60,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -167,9 +168,6 @@ public final class EvolutionLauncher {
                 : dataFlowDefinition != null ? SearchSpace.DFS : SearchSpace.PS;
         if (space.dataFlow()) {
             dataFlowDefinition = dataFlowDefinition != null ? dataFlowDefinition : DataFlowDefinition.defaults();
-            if (space == SearchSpace.PS_DFS && o.resume()) {
-                throw EvomergeException.usage("--resume is not supported for --space ps+dfs yet: start a new run.");
-            }
             List<String> sourceDirs = modelPaths.subList(0, def.models().size());
             if (space == SearchSpace.DFS) {
                 dataFlow = DataFlowSetup.of(dataFlowDefinition, def.models(), sourceDirs.stream().map(Path::of).toList());
@@ -366,13 +364,21 @@ public final class EvolutionLauncher {
             // Checked against the stored run in prepare(), before anything was written.
             String configText = readText(o.genomeFile());
             writeMeta(store, p, configText);
-            Optimizer optimizer = pareto == null ? optimizer(p, store, listener, genes(p)) : null;
+            // a resumed PS+DFS run whose data-flow phase had started continues that phase: its parameter phase is closed
+            OptionalInt dfsStarted = space() == SearchSpace.PS_DFS ? SearchPhases.firstGeneration(store, "dfs")
+                    : OptionalInt.empty();
+            Optimizer optimizer = pareto == null && dfsStarted.isEmpty() ? optimizer(p, store, listener, genes(p), 0) : null;
             var fitnessRun = new FitnessRun(fitness == null ? FitnessPlan.full(p.config().tasks(), search.randomSeed())
                     : fitness, store, o.storage());
             try (CandidateEvaluator evaluator = fitnessRun.evaluator(evaluators.apply(p), p.config().genome().models(),
                     listener)) {
                 if (pareto != null) {
                     result = pareto.run(store, p, evaluator, listener, llmExchanges(store, listener));
+                } else if (dfsStarted.isPresent()) {
+                    int f = dfsStarted.getAsInt();
+                    List<Evaluation> parameterPhase = store.allCandidates().stream()
+                            .filter(e -> e.candidate().generation() < f).toList();
+                    result = new EvolutionRun.Result(f, parameterPhase.size(), Evaluation.best(parameterPhase));
                 } else {
                     EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
                             .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
@@ -423,14 +429,19 @@ public final class EvolutionLauncher {
         p.settings().modelPaths().subList(0, p.genome().definition().models().size()).forEach(d -> dirs.add(Path.of(d)));
         dataFlow = DataFlowSetup.of(dataFlowDefinition, refs, dirs);
         store.putMeta(SearchPhases.DATA_FLOW_LAYOUT, JSON.valueToTree(dataFlow.storedLayout()).toString());
-        int first = ps.generations();
-        SearchPhases.start(store, "dfs", first);
+        OptionalInt started = SearchPhases.firstGeneration(store, "dfs");
+        int first = started.orElse(ps.generations());
+        if (started.isEmpty()) {
+            SearchPhases.start(store, "dfs", first);
+        }
         GeneStart start = genes(p);
-        Optimizer optimizer = optimizer(p, store, listener, start);
+        // only a state saved by this phase is its optimizer's (the parameter phase's has other genes)
+        Optimizer optimizer = optimizer(p, store, listener, start, first);
         try (CandidateEvaluator evaluator = dataFlow.evaluator(resident, p.settings(), warnings)) {
             EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
                     .llmPrice(LlmPrice.parse(llm.pricePerMtok())).decoder(dataFlow::export);
-            return run.run(first, first + search.maxGeneration(), search.maxEvaluations());
+            int from = started.isPresent() ? Math.max(first, p.firstGeneration()) : first;
+            return run.run(from, first + search.maxGeneration(), search.maxEvaluations());
         }
     }
 
@@ -455,7 +466,9 @@ public final class EvolutionLauncher {
         store.putMeta(RunMeta.OPTIONS, opts.toString());
         store.putLayout(space() == SearchSpace.DFS ? dataFlow.storedLayout() : StoredLayout.of(p.genome()));
         store.putMeta(SearchPhases.SPACE, space().text());
-        if (space() == SearchSpace.PS_DFS) {
+        if (store.meta(SearchPhases.KEY).isPresent()) {
+            // a resumed run keeps the phases it recorded
+        } else if (space() == SearchSpace.PS_DFS) {
             SearchPhases.start(store, "ps", 0);
         } else if (space() == SearchSpace.DFS) {
             SearchPhases.start(store, "dfs", 0);
@@ -482,9 +495,12 @@ public final class EvolutionLauncher {
         return new GeneStart(g.size(), g.initialGenes(), new int[] {1, 1, 1, g.size()}, g.describe(), population);
     }
 
-    private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener, GeneStart start) {
+    /** @param fromGeneration a resumed optimizer's saved state must be from this generation on (else it starts anew) */
+    private Optimizer optimizer(Prepared p, RunStore store, EvolutionListener listener, GeneStart start,
+                                int fromGeneration) {
         int n = start.size();
-        var saved = o.resume() ? store.latestOptimizerState() : java.util.Optional.<RunStore.SavedState>empty();
+        var saved = o.resume() ? store.latestOptimizerState().filter(st -> st.generation() >= fromGeneration)
+                : java.util.Optional.<RunStore.SavedState>empty();
         return switch (search.optimizer()) {
             case CMAES -> saved.map(s -> new CmaEs(s.as(CmaEs.State.class))).orElseGet(() -> {
                 double[] x0 = start.initialGenes();

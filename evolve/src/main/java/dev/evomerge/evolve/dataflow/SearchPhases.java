@@ -6,6 +6,7 @@ import dev.evomerge.evolve.store.RunStore;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * Which search produced which generations of a run, kept in run.db's meta table under {@link #KEY} as
@@ -40,6 +41,12 @@ public final class SearchPhases {
             arr.addObject().put("phase", p.phase()).put("first_generation", p.firstGeneration());
         }
         store.putMeta(KEY, arr.toString());
+    }
+
+    /** The first generation of {@code phase} as the run store records it, empty when that phase has not started. */
+    public static OptionalInt firstGeneration(RunStore store, String phase) {
+        return read(store.meta(KEY).orElse(null)).stream().filter(p -> p.phase().equals(phase))
+                .mapToInt(Phase::firstGeneration).max();
     }
 
     /** The phases of a stored value (empty for null). */

@@ -127,13 +127,45 @@ class DataFlowRunTest {
     }
 
     @Test
-    void resumingAPsThenDfsRunIsRefusedWithASentence() {
-        EvolveOptions o = options(dir.resolve("never"), OptimizerKind.CMAES, 0, 3, null);
-        EvolveOptions resume = new EvolveOptions(o.genomeFile(), o.storage(), true, o.search(), o.llm(), o.evaluation(),
-                false, false, false);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EvolutionLauncher(resume, w -> { })
-                        .space(SearchSpace.PS_DFS).prepare())
-                .hasMessage("--resume is not supported for --space ps+dfs yet: start a new run.");
+    void aPsThenDfsRunResumesInItsDataFlowPhaseWithThatPhasesOptimizer() {
+        Path storage = dir.resolve("ps-dfs-resume");
+        EvolveOptions o = options(storage, OptimizerKind.CMAES, 0, 3, null);
+        // stopped by --max-evaluations after the parameter phase: the data-flow phase is recorded but ran nothing
+        EvolveOptions stopped = new EvolveOptions(o.genomeFile(), storage, false,
+                new SearchOptions(OptimizerKind.CMAES, 0, 3, 7, 3, false, null), o.llm(), o.evaluation(), false, false, false);
+        assertThat(run(new EvolutionLauncher(stopped, w -> { }).space(SearchSpace.PS_DFS)).evaluations()).isEqualTo(3);
+        List<String> parameterRows;
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            assertThat(SearchPhases.read(s.meta(SearchPhases.KEY).orElseThrow()))
+                    .containsExactly(new SearchPhases.Phase("ps", 0), new SearchPhases.Phase("dfs", 1));
+            assertThat(s.candidates(1)).isEmpty();
+            parameterRows = s.candidates(0).stream().map(e -> e.candidate().mergeYaml() + e.score()).toList();
+        }
+        // resumed (the stored space, no --space): the data-flow phase starts with a fresh optimizer of its own genes,
+        // although the latest saved state is the parameter phase's
+        EvolutionRun.Result second = run(new EvolutionLauncher(new EvolveOptions(o.genomeFile(), storage, true,
+                o.search(), o.llm(), o.evaluation(), false, false, false), w -> { }));
+        assertThat(second.evaluations()).isEqualTo(6);
+        // resumed again with one more generation: the data-flow phase goes on from its own saved state
+        EvolutionRun.Result third = run(new EvolutionLauncher(new EvolveOptions(o.genomeFile(), storage, true,
+                new SearchOptions(OptimizerKind.CMAES, 1, null, 7, 3, false, null), o.llm(), o.evaluation(), false, false,
+                false), w -> { }));
+        assertThat(third.evaluations()).isEqualTo(9);
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            assertThat(SearchPhases.read(s.meta(SearchPhases.KEY).orElseThrow()))
+                    .containsExactly(new SearchPhases.Phase("ps", 0), new SearchPhases.Phase("dfs", 1));
+            assertThat(s.candidates(0).stream().map(e -> e.candidate().mergeYaml() + e.score()).toList())
+                    .isEqualTo(parameterRows);
+            for (int g = 1; g <= 2; g++) {
+                assertThat(s.candidates(g)).hasSize(3).allSatisfy(e -> {
+                    assertThat(e.candidate().mergeYaml()).contains("merge_method: passthrough");
+                    assertThat(e.candidate().genes()).hasSize(2 * 12 + 3 * 3);
+                });
+            }
+            assertThat(s.latestOptimizerState().orElseThrow().generation()).isEqualTo(2);
+            double best = s.allCandidates().stream().filter(Evaluation::ok).mapToDouble(Evaluation::score).max().orElseThrow();
+            assertThat(third.best().score()).isEqualTo(best);
+        }
     }
 
     @Test
