@@ -139,7 +139,7 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
     }
 
     /** Fold of each model: a seeded shuffle of the models dealt round-robin. */
-    private static int[] foldOf(int models, int folds, SplittableRandom random) {
+    static int[] foldOf(int models, int folds, SplittableRandom random) {
         int[] order = new int[models];
         for (int i = 0; i < models; i++) {
             order[i] = i;
@@ -157,7 +157,7 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
         return fold;
     }
 
-    private static int[] members(int[] fold, int f, boolean inFold) {
+    static int[] members(int[] fold, int f, boolean inFold) {
         return IntStream.range(0, fold.length).filter(i -> (fold[i] == f) == inFold).toArray();
     }
 }

@@ -1,0 +1,173 @@
+package dev.evomerge.eval.estimate;
+
+import java.util.List;
+
+/**
+ * The irt estimator with a multidimensional ability ({@link MultidimensionalIrt}): anchors chosen by
+ * {@link AnchorSelector}, the candidate's ability vector fitted on its anchor results, and the anchors estimate and
+ * the IRT prediction combined as in {@link GpIrtEstimator}:
+ * <pre>
+ *   A = sum over anchors c of w_c y_c
+ *   P = (sum over anchors of y_c + sum over other items j of P_j(theta)) / N
+ *   G = lambda A + (1 - lambda) P
+ * </pre>
+ *
+ * <p>Calibration chooses the number of dimensions D and lambda on calibration models held out of the fit: the models
+ * are split into {@value GpIrtEstimator#FOLDS} seeded folds (as in {@link GpIrtEstimator}), and for each fold the anchors
+ * and a MIRT of every D from 1 to the maximum are refitted without it and its models estimated from their anchor
+ * results. For each D, lambda is the weight that minimises the squared error of G over those held-out estimates,
+ * lambda = sum (P - f)(P - A) / sum (P - A)^2 clipped to [0, 1] (f the full-task score); unlike e_P / (e_P + e_A) it
+ * accounts for A and P erring alike. The D with the smallest held-out squared error of G wins (the smaller D on ties),
+ * and the final MIRT is fitted on all calibration models. With fewer than 3 calibration models D is 1 and lambda 1/2.
+ *
+ * @param anchors the anchors the candidate is evaluated on
+ * @param irt     the MIRT fitted on all calibration models
+ * @param lambda  the weight of the anchors estimate, in [0, 1]
+ */
+public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt irt, double lambda)
+        implements TaskEstimator {
+
+    /** Largest D tried by {@link #calibrate(CalibrationMatrix, int, long)}. */
+    public static final int DEFAULT_MAX_DIMENSIONS = 3;
+
+    public MultidimensionalIrtEstimator {
+        if (!(lambda >= 0 && lambda <= 1)) {
+            throw new IllegalArgumentException("lambda must lie in [0, 1], got " + lambda);
+        }
+        for (Anchor anchor : anchors.anchors()) {
+            if (anchor.column() >= irt.itemCount()) {
+                throw new IllegalArgumentException("anchor column " + anchor.column() + " is outside the MIRT's "
+                        + irt.itemCount() + " items");
+            }
+        }
+    }
+
+    /** The parts of one estimate: the fitted ability vector, A, P and G (see the class comment). */
+    public record Detail(double[] ability, double anchors, double pIrt, double estimate) {
+    }
+
+    /**
+     * Chooses K anchors (one per cluster), D in 1..{@value #DEFAULT_MAX_DIMENSIONS} and lambda, and fits the MIRT.
+     *
+     * @throws dev.evomerge.core.EvomergeException (usage) when the task has fewer than {@code k} items or the matrix
+     *                                             fewer than 2 models
+     */
+    public static MultidimensionalIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed) {
+        return calibrate(calibration, k, seed, AnchorSelector.Allocation.ONE_PER_CLUSTER, DEFAULT_MAX_DIMENSIONS,
+                MultidimensionalIrt.DEFAULT_DISCRIMINATION_SD);
+    }
+
+    /** {@link #calibrate(CalibrationMatrix, int, long)} with every choice given. */
+    public static MultidimensionalIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed,
+                                                         AnchorSelector.Allocation allocation, int maxDimensions,
+                                                         double discriminationSd) {
+        if (maxDimensions < 1) {
+            throw new IllegalArgumentException("need at least 1 dimension, got " + maxDimensions);
+        }
+        Anchors anchors = AnchorSelector.select(calibration, k, seed, allocation);
+        int m = calibration.modelCount();
+        if (m < 3) {
+            return new MultidimensionalIrtEstimator(anchors, MultidimensionalIrt.fit(calibration, 1, discriminationSd),
+                    0.5);
+        }
+        int folds = Math.min(GpIrtEstimator.FOLDS, m);
+        int[] fold = GpIrtEstimator.foldOf(m, folds, EstimatorInputs.random(seed ^ 0x5DEECE66DL, calibration.task()));
+        // per D: the held-out models' A, P and full score
+        double[][] a = new double[maxDimensions][m];
+        double[][] p = new double[maxDimensions][m];
+        double[] full = new double[m];
+        for (int f = 0; f < folds; f++) {
+            int[] train = GpIrtEstimator.members(fold, f, false);
+            int[] held = GpIrtEstimator.members(fold, f, true);
+            CalibrationMatrix trainMatrix = calibration.models(train);
+            Anchors foldAnchors = AnchorSelector.select(trainMatrix, k, seed, allocation);
+            List<Integer> columns = foldAnchors.columns();
+            for (int dims = 1; dims <= maxDimensions; dims++) {
+                MultidimensionalIrt irt = MultidimensionalIrt.fit(trainMatrix, dims, discriminationSd);
+                for (int i : held) {
+                    double[] results = new double[columns.size()];
+                    for (int c = 0; c < results.length; c++) {
+                        results[c] = calibration.score(i, columns.get(c));
+                    }
+                    Detail e = combine(foldAnchors, irt, 0.5, results);
+                    a[dims - 1][i] = e.anchors();
+                    p[dims - 1][i] = e.pIrt();
+                    full[i] = calibration.taskMean(i);
+                }
+            }
+        }
+        int bestDims = 1;
+        double bestLambda = 0.5;
+        double bestError = Double.POSITIVE_INFINITY;
+        for (int dims = 1; dims <= maxDimensions; dims++) {
+            double lambda = optimalLambda(a[dims - 1], p[dims - 1], full);
+            double error = 0;
+            for (int i = 0; i < m; i++) {
+                double g = lambda * a[dims - 1][i] + (1 - lambda) * p[dims - 1][i];
+                error += (g - full[i]) * (g - full[i]);
+            }
+            if (error < bestError - 1e-15) {
+                bestError = error;
+                bestDims = dims;
+                bestLambda = lambda;
+            }
+        }
+        return new MultidimensionalIrtEstimator(anchors, MultidimensionalIrt.fit(calibration, bestDims,
+                discriminationSd), bestLambda);
+    }
+
+    /** The lambda in [0, 1] minimising sum (lambda A + (1 - lambda) P - f)^2; 1/2 when A and P agree everywhere. */
+    static double optimalLambda(double[] a, double[] p, double[] full) {
+        double numerator = 0;
+        double denominator = 0;
+        for (int i = 0; i < full.length; i++) {
+            numerator += (p[i] - full[i]) * (p[i] - a[i]);
+            denominator += (p[i] - a[i]) * (p[i] - a[i]);
+        }
+        if (!(denominator > 0)) {
+            return 0.5;
+        }
+        return Math.max(0, Math.min(1, numerator / denominator));
+    }
+
+    @Override
+    public String task() {
+        return anchors.task();
+    }
+
+    @Override
+    public List<Integer> documents() {
+        return anchors.documents();
+    }
+
+    @Override
+    public double estimate(double[] results) {
+        return detail(results).estimate();
+    }
+
+    /** The estimate with its parts. */
+    public Detail detail(double[] results) {
+        TaskEstimator.checkResults(this, results);
+        return combine(anchors, irt, lambda, results);
+    }
+
+    private static Detail combine(Anchors anchors, MultidimensionalIrt irt, double lambda, double[] results) {
+        List<Integer> columns = anchors.columns();
+        double[] theta = irt.fitAbility(columns, results);
+        int n = irt.itemCount();
+        boolean[] observed = new boolean[n];
+        double sum = 0;
+        for (int c = 0; c < results.length; c++) {
+            observed[columns.get(c)] = true;
+            sum += results[c];
+        }
+        for (int j = 0; j < n; j++) {
+            if (!observed[j]) {
+                sum += irt.probability(j, theta);
+            }
+        }
+        double anchorMean = anchors.estimate(results);
+        double pIrt = sum / n;
+        return new Detail(theta, anchorMean, pIrt, lambda * anchorMean + (1 - lambda) * pIrt);
+    }
+}
