@@ -53,6 +53,8 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     double scale;
     @Mixin
     RunProgressOptions progress;
+    @Mixin
+    FitnessCliOptions fitness;
 
     @Override
     public Integer call() throws Exception {
@@ -74,7 +76,8 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
         Path storage = dir.resolve("run");
         // evolve's defaults, but for the generations, the seed and a larger batch (the demo's task is small)
         EvolveOptions o = new EvolveOptions(setup.genomeFile(), storage, false, SearchOptions.of(opt, maxGeneration, seed),
-                llm.options(), CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), BATCH_SIZE, threads), true, false, false);
+                llm.options(), CandidateEvaluationOptions.inMemory(List.of(setup.taskDir()), BATCH_SIZE, threads), true, false, false,
+                fitness.options());
         List<String> warnings = new ArrayList<>();
         EvolutionLauncher launcher = new EvolutionLauncher(o, warnings::add);
         EvolutionLauncher.Prepared p = launcher.prepare();
@@ -87,6 +90,7 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
         List<double[]> curve = new ArrayList<>();
         boolean bars = progress.progressBars();
         LlmTally llm = new LlmTally(null);
+        List<String> fitnessNotes = new ArrayList<>();
         EvolutionListener listener = new EvolutionListener() {
             ProgressBar bar;
 
@@ -103,6 +107,11 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
             @Override
             public void llmExchange(LlmExchange x) {
                 progress.llmExchange(llm, x, err());
+            }
+
+            @Override
+            public void fitnessNote(String line) {
+                fitnessNotes.add(line);
             }
 
             @Override
@@ -128,6 +137,10 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
             double ratio = targetScore > 0 ? r.best().score() / targetScore : Double.NaN;
             out.printf(Locale.ROOT, "%n   recovered fitness %.4f = %.1f%% of the hidden recipe's %.4f, after %d evaluations in %.0f s%n",
                     r.best().score(), 100 * ratio, targetScore, r.evaluations(), (System.nanoTime() - t0) / 1e9);
+        }
+        if (o.fitness().estimator() != null) {
+            // estimated fitness: how each generation was scored and the tokens it took (also in run/summary.json)
+            fitnessNotes.forEach(line -> out.println("   " + line));
         }
         out.println("   run: " + storage + " (see it with: evomerge dashboard --storage-path " + storage + ")");
         warnings.forEach(this::warn);

@@ -64,13 +64,15 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
     CoordinatorCliOptions coordinator;
     @Mixin
     MergekitEvolveOptions mergekitEvolve;
+    @Mixin
+    FitnessCliOptions fitness;
 
     @Override
     public Integer call() throws Exception {
         mergekitEvolve.check(this::warn);
         checkClusterOptions();
         EvolveOptions given = new EvolveOptions(genomeFile, storage, resume, search.options(), llm.options(),
-                evaluation.options(), saveFinalModel, crimes.allowed, evils);
+                evaluation.options(), saveFinalModel, crimes.allowed, evils, fitness.options());
         // A resumed run keeps its stored options unless given again; each change is printed once the new values
         // passed prepare()'s checks (a refused value is named by its error, not announced as a change).
         List<String> changes = new ArrayList<>();
@@ -162,6 +164,14 @@ final class EvolveCommand extends CliCommand implements Callable<Integer> {
             @Override
             public void llmExchange(LlmExchange x) {
                 progress.llmExchange(llm, x, err);
+            }
+
+            @Override
+            public void fitnessNote(String line) {
+                if (!bars) {
+                    out.println(line);
+                    out.flush();
+                }
             }
 
             @Override

@@ -125,6 +125,9 @@ public final class DashboardServer implements AutoCloseable {
                         case "candidates" -> {
                             return Reply.json(200, s.candidatesJson().toString());
                         }
+                        case "fitness" -> {
+                            return Reply.json(200, FitnessView.json(folder.get()).toString());
+                        }
                         case "best_config.yaml" -> {
                             var best = s.best();
                             String yaml = best.map(b -> b.candidate().mergeYaml()).orElse(null);

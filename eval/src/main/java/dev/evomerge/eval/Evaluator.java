@@ -50,14 +50,26 @@ public final class Evaluator {
 
     /** Evaluates what a {@link TaskCatalog} selected. */
     public EvaluationResults evaluate(TaskCatalog.Selection selection, LanguageModel model, EvaluationOptions options) {
+        return evaluate(selection, model, options, DocumentChoice.ALL);
+    }
+
+    /** Evaluates what a {@link TaskCatalog} selected, each task on the documents {@code choice} names for it. */
+    public EvaluationResults evaluate(TaskCatalog.Selection selection, LanguageModel model, EvaluationOptions options,
+                                      DocumentChoice choice) {
         List<TaskConfig> tasks = new ArrayList<>();
         selection.tasks().values().forEach(y -> tasks.add(TaskConfigParser.parse(y, listener::warning)));
-        return evaluate(tasks, selection.groups(), model, options);
+        return evaluate(tasks, selection.groups(), model, options, choice);
     }
 
     /** Evaluates tasks (and reports the given groups over them). */
     public EvaluationResults evaluate(List<TaskConfig> configs, Map<String, GroupConfig> groups, LanguageModel model,
                                       EvaluationOptions options) {
+        return evaluate(configs, groups, model, options, DocumentChoice.ALL);
+    }
+
+    /** Evaluates tasks, each on the documents {@code choice} names for it (and reports the groups over them). */
+    public EvaluationResults evaluate(List<TaskConfig> configs, Map<String, GroupConfig> groups, LanguageModel model,
+                                      EvaluationOptions options, DocumentChoice choice) {
         long start = System.nanoTime();
         List<TaskConfig> tasks = new ArrayList<>();
         for (TaskConfig c : configs) {
@@ -67,7 +79,8 @@ public final class Evaluator {
         }
         List<PreparedTask> prepared = new ArrayList<>();
         for (TaskConfig t : tasks) {
-            prepared.add(PreparedTask.prepare(t, data, renderer, options, Optional.of(model), listener::warning));
+            prepared.add(PreparedTask.prepare(t, data, renderer, options, choice, Optional.of(model),
+                    listener::warning));
         }
         Requests requests = new Requests();
         List<List<DocInstance>> instances = new ArrayList<>();
@@ -147,8 +160,9 @@ public final class Evaluator {
     private List<DocInstance> buildInstances(PreparedTask t, Requests requests) {
         TaskConfig c = t.config;
         List<DocInstance> out = new ArrayList<>(t.docs.size());
-        for (int i = 0; i < t.docs.size(); i++) {
-            Map<String, Object> doc = t.docs.get(i);
+        for (int k = 0; k < t.docs.size(); k++) {
+            Map<String, Object> doc = t.docs.get(k);
+            int i = t.docIndices.get(k); // the document's own index, so a chosen document is asked as in the whole task
             Prompt prompt = t.prompts.build(doc, i);
             switch (c.outputType()) {
                 case MULTIPLE_CHOICE -> {

@@ -42,6 +42,8 @@ final class PreparedTask {
     final String split;
     final List<Map<String, Object>> allDocs;
     final List<Map<String, Object>> docs;
+    /** Each of {@link #docs}' index among the evaluated documents (its doc_id); 0, 1, ... unless a choice thinned them. */
+    final List<Integer> docIndices;
     final DocFields fields;
     final PromptBuilder prompts;
     final List<FilterPipeline> pipelines;
@@ -49,12 +51,13 @@ final class PreparedTask {
     final BuiltinFunctions.ResultsFunction processResults;
 
     private PreparedTask(TaskConfig config, String split, List<Map<String, Object>> allDocs,
-                         List<Map<String, Object>> docs, DocFields fields, PromptBuilder prompts, List<FilterPipeline> pipelines,
+                         List<Map<String, Object>> docs, List<Integer> docIndices, DocFields fields, PromptBuilder prompts, List<FilterPipeline> pipelines,
                          List<PlannedMetric> metrics, BuiltinFunctions.ResultsFunction processResults) {
         this.config = config;
         this.split = split;
         this.allDocs = allDocs;
         this.docs = docs;
+        this.docIndices = docIndices;
         this.fields = fields;
         this.prompts = prompts;
         this.pipelines = pipelines;
@@ -73,6 +76,13 @@ final class PreparedTask {
 
     static PreparedTask prepare(TaskConfig config, DatasetLoader data, TemplateRenderer renderer,
                                 EvaluationOptions options, Optional<LanguageModel> chat, Consumer<String> warnings) {
+        return prepare(config, data, renderer, options, DocumentChoice.ALL, chat, warnings);
+    }
+
+    /** The task with only the documents {@code choice} names for it evaluated. */
+    static PreparedTask prepare(TaskConfig config, DatasetLoader data, TemplateRenderer renderer,
+                                EvaluationOptions options, DocumentChoice choice, Optional<LanguageModel> chat,
+                                Consumer<String> warnings) {
         List<PlannedMetric> metrics = plan(config);
         List<FilterPipeline> pipelines = pipelines(config);
         BuiltinFunctions.ResultsFunction results = config.processResults() == null ? null : processResults(config);
@@ -90,7 +100,11 @@ final class PreparedTask {
         }
         PromptBuilder prompts = new PromptBuilder(fields, config.numFewshot(), sampler,
                 options.applyChatTemplate() ? chat : Optional.empty());
-        return new PreparedTask(config, split, docs, evaluated(docs, options), fields, prompts, pipelines, metrics, results);
+        List<Map<String, Object>> evaluated = evaluated(docs, options);
+        List<Integer> indices = choice.indices(config.name(), evaluated.size());
+        List<Map<String, Object>> chosen = indices.size() == evaluated.size() ? evaluated
+                : indices.stream().map(evaluated::get).toList();
+        return new PreparedTask(config, split, docs, chosen, indices, fields, prompts, pipelines, metrics, results);
     }
 
     /**

@@ -71,6 +71,8 @@ public final class EvolutionLauncher {
     private final LlmOptions llm;
     private final CandidateEvaluationOptions evaluation;
     private final Consumer<String> warnings;
+    /** The fitness prepare() resolved and checked (whole-task fitness unless an estimator was chosen). */
+    private dev.evomerge.evolve.fitness.FitnessPlan fitness;
 
     public EvolutionLauncher(EvolveOptions options, Consumer<String> warnings) {
         this.o = options;
@@ -145,6 +147,8 @@ public final class EvolutionLauncher {
         // Unknown tasks or missing task data fail now, before the run store exists.
         TaskCatalog.load(includes.stream().map(Path::of).toList(), warnings)
                 .select(config.tasks().stream().map(TaskSpec::name).distinct().toList());
+        fitness = dev.evomerge.evolve.fitness.FitnessPlan.prepare(o.fitness(),
+                dev.evomerge.evolve.fitness.GenomeFitnessKeys.read(o.genomeFile()), settings, warnings);
         ChatClient chat = null;
         if (search.optimizer() == OptimizerKind.LLM) {
             FallbackLimit.requireValid(llm.maxFallbacks());
@@ -266,10 +270,15 @@ public final class EvolutionLauncher {
             String configText = readText(o.genomeFile());
             writeMeta(store, p, configText);
             Optimizer optimizer = optimizer(p, store, listener);
-            try (CandidateEvaluator evaluator = evaluators.apply(p)) {
+            var fitnessRun = new dev.evomerge.evolve.fitness.FitnessRun(fitness == null
+                    ? dev.evomerge.evolve.fitness.FitnessPlan.full(p.config().tasks(), search.randomSeed()) : fitness,
+                    store, o.storage());
+            try (CandidateEvaluator evaluator = fitnessRun.evaluator(evaluators.apply(p), p.config().genome().models(),
+                    listener)) {
                 EvolutionRun run = new EvolutionRun(store, o.storage(), p.genome(), p.config().tasks(), optimizer, evaluator, listener)
                         .llmPrice(LlmPrice.parse(llm.pricePerMtok()));
-                result = run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations());
+                result = fitnessRun.finish(run.run(p.firstGeneration(), search.maxGeneration(), search.maxEvaluations()),
+                        store);
             } catch (RuntimeException e) {
                 store.putMeta(RunMeta.STATUS, "failed");
                 store.putMeta(RunMeta.ERROR, String.valueOf(e.getMessage()));

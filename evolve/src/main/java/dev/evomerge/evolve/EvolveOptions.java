@@ -11,8 +11,21 @@ import java.nio.file.Path;
  * @param saveFinalModel      merge the best recipe into STORAGE/final_model at the end
  * @param allowCrimes         merge models of different architectures (candidates and the final model)
  * @param allowBenchmarkTasks allow public benchmarks as fitness tasks
+ * @param fitness             the estimated-fitness options as given on the command line (docs/evolution.md)
  */
 public record EvolveOptions(Path genomeFile, Path storage, boolean resume, SearchOptions search, LlmOptions llm,
                             CandidateEvaluationOptions evaluation, boolean saveFinalModel, boolean allowCrimes,
-                            boolean allowBenchmarkTasks) {
+                            boolean allowBenchmarkTasks, dev.evomerge.evolve.fitness.FitnessOptions fitness) {
+
+    public EvolveOptions {
+        fitness = fitness == null ? dev.evomerge.evolve.fitness.FitnessOptions.NONE : fitness;
+    }
+
+    /** Options without estimated-fitness options given (the genome file's, else whole-task fitness). */
+    public EvolveOptions(Path genomeFile, Path storage, boolean resume, SearchOptions search, LlmOptions llm,
+                         CandidateEvaluationOptions evaluation, boolean saveFinalModel, boolean allowCrimes,
+                         boolean allowBenchmarkTasks) {
+        this(genomeFile, storage, resume, search, llm, evaluation, saveFinalModel, allowCrimes, allowBenchmarkTasks,
+                null);
+    }
 }

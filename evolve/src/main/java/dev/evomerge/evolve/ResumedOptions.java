@@ -42,7 +42,9 @@ public final class ResumedOptions {
     private static final Set<String> OWN = Set.of("genomeFile", "storage", "resume", "apiKey", "threads");
     /** Baked into the optimizer state saved after each generation, so a new value would silently do nothing. */
     private static final Set<String> FIXED = Set.of("optimizer", "randomSeed", "forcePopulationSize", "sigmaLow",
-            "sigmaHigh", "topK", "maxRetries", "llmHistory", "elitism", "sigma0");
+            "sigmaHigh", "topK", "maxRetries", "llmHistory", "elitism", "sigma0",
+            // the fitted estimators and stored fitness labels were made with these
+            "fitnessEstimator", "anchors", "calibrationLimit");
 
     private ResumedOptions() {
     }

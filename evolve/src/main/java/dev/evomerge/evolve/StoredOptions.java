@@ -19,7 +19,8 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                      Integer forcePopulationSize, boolean saveFinalModel, boolean allowBenchmarkTasks,
                      Integer maxEvaluations, boolean resume, int numWorkers, String backend, String evalServerCmd,
                      int threads, boolean allowCrimes, Double sigma0, Long timeout,
-                     int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok) {
+                     int maxFallbacks, Integer llmMaxContextTokens, String llmPricePerMtok,
+                     String fitnessEstimator, Integer anchors, Integer calibrationLimit, Integer fullEvalTop) {
 
     StoredOptions {
         taskSearchPaths = List.copyOf(taskSearchPaths);
@@ -34,7 +35,9 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                 s.optimizer().text(), e.strategy().text(), e.inMemory(), e.taskSearchPaths(), e.dataDir(), e.batchSize(),
                 s.randomSeed(), s.forcePopulationSize(), o.saveFinalModel(), o.allowBenchmarkTasks(), s.maxEvaluations(),
                 o.resume(), e.numWorkers(), e.backend().text(), e.evalServerCmd(), e.threads(), o.allowCrimes(),
-                s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok());
+                s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok(),
+                o.fitness().estimator() == null ? null : o.fitness().estimator().text(), o.fitness().anchors(),
+                o.fitness().calibrationLimit(), o.fitness().fullEvalTop());
     }
 
     /** The grouped options; a stored optimizer, strategy or backend that is no longer known is a usage error. */
@@ -47,6 +50,9 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                 new CandidateEvaluationOptions(LocalEvaluator.Strategy.parse(strategy), inMemory, numWorkers,
                         EvaluationBackend.parse(backend), evalServerCmd, taskSearchPaths, dataDir, batchSize, threads,
                         timeout),
-                saveFinalModel, allowCrimes, allowBenchmarkTasks);
+                saveFinalModel, allowCrimes, allowBenchmarkTasks,
+                new dev.evomerge.evolve.fitness.FitnessOptions(fitnessEstimator == null ? null
+                        : dev.evomerge.evolve.fitness.FitnessEstimatorKind.parse(fitnessEstimator, "--fitness-estimator"),
+                        anchors, calibrationLimit, fullEvalTop));
     }
 }

@@ -77,6 +77,7 @@ async function refresh() {
     state.lastSignature = signature;
     state.summary = summary;
     state.candidates = await getJson(base + "/candidates");
+    state.fitness = await getJson(base + "/fitness");
     render();
   }
   setUpdated("updated " + new Date().toLocaleTimeString());
@@ -94,12 +95,14 @@ function render() {
   card("optimizer", s.optimizer || "–");
   card("generations", s.generations.length);
   card("candidates", s.candidate_count);
-  card("best fitness", fmt(s.best ? s.best.score : null));
+  const estimated = state.fitness && state.fitness.candidates.some(r => r.estimate !== null);
+  card(estimated ? "best fitness (estimated)" : "best fitness", fmt(s.best ? s.best.score : null));
   card("last generation mean", fmt(last ? last.mean : null));
   renderFitness();
   renderMetrics();
   renderBest();
   renderThoughts();
+  renderEstimates();
   renderTable();
   document.getElementById("config-yaml").textContent = s.config_yaml || "";
   document.getElementById("config-options").textContent = s.options ? JSON.stringify(s.options, null, 2) : "";
@@ -178,6 +181,31 @@ function renderBest() {
       }
       box.append(table);
     }
+  }
+}
+
+// Estimated fitness: every estimate is shown as such, beside the whole-task fitness where it was measured.
+function renderEstimates() {
+  const f = state.fitness;
+  const rows = f ? f.candidates : [];
+  const estimated = rows.filter(r => r.estimate !== null);
+  const section = document.getElementById("estimates");
+  section.hidden = estimated.length === 0;
+  if (section.hidden) return;
+  const full = rows.filter(r => r.full !== null);
+  const best = full.reduce((b, r) => (b === null || r.full > b.full ? r : b), null);
+  document.getElementById("estimates-summary").textContent = "method " + estimated[0].method + ": "
+    + estimated.length + " candidates estimated, " + full.length + " measured on the whole task; tokens scored "
+    + f.tokens_scored + (best ? "; best by whole-task fitness: generation " + best.generation + ", candidate "
+    + best.index + ", " + fmt(best.full) : "");
+  const body = document.querySelector("#estimates-table tbody");
+  body.replaceChildren();
+  for (const r of full) {
+    const tr = el("tr");
+    tr.append(el("td", String(r.generation)), el("td", String(r.index)), el("td", r.method),
+      el("td", r.estimate === null ? "–" : fmt(r.estimate)), el("td", fmt(r.full)),
+      el("td", String((r.tokens || 0) + (r.full_tokens || 0))));
+    body.append(tr);
   }
 }
 

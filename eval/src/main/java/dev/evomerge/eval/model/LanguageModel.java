@@ -30,6 +30,14 @@ public interface LanguageModel extends AutoCloseable {
         throw EvomergeException.usage("model " + name() + " has no chat template, so --apply-chat-template cannot be used");
     }
 
+    /**
+     * How many tokens this model has run through its backend since it was built (context and continuation tokens of
+     * the requests it scored), or empty when it cannot tell (a test fake).
+     */
+    default java.util.OptionalLong tokensScored() {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Model settings for the results' {@code config} section (model_args and the like). */
     default Map<String, Object> describe() {
         return Map.of();

@@ -38,6 +38,8 @@ public final class TokenizedLanguageModel implements LanguageModel {
     private final int batchSize;
     private final Optional<ChatTemplater> chat;
     private final ContextWindow window;
+    /** Tokens handed to the backend so far (see {@link #tokensScored()}). */
+    private final java.util.concurrent.atomic.AtomicLong tokensScored = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param addSpecialTokens encode prompts with the tokenizer's special tokens (BOS for Llama tokenizers), as
@@ -69,6 +71,17 @@ public final class TokenizedLanguageModel implements LanguageModel {
         this.addSpecialTokens = addSpecialTokens;
         this.batchSize = batchSize;
         this.chat = chat;
+    }
+
+    /**
+     * Tokens this model handed its backend since it was built: context plus continuation of every distinct
+     * loglikelihood request (rolling windows included) as fitted to the window, and prompt plus generated tokens of
+     * every distinct generation. Requests sharing a context count it once each, as lm-eval counts them; a backend
+     * that reuses a shared context computes fewer.
+     */
+    @Override
+    public java.util.OptionalLong tokensScored() {
+        return java.util.OptionalLong.of(tokensScored.get());
     }
 
     @Override
@@ -216,6 +229,11 @@ public final class TokenizedLanguageModel implements LanguageModel {
 
     private void run(List<LoglikelihoodRequest> batch, Map<LoglikelihoodRequest, LoglikelihoodResult> answers,
                      Progress progress) {
+        long tokens = 0;
+        for (LoglikelihoodRequest r : batch) {
+            tokens += r.context().length + r.continuation().length;
+        }
+        tokensScored.addAndGet(tokens);
         List<LoglikelihoodResult> results = scorer.loglikelihood(batch);
         if (results.size() != batch.size()) {
             throw EvomergeException.runtime("model " + name + " answered " + results.size() + " of "
@@ -289,6 +307,9 @@ public final class TokenizedLanguageModel implements LanguageModel {
             for (int k = 0; k < batch.size(); k++) {
                 int idx = order[start + k];
                 texts[idx] = requests.get(idx).query().cut(generated.get(k));
+                // the prompt is read and each generated token is read back once more
+                tokensScored.addAndGet(batch.get(k).prompt().length
+                        + tokenizer.encode(generated.get(k), false).length);
             }
             progress.advance(batch.size());
         }

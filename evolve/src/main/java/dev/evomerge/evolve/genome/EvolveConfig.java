@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * LLM-Evo-Merge's evolution file, unchanged (docs/evolution.md): {@code genome}, {@code tasks}, {@code limit},
@@ -23,8 +24,9 @@ import java.util.function.Consumer;
 public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Integer limit, Integer numFewshot,
                            boolean shuffle, boolean randomInit, boolean applyChatTemplate) {
 
-    private static final Set<String> TOP_KEYS = Set.of("genome", "tasks", "limit", "num_fewshot", "shuffle", "random_init",
-            "apply_chat_template", "fewshot_as_multiturn");
+    private static final Set<String> TOP_KEYS = Stream.concat(Stream.of("genome", "tasks", "limit",
+            "num_fewshot", "shuffle", "random_init", "apply_chat_template", "fewshot_as_multiturn"),
+            dev.evomerge.evolve.fitness.GenomeFitnessKeys.KEYS.stream()).collect(java.util.stream.Collectors.toSet());
     private static final Set<String> GENOME_KEYS = Set.of("models", "merge_method", "base_model", "tokenizer_source",
             "layer_granularity", "normalize", "allow_negative_weights", "smooth", "filters");
     private static final Set<String> TASK_KEYS = Set.of("name", "weight", "metric");

@@ -73,6 +73,19 @@ public record EvaluationSettings(List<TaskSpec> tasks, List<String> includePaths
                 residentModel, modelPaths, shuffle, modelDirectories, allowCrimes);
     }
 
+    /**
+     * The lm-eval options every candidate is scored with: num_fewshot, limit, no bootstrap, and with {@code shuffle}
+     * documents in an order drawn from the run's seed (so every candidate, slot, worker and resumed run sees the same
+     * documents, and a document index means the same document to all of them).
+     */
+    public dev.evomerge.eval.EvaluationOptions evaluationOptions() {
+        dev.evomerge.eval.EvaluationOptions o = new dev.evomerge.eval.EvaluationOptions(
+                numFewshot == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(numFewshot),
+                limit == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(limit),
+                0, dev.evomerge.eval.EvaluationOptions.DEFAULT_FEWSHOT_SEED, applyChatTemplate, false);
+        return shuffle ? o.withShuffleSeed(randomSeed) : o;
+    }
+
     public Optional<Path> dataRoot() {
         return Optional.ofNullable(dataDir).map(Path::of);
     }

@@ -88,6 +88,11 @@ final class InMemoryWorker implements CandidateWorker {
     }
 
     @Override
+    public TaskScorer scorer() {
+        return scorer;
+    }
+
+    @Override
     public void close() {
         if (session != null) {
             session.close();

@@ -1,9 +1,11 @@
 package dev.evomerge.evolve.local;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.eval.DocumentChoice;
 import dev.evomerge.evolve.run.Candidate;
-import dev.evomerge.evolve.run.CandidateEvaluator;
+import dev.evomerge.evolve.run.DocumentEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.ScoredEvaluation;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,7 @@ import java.util.function.Function;
  * limit ({@code --timeout}), a candidate whose evaluation (its scoring, for {@code buffered}) runs past it is recorded
  * as failed with an error naming the limit, and its slot takes the next candidate.
  */
-public final class LocalEvaluator implements CandidateEvaluator {
+public final class LocalEvaluator implements DocumentEvaluator {
 
     /** The --strategy values (LLM-Evo-Merge's). */
     public enum Strategy {
@@ -110,16 +112,27 @@ public final class LocalEvaluator implements CandidateEvaluator {
 
     @Override
     public void evaluate(List<Candidate> candidates, Consumer<Evaluation> done) {
+        evaluate(candidates, DocumentChoice.ALL, s -> done.accept(s.evaluation()));
+    }
+
+    /** A slot's result with the per-document values and tokens its scorer saw for it. */
+    private static ScoredEvaluation scored(CandidateWorker slot, Evaluation e) {
+        TaskScorer s = slot.scorer();
+        return new ScoredEvaluation(e, e.error() == null ? s.lastDocuments() : List.of(), s.lastTokens());
+    }
+
+    @Override
+    public void evaluate(List<Candidate> candidates, DocumentChoice choice, Consumer<ScoredEvaluation> done) {
         if (candidates.isEmpty()) {
             return;
         }
-        Consumer<Evaluation> report = e -> {
+        Consumer<ScoredEvaluation> report = e -> {
             synchronized (this) {
                 done.accept(e);
             }
         };
         if (strategy == Strategy.BUFFERED) {
-            buffered(candidates, report);
+            buffered(candidates, choice, report);
             return;
         }
         ConcurrentLinkedQueue<Candidate> queue = new ConcurrentLinkedQueue<>(candidates);
@@ -131,9 +144,10 @@ public final class LocalEvaluator implements CandidateEvaluator {
             threads.add(Thread.ofPlatform().name("evomerge-worker-" + w).start(() -> {
                 try {
                     CandidateWorker slot = slot(slotIndex);
+                    slot.scorer().choose(choice);
                     for (Candidate c; (c = queue.poll()) != null; ) {
                         Candidate candidate = c;
-                        report.accept(timed(candidate, slotIndex, d -> slot.evaluate(candidate, d)));
+                        report.accept(scored(slot, timed(candidate, slotIndex, d -> slot.evaluate(candidate, d))));
                     }
                 } catch (RuntimeException e) {
                     synchronized (failure) {
@@ -148,7 +162,7 @@ public final class LocalEvaluator implements CandidateEvaluator {
         }
     }
 
-    private void buffered(List<Candidate> candidates, Consumer<Evaluation> report) {
+    private void buffered(List<Candidate> candidates, DocumentChoice choice, Consumer<ScoredEvaluation> report) {
         BlockingQueue<Object> merged = new ArrayBlockingQueue<>(workers);
         Object end = new Object();
         ConcurrentLinkedQueue<Candidate> queue = new ConcurrentLinkedQueue<>(candidates);
@@ -168,12 +182,13 @@ public final class LocalEvaluator implements CandidateEvaluator {
         List<Thread> scorers = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             OnDiskWorker slot = (OnDiskWorker) slot(w);
+            slot.scorer().choose(choice);
             int slotIndex = w;
             scorers.add(Thread.ofPlatform().name("evomerge-scorer-" + w).start(() -> {
                 try {
                     for (Object m; (m = merged.take()) != end; ) {
                         OnDiskWorker.Merged merge = (OnDiskWorker.Merged) m;
-                        report.accept(timed(merge.candidate(), slotIndex, d -> slot.score(merge, d)));
+                        report.accept(scored(slot, timed(merge.candidate(), slotIndex, d -> slot.score(merge, d))));
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

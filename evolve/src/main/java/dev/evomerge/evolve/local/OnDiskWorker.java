@@ -269,6 +269,11 @@ final class OnDiskWorker implements CandidateWorker {
     }
 
     @Override
+    public TaskScorer scorer() {
+        return scorer;
+    }
+
+    @Override
     public void close() {
     }
 }

@@ -1,5 +1,7 @@
 package dev.evomerge.evolve.local;
 
+import dev.evomerge.eval.DocumentChoice;
+import dev.evomerge.eval.DocumentScores;
 import dev.evomerge.eval.EvaluationListener;
 import dev.evomerge.eval.EvaluationOptions;
 import dev.evomerge.eval.EvaluationResults;
@@ -16,8 +18,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +31,11 @@ final class TaskScorer {
     private final EvaluationOptions options;
     /** The current candidate's time limit, checked after every batch of requests (one scorer per slot). */
     private volatile Deadline deadline = Deadline.NONE;
+    /** The documents the next evaluations run (an estimated fitness chooses them); all by default. */
+    private volatile DocumentChoice choice = DocumentChoice.ALL;
+    /** Per-document values of the evaluation running now, and of the last one once it ended. */
+    private final List<DocumentScores> documents = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile java.util.OptionalLong tokens = java.util.OptionalLong.empty();
 
     TaskScorer(EvaluationSettings s, Consumer<String> warnings) {
         TaskCatalog catalog = TaskCatalog.load(s.includePaths().stream().map(Path::of).toList(), warnings);
@@ -47,22 +52,28 @@ final class TaskScorer {
                     public dev.evomerge.eval.model.Progress phase(String name, int total) {
                         return n -> deadline.check();
                     }
+
+                    @Override
+                    public void documentScores(DocumentScores scores) {
+                        documents.add(scores);
+                    }
                 });
-        EvaluationOptions o = new EvaluationOptions(
-                s.numFewshot() == null ? OptionalInt.empty() : OptionalInt.of(s.numFewshot()),
-                s.limit() == null ? OptionalDouble.empty() : OptionalDouble.of(s.limit()),
-                0, EvaluationOptions.DEFAULT_FEWSHOT_SEED, s.applyChatTemplate(), false);
-        // The run's seed, not a fresh one: every candidate, slot, worker and resumed run sees the same documents.
-        this.options = s.shuffle() ? o.withShuffleSeed(s.randomSeed()) : o;
+        this.options = s.evaluationOptions();
     }
 
     Map<MetricKey, Double> score(LanguageModel model, Deadline limit) {
         deadline = limit;
+        documents.clear();
+        tokens = java.util.OptionalLong.empty();
+        java.util.OptionalLong before = model.tokensScored();
         EvaluationResults r;
         try {
-            r = evaluator.evaluate(selection, model, options);
+            r = evaluator.evaluate(selection, model, options, choice);
         } finally {
             deadline = Deadline.NONE;
+            java.util.OptionalLong after = model.tokensScored();
+            tokens = before.isPresent() && after.isPresent()
+                    ? java.util.OptionalLong.of(after.getAsLong() - before.getAsLong()) : java.util.OptionalLong.empty();
         }
         Map<MetricKey, Double> out = new LinkedHashMap<>();
         for (TaskResult t : r.tasks()) {
@@ -71,6 +82,21 @@ final class TaskScorer {
             }
         }
         return out;
+    }
+
+    /** The documents the following evaluations run. */
+    void choose(DocumentChoice documents) {
+        this.choice = documents;
+    }
+
+    /** The per-document values of the last evaluation (empty when it failed before scoring). */
+    List<DocumentScores> lastDocuments() {
+        return List.copyOf(documents);
+    }
+
+    /** The tokens the last evaluation ran through its model, where the model counts them. */
+    java.util.OptionalLong lastTokens() {
+        return tokens;
     }
 
     List<String> taskNames() {

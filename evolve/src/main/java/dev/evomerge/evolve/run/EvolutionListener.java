@@ -18,6 +18,10 @@ public interface EvolutionListener {
     default void newBest(Evaluation evaluation) {
     }
 
+    /** One line about how fitness was obtained (estimated fitness: a generation's tokens, calibration, full checks). */
+    default void fitnessNote(String line) {
+    }
+
     /** An LLM request's outcome or a fallback (llm optimizer only), already stored; secrets are redacted. */
     default void llmExchange(LlmExchange exchange) {
     }

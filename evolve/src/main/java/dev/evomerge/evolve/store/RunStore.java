@@ -196,6 +196,11 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
+    /** The open connection, for the stores that keep their own tables in run.db ({@link FitnessStore}). */
+    Connection connection() {
+        return db;
+    }
+
     public Path file() {
         return file;
     }
