@@ -255,11 +255,13 @@ public final class EstimatorBench {
             for (String part : base.split("-")) {
                 if (part.startsWith("sd")) {
                     sd = Double.parseDouble(part.substring(2));
-                } else if (part.startsWith("d")) {
+                } else if (part.startsWith("d") && !part.equals("diff")) {
                     dims = Integer.parseInt(part.substring(1));
                 }
             }
-            return MultidimensionalIrtEstimator.calibrate(matrix, k, seed, allocation, dims, sd);
+            return MultidimensionalIrtEstimator.calibrate(matrix, k, seed, allocation, dims, sd,
+                    base.contains("-diff") ? MultidimensionalIrtEstimator.Combination.DIFFERENCE
+                            : MultidimensionalIrtEstimator.Combination.GP_IRT);
         }
         return switch (base) {
             case "subset" -> SubsetSelector.select(task, items, k, seed);
@@ -306,7 +308,7 @@ public final class EstimatorBench {
     }
 
     /** A task of {@code rows} questions labelled by the second teacher, a recipe other than the hidden one. */
-    private static Path writeSecondTask(Path dir, HiddenRecipe.Setup setup, long seed, int rows, int threads) {
+    static Path writeSecondTask(Path dir, HiddenRecipe.Setup setup, long seed, int rows, int threads) {
         Path teacher = dir.resolve("problem/models/second-teacher");
         MergeOptions mo = MergeOptions.defaults().withThreads(threads).withRandomSeed(seed)
                 .withBaseDirectory(dir.resolve("problem"));

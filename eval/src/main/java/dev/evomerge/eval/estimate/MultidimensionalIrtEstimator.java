@@ -24,8 +24,26 @@ import java.util.List;
  * @param irt     the MIRT fitted on all calibration models
  * @param lambda  the weight of the anchors estimate, in [0, 1]
  */
-public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt irt, double lambda)
-        implements TaskEstimator {
+public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt irt, double lambda,
+                                           Combination combination) implements TaskEstimator {
+
+    /** Which two estimates lambda weighs. */
+    public enum Combination {
+        /** G = lambda A + (1 - lambda) P, tinyBenchmarks' gp-IRT. */
+        GP_IRT,
+        /**
+         * G = lambda R + (1 - lambda) P with R = A + (mean of all curves - sum over anchors c of w_c P_c(theta)): the
+         * anchors estimate corrected by the error the fitted curves predict for it (a difference estimator, as survey
+         * sampling uses an auxiliary model). R is A where the curves are flat and the full-task mean where the
+         * candidate's results follow its curves.
+         */
+        DIFFERENCE
+    }
+
+    /** The gp-IRT combination. */
+    public MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt irt, double lambda) {
+        this(anchors, irt, lambda, Combination.GP_IRT);
+    }
 
     /** Largest D tried by {@link #calibrate(CalibrationMatrix, int, long)}. */
     public static final int DEFAULT_MAX_DIMENSIONS = 3;
@@ -42,8 +60,8 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
         }
     }
 
-    /** The parts of one estimate: the fitted ability vector, A, P and G (see the class comment). */
-    public record Detail(double[] ability, double anchors, double pIrt, double estimate) {
+    /** The parts of one estimate: the fitted ability vector, A, P, R and G (see the class comment). */
+    public record Detail(double[] ability, double anchors, double pIrt, double corrected, double estimate) {
     }
 
     /**
@@ -54,13 +72,13 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
      */
     public static MultidimensionalIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed) {
         return calibrate(calibration, k, seed, AnchorSelector.Allocation.ONE_PER_CLUSTER, DEFAULT_MAX_DIMENSIONS,
-                MultidimensionalIrt.DEFAULT_DISCRIMINATION_SD);
+                MultidimensionalIrt.DEFAULT_DISCRIMINATION_SD, Combination.GP_IRT);
     }
 
     /** {@link #calibrate(CalibrationMatrix, int, long)} with every choice given. */
     public static MultidimensionalIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed,
                                                          AnchorSelector.Allocation allocation, int maxDimensions,
-                                                         double discriminationSd) {
+                                                         double discriminationSd, Combination combination) {
         if (maxDimensions < 1) {
             throw new IllegalArgumentException("need at least 1 dimension, got " + maxDimensions);
         }
@@ -68,7 +86,7 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
         int m = calibration.modelCount();
         if (m < 3) {
             return new MultidimensionalIrtEstimator(anchors, MultidimensionalIrt.fit(calibration, 1, discriminationSd),
-                    0.5);
+                    0.5, combination);
         }
         int folds = Math.min(GpIrtEstimator.FOLDS, m);
         int[] fold = GpIrtEstimator.foldOf(m, folds, EstimatorInputs.random(seed ^ 0x5DEECE66DL, calibration.task()));
@@ -89,8 +107,8 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
                     for (int c = 0; c < results.length; c++) {
                         results[c] = calibration.score(i, columns.get(c));
                     }
-                    Detail e = combine(foldAnchors, irt, 0.5, results);
-                    a[dims - 1][i] = e.anchors();
+                    Detail e = combine(foldAnchors, irt, 0.5, combination, results);
+                    a[dims - 1][i] = combination == Combination.GP_IRT ? e.anchors() : e.corrected();
                     p[dims - 1][i] = e.pIrt();
                     full[i] = calibration.taskMean(i);
                 }
@@ -113,7 +131,7 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
             }
         }
         return new MultidimensionalIrtEstimator(anchors, MultidimensionalIrt.fit(calibration, bestDims,
-                discriminationSd), bestLambda);
+                discriminationSd), bestLambda, combination);
     }
 
     /** The lambda in [0, 1] minimising sum (lambda A + (1 - lambda) P - f)^2; 1/2 when A and P agree everywhere. */
@@ -148,10 +166,11 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
     /** The estimate with its parts. */
     public Detail detail(double[] results) {
         TaskEstimator.checkResults(this, results);
-        return combine(anchors, irt, lambda, results);
+        return combine(anchors, irt, lambda, combination, results);
     }
 
-    private static Detail combine(Anchors anchors, MultidimensionalIrt irt, double lambda, double[] results) {
+    private static Detail combine(Anchors anchors, MultidimensionalIrt irt, double lambda, Combination combination,
+                                  double[] results) {
         List<Integer> columns = anchors.columns();
         double[] theta = irt.fitAbility(columns, results);
         int n = irt.itemCount();
@@ -161,13 +180,22 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
             observed[columns.get(c)] = true;
             sum += results[c];
         }
+        double curves = 0;
         for (int j = 0; j < n; j++) {
+            double p = irt.probability(j, theta);
+            curves += p;
             if (!observed[j]) {
-                sum += irt.probability(j, theta);
+                sum += p;
             }
         }
         double anchorMean = anchors.estimate(results);
+        double anchorCurves = 0;
+        for (int c = 0; c < results.length; c++) {
+            anchorCurves += anchors.anchors().get(c).weight() * irt.probability(columns.get(c), theta);
+        }
+        double corrected = anchorMean + curves / n - anchorCurves;
         double pIrt = sum / n;
-        return new Detail(theta, anchorMean, pIrt, lambda * anchorMean + (1 - lambda) * pIrt);
+        double first = combination == Combination.GP_IRT ? anchorMean : corrected;
+        return new Detail(theta, anchorMean, pIrt, corrected, lambda * first + (1 - lambda) * pIrt);
     }
 }
