@@ -73,13 +73,10 @@ public final class EstimatorBench {
     /** The K measured ({@code --ks}). */
     static int[] ks = {25, 50, 100, 200};
     /** The estimators; "-proportional": anchors spread over the clusters in proportion to their sizes. */
-    static final List<String> DEFAULT_ESTIMATORS = List.of("subset", "anchors", "irt", "mirt", "anchors-proportional",
-            "irt-proportional", "mirt-proportional");
-    /**
-     * The estimators measured ({@code --estimators}); besides the defaults, {@code mirt-dN} limits the MIRT to at
-     * most N dimensions and {@code mirt-sdX} sets its discrimination prior sd (both may follow {@code mirt}, and
-     * {@code -proportional} may end any anchors-based name).
-     */
+    static final List<String> DEFAULT_ESTIMATORS = List.of("subset", "anchors", "anchors-proportional", "irt",
+            "mirt-percluster-gp", "mirt");
+    /** The estimators measured ({@code --estimators}; names as {@link #estimators(String, String, List,
+     * CalibrationMatrix, long)} reads them). */
     static List<String> estimators = DEFAULT_ESTIMATORS;
     static final String METRIC = "acc,none";
     /** The name {@link HiddenRecipe} gives its task. */
@@ -212,9 +209,14 @@ public final class EstimatorBench {
             }
             double[] lambda100 = {Double.NaN, Double.NaN};
             Map<String, String> mirtChoice = new LinkedHashMap<>();
-            for (int k : ks) {
+            Map<String, List<TaskEstimator>> byName = new LinkedHashMap<>();
+            for (String name : estimators) {
+                byName.put(name, estimators(name, task, items, matrix, seed));
+            }
+            for (int q = 0; q < ks.length; q++) {
+                int k = ks[q];
                 for (String name : estimators) {
-                    TaskEstimator estimator = estimator(name, task, items, matrix, k, seed);
+                    TaskEstimator estimator = byName.get(name).get(q);
                     if (estimator instanceof GpIrtEstimator irt && k == 100) {
                         lambda100[name.equals("irt") ? 0 : 1] = irt.lambda();
                     }
@@ -243,32 +245,45 @@ public final class EstimatorBench {
         }
     }
 
-    /** The estimator called {@code name} (see {@link #estimators}) for one task and K. */
-    private static TaskEstimator estimator(String name, String task, List<TaskItem> items, CalibrationMatrix matrix,
-                                           int k, long seed) {
-        AnchorSelector.Allocation allocation = name.endsWith("-proportional")
-                ? AnchorSelector.Allocation.PROPORTIONAL : AnchorSelector.Allocation.ONE_PER_CLUSTER;
-        String base = name.replace("-proportional", "");
-        if (base.startsWith("mirt")) {
+    /**
+     * The estimators called {@code name} (see {@link #estimators}) for one task, one per K of {@link #ks}. Names:
+     * {@code subset}, {@code anchors}, {@code irt} (the 2PL gp-IRT of {@link GpIrtEstimator}), and {@code mirt}
+     * ({@link MultidimensionalIrtEstimator} with its defaults: proportional anchors, difference combination); a
+     * {@code mirt} name may add {@code -gp} (the gp-IRT combination), {@code -dN} (at most N dimensions), {@code -sdX}
+     * (discrimination prior sd), {@code -percluster} (one anchor per cluster); the others take {@code -proportional}.
+     */
+    private static List<TaskEstimator> estimators(String name, String task, List<TaskItem> items,
+                                                  CalibrationMatrix matrix, long seed) {
+        if (name.startsWith("mirt")) {
             int dims = MultidimensionalIrtEstimator.DEFAULT_MAX_DIMENSIONS;
             double sd = MultidimensionalIrt.DEFAULT_DISCRIMINATION_SD;
-            for (String part : base.split("-")) {
+            for (String part : name.split("-")) {
                 if (part.startsWith("sd")) {
                     sd = Double.parseDouble(part.substring(2));
-                } else if (part.startsWith("d") && !part.equals("diff")) {
+                } else if (part.matches("d[0-9]+")) {
                     dims = Integer.parseInt(part.substring(1));
                 }
             }
-            return MultidimensionalIrtEstimator.calibrate(matrix, k, seed, allocation, dims, sd,
-                    base.contains("-diff") ? MultidimensionalIrtEstimator.Combination.DIFFERENCE
-                            : MultidimensionalIrtEstimator.Combination.GP_IRT);
+            AnchorSelector.Allocation allocation = name.contains("-percluster")
+                    ? AnchorSelector.Allocation.ONE_PER_CLUSTER : AnchorSelector.Allocation.PROPORTIONAL;
+            MultidimensionalIrtEstimator.Combination combination = name.contains("-gp")
+                    ? MultidimensionalIrtEstimator.Combination.GP_IRT
+                    : MultidimensionalIrtEstimator.Combination.DIFFERENCE;
+            return List.copyOf(MultidimensionalIrtEstimator.calibrate(matrix, ks, seed, allocation, dims, sd,
+                    combination));
         }
-        return switch (base) {
-            case "subset" -> SubsetSelector.select(task, items, k, seed);
-            case "anchors" -> AnchorSelector.select(matrix, k, seed, allocation);
-            case "irt" -> GpIrtEstimator.calibrate(matrix, k, seed, allocation);
-            default -> throw new IllegalArgumentException("unknown estimator " + name);
-        };
+        AnchorSelector.Allocation allocation = name.endsWith("-proportional")
+                ? AnchorSelector.Allocation.PROPORTIONAL : AnchorSelector.Allocation.ONE_PER_CLUSTER;
+        List<TaskEstimator> out = new ArrayList<>();
+        for (int k : ks) {
+            out.add(switch (name.replace("-proportional", "")) {
+                case "subset" -> SubsetSelector.select(task, items, k, seed);
+                case "anchors" -> AnchorSelector.select(matrix, k, seed, allocation);
+                case "irt" -> GpIrtEstimator.calibrate(matrix, k, seed, allocation);
+                default -> throw new IllegalArgumentException("unknown estimator " + name);
+            });
+        }
+        return out;
     }
 
     /**

@@ -31,8 +31,8 @@ public final class MultidimensionalIrt {
     /** Prior sd of each discrimination component; measured in docs/benchmarks.md ("Estimated fitness"). */
     public static final double DEFAULT_DISCRIMINATION_SD = 2;
     static final double INTERCEPT_SD = 5;
-    static final double TOLERANCE = 1e-4;
-    static final int MAX_ITERATIONS = 300;
+    static final double TOLERANCE = 1e-3;
+    static final int MAX_ITERATIONS = 200;
     /** Largest Newton step (Euclidean norm) on one item's or one model's parameters. */
     private static final double MAX_STEP = 2;
 

@@ -65,73 +65,106 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
     }
 
     /**
-     * Chooses K anchors (one per cluster), D in 1..{@value #DEFAULT_MAX_DIMENSIONS} and lambda, and fits the MIRT.
+     * The measured best settings (docs/benchmarks.md, "Estimated fitness"): K anchors allocated in proportion to the
+     * clusters ({@link AnchorSelector.Allocation#PROPORTIONAL}), the {@link Combination#DIFFERENCE} combination, D in
+     * 1..{@value #DEFAULT_MAX_DIMENSIONS} and lambda cross-fitted, discrimination prior sd
+     * {@value MultidimensionalIrt#DEFAULT_DISCRIMINATION_SD}.
      *
      * @throws dev.evomerge.core.EvomergeException (usage) when the task has fewer than {@code k} items or the matrix
      *                                             fewer than 2 models
      */
     public static MultidimensionalIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed) {
-        return calibrate(calibration, k, seed, AnchorSelector.Allocation.ONE_PER_CLUSTER, DEFAULT_MAX_DIMENSIONS,
-                MultidimensionalIrt.DEFAULT_DISCRIMINATION_SD, Combination.GP_IRT);
+        return calibrate(calibration, k, seed, AnchorSelector.Allocation.PROPORTIONAL, DEFAULT_MAX_DIMENSIONS,
+                MultidimensionalIrt.DEFAULT_DISCRIMINATION_SD, Combination.DIFFERENCE);
     }
 
     /** {@link #calibrate(CalibrationMatrix, int, long)} with every choice given. */
     public static MultidimensionalIrtEstimator calibrate(CalibrationMatrix calibration, int k, long seed,
                                                          AnchorSelector.Allocation allocation, int maxDimensions,
                                                          double discriminationSd, Combination combination) {
+        return calibrate(calibration, new int[] {k}, seed, allocation, maxDimensions, discriminationSd, combination)
+                .getFirst();
+    }
+
+    /**
+     * One estimator per K, as {@link #calibrate(CalibrationMatrix, int, long, AnchorSelector.Allocation, int, double,
+     * Combination)} gives each; the MIRT fits (which do not depend on K) are shared, so this is faster than calibrating
+     * each K alone.
+     */
+    public static List<MultidimensionalIrtEstimator> calibrate(CalibrationMatrix calibration, int[] ks, long seed,
+                                                               AnchorSelector.Allocation allocation, int maxDimensions,
+                                                               double discriminationSd, Combination combination) {
         if (maxDimensions < 1) {
             throw new IllegalArgumentException("need at least 1 dimension, got " + maxDimensions);
         }
-        Anchors anchors = AnchorSelector.select(calibration, k, seed, allocation);
+        List<Anchors> anchors = new java.util.ArrayList<>();
+        for (int k : ks) {
+            anchors.add(AnchorSelector.select(calibration, k, seed, allocation));
+        }
         int m = calibration.modelCount();
         if (m < 3) {
-            return new MultidimensionalIrtEstimator(anchors, MultidimensionalIrt.fit(calibration, 1, discriminationSd),
-                    0.5, combination);
+            MultidimensionalIrt irt = MultidimensionalIrt.fit(calibration, 1, discriminationSd);
+            return anchors.stream().map(a -> new MultidimensionalIrtEstimator(a, irt, 0.5, combination)).toList();
         }
         int folds = Math.min(GpIrtEstimator.FOLDS, m);
         int[] fold = GpIrtEstimator.foldOf(m, folds, EstimatorInputs.random(seed ^ 0x5DEECE66DL, calibration.task()));
-        // per D: the held-out models' A, P and full score
-        double[][] a = new double[maxDimensions][m];
-        double[][] p = new double[maxDimensions][m];
+        // per K and D: the held-out models' first estimate (A or R) and P
+        double[][][] first = new double[ks.length][maxDimensions][m];
+        double[][][] p = new double[ks.length][maxDimensions][m];
         double[] full = new double[m];
+        for (int i = 0; i < m; i++) {
+            full[i] = calibration.taskMean(i);
+        }
         for (int f = 0; f < folds; f++) {
             int[] train = GpIrtEstimator.members(fold, f, false);
             int[] held = GpIrtEstimator.members(fold, f, true);
             CalibrationMatrix trainMatrix = calibration.models(train);
-            Anchors foldAnchors = AnchorSelector.select(trainMatrix, k, seed, allocation);
-            List<Integer> columns = foldAnchors.columns();
+            MultidimensionalIrt[] fits = new MultidimensionalIrt[maxDimensions];
             for (int dims = 1; dims <= maxDimensions; dims++) {
-                MultidimensionalIrt irt = MultidimensionalIrt.fit(trainMatrix, dims, discriminationSd);
+                fits[dims - 1] = MultidimensionalIrt.fit(trainMatrix, dims, discriminationSd);
+            }
+            for (int q = 0; q < ks.length; q++) {
+                Anchors foldAnchors = AnchorSelector.select(trainMatrix, ks[q], seed, allocation);
+                List<Integer> columns = foldAnchors.columns();
                 for (int i : held) {
                     double[] results = new double[columns.size()];
                     for (int c = 0; c < results.length; c++) {
                         results[c] = calibration.score(i, columns.get(c));
                     }
-                    Detail e = combine(foldAnchors, irt, 0.5, combination, results);
-                    a[dims - 1][i] = combination == Combination.GP_IRT ? e.anchors() : e.corrected();
-                    p[dims - 1][i] = e.pIrt();
-                    full[i] = calibration.taskMean(i);
+                    for (int dims = 1; dims <= maxDimensions; dims++) {
+                        Detail e = combine(foldAnchors, fits[dims - 1], 0.5, combination, results);
+                        first[q][dims - 1][i] = combination == Combination.GP_IRT ? e.anchors() : e.corrected();
+                        p[q][dims - 1][i] = e.pIrt();
+                    }
                 }
             }
         }
-        int bestDims = 1;
-        double bestLambda = 0.5;
-        double bestError = Double.POSITIVE_INFINITY;
-        for (int dims = 1; dims <= maxDimensions; dims++) {
-            double lambda = optimalLambda(a[dims - 1], p[dims - 1], full);
-            double error = 0;
-            for (int i = 0; i < m; i++) {
-                double g = lambda * a[dims - 1][i] + (1 - lambda) * p[dims - 1][i];
-                error += (g - full[i]) * (g - full[i]);
+        MultidimensionalIrt[] finalFits = new MultidimensionalIrt[maxDimensions];
+        List<MultidimensionalIrtEstimator> out = new java.util.ArrayList<>();
+        for (int q = 0; q < ks.length; q++) {
+            int bestDims = 1;
+            double bestLambda = 0.5;
+            double bestError = Double.POSITIVE_INFINITY;
+            for (int dims = 1; dims <= maxDimensions; dims++) {
+                double lambda = optimalLambda(first[q][dims - 1], p[q][dims - 1], full);
+                double error = 0;
+                for (int i = 0; i < m; i++) {
+                    double g = lambda * first[q][dims - 1][i] + (1 - lambda) * p[q][dims - 1][i];
+                    error += (g - full[i]) * (g - full[i]);
+                }
+                if (error < bestError - 1e-15) {
+                    bestError = error;
+                    bestDims = dims;
+                    bestLambda = lambda;
+                }
             }
-            if (error < bestError - 1e-15) {
-                bestError = error;
-                bestDims = dims;
-                bestLambda = lambda;
+            if (finalFits[bestDims - 1] == null) {
+                finalFits[bestDims - 1] = MultidimensionalIrt.fit(calibration, bestDims, discriminationSd);
             }
+            out.add(new MultidimensionalIrtEstimator(anchors.get(q), finalFits[bestDims - 1], bestLambda,
+                    combination));
         }
-        return new MultidimensionalIrtEstimator(anchors, MultidimensionalIrt.fit(calibration, bestDims,
-                discriminationSd), bestLambda, combination);
+        return out;
     }
 
     /** The lambda in [0, 1] minimising sum (lambda A + (1 - lambda) P - f)^2; 1/2 when A and P agree everywhere. */
