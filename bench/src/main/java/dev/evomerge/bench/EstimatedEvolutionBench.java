@@ -90,6 +90,9 @@ public final class EstimatedEvolutionBench {
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             Path seedDir = dir.resolve("seed-" + seed);
+            // the problem is rebuilt (deterministic for the seed) so that finished full runs in --work can be reused
+            deleteTree(seedDir.resolve("problem"));
+            deleteTree(seedDir.resolve("second-task"));
             HiddenRecipe.Setup setup = HiddenRecipe.prepare(seedDir.resolve("problem"), seed, rows, threads, scale);
             for (String task : tasks) {
                 Path genomeFile;
@@ -123,6 +126,17 @@ public final class EstimatedEvolutionBench {
         }
     }
 
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     private static EvolveOptions options(Path genomeFile, Path taskDir, Path storage, long seed, int maxGeneration,
                                          int threads, FitnessOptions fitness) {
         return new EvolveOptions(genomeFile, storage, false, SearchOptions.of(OptimizerKind.CMAES, maxGeneration, seed),
@@ -149,12 +163,19 @@ public final class EstimatedEvolutionBench {
     private static Outcome evolve(Path genomeFile, Path taskDir, Path storage, long seed, int maxGeneration,
                                   int threads, FitnessOptions fitness) {
         long t0 = System.nanoTime();
+        if (Files.exists(storage.resolve("summary.json")) && fitness.kind() == FitnessEstimatorKind.FULL) {
+            // the run is deterministic for its seed: a finished full run in --work is reused, not repeated
+            return read(storage, -1, 0);
+        }
         EvolutionLauncher launcher = new EvolutionLauncher(options(genomeFile, taskDir, storage, seed, maxGeneration,
                 threads, fitness), w -> { });
         EvolutionLauncher.Prepared p = launcher.prepare();
         EvolutionRun.Result r = launcher.run(p, launcher::localEvaluator, new EvolutionListener() {
         });
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        return read(storage, r.evaluations(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static Outcome read(Path storage, int evaluations, double seconds) {
         try {
             JsonNode summary = JSON.readTree(Files.readString(storage.resolve("summary.json")));
             JsonNode f = summary.get("fitness");
@@ -162,7 +183,7 @@ public final class EstimatedEvolutionBench {
                 throw new IllegalStateException(storage.resolve("summary.json") + " has no fitness.tokens_scored");
             }
             // best_score: for an estimated run the whole-task fitness of the candidate best_config.yaml holds
-            return new Outcome(f.get("tokens_scored").asLong(), summary.get("best_score").asDouble(), r.evaluations(),
+            return new Outcome(f.get("tokens_scored").asLong(), summary.get("best_score").asDouble(), evaluations,
                     seconds);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + storage.resolve("summary.json"), e);
