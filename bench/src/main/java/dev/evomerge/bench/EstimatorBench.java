@@ -293,8 +293,7 @@ public final class EstimatorBench {
     private static double effectiveDocuments(TaskEstimator estimator) {
         List<dev.evomerge.eval.estimate.Anchor> anchors = switch (estimator) {
             case dev.evomerge.eval.estimate.Anchors a -> a.anchors();
-            case GpIrtEstimator g -> g.anchors().anchors();
-            case MultidimensionalIrtEstimator g -> g.anchors().anchors();
+            case dev.evomerge.eval.estimate.AnchoredIrtEstimator g -> g.anchors().anchors();
             default -> null;
         };
         if (anchors == null) {

@@ -25,20 +25,12 @@ import java.util.stream.IntStream;
  * @param irt     the 2PL fitted on all calibration models
  * @param lambda  the weight of the anchors estimate, in [0, 1]
  */
-public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda) implements TaskEstimator {
+public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda) implements AnchoredIrtEstimator {
 
     static final int FOLDS = 5;
 
     public GpIrtEstimator {
-        if (!(lambda >= 0 && lambda <= 1)) {
-            throw new IllegalArgumentException("lambda must lie in [0, 1], got " + lambda);
-        }
-        for (Anchor anchor : anchors.anchors()) {
-            if (anchor.column() >= irt.itemCount()) {
-                throw new IllegalArgumentException("anchor column " + anchor.column() + " is outside the 2PL's "
-                        + irt.itemCount() + " items");
-            }
-        }
+        AnchoredIrtEstimator.check(anchors, irt.itemCount(), lambda);
     }
 
     /**
@@ -59,16 +51,6 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
         Anchors anchors = AnchorSelector.select(calibration, k, seed, allocation);
         TwoParameterIrt irt = TwoParameterIrt.fit(calibration);
         return new GpIrtEstimator(anchors, irt, crossFittedLambda(calibration, k, seed, allocation));
-    }
-
-    @Override
-    public String task() {
-        return anchors.task();
-    }
-
-    @Override
-    public List<Integer> documents() {
-        return anchors.documents();
     }
 
     @Override

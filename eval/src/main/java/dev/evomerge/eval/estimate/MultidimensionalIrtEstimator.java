@@ -25,7 +25,7 @@ import java.util.List;
  * @param lambda  the weight of the anchors estimate, in [0, 1]
  */
 public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt irt, double lambda,
-                                           Combination combination) implements TaskEstimator {
+                                           Combination combination) implements AnchoredIrtEstimator {
 
     /** Which two estimates lambda weighs. */
     public enum Combination {
@@ -49,15 +49,7 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
     public static final int DEFAULT_MAX_DIMENSIONS = 3;
 
     public MultidimensionalIrtEstimator {
-        if (!(lambda >= 0 && lambda <= 1)) {
-            throw new IllegalArgumentException("lambda must lie in [0, 1], got " + lambda);
-        }
-        for (Anchor anchor : anchors.anchors()) {
-            if (anchor.column() >= irt.itemCount()) {
-                throw new IllegalArgumentException("anchor column " + anchor.column() + " is outside the MIRT's "
-                        + irt.itemCount() + " items");
-            }
-        }
+        AnchoredIrtEstimator.check(anchors, irt.itemCount(), lambda);
     }
 
     /** The parts of one estimate: the fitted ability vector, A, P, R and G (see the class comment). */
@@ -179,16 +171,6 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
             return 0.5;
         }
         return Math.max(0, Math.min(1, numerator / denominator));
-    }
-
-    @Override
-    public String task() {
-        return anchors.task();
-    }
-
-    @Override
-    public List<Integer> documents() {
-        return anchors.documents();
     }
 
     @Override

@@ -16,8 +16,8 @@ import java.util.List;
 /**
  * Fits one fitness term's estimator on the calibration results stored in run.db: a row per calibration model that has
  * a value on every calibration document (a model that failed part-way is left out), columns in the plan's
- * calibration-item order, then {@link AnchorSelector} ({@code anchors}) or {@link MultidimensionalIrtEstimator} ({@code irt}; {@link GpIrtEstimator} is the one-ability form) with
- * the run's seed, so the same stored results always give the same anchors.
+ * calibration-item order, then {@link AnchorSelector} ({@code anchors}) or {@link MultidimensionalIrtEstimator}
+ * ({@code irt}; {@link GpIrtEstimator} is its one-ability form) with the run's seed, so the same stored results always give the same anchors.
  */
 final class Calibration {
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.eval.estimate.Anchor;
+import dev.evomerge.eval.estimate.AnchoredIrtEstimator;
 import dev.evomerge.eval.estimate.Anchors;
 import dev.evomerge.eval.estimate.GpIrtEstimator;
 import dev.evomerge.eval.estimate.MultidimensionalIrt;
@@ -33,8 +34,7 @@ final class StoredEstimator {
         ObjectNode root = JSON.createObjectNode();
         Anchors anchors = switch (estimator) {
             case Anchors a -> a;
-            case GpIrtEstimator g -> g.anchors();
-            case MultidimensionalIrtEstimator g -> g.anchors();
+            case AnchoredIrtEstimator g -> g.anchors();
             default -> throw new IllegalArgumentException("only anchors and irt estimators are stored");
         };
         ArrayNode list = root.putArray("anchors");
