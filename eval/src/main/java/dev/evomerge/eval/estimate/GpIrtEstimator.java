@@ -67,24 +67,10 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
     private static IrtEstimate combine(Anchors anchors, TwoParameterIrt irt, double lambda, double[] results) {
         List<Integer> columns = anchors.columns();
         double theta = irt.fitAbility(columns, results);
-        int n = irt.itemCount();
-        boolean[] observed = new boolean[n];
-        double sum = 0;
-        for (int c = 0; c < results.length; c++) {
-            observed[columns.get(c)] = true;
-            sum += results[c];
-        }
-        double curves = 0;
-        for (int j = 0; j < n; j++) {
-            double p = irt.probability(j, theta);
-            curves += p;
-            if (!observed[j]) {
-                sum += p;
-            }
-        }
+        CurveSums sums = CurveSums.of(columns, results, irt.itemCount(), j -> irt.probability(j, theta));
         double anchorMean = anchors.estimate(results);
-        double pIrt = sum / n;
-        return new IrtEstimate(theta, curves / n, anchorMean, pIrt, lambda * anchorMean + (1 - lambda) * pIrt);
+        double pIrt = sums.pIrt();
+        return new IrtEstimate(theta, sums.curves(), anchorMean, pIrt, lambda * anchorMean + (1 - lambda) * pIrt);
     }
 
     /** lambda = e_P / (e_P + e_A) from cross-fitted errors on the calibration models (see the class comment). */

@@ -188,28 +188,14 @@ public record MultidimensionalIrtEstimator(Anchors anchors, MultidimensionalIrt 
                                   double[] results) {
         List<Integer> columns = anchors.columns();
         double[] theta = irt.fitAbility(columns, results);
-        int n = irt.itemCount();
-        boolean[] observed = new boolean[n];
-        double sum = 0;
-        for (int c = 0; c < results.length; c++) {
-            observed[columns.get(c)] = true;
-            sum += results[c];
-        }
-        double curves = 0;
-        for (int j = 0; j < n; j++) {
-            double p = irt.probability(j, theta);
-            curves += p;
-            if (!observed[j]) {
-                sum += p;
-            }
-        }
+        CurveSums sums = CurveSums.of(columns, results, irt.itemCount(), j -> irt.probability(j, theta));
         double anchorMean = anchors.estimate(results);
         double anchorCurves = 0;
         for (int c = 0; c < results.length; c++) {
             anchorCurves += anchors.anchors().get(c).weight() * irt.probability(columns.get(c), theta);
         }
-        double corrected = anchorMean + curves / n - anchorCurves;
-        double pIrt = sum / n;
+        double corrected = anchorMean + sums.curves() - anchorCurves;
+        double pIrt = sums.pIrt();
         double first = combination == Combination.GP_IRT ? anchorMean : corrected;
         return new Detail(theta, anchorMean, pIrt, corrected, lambda * first + (1 - lambda) * pIrt);
     }
