@@ -14,6 +14,8 @@ import dev.evomerge.eval.data.DatasetLoader;
 import dev.evomerge.eval.estimate.AnchorSelector;
 import dev.evomerge.eval.estimate.CalibrationMatrix;
 import dev.evomerge.eval.estimate.GpIrtEstimator;
+import dev.evomerge.eval.estimate.MultidimensionalIrt;
+import dev.evomerge.eval.estimate.MultidimensionalIrtEstimator;
 import dev.evomerge.eval.estimate.RankCorrelation;
 import dev.evomerge.eval.estimate.SubsetSelector;
 import dev.evomerge.eval.estimate.TaskEstimator;
@@ -68,11 +70,17 @@ public final class EstimatorBench {
 
     /** The second teacher's task_arithmetic genes (fine-tune A and B in layer groups 0-1, then 2-3). */
     static final double[] SECOND_TEACHER_GENES = {0.25, 0.70, 0.80, 0.30};
-    static final int[] KS = {25, 50, 100, 200};
+    /** The K measured ({@code --ks}). */
+    static int[] ks = {25, 50, 100, 200};
     /** The estimators; "-proportional": anchors spread over the clusters in proportion to their sizes. */
-    static final List<String> ESTIMATORS = List.of("subset", "anchors", "irt", "anchors-proportional",
-            "irt-proportional");
+    static final List<String> DEFAULT_ESTIMATORS = List.of("subset", "anchors", "anchors-proportional", "irt",
+            "mirt-percluster-gp", "mirt");
+    /** The estimators measured ({@code --estimators}; names as {@link #estimators(String, String, List,
+     * CalibrationMatrix, long)} reads them). */
+    static List<String> estimators = DEFAULT_ESTIMATORS;
     static final String METRIC = "acc,none";
+    /** The name {@link HiddenRecipe} gives its task. */
+    static final String FIRST_TASK = "hidden_recipe_mc";
     static final String SECOND_TASK = "second_teacher_mc";
 
     /** One measured cell: a task, an estimator and K on one problem seed. */
@@ -83,7 +91,7 @@ public final class EstimatorBench {
     /** What a problem seed measured about its tasks, for the reading of the table. */
     record TaskFacts(long seed, String task, double[] calibrationScores, double[] heldOutScores,
                      int distinctVectors, double unanimousShare, double irtLambdaAtK100,
-                     double proportionalIrtLambdaAtK100, double itemTotal) {
+                     double proportionalIrtLambdaAtK100, double itemTotal, String mirtAtK100) {
     }
 
     private EstimatorBench() {
@@ -98,6 +106,7 @@ public final class EstimatorBench {
         double scale = HiddenRecipe.DEFAULT_SCALE;
         int threads = Runtime.getRuntime().availableProcessors();
         Path work = null;
+        Path matrices = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seeds" -> seeds = Integer.parseInt(args[++i]);
@@ -108,6 +117,9 @@ public final class EstimatorBench {
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
+                case "--matrices" -> matrices = Path.of(args[++i]);
+                case "--estimators" -> estimators = List.of(args[++i].split(","));
+                case "--ks" -> ks = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -120,7 +132,7 @@ public final class EstimatorBench {
         List<TaskFacts> facts = new ArrayList<>();
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             measure(dir.resolve("seed-" + seed), seed, rows, calibrationCandidates, candidates, scale, threads, cells,
-                    facts);
+                    facts, matrices);
         }
         System.out.println();
         printFacts(facts);
@@ -130,7 +142,16 @@ public final class EstimatorBench {
     }
 
     private static void measure(Path dir, long seed, int rows, int calibrationCandidates, int candidates, double scale,
-                                int threads, List<Cell> cells, List<TaskFacts> facts) {
+                                int threads, List<Cell> cells, List<TaskFacts> facts, Path matrices) {
+        if (matrices != null) {
+            Optional<ScoreMatrices> stored = ScoreMatrices.read(matrices, seed, rows, calibrationCandidates, candidates,
+                    scale);
+            if (stored.isPresent()) {
+                System.out.printf(Locale.ROOT, "seed %d: per-document results read from %s%n", seed, matrices);
+                analyse(seed, stored.get(), cells, facts);
+                return;
+            }
+        }
         long ts = System.nanoTime();
         HiddenRecipe.Setup setup = HiddenRecipe.prepare(dir.resolve("problem"), seed, rows, threads, scale);
         Path secondTask = writeSecondTask(dir, setup, seed, rows, threads);
@@ -164,32 +185,44 @@ public final class EstimatorBench {
         System.out.printf(Locale.ROOT, "seed %d: %d models x %d tasks x %d questions evaluated in %.1f s%n", seed,
                 evaluated, tasks.size(), rows, (System.nanoTime() - te) / 1e9);
 
+        Map<String, List<TaskItem>> items = new LinkedHashMap<>();
         for (int t = 0; t < tasks.size(); t++) {
-            String task = tasks.get(t);
-            Path taskDir = t == 0 ? setup.taskDir() : secondTask;
-            List<TaskItem> items = items(taskDir, rows);
-            CalibrationMatrix matrix = CalibrationMatrix.of(task, items, calibrationResults.get(task));
-            double[][] held = heldOutResults.get(task);
+            items.put(tasks.get(t), items(t == 0 ? setup.taskDir() : secondTask, rows));
+        }
+        ScoreMatrices scores = new ScoreMatrices(tasks, items, calibrationResults, heldOutResults);
+        if (matrices != null) {
+            scores.write(matrices, seed, rows, calibrationCandidates, candidates, scale);
+        }
+        analyse(seed, scores, cells, facts);
+    }
+
+    /** Every estimator at every K on both tasks, from the per-document results of the calibration and held-out models. */
+    private static void analyse(long seed, ScoreMatrices scores, List<Cell> cells, List<TaskFacts> facts) {
+        for (String task : scores.tasks()) {
+            List<TaskItem> items = scores.items().get(task);
+            CalibrationMatrix matrix = CalibrationMatrix.of(task, items, scores.calibration().get(task));
+            double[][] held = scores.heldOut().get(task);
             double[] full = Arrays.stream(held).mapToDouble(r -> Arrays.stream(r).average().orElseThrow()).toArray();
             double[] calibrationScores = new double[matrix.modelCount()];
             for (int i = 0; i < calibrationScores.length; i++) {
                 calibrationScores[i] = matrix.taskMean(i);
             }
             double[] lambda100 = {Double.NaN, Double.NaN};
-            for (int k : KS) {
-                for (String name : ESTIMATORS) {
-                    TaskEstimator estimator = switch (name) {
-                        case "subset" -> SubsetSelector.select(task, items, k, seed);
-                        case "anchors" -> AnchorSelector.select(matrix, k, seed);
-                        case "irt" -> GpIrtEstimator.calibrate(matrix, k, seed);
-                        case "anchors-proportional" -> AnchorSelector.select(matrix, k, seed,
-                                AnchorSelector.Allocation.PROPORTIONAL);
-                        case "irt-proportional" -> GpIrtEstimator.calibrate(matrix, k, seed,
-                                AnchorSelector.Allocation.PROPORTIONAL);
-                        default -> throw new IllegalStateException(name);
-                    };
+            Map<String, String> mirtChoice = new LinkedHashMap<>();
+            Map<String, List<TaskEstimator>> byName = new LinkedHashMap<>();
+            for (String name : estimators) {
+                byName.put(name, estimators(name, task, items, matrix, seed));
+            }
+            for (int q = 0; q < ks.length; q++) {
+                int k = ks[q];
+                for (String name : estimators) {
+                    TaskEstimator estimator = byName.get(name).get(q);
                     if (estimator instanceof GpIrtEstimator irt && k == 100) {
                         lambda100[name.equals("irt") ? 0 : 1] = irt.lambda();
+                    }
+                    if (estimator instanceof MultidimensionalIrtEstimator mirt && k == 100) {
+                        mirtChoice.put(name, mirt.irt().dimensions() + "/" + String.format(Locale.ROOT, "%.2f",
+                                mirt.lambda()));
                     }
                     double[] estimates = new double[held.length];
                     for (int c = 0; c < held.length; c++) {
@@ -207,8 +240,50 @@ public final class EstimatorBench {
                 }
             }
             facts.add(new TaskFacts(seed, task, calibrationScores, full, distinctVectors(matrix),
-                    unanimousShare(matrix), lambda100[0], lambda100[1], itemTotalCorrelation(held, full)));
+                    unanimousShare(matrix), lambda100[0], lambda100[1], itemTotalCorrelation(held, full),
+                    mirtChoice.toString()));
         }
+    }
+
+    /**
+     * The estimators called {@code name} (see {@link #estimators}) for one task, one per K of {@link #ks}. Names:
+     * {@code subset}, {@code anchors}, {@code irt} (the 2PL gp-IRT of {@link GpIrtEstimator}), and {@code mirt}
+     * ({@link MultidimensionalIrtEstimator} with its defaults: proportional anchors, difference combination); a
+     * {@code mirt} name may add {@code -gp} (the gp-IRT combination), {@code -dN} (at most N dimensions), {@code -sdX}
+     * (discrimination prior sd), {@code -percluster} (one anchor per cluster); the others take {@code -proportional}.
+     */
+    private static List<TaskEstimator> estimators(String name, String task, List<TaskItem> items,
+                                                  CalibrationMatrix matrix, long seed) {
+        if (name.startsWith("mirt")) {
+            int dims = MultidimensionalIrtEstimator.DEFAULT_MAX_DIMENSIONS;
+            double sd = MultidimensionalIrt.DEFAULT_DISCRIMINATION_SD;
+            for (String part : name.split("-")) {
+                if (part.startsWith("sd")) {
+                    sd = Double.parseDouble(part.substring(2));
+                } else if (part.matches("d[0-9]+")) {
+                    dims = Integer.parseInt(part.substring(1));
+                }
+            }
+            AnchorSelector.Allocation allocation = name.contains("-percluster")
+                    ? AnchorSelector.Allocation.ONE_PER_CLUSTER : AnchorSelector.Allocation.PROPORTIONAL;
+            MultidimensionalIrtEstimator.Combination combination = name.contains("-gp")
+                    ? MultidimensionalIrtEstimator.Combination.GP_IRT
+                    : MultidimensionalIrtEstimator.Combination.DIFFERENCE;
+            return List.copyOf(MultidimensionalIrtEstimator.calibrate(matrix, ks, seed, allocation, dims, sd,
+                    combination));
+        }
+        AnchorSelector.Allocation allocation = name.endsWith("-proportional")
+                ? AnchorSelector.Allocation.PROPORTIONAL : AnchorSelector.Allocation.ONE_PER_CLUSTER;
+        List<TaskEstimator> out = new ArrayList<>();
+        for (int k : ks) {
+            out.add(switch (name.replace("-proportional", "")) {
+                case "subset" -> SubsetSelector.select(task, items, k, seed);
+                case "anchors" -> AnchorSelector.select(matrix, k, seed, allocation);
+                case "irt" -> GpIrtEstimator.calibrate(matrix, k, seed, allocation);
+                default -> throw new IllegalArgumentException("unknown estimator " + name);
+            });
+        }
+        return out;
     }
 
     /**
@@ -218,7 +293,7 @@ public final class EstimatorBench {
     private static double effectiveDocuments(TaskEstimator estimator) {
         List<dev.evomerge.eval.estimate.Anchor> anchors = switch (estimator) {
             case dev.evomerge.eval.estimate.Anchors a -> a.anchors();
-            case GpIrtEstimator g -> g.anchors().anchors();
+            case dev.evomerge.eval.estimate.AnchoredIrtEstimator g -> g.anchors().anchors();
             default -> null;
         };
         if (anchors == null) {
@@ -247,7 +322,7 @@ public final class EstimatorBench {
     }
 
     /** A task of {@code rows} questions labelled by the second teacher, a recipe other than the hidden one. */
-    private static Path writeSecondTask(Path dir, HiddenRecipe.Setup setup, long seed, int rows, int threads) {
+    static Path writeSecondTask(Path dir, HiddenRecipe.Setup setup, long seed, int rows, int threads) {
         Path teacher = dir.resolve("problem/models/second-teacher");
         MergeOptions mo = MergeOptions.defaults().withThreads(threads).withRandomSeed(seed)
                 .withBaseDirectory(dir.resolve("problem"));
@@ -333,13 +408,14 @@ public final class EstimatorBench {
 
     private static void printFacts(List<TaskFacts> facts) {
         System.out.println("| seed | task | calibration acc (min-max) | held-out acc min-max (sd) | distinct item vectors "
-                + "| items all models agree on | irt lambda at K=100 (proportional) | item-total correlation (held-out) |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+                + "| items all models agree on | irt lambda at K=100 (proportional) | item-total correlation (held-out) "
+                + "| mirt D/lambda at K=100 |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (TaskFacts f : facts) {
-            System.out.printf(Locale.ROOT, "| %d | %s | %.3f-%.3f | %.3f-%.3f (%.3f) | %d | %.1f %% | %.2f (%.2f) | %.2f |%n", f.seed(),
+            System.out.printf(Locale.ROOT, "| %d | %s | %.3f-%.3f | %.3f-%.3f (%.3f) | %d | %.1f %% | %.2f (%.2f) | %.2f | %s |%n", f.seed(),
                     f.task(), min(f.calibrationScores()), max(f.calibrationScores()), min(f.heldOutScores()),
                     max(f.heldOutScores()), sd(f.heldOutScores()), f.distinctVectors(), 100 * f.unanimousShare(),
-                    f.irtLambdaAtK100(), f.proportionalIrtLambdaAtK100(), f.itemTotal());
+                    f.irtLambdaAtK100(), f.proportionalIrtLambdaAtK100(), f.itemTotal(), f.mirtAtK100());
         }
     }
 
@@ -356,7 +432,7 @@ public final class EstimatorBench {
         keys.sort(java.util.Comparator.<String, String>comparing(key -> key.split("\u0000")[0],
                         java.util.Comparator.comparingInt(cells.stream().map(Cell::task).distinct().toList()::indexOf))
                 .thenComparingInt(key -> Integer.parseInt(key.split("\u0000")[1]))
-                .thenComparingInt(key -> ESTIMATORS.indexOf(key.split("\u0000")[2])));
+                .thenComparingInt(key -> estimators.indexOf(key.split("\u0000")[2])));
         for (String key : keys) {
             List<Cell> g = groups.get(key);
             Cell first = g.getFirst();

@@ -25,20 +25,12 @@ import java.util.stream.IntStream;
  * @param irt     the 2PL fitted on all calibration models
  * @param lambda  the weight of the anchors estimate, in [0, 1]
  */
-public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda) implements TaskEstimator {
+public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda) implements AnchoredIrtEstimator {
 
     static final int FOLDS = 5;
 
     public GpIrtEstimator {
-        if (!(lambda >= 0 && lambda <= 1)) {
-            throw new IllegalArgumentException("lambda must lie in [0, 1], got " + lambda);
-        }
-        for (Anchor anchor : anchors.anchors()) {
-            if (anchor.column() >= irt.itemCount()) {
-                throw new IllegalArgumentException("anchor column " + anchor.column() + " is outside the 2PL's "
-                        + irt.itemCount() + " items");
-            }
-        }
+        AnchoredIrtEstimator.check(anchors, irt.itemCount(), lambda);
     }
 
     /**
@@ -62,16 +54,6 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
     }
 
     @Override
-    public String task() {
-        return anchors.task();
-    }
-
-    @Override
-    public List<Integer> documents() {
-        return anchors.documents();
-    }
-
-    @Override
     public double estimate(double[] results) {
         return detail(results).estimate();
     }
@@ -85,24 +67,10 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
     private static IrtEstimate combine(Anchors anchors, TwoParameterIrt irt, double lambda, double[] results) {
         List<Integer> columns = anchors.columns();
         double theta = irt.fitAbility(columns, results);
-        int n = irt.itemCount();
-        boolean[] observed = new boolean[n];
-        double sum = 0;
-        for (int c = 0; c < results.length; c++) {
-            observed[columns.get(c)] = true;
-            sum += results[c];
-        }
-        double curves = 0;
-        for (int j = 0; j < n; j++) {
-            double p = irt.probability(j, theta);
-            curves += p;
-            if (!observed[j]) {
-                sum += p;
-            }
-        }
+        CurveSums sums = CurveSums.of(columns, results, irt.itemCount(), j -> irt.probability(j, theta));
         double anchorMean = anchors.estimate(results);
-        double pIrt = sum / n;
-        return new IrtEstimate(theta, curves / n, anchorMean, pIrt, lambda * anchorMean + (1 - lambda) * pIrt);
+        double pIrt = sums.pIrt();
+        return new IrtEstimate(theta, sums.curves(), anchorMean, pIrt, lambda * anchorMean + (1 - lambda) * pIrt);
     }
 
     /** lambda = e_P / (e_P + e_A) from cross-fitted errors on the calibration models (see the class comment). */
@@ -139,7 +107,7 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
     }
 
     /** Fold of each model: a seeded shuffle of the models dealt round-robin. */
-    private static int[] foldOf(int models, int folds, SplittableRandom random) {
+    static int[] foldOf(int models, int folds, SplittableRandom random) {
         int[] order = new int[models];
         for (int i = 0; i < models; i++) {
             order[i] = i;
@@ -157,7 +125,7 @@ public record GpIrtEstimator(Anchors anchors, TwoParameterIrt irt, double lambda
         return fold;
     }
 
-    private static int[] members(int[] fold, int f, boolean inFold) {
+    static int[] members(int[] fold, int f, boolean inFold) {
         return IntStream.range(0, fold.length).filter(i -> (fold[i] == f) == inFold).toArray();
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
  * The caller evaluates the candidate on {@link #documents()} and passes the per-document results, in that order, to
  * {@link #estimate(double[])}.
  */
-public sealed interface TaskEstimator permits Subset, Anchors, GpIrtEstimator {
+public sealed interface TaskEstimator permits Subset, Anchors, AnchoredIrtEstimator {
 
     /** The task's name. */
     String task();

@@ -4,6 +4,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.eval.estimate.AnchorSelector;
 import dev.evomerge.eval.estimate.CalibrationMatrix;
 import dev.evomerge.eval.estimate.GpIrtEstimator;
+import dev.evomerge.eval.estimate.MultidimensionalIrtEstimator;
 import dev.evomerge.eval.estimate.TaskEstimator;
 import dev.evomerge.eval.estimate.TaskItem;
 import dev.evomerge.evolve.run.MetricKey;
@@ -15,8 +16,8 @@ import java.util.List;
 /**
  * Fits one fitness term's estimator on the calibration results stored in run.db: a row per calibration model that has
  * a value on every calibration document (a model that failed part-way is left out), columns in the plan's
- * calibration-item order, then {@link AnchorSelector} ({@code anchors}) or {@link GpIrtEstimator} ({@code irt}) with
- * the run's seed, so the same stored results always give the same anchors.
+ * calibration-item order, then {@link AnchorSelector} ({@code anchors}) or {@link MultidimensionalIrtEstimator}
+ * ({@code irt}; {@link GpIrtEstimator} is its one-ability form) with the run's seed, so the same stored results always give the same anchors.
  */
 final class Calibration {
 
@@ -48,7 +49,9 @@ final class Calibration {
         }
         CalibrationMatrix m = CalibrationMatrix.of(term.task(), items, matrix.toArray(double[][]::new));
         int k = plan.options().anchorCount();
-        return plan.kind() == FitnessEstimatorKind.IRT ? GpIrtEstimator.calibrate(m, k, plan.seed())
+        // irt: the multidimensional IRT with proportional anchors (measured best: docs/benchmarks.md, "Estimated
+        // fitness"); its anchors estimate stays unbiased for candidates better than every calibration model
+        return plan.kind() == FitnessEstimatorKind.IRT ? MultidimensionalIrtEstimator.calibrate(m, k, plan.seed())
                 : AnchorSelector.select(m, k, plan.seed());
     }
 

@@ -12,7 +12,10 @@ public enum FitnessEstimatorKind {
     SUBSET,
     /** Calibration, then the cluster-size-weighted mean over K anchor documents chosen by clustering. */
     ANCHORS,
-    /** Calibration, then a 2PL item response model's prediction from the K anchor documents (gp-IRT). */
+    /**
+     * Calibration, then a multidimensional item response model's prediction from the K anchor documents combined with
+     * the anchors' estimate ({@code MultidimensionalIrtEstimator}).
+     */
     IRT;
 
     /** The option value: full, subset, anchors or irt. */

@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.eval.estimate.Anchor;
+import dev.evomerge.eval.estimate.AnchoredIrtEstimator;
 import dev.evomerge.eval.estimate.Anchors;
 import dev.evomerge.eval.estimate.GpIrtEstimator;
+import dev.evomerge.eval.estimate.MultidimensionalIrt;
+import dev.evomerge.eval.estimate.MultidimensionalIrtEstimator;
 import dev.evomerge.eval.estimate.TaskEstimator;
 import dev.evomerge.eval.estimate.TwoParameterIrt;
 
@@ -31,7 +34,7 @@ final class StoredEstimator {
         ObjectNode root = JSON.createObjectNode();
         Anchors anchors = switch (estimator) {
             case Anchors a -> a;
-            case GpIrtEstimator g -> g.anchors();
+            case AnchoredIrtEstimator g -> g.anchors();
             default -> throw new IllegalArgumentException("only anchors and irt estimators are stored");
         };
         ArrayNode list = root.putArray("anchors");
@@ -54,6 +57,28 @@ final class StoredEstimator {
             }
             root.put("lambda", g.lambda());
         }
+        if (estimator instanceof MultidimensionalIrtEstimator g) {
+            MultidimensionalIrt irt = g.irt();
+            ObjectNode node = root.putObject("mirt");
+            ArrayNode a = node.putArray("discrimination");
+            ArrayNode d = node.putArray("intercept");
+            for (int j = 0; j < irt.itemCount(); j++) {
+                ArrayNode row = a.addArray();
+                for (double v : irt.discrimination(j)) {
+                    row.add(v);
+                }
+                d.add(irt.intercept(j));
+            }
+            ArrayNode theta = node.putArray("abilities");
+            for (int i = 0; i < irt.modelCount(); i++) {
+                ArrayNode row = theta.addArray();
+                for (double v : irt.ability(i)) {
+                    row.add(v);
+                }
+            }
+            root.put("lambda", g.lambda());
+            root.put("combination", g.combination().name());
+        }
         return root.toString();
     }
 
@@ -66,6 +91,12 @@ final class StoredEstimator {
                         a.get("clusterSize").asInt()));
             }
             Anchors anchors = new Anchors(task, list);
+            JsonNode mirt = root.get("mirt");
+            if (mirt != null) {
+                return new MultidimensionalIrtEstimator(anchors, MultidimensionalIrt.of(rows(mirt.get("discrimination")),
+                        doubles(mirt.get("intercept")), rows(mirt.get("abilities"))), root.get("lambda").asDouble(),
+                        MultidimensionalIrtEstimator.Combination.valueOf(root.get("combination").asText()));
+            }
             JsonNode irt = root.get("irt");
             if (irt == null) {
                 return anchors;
@@ -76,6 +107,14 @@ final class StoredEstimator {
             throw EvomergeException.usage("--resume: the fitted estimator of task " + task
                     + " stored in run.db cannot be read (" + e.getMessage() + "); start a new run.", e);
         }
+    }
+
+    private static double[][] rows(JsonNode array) {
+        double[][] out = new double[array.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = doubles(array.get(i));
+        }
+        return out;
     }
 
     private static double[] doubles(JsonNode array) {

@@ -2,7 +2,7 @@ package dev.evomerge.evolve.fitness;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.eval.estimate.Anchors;
-import dev.evomerge.eval.estimate.GpIrtEstimator;
+import dev.evomerge.eval.estimate.MultidimensionalIrtEstimator;
 import dev.evomerge.eval.estimate.TaskEstimator;
 import dev.evomerge.eval.estimate.TaskItem;
 import dev.evomerge.evolve.genome.TaskSpec;
@@ -65,7 +65,7 @@ class CalibrationTest {
     @Test
     void aStoredIrtEstimatorEstimatesExactlyAsTheFittedOne() {
         TaskEstimator fitted = Calibration.fit(plan(FitnessEstimatorKind.IRT, 10, 3), TERM, rows(12));
-        assertThat(fitted).isInstanceOf(GpIrtEstimator.class);
+        assertThat(fitted).isInstanceOf(MultidimensionalIrtEstimator.class);
         TaskEstimator stored = StoredEstimator.fromJson("mc", StoredEstimator.toJson(fitted));
         assertThat(stored.documents()).isEqualTo(fitted.documents());
         double[] results = new double[fitted.documents().size()];
