@@ -185,7 +185,7 @@ public final class EvolutionLauncher {
             }
             population = pareto.populationSize(population, genome);
         }
-        ServerPools.check(evaluation);
+        ServerPools.check(evaluation.serverPool(), evaluation.evalServerCmd());
         if (evaluation.serverPool().enabled() && space.dataFlow()) {
             // a data-flow path is evaluated by re-pointing resident layers; a server would need the exported model
             throw EvomergeException.usage("--space " + space + " evaluates layer paths in memory: --eval-server is for"

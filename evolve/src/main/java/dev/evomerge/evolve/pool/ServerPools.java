@@ -1,7 +1,6 @@
 package dev.evomerge.evolve.pool;
 
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.evolve.CandidateEvaluationOptions;
 
 /** The checks of the server pool's options against the other evaluation options, before a run writes anything. */
 public final class ServerPools {
@@ -13,8 +12,7 @@ public final class ServerPools {
     }
 
     /** Refuses options that mean nothing with --eval-server, each with one sentence naming them. */
-    public static void check(CandidateEvaluationOptions evaluation) {
-        ServerPoolOptions pool = evaluation.serverPool();
+    public static void check(ServerPoolOptions pool, String evalServerCmd) {
         if (!pool.enabled()) {
             if (pool.scratchDir() != null) {
                 throw EvomergeException.usage("--scratch-dir is where candidates are merged for --eval-server servers;"
@@ -27,7 +25,7 @@ public final class ServerPools {
             return;
         }
         pool.check();
-        if (evaluation.evalServerCmd() != null) {
+        if (evalServerCmd != null) {
             throw EvomergeException.usage("--eval-server uses servers that are already running, --eval-server-cmd"
                     + " starts one per candidate: give one of the two.");
         }

@@ -42,13 +42,17 @@ class ServerPoolOptionsTest {
 
     @Test
     void optionsThatMeanNothingWithoutOrWithAPoolAreRefused() {
-        ServerPools.check(evaluation(null, ServerPoolOptions.NONE)); // the default: nothing to say
-        assertThatThrownBy(() -> ServerPools.check(evaluation(null, new ServerPoolOptions(List.of(), null, Path.of("/x")))))
+        check(evaluation(null, ServerPoolOptions.NONE)); // the default: nothing to say
+        assertThatThrownBy(() -> check(evaluation(null, new ServerPoolOptions(List.of(), null, Path.of("/x")))))
                 .hasMessageStartingWith("--scratch-dir is where candidates are merged for --eval-server servers");
-        assertThatThrownBy(() -> ServerPools.check(evaluation(null, new ServerPoolOptions(List.of(), "vllm", null))))
+        assertThatThrownBy(() -> check(evaluation(null, new ServerPoolOptions(List.of(), "vllm", null))))
                 .hasMessageStartingWith("--eval-server-reload says how --eval-server servers reload weights");
-        assertThatThrownBy(() -> ServerPools.check(evaluation("vllm serve {model} --port {port}",
+        assertThatThrownBy(() -> check(evaluation("vllm serve {model} --port {port}",
                 new ServerPoolOptions(List.of("http://h:1"), null, null))))
                 .hasMessageStartingWith("--eval-server uses servers that are already running, --eval-server-cmd");
+    }
+
+    private static void check(CandidateEvaluationOptions e) {
+        ServerPools.check(e.serverPool(), e.evalServerCmd());
     }
 }
