@@ -168,7 +168,10 @@ public final class MultiObjectiveRun {
         return new CandidateId(e.candidate().generation(), e.candidate().index());
     }
 
-    /** The front of the scored candidates among {@code all}: recorded (when {@code record}) and written to pareto/. */
+    /**
+     * The front of the scored candidates among {@code all}, one per distinct objective vector: recorded (when
+     * {@code record}) and written to pareto/.
+     */
     private List<ParetoFolder.Member> writeFront(int generation, List<Evaluation> all, boolean record) {
         Map<CandidateId, double[]> values = values();
         List<ParetoFolder.Member> scored = new ArrayList<>();
@@ -183,7 +186,9 @@ public final class MultiObjectiveRun {
             reference = referencePoint(maximised);
         }
         List<ParetoFolder.Member> front = new ArrayList<>();
-        for (int i : ParetoFront.nonDominated(maximised)) {
+        // one member per distinct objective vector, the earliest (candidates come by generation, then index): ties
+        // add nothing to the trade-off and would crowd pareto/ with YAMLs that score the same
+        for (int i : ParetoFront.distinctNonDominated(maximised)) {
             front.add(scored.get(i));
         }
         double hypervolume = reference == null ? 0 : Hypervolume.of(

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -110,6 +111,17 @@ class MultiObjectiveRunTest {
             }
             assertThat(fronts.getFirst().hypervolume()).isPositive();
             assertThat(fronts.getLast().members()).hasSize(members.size());
+            // one member per distinct objective vector, the earliest candidate that scored it
+            List<ParetoStore.Point> points = pareto.points();
+            Set<List<Double>> seen = new HashSet<>();
+            for (ParetoStore.CandidateId id : fronts.getLast().members()) {
+                ParetoStore.Point own = points.stream()
+                        .filter(p -> p.generation() == id.generation() && p.index() == id.index()).findFirst().orElseThrow();
+                assertThat(seen.add(Arrays.stream(own.values()).boxed().toList())).isTrue();
+                ParetoStore.Point earliest = points.stream()
+                        .filter(p -> Arrays.equals(p.values(), own.values())).findFirst().orElseThrow();
+                assertThat(List.of(earliest.generation(), earliest.index())).isEqualTo(List.of(id.generation(), id.index()));
+            }
             assertThat(index.get("hypervolume").asDouble()).isEqualTo(fronts.getLast().hypervolume());
         }
         JsonNode summary = JSON.readTree(storage.resolve("summary.json").toFile());

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * The non-dominated members of every candidate told so far (objectives maximised, see {@link ParetoFront}), for the
- * optimizers that keep no population of their own. A candidate equal to a member in every objective joins the front
- * beside it; a failed one never joins.
+ * optimizers that keep no population of their own. One member per distinct objective vector, the earliest: a
+ * candidate that is the same point as a member ({@link ParetoFront#samePoint}) does not join, so ties (accuracies on
+ * a few dozen questions take few values) do not crowd the front; a failed one never joins.
  */
 public final class FrontArchive {
 
@@ -27,12 +28,16 @@ public final class FrontArchive {
         }
     }
 
-    /** Adds each candidate that no member dominates, and drops the members it dominates; returns how many joined. */
+    /**
+     * Adds each candidate that no member dominates or equals, and drops the members it dominates; returns how many
+     * joined.
+     */
     public int addAll(List<double[]> genes, double[][] objectives) {
         int joined = 0;
         for (int k = 0; k < genes.size(); k++) {
             double[] v = objectives[k];
-            if (ParetoFront.isFailed(v) || members.stream().anyMatch(m -> ParetoFront.dominates(m.objectives(), v))) {
+            if (ParetoFront.isFailed(v) || members.stream().anyMatch(m -> ParetoFront.dominates(m.objectives(), v)
+                    || ParetoFront.samePoint(m.objectives(), v))) {
                 continue;
             }
             members.removeIf(m -> ParetoFront.dominates(v, m.objectives()));

@@ -22,8 +22,11 @@ import java.util.stream.IntStream;
  *       {@link SimulatedBinaryCrossover} and each child is changed by {@link PolynomialMutation}.</li>
  *   <li>{@link #tell} merges the population with the told candidates (mu + lambda) and keeps the best
  *       {@code populationSize}: whole fronts by rank while they fit, then the members of the front that does not fit
- *       with the largest crowding distance (ties: earlier first, the population before the candidates).</li>
- *   <li>Rank and crowding distance used by the tournament are those of the survivors among themselves.</li>
+ *       with the largest crowding distance (ties: earlier first, the population before the candidates). Duplicate
+ *       elimination: a candidate whose objective vector is the same point as one earlier in that order is ranked
+ *       after every distinct one, so the population holds as many distinct trade-offs as it can.</li>
+ *   <li>Rank and crowding distance used by the tournament are those of the survivors among themselves (repeats
+ *       again ranked last); {@link #front()} is rank 0, so it holds one member per distinct point, the earliest.</li>
  * </ul>
  *
  * The random numbers of generation g come from {@link RandomStreams#forGeneration}(seed, "nsga2", g), and the state
@@ -167,8 +170,12 @@ public final class Nsga2 implements MultiObjectiveOptimizer {
     }
 
     /**
-     * The indices of the {@code size} vectors NSGA-II keeps: whole fronts by rank, then the rest of the places from
-     * the first front that does not fit, by crowding distance (largest first, ties by index).
+     * The indices of the {@code size} vectors NSGA-II keeps, with duplicate elimination: a vector that is the same point
+     * as an earlier one ({@link ParetoFront#repeats}) is ranked after every distinct vector, so repeats survive only
+     * when there are fewer distinct points than places. Among the distinct vectors (and then among the repeats): whole
+     * fronts by rank, then the rest of the places from the first front that does not fit, by crowding distance
+     * (largest first, ties by index). Without it, accuracies on a few dozen questions (which take few values) let
+     * candidates with the same objective vector fill the population and its front, and the search loses diversity.
      */
     static int[] survivors(double[][] scores, int size) {
         if (scores.length <= size) {
@@ -176,40 +183,72 @@ public final class Nsga2 implements MultiObjectiveOptimizer {
         }
         int[] kept = new int[size];
         int filled = 0;
-        for (int[] front : ParetoFront.nonDominatedSort(scores)) {
-            if (filled + front.length <= size) {
-                System.arraycopy(front, 0, kept, filled, front.length);
-                filled += front.length;
+        for (List<int[]> fronts : rankedLayers(scores)) {
+            for (int[] front : fronts) {
                 if (filled == size) {
-                    break;
+                    return kept;
                 }
-                continue;
+                if (filled + front.length <= size) {
+                    System.arraycopy(front, 0, kept, filled, front.length);
+                    filled += front.length;
+                    continue;
+                }
+                double[] distance = ParetoFront.crowdingDistance(scores, front);
+                Integer[] order = IntStream.range(0, front.length).boxed().toArray(Integer[]::new);
+                Arrays.sort(order, Comparator.comparingDouble((Integer k) -> -distance[k]).thenComparingInt(k -> front[k]));
+                for (int r = 0; filled < size; r++) {
+                    kept[filled++] = front[order[r]];
+                }
+                return kept;
             }
-            double[] distance = ParetoFront.crowdingDistance(scores, front);
-            Integer[] order = IntStream.range(0, front.length).boxed().toArray(Integer[]::new);
-            Arrays.sort(order, Comparator.comparingDouble((Integer k) -> -distance[k]).thenComparingInt(k -> front[k]));
-            for (int r = 0; filled < size; r++) {
-                kept[filled++] = front[order[r]];
-            }
-            break;
         }
         return kept;
     }
 
-    /** Makes these members the population and computes their ranks and crowding distances among themselves. */
+    /**
+     * The fronts (indices into {@code scores}, best first) of the distinct vectors, then separately those of the
+     * repeats: every repeat ranks after every distinct vector.
+     */
+    static List<List<int[]>> rankedLayers(double[][] scores) {
+        boolean[] repeat = ParetoFront.repeats(scores);
+        int[] distinct = IntStream.range(0, scores.length).filter(i -> !repeat[i]).toArray();
+        int[] repeated = IntStream.range(0, scores.length).filter(i -> repeat[i]).toArray();
+        return List.of(fronts(scores, distinct), fronts(scores, repeated));
+    }
+
+    /** Non-dominated sorting of the vectors at {@code subset}, as indices into {@code scores}. */
+    private static List<int[]> fronts(double[][] scores, int[] subset) {
+        double[][] sub = new double[subset.length][];
+        for (int k = 0; k < subset.length; k++) {
+            sub[k] = scores[subset[k]];
+        }
+        List<int[]> out = new ArrayList<>();
+        for (int[] front : ParetoFront.nonDominatedSort(sub)) {
+            out.add(Arrays.stream(front).map(k -> subset[k]).toArray());
+        }
+        return out;
+    }
+
+    /**
+     * Makes these members the population and computes their ranks and crowding distances among themselves, repeats
+     * ranked after every distinct member (as in {@link #survivors}), so the tournament prefers distinct trade-offs.
+     */
     private void adopt(double[][] newGenes, double[][] newScores) {
         genes = newGenes;
         objectives = newScores;
         rank = new int[genes.length];
         crowding = new double[genes.length];
-        List<int[]> fronts = ParetoFront.nonDominatedSort(objectives);
-        for (int k = 0; k < fronts.size(); k++) {
-            int[] front = fronts.get(k);
-            double[] distance = ParetoFront.crowdingDistance(objectives, front);
-            for (int r = 0; r < front.length; r++) {
-                rank[front[r]] = k;
-                crowding[front[r]] = distance[r];
+        int base = 0;
+        for (List<int[]> fronts : rankedLayers(objectives)) {
+            for (int k = 0; k < fronts.size(); k++) {
+                int[] front = fronts.get(k);
+                double[] distance = ParetoFront.crowdingDistance(objectives, front);
+                for (int r = 0; r < front.length; r++) {
+                    rank[front[r]] = base + k;
+                    crowding[front[r]] = distance[r];
+                }
             }
+            base += fronts.size();
         }
     }
 

@@ -145,6 +145,42 @@ public final class ParetoFront {
         return distance;
     }
 
+    /**
+     * True when the two vectors are the same point: every entry equal (0.0 and -0.0 are equal; NaN equals NaN, so two
+     * candidates that failed the same way are the same point too).
+     */
+    public static boolean samePoint(double[] a, double[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (!(a[i] == b[i] || Double.isNaN(a[i]) && Double.isNaN(b[i]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * For each vector, whether an earlier one (lower index) is the {@link #samePoint same point}: the repeats that
+     * duplicate elimination ranks after, or drops from, the distinct vectors. O(m N^2).
+     */
+    public static boolean[] repeats(double[][] objectives) {
+        boolean[] repeat = new boolean[objectives.length];
+        for (int i = 1; i < objectives.length; i++) {
+            for (int k = 0; k < i && !repeat[i]; k++) {
+                repeat[i] = !repeat[k] && samePoint(objectives[k], objectives[i]);
+            }
+        }
+        return repeat;
+    }
+
+    /** The non-dominated vectors with one index per distinct point, the earliest (ascending). */
+    public static int[] distinctNonDominated(double[][] objectives) {
+        boolean[] repeat = repeats(objectives);
+        return Arrays.stream(nonDominated(objectives)).filter(i -> !repeat[i]).toArray();
+    }
+
     /** The indices of the non-dominated vectors (front 0), ascending. */
     public static int[] nonDominated(double[][] objectives) {
         List<int[]> fronts = nonDominatedSort(objectives);

@@ -158,4 +158,49 @@ class Nsga2Test {
         assertThatThrownBy(() -> new Nsga2(2, 2, 5, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("even population");
     }
+
+    @Test
+    void survivalRanksVectorsThatTieWithAnEarlierOneAfterEveryDistinctOne() {
+        // front 0 is {0, 1, 2, 3, 4}, but 1 and 4 are the point (1, 0) again: without duplicate elimination the
+        // five would take all four places by crowding and drop 5; with it the distinct (0.2, 0.2) of front 1 comes first
+        double[][] scores = {{1, 0}, {1, 0}, {0, 1}, {0.5, 0.5}, {1, 0}, {0.2, 0.2}};
+        assertThat(Nsga2.survivors(scores, 4)).containsExactly(0, 2, 3, 5);
+        // fewer distinct points (2) than places (3): the repeats fill the rest, the earliest first on a tie
+        assertThat(Nsga2.survivors(new double[][] {{1, 0}, {1, 0}, {1, 0}, {0, 1}}, 3)).containsExactly(0, 3, 1);
+        // distinct and repeats each sorted by rank: the repeat of (0.5, 0.5) takes the last place, not that of (0.1, 0.1)
+        assertThat(Nsga2.survivors(new double[][] {{0.1, 0.1}, {0.5, 0.5}, {0.1, 0.1}, {0.5, 0.5}}, 3))
+                .containsExactly(1, 0, 3);
+    }
+
+    @Test
+    void frontHoldsOneMemberPerDistinctPointAndTheTournamentPrefersDistinctMembers() {
+        Nsga2 nsga2 = new Nsga2(2, 2, 6, 3);
+        List<double[]> first = nsga2.ask();
+        // six candidates, only two distinct points; the earliest of each is the front
+        double[][] ties = {{1, 0}, {1, 0}, {0, 1}, {1, 0}, {0, 1}, {0, 1}};
+        nsga2.tell(first, ties);
+        List<FrontMember> front = nsga2.front();
+        assertThat(front).hasSize(2);
+        assertThat(front.get(0).genes()).containsExactly(first.get(0));
+        assertThat(front.get(0).objectives()).containsExactly(1, 0);
+        assertThat(front.get(1).genes()).containsExactly(first.get(2));
+        assertThat(front.get(1).objectives()).containsExactly(0, 1);
+
+        // the restored optimizer recomputes the same ranks: the same front and the same offspring
+        Nsga2 restored = new Nsga2(nsga2.state());
+        assertThat(restored.front()).hasSize(2);
+        assertThat(restored.front().get(1).genes()).containsExactly(first.get(2));
+        List<double[]> a = nsga2.ask();
+        List<double[]> b = restored.ask();
+        for (int k = 0; k < a.size(); k++) {
+            assertThat(b.get(k)).containsExactly(a.get(k));
+        }
+
+        // offspring that tie with the front again do not displace it, a new distinct point joins the population
+        double[][] next = {{1, 0}, {0, 1}, {1, 0}, {0.6, 0.6}, {0, 1}, {1, 0}};
+        nsga2.tell(a, next);
+        assertThat(nsga2.front()).extracting(m -> m.objectives()[0]).containsExactly(1.0, 0.0, 0.6);
+        assertThat(nsga2.front().get(0).genes()).containsExactly(first.get(0)); // the earliest (1, 0) stays
+        assertThat(nsga2.state().objectives().length).isEqualTo(6);
+    }
 }

@@ -110,4 +110,19 @@ class ParetoFrontTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vector 1 has 1 entries");
         assertThat(ParetoFront.nonDominatedSort(new double[0][])).isEmpty();
     }
+
+    @Test
+    void repeatsAreTheVectorsEqualToAnEarlierOneAndTheDistinctFrontKeepsTheEarliest() {
+        double nan = Double.NaN;
+        double[][] v = {{1, 0}, {0.5, 0.5}, {1, 0}, {0, 1}, {0.5, 0.5}, {0.2, 0.2}, {-0.0, 1}, {nan, 1}, {nan, 1}};
+        assertThat(ParetoFront.samePoint(new double[] {0.0, 1}, new double[] {-0.0, 1})).isTrue();
+        assertThat(ParetoFront.samePoint(new double[] {nan, 1}, new double[] {nan, 1})).isTrue();
+        assertThat(ParetoFront.samePoint(new double[] {1, 0}, new double[] {1, 0, 0})).isFalse();
+        assertThat(ParetoFront.samePoint(new double[] {1, 0}, new double[] {1, 1e-12})).isFalse();
+        // 2 repeats 0, 4 repeats 1, 6 repeats 3 (-0.0 is 0.0), 8 repeats 7 (the same failure)
+        assertThat(ParetoFront.repeats(v)).containsExactly(false, false, true, false, true, false, true, false, true);
+        // the plain front holds every tie; the distinct one the earliest of each point
+        assertThat(ParetoFront.nonDominated(v)).containsExactly(0, 1, 2, 3, 4, 6);
+        assertThat(ParetoFront.distinctNonDominated(v)).containsExactly(0, 1, 3);
+    }
 }
