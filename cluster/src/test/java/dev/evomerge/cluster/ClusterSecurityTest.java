@@ -277,9 +277,12 @@ class ClusterSecurityTest {
             discarded = ce.discardedResults();
             assertThat(ce.workers()).isEqualTo(1);
         }
-        // Both workers got a candidate at once; the tampered result was discarded and the candidate evaluated elsewhere.
-        assertThat(discarded).isEqualTo(1);
-        assertThat(read(dir.resolve("tamper.log"))).containsOnlyOnce("TAMPERED");
+        // Both workers got candidates at once; every tampered result was discarded and its candidate evaluated
+        // elsewhere. The tampering worker may have had a second candidate in flight before its first result came back.
+        String tampered = read(dir.resolve("tamper.log"));
+        long forged = tampered.lines().filter(l -> l.startsWith("TAMPERED")).count();
+        assertThat(forged).isBetween(1L, 2L);
+        assertThat(discarded).isEqualTo(forged);
         assertThat(reported).hasSize(6).allSatisfy((i, es) -> {
             assertThat(es).hasSize(1);
             Evaluation e = es.getFirst();
@@ -288,7 +291,7 @@ class ClusterSecurityTest {
             assertThat(e.worker()).isEqualTo("worker-" + good.pid());
         });
         assertThat(log).filteredOn(l -> l.startsWith("discarded the result of worker [127.0.0.1]:" + pt + " for candidate "))
-                .hasSize(1).allMatch(l -> l.contains(": a wrong signature, run or sequence number (1 discarded so far)"));
+                .hasSize((int) forged).allMatch(l -> l.contains(": a wrong signature, run or sequence number ("));
         assertThat(tamper.isAlive()).isTrue();
     }
 
