@@ -47,6 +47,12 @@ public record ServerEndpoint(URI baseUrl, Optional<String> apiKey) {
                 || uri.getHost() == null) {
             throw EvomergeException.usage(option + " " + url + " must be an http(s) URL such as http://127.0.0.1:8000");
         }
+        if (uri.getRawUserInfo() != null || uri.getRawQuery() != null) {
+            // the URL is stored in run.db and names the server in every message: it must not carry a secret (and the
+            // HTTP client would not send user-info anyway); the URL itself is not echoed here for the same reason
+            throw EvomergeException.usage(option + " must be a plain http(s) URL without user:password@ or a query;"
+                    + " give the server's key in OPENAI_API_KEY.");
+        }
         return new ServerEndpoint(uri, apiKey);
     }
 

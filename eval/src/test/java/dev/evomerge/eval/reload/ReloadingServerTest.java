@@ -193,5 +193,12 @@ class ReloadingServerTest {
                 .hasMessage("--eval-server-reload tgi is not one of sglang, vllm, evomerge, none.");
         assertThatThrownBy(() -> ServerEndpoint.parse("localhost:8000", "--eval-server", Optional.empty()))
                 .hasMessage("--eval-server localhost:8000 must be an http(s) URL such as http://127.0.0.1:8000");
+        // a secret in the URL would reach run.db and every message naming the server: refused, and not echoed
+        for (String secret : new String[] {"http://user:s3cret@127.0.0.1:8000", "http://127.0.0.1:8000/v1?api_key=s3cret"}) {
+            assertThatThrownBy(() -> ServerEndpoint.parse(secret, "--eval-server", Optional.empty()))
+                    .hasMessage("--eval-server must be a plain http(s) URL without user:password@ or a query; give the"
+                            + " server's key in OPENAI_API_KEY.")
+                    .message().doesNotContain("s3cret");
+        }
     }
 }
