@@ -76,6 +76,39 @@ class ClusterIT {
         return p;
     }
 
+    /**
+     * Waits for a process; when it does not end in time, every JVM this test started prints its threads into its log
+     * (SIGQUIT), so that a failure shows where the coordinator and the workers stand.
+     */
+    boolean finished(Process p, int minutes) throws Exception {
+        if (p.waitFor(minutes, TimeUnit.MINUTES)) {
+            return true;
+        }
+        for (Process started : processes) {
+            java.util.stream.Stream.concat(java.util.stream.Stream.of(started.toHandle()), started.descendants())
+                    .filter(h -> h.isAlive() && h.info().command().orElse("").endsWith("java"))
+                    .forEach(h -> {
+                        try {
+                            new ProcessBuilder("kill", "-QUIT", String.valueOf(h.pid())).start().waitFor();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+        }
+        Thread.sleep(2000); // the JVMs write their thread dumps asynchronously; this only delays a failure message
+        return false;
+    }
+
+    /** The named logs of a run, for a failure message: what each member said is what tells a hang from a slow machine. */
+    static String logs(Path dir, String... names) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        for (String name : names) {
+            Path f = dir.resolve(name);
+            b.append("\n--- ").append(name).append(" ---\n").append(Files.exists(f) ? Files.readString(f) : "(none)");
+        }
+        return b.toString();
+    }
+
     static String[] evolveArgs(Path genome, Path storage, Path tasks, String... extra) {
         List<String> a = new ArrayList<>(List.of("evolve", genome.toString(), "--storage-path", storage.toString(),
                 "--optimizer", "cmaes", "--max-generation", "3", "--force-population-size", "6", "--random-seed", "8",
@@ -103,7 +136,7 @@ class ClusterIT {
         assertThat(coord.isAlive()).as("coordinator log: %s", Files.readString(dir.resolve("coord.log"))).isTrue();
         w1.descendants().forEach(ProcessHandle::destroyForcibly);
         w1.destroyForcibly(); // SIGKILL mid-generation 1
-        assertThat(coord.waitFor(4, TimeUnit.MINUTES)).as("coordinator finished").isTrue();
+        assertThat(finished(coord, 4)).as("coordinator finished; %s", logs(dir, "coord.log", "w1.log", "w2.log")).isTrue();
         String log = Files.readString(dir.resolve("coord.log"));
         assertThat(coord.exitValue()).as(log).isZero();
         assertThat(log).contains("accepted with 1 slot(s)").contains("left the cluster");
@@ -159,7 +192,8 @@ class ClusterIT {
         List<String> resumeArgs = new ArrayList<>(List.of(args));
         resumeArgs.add("--resume");
         Process resumed = start(dir.resolve("resume.log"), resumeArgs.toArray(String[]::new));
-        assertThat(resumed.waitFor(2, TimeUnit.MINUTES)).as("resumed coordinator finished").isTrue();
+        assertThat(finished(resumed, 2)).as("resumed coordinator finished; %s",
+                logs(dir, "first.log", "resume.log", "w1.log", "w2.log")).isTrue();
         String log = Files.readString(dir.resolve("resume.log"));
         assertThat(resumed.exitValue()).as(log).isZero();
         Map<String, Long> perGeneration = beforeResume.keySet().stream()
@@ -239,7 +273,7 @@ class ClusterIT {
         Files.move(a, dir.resolve("A-gone"));
         Process w = start(dir.resolve("w.log"), "worker", "--cluster-name", cluster, "--members", members, "--port",
                 String.valueOf(p1), "-j", "1", "--path-map", a + "=" + b);
-        assertThat(coord.waitFor(4, TimeUnit.MINUTES)).as("coordinator finished").isTrue();
+        assertThat(finished(coord, 4)).as("coordinator finished; %s", logs(dir, "coord.log", "w.log")).isTrue();
         String log = Files.readString(dir.resolve("coord.log"));
         assertThat(coord.exitValue()).as(log).isZero();
         assertThat(log).contains("accepted with 1 slot(s)");

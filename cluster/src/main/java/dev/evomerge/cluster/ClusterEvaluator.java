@@ -108,11 +108,12 @@ public final class ClusterEvaluator implements CandidateEvaluator {
 
             @Override
             public void memberRemoved(MembershipEvent e) {
-                // Its abandoned attempts will never answer; its live ones fail with MemberLeftException and are re-sent.
-                attempts.values().removeIf(a -> a.abandoned() && a.member().getUuid().equals(e.getMember().getUuid()));
                 if (accepted.remove(e.getMember().getUuid()) != null) {
                     log.accept("worker " + e.getMember().getAddress() + " left the cluster");
                 }
+                lost(e.getMember());
+                // A member that comes back (a healed network split) is checked again before it gets work.
+                checked.remove(e.getMember().getUuid());
                 signal();
             }
         });
@@ -240,8 +241,15 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         candidates.forEach(c -> queue.add(new Pending(c, 0, Set.of())));
         LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
         int remaining = candidates.size();
+        boolean starved = false;
         while (remaining > 0) {
             dispatch(queue, outcomes);
+            if (accepted.isEmpty() != starved) {
+                starved = !starved;
+                if (starved) {
+                    log.accept("no worker left: " + remaining + " candidate(s) of this generation wait for a worker to join");
+                }
+            }
             Outcome o;
             try {
                 // The timeout also paces the time-out checks and notices slots freed by abandoned attempts.
@@ -408,6 +416,25 @@ public final class ClusterEvaluator implements CandidateEvaluator {
             });
         } catch (RuntimeException e) {
             answered(token, null, e);
+        }
+    }
+
+    /**
+     * Ends every attempt on a member that left: its abandoned ones will never answer, and its live ones go back to
+     * their queues at once. Hazelcast also fails a live invocation when its target leaves, but the run must not depend
+     * on that callback arriving: a candidate whose callback was lost would wait for the evaluation timeout (an hour by
+     * default). Whichever of the two ends an attempt first removes it; the other finds nothing.
+     */
+    private void lost(Member member) {
+        for (Long token : attempts.keySet()) {
+            for (Attempt a = attempts.get(token); a != null && a.member().getUuid().equals(member.getUuid()); a = attempts.get(token)) {
+                if (attempts.remove(token, a)) { // else it was abandoned or answered meanwhile: look again
+                    if (!a.abandoned()) {
+                        a.sink().add(new Outcome(a, null, new MemberLeftException(member)));
+                    }
+                    break;
+                }
+            }
         }
     }
 

@@ -93,6 +93,10 @@ public record ClusterOptions(String clusterName, List<String> members, String bi
         // Fail fast and detect a killed member within seconds rather than the default minute.
         c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         c.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
+        // A member cut off by a network split (or a long pause of its JVM) rejoins within seconds, not the default
+        // five minutes; the coordinator checks it again before it gets work.
+        c.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        c.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         c.setProperty("hazelcast.shutdownhook.enabled", "false");
         // Members are listed explicitly, so there is nothing to wait for before joining (the default waits 5 s or more).
         c.setProperty("hazelcast.wait.seconds.before.join", "1");

@@ -121,6 +121,62 @@ class ClusterProcessTest {
         assertThat(result.best().candidate().genes()).containsExactly(reference.best().candidate().genes());
     }
 
+    /**
+     * The only worker dies mid-generation: the coordinator says once that no worker is left, its in-flight candidates
+     * go back to the queue (not left to the evaluation timeout), and a worker that joins later evaluates them.
+     */
+    @Test
+    void whenTheLastWorkerDiesTheCandidatesWaitForTheNextOne(@TempDir Path dir) throws Exception {
+        Path model = model(dir.resolve("model"), "{\"num_hidden_layers\": 4}");
+        String cluster = "evomerge-last-" + ProcessHandle.current().pid();
+        int pc = freePort(), p1 = freePort(), p2 = freePort();
+        String members = "127.0.0.1:" + pc + ",127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
+        Process w1 = worker(dir.resolve("w1.log"), cluster, members, p1, 2);
+        List<String> log = new ArrayList<>();
+        java.util.concurrent.CountDownLatch starved = new java.util.concurrent.CountDownLatch(1);
+        Map<Integer, List<Evaluation>> reported = new ConcurrentHashMap<>();
+        List<dev.evomerge.evolve.run.Candidate> candidates = ClusterTimeoutTest.candidates(8);
+        Thread replacement;
+        // An evaluation timeout far beyond the test's length: only the member's loss may re-dispatch a candidate.
+        try (ClusterEvaluator ce = new ClusterEvaluator(new ClusterOptions(cluster, List.of(members.split(",")), "127.0.0.1", pc, false),
+                spec(model), Duration.ofHours(1), 2, m -> {
+                    synchronized (log) {
+                        log.add(m);
+                    }
+                    if (m.startsWith("no worker left")) {
+                        starved.countDown();
+                    }
+                })) {
+            assertThat(ce.awaitWorkers(1, Duration.ofSeconds(60))).as("worker accepted; log: %s", log).isTrue();
+            replacement = Thread.ofPlatform().start(() -> {
+                try {
+                    if (starved.await(3, TimeUnit.MINUTES)) {
+                        worker(dir.resolve("w2.log"), cluster, members, p2, 1);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ce.evaluate(candidates, e -> {
+                if (reported.isEmpty()) {
+                    w1.destroyForcibly(); // SIGKILL while its other slot is still evaluating
+                }
+                reported.computeIfAbsent(e.candidate().index(), k -> new ArrayList<>()).add(e);
+            });
+        }
+        replacement.join();
+        assertThat(reported).hasSize(8);
+        for (var c : candidates) {
+            assertThat(reported.get(c.index())).as("candidate %d reported once", c.index()).hasSize(1);
+            assertThat(reported.get(c.index()).getFirst().metrics()).isEqualTo(TestWorkerMain.metrics(c.genes()));
+        }
+        synchronized (log) {
+            assertThat(log.stream().filter(l -> l.startsWith("no worker left"))).as("log: %s", log).hasSize(1);
+            assertThat(log).anyMatch(l -> l.contains("left the cluster")).anyMatch(l -> l.contains("re-dispatching candidate"));
+            assertThat(log.stream().filter(l -> l.contains("accepted with"))).hasSize(2);
+        }
+    }
+
     @Test
     void aWorkerThatSeesOtherModelsIsRefusedWithASentence(@TempDir Path dir) throws Exception {
         Path model = model(dir.resolve("model"), "{\"num_hidden_layers\": 4}");
