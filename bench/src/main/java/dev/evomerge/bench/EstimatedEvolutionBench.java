@@ -11,7 +11,10 @@ import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.fitness.FitnessEstimatorKind;
 import dev.evomerge.evolve.fitness.FitnessOptions;
+import dev.evomerge.eval.DocumentChoice;
 import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.DocumentEvaluator;
+import dev.evomerge.evolve.run.ScoredEvaluation;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
@@ -40,7 +43,10 @@ import java.util.Locale;
  * fitness (for an estimated run, the best of the final whole-task checks, which best_config.yaml holds).
  *
  * <p>Usage: {@code EstimatedEvolutionBench [--seeds 5] [--first-seed 1] [--rows 1000] [--max-generation 20]
- * [--estimator irt] [--anchors 100] [--tasks hidden,second] [--scale 0.15] [--threads N] [--work DIR]}.
+ * [--estimator irt] [--anchors 100] [--recalibrate-every G] [--calibration-limit N] [--tasks hidden,second] [--runs full,estimated] [--scale 0.15] [--threads N]
+ * [--work DIR]}. {@code --runs estimated} skips the full run (one already in {@code --work} is still read); the
+ * full run's tokens are then computed as the estimated run's evaluations (the same search evaluates as many candidates)
+ * times the tokens of the teacher's whole-task evaluation, the column "tokens full, computed".
  */
 public final class EstimatedEvolutionBench {
 
@@ -49,6 +55,10 @@ public final class EstimatedEvolutionBench {
 
     /** One evolution's outcome. */
     record Outcome(long tokens, double bestFull, int evaluations, double seconds) {
+    }
+
+    /** The teacher's whole-task fitness and the tokens one whole-task evaluation scores (the same for every model). */
+    record Teacher(double fitness, long tokens) {
     }
 
     private EstimatedEvolutionBench() {
@@ -65,6 +75,10 @@ public final class EstimatedEvolutionBench {
         double scale = HiddenRecipe.DEFAULT_SCALE;
         int threads = Runtime.getRuntime().availableProcessors();
         Path work = null;
+        Integer recalibrateEvery = null;
+        Integer calibrationLimit = null;
+        boolean runFull = true;
+        boolean runEstimated = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seeds" -> seeds = Integer.parseInt(args[++i]);
@@ -73,21 +87,30 @@ public final class EstimatedEvolutionBench {
                 case "--max-generation" -> maxGeneration = Integer.parseInt(args[++i]);
                 case "--estimator" -> estimator = FitnessEstimatorKind.parse(args[++i], "--estimator");
                 case "--anchors" -> anchors = Integer.parseInt(args[++i]);
+                case "--recalibrate-every" -> recalibrateEvery = Integer.parseInt(args[++i]);
+                case "--calibration-limit" -> calibrationLimit = Integer.parseInt(args[++i]);
                 case "--tasks" -> tasks = List.of(args[++i].split(","));
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
+                case "--runs" -> {
+                    List<String> runs = List.of(args[++i].split(","));
+                    runFull = runs.contains("full");
+                    runEstimated = runs.contains("estimated");
+                }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         Path dir = work != null ? work : Files.createTempDirectory("evomerge-estimated-evolution-");
         System.out.printf(Locale.ROOT, "estimated evolution bench: %d questions per task, CMA-ES, %d generations after "
-                        + "the first, full vs %s (K = %d), fine-tune scale %.2f, %d threads, in %s%n", rows, maxGeneration,
-                estimator, anchors, scale, threads, dir);
-        System.out.println("| seed | task | teacher full | tokens full | tokens " + estimator + " | ratio | best full, full "
-                + "run | best full, " + estimator + " run | " + estimator + " run / teacher | evaluations full / "
-                + estimator + " |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                        + "the first, full vs %s (K = %d, recalibrate every %s, calibration limit %s), fine-tune scale "
+                        + "%.2f, %d threads, in %s%n", rows, maxGeneration, estimator, anchors,
+                recalibrateEvery == null ? "-" : recalibrateEvery, calibrationLimit == null ? "-" : calibrationLimit,
+                scale, threads, dir);
+        System.out.println("| seed | task | teacher full | tokens full | tokens full, computed | tokens " + estimator
+                + " | ratio | best full, full run | best full, " + estimator + " run | " + estimator + " run / teacher "
+                + "| evaluations full / " + estimator + " |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             Path seedDir = dir.resolve("seed-" + seed);
             // the problem is rebuilt (deterministic for the seed) so that finished full runs in --work can be reused
@@ -111,22 +134,37 @@ public final class EstimatedEvolutionBench {
                 } else {
                     throw new IllegalArgumentException("--tasks takes hidden and second, got " + task);
                 }
-                double teacher = teacherScore(genomeFile, taskDir, seed, threads, teacherGenes);
-                Outcome full = evolve(genomeFile, taskDir, seedDir.resolve(task + "-full"), seed, maxGeneration,
-                        threads, new FitnessOptions(FitnessEstimatorKind.FULL, null, null, null));
-                Outcome estimated = evolve(genomeFile, taskDir, seedDir.resolve(task + "-" + estimator), seed,
-                        maxGeneration, threads, new FitnessOptions(estimator, anchors, null, null));
-                System.out.printf(Locale.ROOT, "| %d | %s | %.4f | %d | %d | %.2fx | %.4f (%.1f %%) | %.4f | %.1f %% "
-                                + "| %d / %d |%n", seed, task, teacher, full.tokens(), estimated.tokens(),
-                        (double) full.tokens() / estimated.tokens(), full.bestFull(), 100 * full.bestFull() / teacher,
-                        estimated.bestFull(), 100 * estimated.bestFull() / teacher, full.evaluations(),
-                        estimated.evaluations());
+                Teacher teacher = teacherScore(genomeFile, taskDir, seed, threads, teacherGenes);
+                Path fullDir = seedDir.resolve(task + "-full");
+                Outcome full = runFull || Files.exists(fullDir.resolve("summary.json"))
+                        ? evolve(genomeFile, taskDir, fullDir, seed, maxGeneration, threads,
+                        new FitnessOptions(FitnessEstimatorKind.FULL, null, null, null)) : null;
+                Outcome estimated = runEstimated ? evolve(genomeFile, taskDir, seedDir.resolve(task + "-" + estimator
+                        + (recalibrateEvery != null ? "-recalibrate" + recalibrateEvery : "")
+                        + (calibrationLimit != null ? "-calibration" + calibrationLimit : "")), seed, maxGeneration, threads, new FitnessOptions(estimator, anchors, calibrationLimit, null,
+                        recalibrateEvery)) : null;
+                // the same search evaluates as many candidates whatever its fitness; with full each is one whole-task
+                // evaluation, whose tokens (context + continuations of every request) do not depend on the model
+                int evaluations = estimated != null ? estimated.evaluations() : full != null ? full.evaluations() : -1;
+                long computed = evaluations < 0 ? -1 : evaluations * teacher.tokens();
+                long fullTokens = full != null ? full.tokens() : computed;
+                System.out.printf(Locale.ROOT, "| %d | %s | %.4f | %s | %d | %s | %s | %s | %s | %s | %d / %d |%n",
+                        seed, task, teacher.fitness(), full != null ? String.valueOf(full.tokens()) : "-", computed,
+                        estimated != null ? String.valueOf(estimated.tokens()) : "-",
+                        estimated != null ? String.format(Locale.ROOT, "%.2fx", (double) fullTokens / estimated.tokens())
+                                : "-",
+                        full != null ? String.format(Locale.ROOT, "%.4f (%.1f %%)", full.bestFull(),
+                                100 * full.bestFull() / teacher.fitness()) : "-",
+                        estimated != null ? String.format(Locale.ROOT, "%.4f", estimated.bestFull()) : "-",
+                        estimated != null ? String.format(Locale.ROOT, "%.1f %%",
+                                100 * estimated.bestFull() / teacher.fitness()) : "-",
+                        full != null ? full.evaluations() : -1, evaluations);
                 System.out.flush();
             }
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
@@ -144,19 +182,24 @@ public final class EstimatedEvolutionBench {
                 false, false, false, fitness);
     }
 
-    /** The teacher recipe's whole-task fitness through the run's own evaluator (as the demo measures it). */
-    private static double teacherScore(Path genomeFile, Path taskDir, long seed, int threads, double[] genes) {
+    /**
+     * The teacher recipe's whole-task fitness through the run's own evaluator (as the demo measures it) and the tokens
+     * that whole-task evaluation scored.
+     */
+    private static Teacher teacherScore(Path genomeFile, Path taskDir, long seed, int threads, double[] genes) {
         Path storage = genomeFile.resolveSibling("teacher-" + genomeFile.getFileName() + "-run");
         EvolutionLauncher launcher = new EvolutionLauncher(options(genomeFile, taskDir, storage, seed, 0, threads,
                 FitnessOptions.NONE), w -> { });
         EvolutionLauncher.Prepared p = launcher.prepare();
         try (CandidateEvaluator evaluator = launcher.localEvaluator(p)) {
-            Evaluation[] out = new Evaluation[1];
-            evaluator.evaluate(List.of(new Candidate(-1, 0, genes, p.genome().decode(genes))), e -> out[0] = e);
-            if (out[0].error() != null) {
-                throw new IllegalStateException("the teacher failed to evaluate: " + out[0].error());
+            ScoredEvaluation[] out = new ScoredEvaluation[1];
+            ((DocumentEvaluator) evaluator).evaluate(List.of(new Candidate(-1, 0, genes, p.genome().decode(genes))),
+                    DocumentChoice.ALL, e -> out[0] = e);
+            Evaluation e = out[0].evaluation();
+            if (e.error() != null) {
+                throw new IllegalStateException("the teacher failed to evaluate: " + e.error());
             }
-            return Fitness.score(p.config().tasks(), out[0].metrics());
+            return new Teacher(Fitness.score(p.config().tasks(), e.metrics()), out[0].tokensScored().orElseThrow());
         }
     }
 
@@ -183,8 +226,8 @@ public final class EstimatedEvolutionBench {
                 throw new IllegalStateException(storage.resolve("summary.json") + " has no fitness.tokens_scored");
             }
             // best_score: for an estimated run the whole-task fitness of the candidate best_config.yaml holds
-            return new Outcome(f.get("tokens_scored").asLong(), summary.get("best_score").asDouble(), evaluations,
-                    seconds);
+            return new Outcome(f.get("tokens_scored").asLong(), summary.get("best_score").asDouble(),
+                    evaluations >= 0 ? evaluations : summary.get("evaluations").asInt(), seconds);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + storage.resolve("summary.json"), e);
         }

@@ -24,9 +24,13 @@ final class FitnessCliOptions {
     @Option(names = "--full-eval-top", paramLabel = "N", description = "Also evaluate each generation's best N by "
             + "estimate on the whole task (default: 0; the best ones are always evaluated at the end).")
     Integer fullEvalTop;
+    @Option(names = "--recalibrate-every", paramLabel = "G", description = "irt: every G generations evaluate the "
+            + "generation's best on the whole task, add it to the calibration models and refit on the same anchors "
+            + "(default: 0, calibrated once).")
+    Integer recalibrateEvery;
 
     FitnessOptions options() {
         return new FitnessOptions(estimator == null ? null : FitnessEstimatorKind.parse(estimator, "--fitness-estimator"),
-                anchors, calibrationLimit, fullEvalTop);
+                anchors, calibrationLimit, fullEvalTop, recalibrateEvery);
     }
 }

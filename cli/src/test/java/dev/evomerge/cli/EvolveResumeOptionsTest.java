@@ -185,7 +185,7 @@ class EvolveResumeOptionsTest {
     @Test
     void everyStoredOptionIsFoundOnTheCommandLineUnderTheNameResumeLooksFor() {
         var evolve = Main.commandLine().getSubcommands().get("evolve").getCommandSpec();
-        assertThat(ResumedOptions.storedNames()).hasSize(41).contains("llmModel", "optimizer", "allowCrimes");
+        assertThat(ResumedOptions.storedNames()).hasSize(42).contains("llmModel", "optimizer", "allowCrimes");
         for (String name : ResumedOptions.storedNames()) {
             if (!name.equals("genomeFile")) { // the positional GENOME
                 assertThat(evolve.findOption(ResumedOptions.optionName(name))).as(name).isNotNull();

@@ -28,6 +28,7 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer anchors,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer calibrationLimit,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Integer fullEvalTop,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Integer recalibrateEvery,
                      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> evalServer,
                      @JsonInclude(JsonInclude.Include.NON_NULL) String evalServerReload,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Path scratchDir) {
@@ -49,7 +50,7 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                 o.resume(), e.numWorkers(), e.backend().text(), e.evalServerCmd(), e.threads(), o.allowCrimes(),
                 s.sigma0(), e.timeout(), l.maxFallbacks(), l.maxContextTokens(), l.pricePerMtok(),
                 o.fitness().estimator() == null ? null : o.fitness().estimator().text(), o.fitness().anchors(),
-                o.fitness().calibrationLimit(), o.fitness().fullEvalTop(),
+                o.fitness().calibrationLimit(), o.fitness().fullEvalTop(), o.fitness().recalibrateEvery(),
                 e.serverPool().servers(), e.serverPool().enabled() ? e.serverPool().reload() : null,
                 e.serverPool().scratchDir());
     }
@@ -68,6 +69,6 @@ record StoredOptions(Path genomeFile, Path storage, int maxGeneration, double si
                 saveFinalModel, allowCrimes, allowBenchmarkTasks,
                 new dev.evomerge.evolve.fitness.FitnessOptions(fitnessEstimator == null ? null
                         : dev.evomerge.evolve.fitness.FitnessEstimatorKind.parse(fitnessEstimator, "--fitness-estimator"),
-                        anchors, calibrationLimit, fullEvalTop));
+                        anchors, calibrationLimit, fullEvalTop, recalibrateEvery));
     }
 }

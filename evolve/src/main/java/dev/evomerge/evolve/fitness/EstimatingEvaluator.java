@@ -41,6 +41,9 @@ import java.util.stream.Collectors;
  * Every candidate's labels (method, estimate, whole-task fitness where measured, tokens) go to {@link FitnessStore}.
  * With {@code --full-eval-top N} each generation's best N by estimate are also evaluated on the whole task; at the end
  * {@link #finish} does so for the best of the run and picks the best candidate by whole-task fitness.
+ * With {@code --recalibrate-every G} (irt) every G-th generation's best by estimate is evaluated on the whole task too,
+ * and every candidate so measured joins the calibration models before the estimators are refitted ({@link
+ * Recalibration}).
  */
 public final class EstimatingEvaluator implements CandidateEvaluator {
 
@@ -58,6 +61,7 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
     private Map<MetricKey, ? extends TaskEstimator> estimators;
     /** Candidates whose whole-task fitness is known, by "generation/index". */
     private final Map<String, Double> measured = new HashMap<>();
+    private final Recalibration recalibration;
 
     /**
      * @param inputModels the genome's models, each as a one-model linear recipe: calibration models besides the first
@@ -73,6 +77,7 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
         this.plan = plan;
         this.store = store;
         this.notes = notes;
+        this.recalibration = new Recalibration(plan.options().recalibrationInterval());
         List<Candidate> inputs = new ArrayList<>();
         for (int i = 0; i < inputModels.size(); i++) {
             String ref = inputModels.get(i);
@@ -161,14 +166,42 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "fitness: generation %d %s, %,d tokens scored"
                         + " (%,d in the run)", generation, describe(method), tokens[0], store.tokensScored()));
         if (plan.kind() != FitnessEstimatorKind.FULL && plan.options().fullEvalTopCount() > 0) {
-            List<Evaluation> top = best(batch, fitness, plan.options().fullEvalTopCount());
-            Map<String, Double> full = measureFull(top);
+            List<Evaluation> top = best(batch, fitness, plan.options().fullEvalTopCount(), true);
+            Map<String, Double> full = measureFull(top, estimating(method));
             line.append("; whole-task fitness of its best ").append(top.size()).append(": ").append(top.stream()
                     .map(e -> String.format(Locale.ROOT, "%.4f (estimated %.4f)", full.get(key(e.candidate())),
                             fitness.get(key(e.candidate()))))
                     .collect(Collectors.joining(", ")));
         }
+        if (estimating(method) && recalibration.due(generation)) {
+            recalibrate(best(batch, fitness, 1, false), fitness, line);
+        }
         notes.accept(line.toString());
+    }
+
+    /** Whether candidates of this method are estimated by a fitted irt estimator that --recalibrate-every refits. */
+    private boolean estimating(String method) {
+        return recalibration.active() && method.equals(plan.kind().text()) && plan.kind().calibrated();
+    }
+
+    /**
+     * Evaluates {@code top} (the generation's best by estimate, unless already measured) on the whole task, then refits
+     * every term's estimator on all calibration rows, which hold each candidate measured on the whole task so far.
+     */
+    private void recalibrate(List<Evaluation> top, Map<String, Double> fitness, StringBuilder line) {
+        Map<String, Double> full = measureFull(top.stream().filter(e -> !measured.containsKey(key(e.candidate())))
+                .toList(), true);
+        List<FitnessStore.CalibrationRow> rows = store.calibration();
+        Map<MetricKey, TaskEstimator> out = new LinkedHashMap<>();
+        for (MetricKey term : plan.terms()) {
+            out.put(term, Recalibration.refit(plan, term, rows, estimators.get(term)));
+        }
+        out.forEach((term, e) -> store.putEstimator(term.text(), plan.kind().text(), StoredEstimator.toJson(e)));
+        estimators = out;
+        line.append("; recalibrated on ").append(Calibration.models(rows, plan.terms().getFirst())).append(" models");
+        top.stream().filter(e -> full.containsKey(key(e.candidate()))).forEach(e -> line.append(String.format(
+                Locale.ROOT, ", adding candidate %d: whole-task %.4f (estimated %.4f)", e.candidate().index(),
+                full.get(key(e.candidate())), fitness.get(key(e.candidate())))));
     }
 
     private String describe(String method) {
@@ -327,18 +360,26 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
         return null;
     }
 
-    /** The best {@code n} of a batch by fitness (earliest index on ties) whose whole-task fitness is not known. */
-    private List<Evaluation> best(List<Evaluation> batch, Map<String, Double> fitness, int n) {
+    /**
+     * The best {@code n} of a batch by fitness (earliest index on ties); with {@code unmeasured} among those whose
+     * whole-task fitness is not known.
+     */
+    private List<Evaluation> best(List<Evaluation> batch, Map<String, Double> fitness, int n, boolean unmeasured) {
         return batch.stream()
-                .filter(e -> fitness.get(key(e.candidate())) != null && !measured.containsKey(key(e.candidate())))
+                .filter(e -> fitness.get(key(e.candidate())) != null
+                        && !(unmeasured && measured.containsKey(key(e.candidate()))))
                 .sorted(Comparator.comparingDouble((Evaluation e) -> -fitness.get(key(e.candidate())))
                         .thenComparingInt(e -> e.candidate().generation())
                         .thenComparingInt(e -> e.candidate().index()))
                 .limit(n).toList();
     }
 
-    /** Evaluates candidates on the whole task and records their whole-task fitness. */
-    private Map<String, Double> measureFull(List<Evaluation> candidates) {
+    /**
+     * Evaluates candidates on the whole task and records their whole-task fitness.
+     *
+     * @param calibrate also store their per-document values as calibration rows (--recalibrate-every)
+     */
+    private Map<String, Double> measureFull(List<Evaluation> candidates, boolean calibrate) {
         Map<String, Double> out = new HashMap<>();
         if (candidates.isEmpty()) {
             return out;
@@ -347,6 +388,9 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
             Candidate c = s.evaluation().candidate();
             Double f = fitness(s.evaluation());
             if (f != null) {
+                if (calibrate) {
+                    storeCalibration(s);
+                }
                 store.recordFullScore(c.generation(), c.index(), f, tokens(s));
                 measured.put(key(c), f);
                 out.put(key(c), f);
@@ -376,7 +420,7 @@ public final class EstimatingEvaluator implements CandidateEvaluator {
                         .thenComparingInt(e -> e.candidate().generation())
                         .thenComparingInt(e -> e.candidate().index()))
                 .limit(n).toList();
-        measureFull(ranked.stream().filter(e -> !measured.containsKey(key(e.candidate()))).toList());
+        measureFull(ranked.stream().filter(e -> !measured.containsKey(key(e.candidate()))).toList(), false);
         Evaluation best = null;
         double bestFull = Double.NEGATIVE_INFINITY;
         for (Evaluation e : candidates) {

@@ -4,8 +4,9 @@ import dev.evomerge.core.EvomergeException;
 
 /**
  * The estimated-fitness options as given: on the command line ({@code --fitness-estimator}, {@code --anchors},
- * {@code --calibration-limit}, {@code --full-eval-top}) or as the genome file's keys of the same names
- * ({@code fitness_estimator}, {@code anchors}, {@code calibration_limit}, {@code full_eval_top}). A null value was not
+ * {@code --calibration-limit}, {@code --full-eval-top}, {@code --recalibrate-every}) or as the genome file's keys of
+ * the same names ({@code fitness_estimator}, {@code anchors}, {@code calibration_limit}, {@code full_eval_top},
+ * {@code recalibrate_every}). A null value was not
  * given; {@link #over} lets the command line win over the genome file, and {@link #resolved} fills the defaults.
  *
  * @param estimator        how fitness is obtained (default full)
@@ -14,20 +15,30 @@ import dev.evomerge.core.EvomergeException;
  * @param calibrationLimit calibration models are evaluated on this many documents per task, a seeded stratified
  *                         sample (default: the whole task)
  * @param fullEvalTop      each generation's best N by estimate are also evaluated on the whole task (default 0)
+ * @param recalibrateEvery irt: every G-th generation's best candidate by estimate is evaluated on the whole task,
+ *                         joins the calibration models with every candidate so measured, and the item response model
+ *                         is refitted on the same anchors (default 0: calibrated once; {@link Recalibration})
  */
 public record FitnessOptions(FitnessEstimatorKind estimator, Integer anchors, Integer calibrationLimit,
-                             Integer fullEvalTop) {
+                             Integer fullEvalTop, Integer recalibrateEvery) {
 
     public static final int DEFAULT_ANCHORS = 100;
     /** Nothing given: today's whole-task fitness. */
-    public static final FitnessOptions NONE = new FitnessOptions(null, null, null, null);
+    public static final FitnessOptions NONE = new FitnessOptions(null, null, null, null, null);
+
+    /** The options without {@code --recalibrate-every}. */
+    public FitnessOptions(FitnessEstimatorKind estimator, Integer anchors, Integer calibrationLimit,
+                          Integer fullEvalTop) {
+        this(estimator, anchors, calibrationLimit, fullEvalTop, null);
+    }
 
     /** These values where given, else {@code fallback}'s (the genome file's). */
     public FitnessOptions over(FitnessOptions fallback) {
         return new FitnessOptions(estimator != null ? estimator : fallback.estimator,
                 anchors != null ? anchors : fallback.anchors,
                 calibrationLimit != null ? calibrationLimit : fallback.calibrationLimit,
-                fullEvalTop != null ? fullEvalTop : fallback.fullEvalTop);
+                fullEvalTop != null ? fullEvalTop : fallback.fullEvalTop,
+                recalibrateEvery != null ? recalibrateEvery : fallback.recalibrateEvery);
     }
 
     /** The estimator, full when none was given. */
@@ -44,6 +55,11 @@ public record FitnessOptions(FitnessEstimatorKind estimator, Integer anchors, In
         return fullEvalTop == null ? 0 : fullEvalTop;
     }
 
+    /** G of {@code --recalibrate-every}, 0 (calibrated once) when not given. */
+    public int recalibrationInterval() {
+        return recalibrateEvery == null ? 0 : recalibrateEvery;
+    }
+
     /** Refuses values that mean nothing, one sentence each (before the run writes anything). */
     public FitnessOptions checked() {
         if (anchors != null && anchors < 1) {
@@ -54,6 +70,13 @@ public record FitnessOptions(FitnessEstimatorKind estimator, Integer anchors, In
         }
         if (fullEvalTop != null && fullEvalTop < 0) {
             throw EvomergeException.usage("--full-eval-top must be 0 or more, got " + fullEvalTop + ".");
+        }
+        if (recalibrateEvery != null && recalibrateEvery < 0) {
+            throw EvomergeException.usage("--recalibrate-every must be 0 or more, got " + recalibrateEvery + ".");
+        }
+        if (recalibrationInterval() > 0 && kind() != FitnessEstimatorKind.IRT) {
+            throw EvomergeException.usage("--recalibrate-every refits an item response model: it applies to "
+                    + "--fitness-estimator irt, not " + kind() + ".");
         }
         if (calibrationLimit != null && anchors != null && calibrationLimit < anchors) {
             throw EvomergeException.usage("--calibration-limit " + calibrationLimit + " is fewer than --anchors "

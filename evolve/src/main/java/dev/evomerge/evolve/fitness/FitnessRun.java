@@ -88,6 +88,9 @@ public final class FitnessRun {
                 f.put("calibration_limit", plan.options().calibrationLimit());
             }
             f.put("full_eval_top", plan.options().fullEvalTopCount());
+            if (plan.options().recalibrationInterval() > 0) {
+                f.put("recalibrate_every", plan.options().recalibrationInterval());
+            }
         }
         f.put("tokens_scored", store.tokensScored());
         List<FitnessStore.CandidateFitness> labels = store.candidates();

@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * The genome file's estimated-fitness keys, top level beside {@code limit} and {@code shuffle}:
- * {@code fitness_estimator}, {@code anchors}, {@code calibration_limit}, {@code full_eval_top}. The rest of the file is
+ * {@code fitness_estimator}, {@code anchors}, {@code calibration_limit}, {@code full_eval_top},
+ * {@code recalibrate_every}. The rest of the file is
  * read by EvolveConfig, which already refused malformed YAML.
  */
 public final class GenomeFitnessKeys {
@@ -44,7 +45,7 @@ public final class GenomeFitnessKeys {
             kind = FitnessEstimatorKind.parse(k.asText(), where + ": 'fitness_estimator'");
         }
         return new FitnessOptions(kind, integer(root, "anchors", where), integer(root, "calibration_limit", where),
-                integer(root, "full_eval_top", where));
+                integer(root, "full_eval_top", where), integer(root, "recalibrate_every", where));
     }
 
     private static Integer integer(JsonNode root, String key, String where) {

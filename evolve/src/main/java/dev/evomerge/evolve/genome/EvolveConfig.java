@@ -26,7 +26,7 @@ public record EvolveConfig(GenomeDefinition genome, List<TaskSpec> tasks, Intege
 
     /** The estimated-fitness keys, read by evolve/fitness (GenomeFitnessKeys). */
     public static final List<String> FITNESS_KEYS = List.of("fitness_estimator", "anchors", "calibration_limit",
-            "full_eval_top");
+            "full_eval_top", "recalibrate_every");
     private static final Set<String> TOP_KEYS = Stream.concat(Stream.of("genome", "tasks", "limit",
             "num_fewshot", "shuffle", "random_init", "apply_chat_template", "fewshot_as_multiturn", "objectives",
             "data_flow"), // data_flow: read by evolve/dataflow

@@ -3,6 +3,7 @@ package dev.evomerge.evolve.fitness;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.eval.DocumentChoice;
 import dev.evomerge.evolve.CandidateEvaluationOptions;
 import dev.evomerge.evolve.EvolutionLauncher;
 import dev.evomerge.evolve.EvolutionRun;
@@ -11,7 +12,11 @@ import dev.evomerge.evolve.LlmOptions;
 import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
+import dev.evomerge.evolve.run.Candidate;
+import dev.evomerge.evolve.run.CandidateEvaluator;
+import dev.evomerge.evolve.run.DocumentEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
+import dev.evomerge.evolve.run.ScoredEvaluation;
 import dev.evomerge.evolve.run.EvolutionListener;
 import dev.evomerge.evolve.store.FitnessStore;
 import dev.evomerge.evolve.store.RunStore;
@@ -28,6 +33,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 /** Evolutions with an estimated fitness on the demo's synthetic models and task (40 questions). */
 class EstimatedFitnessRunTest {
@@ -194,5 +200,106 @@ class EstimatedFitnessRunTest {
         // the command line overrides the genome file's estimator
         new EvolutionLauncher(options(genome, storage, false, 1,
                 new FitnessOptions(FitnessEstimatorKind.FULL, null, null, null), tasks), w -> { }).prepare();
+    }
+
+    /** --recalibrate-every 1: each estimated generation's best is measured, joins the calibration, and irt refits. */
+    @Test
+    void aRunAddsEachRecalibrationGenerationsBestToTheCalibrationAndRefits() throws Exception {
+        Path storage = dir.resolve("recalibrated-run");
+        FitnessOptions fitness = new FitnessOptions(FitnessEstimatorKind.IRT, 8, null, null, 1);
+        List<String> notes = new ArrayList<>();
+        run(options(setup.genomeFile(), storage, false, 2, fitness), notes);
+
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            FitnessStore f = FitnessStore.reading(s);
+            List<FitnessStore.CalibrationRow> calibration = f.calibration();
+            // 2 input models + 5 first-generation candidates, then the best of generations 1 and 2
+            assertThat(calibration).hasSize(9).allSatisfy(row -> assertThat(row.values()).hasSize(40));
+            List<FitnessStore.CandidateFitness> labels = f.candidates();
+            for (int g = 1; g <= 2; g++) {
+                int generation = g;
+                FitnessStore.CandidateFitness best = labels.stream().filter(c -> c.generation() == generation)
+                        .max(Comparator.comparingDouble(FitnessStore.CandidateFitness::estimate)
+                                .thenComparing(c -> -c.index())).orElseThrow();
+                FitnessStore.CalibrationRow added = calibration.get(6 + g);
+                assertThat(added.model()).isEqualTo("g" + g + "-i" + best.index());
+                // its whole-task fitness is the mean of the per-document values it joined the calibration with
+                assertThat(best.full()).isCloseTo(added.values().values().stream().mapToDouble(Double::doubleValue)
+                        .average().orElseThrow(), offset(1e-12));
+                assertThat(best.fullTokens()).isEqualTo(labels.getFirst().tokens());
+            }
+            JsonNode estimator = new ObjectMapper().readTree(f.estimators("irt").get(setup.taskName() + "/acc,none"));
+            assertThat(estimator.get("mirt").get("abilities")).hasSize(9);
+            assertThat(estimator.get("anchors")).hasSize(8);
+            JsonNode summary = new ObjectMapper().readTree(storage.resolve("summary.json").toFile());
+            assertThat(summary.get("fitness").get("recalibrate_every").asInt()).isEqualTo(1);
+            assertThat(summary.get("fitness").get("tokens_scored").asLong()).isEqualTo(f.tokensScored());
+        }
+        assertThat(notes).anyMatch(n -> n.startsWith("fitness: calibrated irt on 7 models"))
+                .anyMatch(n -> n.startsWith("fitness: generation 1 estimated (irt)") && n.contains("; recalibrated on 8"
+                        + " models, adding candidate "))
+                .anyMatch(n -> n.startsWith("fitness: generation 2 estimated (irt)") && n.contains("; recalibrated on 9"
+                        + " models"));
+
+        // a resumed run keeps the option
+        EvolveOptions resumed = dev.evomerge.evolve.ResumedOptions.of(options(setup.genomeFile(), storage, true, 3,
+                FitnessOptions.NONE), option -> option.equals("--max-generation"), change -> { });
+        assertThat(resumed.fitness()).isEqualTo(fitness);
+    }
+
+    @Test
+    void candidatesMeasuredByFullEvalTopJoinTheNextRecalibrationWithoutBeingEvaluatedTwice() throws Exception {
+        Path storage = dir.resolve("recalibrated-full-eval-top-run");
+        List<String> notes = new ArrayList<>();
+        run(options(setup.genomeFile(), storage, false, 2, new FitnessOptions(FitnessEstimatorKind.IRT, 8, null, 1, 2)),
+                notes);
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            FitnessStore f = FitnessStore.reading(s);
+            // generation 1's and 2's best, measured by --full-eval-top 1, joined; generation 2 refitted on all 9
+            List<String> names = f.calibration().stream().map(FitnessStore.CalibrationRow::model).toList();
+            assertThat(names).hasSize(9);
+            assertThat(names.subList(7, 9)).allSatisfy(n -> assertThat(n).startsWith("g"));
+            assertThat(names.get(7)).startsWith("g1-i");
+            assertThat(names.get(8)).startsWith("g2-i");
+            JsonNode estimator = new ObjectMapper().readTree(f.estimators("irt").get(setup.taskName() + "/acc,none"));
+            assertThat(estimator.get("mirt").get("abilities")).hasSize(9);
+        }
+        assertThat(notes).anyMatch(n -> n.startsWith("fitness: generation 1 estimated") && !n.contains("recalibrated"))
+                .anyMatch(n -> n.startsWith("fitness: generation 2 estimated") && n.endsWith("; recalibrated on 9 "
+                        + "models"));
+    }
+
+    /**
+     * A full run's tokens scored are its evaluations times the tokens of one whole-task evaluation, which do not depend
+     * on the model (context and continuation tokens of each loglikelihood request): what lets EstimatedEvolutionBench
+     * compute a full run's tokens from the estimated run's evaluation count (docs/benchmarks.md).
+     */
+    @Test
+    void aFullRunScoresItsEvaluationsTimesOneWholeTaskEvaluationsTokens() throws Exception {
+        Path storage = dir.resolve("full-run");
+        run(options(setup.genomeFile(), storage, false, 1, FitnessOptions.NONE), new ArrayList<>());
+
+        // one whole-task evaluation of a model the run never saw (the teacher)
+        EvolutionLauncher launcher = new EvolutionLauncher(options(setup.genomeFile(), dir.resolve("teacher"), false, 0,
+                FitnessOptions.NONE), w -> { });
+        EvolutionLauncher.Prepared p = launcher.prepare();
+        long wholeTask;
+        try (CandidateEvaluator evaluator = launcher.localEvaluator(p)) {
+            ScoredEvaluation[] out = new ScoredEvaluation[1];
+            double[] genes = setup.targetGenes();
+            ((DocumentEvaluator) evaluator).evaluate(List.of(new Candidate(-1, 0, genes, p.genome().decode(genes))),
+                    DocumentChoice.ALL, s -> out[0] = s);
+            wholeTask = out[0].tokensScored().orElseThrow();
+        }
+        assertThat(wholeTask).isGreaterThan(40);
+
+        JsonNode summary = new ObjectMapper().readTree(storage.resolve("summary.json").toFile());
+        int evaluations = summary.get("evaluations").asInt();
+        assertThat(evaluations).isEqualTo(10); // 5 candidates in each of generations 0 and 1
+        assertThat(summary.get("fitness").get("tokens_scored").asLong()).isEqualTo(evaluations * wholeTask);
+        try (RunStore s = RunStore.openReadOnly(storage)) {
+            assertThat(FitnessStore.reading(s).candidates()).hasSize(evaluations)
+                    .allSatisfy(c -> assertThat(c.tokens()).isEqualTo(wholeTask));
+        }
     }
 }
