@@ -118,9 +118,7 @@ public final class ServerPoolBench {
                 c.lap();
                 pooled[i] = c.wall();
                 pooledCpu[i] = c.cpu();
-                System.out.printf(Locale.ROOT, "reload   candidate %d: merge+write %s, reload %s, probe %s,"
-                        + " delete %s, total %s (probe %.6f)%n", i, c.step(0), c.step(1), c.step(2), c.step(3),
-                        c.step(4), p);
+                c.print("reload  ", i, List.of("merge+write", "reload", "probe", "delete"), p);
             }
         } finally {
             stop(server);
@@ -153,9 +151,7 @@ public final class ServerPoolBench {
             c.lap();
             fresh[i] = c.wall();
             freshCpu[i] = c.cpu();
-            System.out.printf(Locale.ROOT, "fresh    candidate %d: merge+write %s, start+load %s, probe %s,"
-                    + " stop+delete %s, total %s (probe %.6f)%n", i, c.step(0), c.step(1), c.step(2), c.step(3),
-                    c.step(4), p);
+            c.print("fresh   ", i, List.of("merge+write", "start+load", "probe", "stop+delete"), p);
         }
         double a = median(pooled, 4);
         double b = median(fresh, 4);
@@ -223,8 +219,16 @@ public final class ServerPoolBench {
             return v;
         }
 
-        String step(int i) {
-            return String.format(Locale.ROOT, "%.2f s (CPU %.2f s)", wall()[i], cpu()[i]);
+        /** One line: each step's wall and CPU seconds under its name, the total, and the probe's logprob sum. */
+        void print(String path, int candidate, List<String> steps, double probe) {
+            StringBuilder line = new StringBuilder(path + " candidate " + candidate + ":");
+            double[] w = wall();
+            double[] c = cpu();
+            for (int i = 0; i <= steps.size(); i++) {
+                line.append(String.format(Locale.ROOT, " %s %.2f s (CPU %.2f s)%s",
+                        i < steps.size() ? steps.get(i) : "total", w[i], c[i], i < steps.size() ? "," : ""));
+            }
+            System.out.println(line.append(String.format(Locale.ROOT, " (probe %.6f)", probe)));
         }
     }
 
