@@ -1,10 +1,8 @@
 package dev.evomerge.bench;
 
-import dev.evomerge.eval.model.LanguageModel;
-import dev.evomerge.eval.model.LanguageModels;
-import dev.evomerge.eval.model.LoglikelihoodQuery;
-import dev.evomerge.eval.model.Progress;
+import dev.evomerge.eval.reload.ProbeLogprobs;
 import dev.evomerge.eval.reload.ReloadOutcome;
+import dev.evomerge.eval.reload.ReloadProbe;
 import dev.evomerge.eval.reload.ReloadProtocols;
 import dev.evomerge.eval.reload.ServerEndpoint;
 import dev.evomerge.evolve.CandidateEvaluationOptions;
@@ -57,8 +55,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServerPoolBench {
 
-    private static final LoglikelihoodQuery PROBE = new LoglikelihoodQuery("The quick brown fox jumps over the", " lazy dog");
     private static final int CANDIDATES = 3;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
+    private static final double TICKS = 100.0;
 
     private ServerPoolBench() {
     }
@@ -87,34 +88,37 @@ public final class ServerPoolBench {
         }
         MergeOptions mo = MergeOptions.defaults().withThreads(2);
         Path shm = Files.createDirectories(Path.of("/dev/shm/evomerge-serverpool-bench"));
+        // the pool's probe: ReloadProbe.PROMPT as token ids of the models' shared tokenizer, computed once per server
+        int[] probeTokens = ReloadProbe.promptTokens(base);
 
         // (1) one server, started once (not timed), each candidate reloaded into it
         int port = freePort();
         Process server = start(serveCmd, base, port, work.resolve("server.log"));
         double[][] pooled = new double[CANDIDATES][];
+        double[][] pooledCpu = new double[CANDIDATES][];
         try {
             String url = "http://127.0.0.1:" + port;
             double startup = awaitModels(url, server);
             System.out.printf(Locale.ROOT, "long-lived server started in %.1f s (not counted)%n", startup);
             ServerEndpoint endpoint = ServerEndpoint.parse(url, "bench");
+            String modelId = models(url);
             for (int i = 0; i < CANDIDATES; i++) {
                 Path dir = shm.resolve("candidate-" + i);
-                long t0 = System.nanoTime();
+                Clock c = new Clock(server);
                 merge(configs.get(i), mo, dir);
-                long t1 = System.nanoTime();
+                c.lap();
                 ReloadOutcome o = ReloadProtocols.evomerge().reload(endpoint, dir);
                 if (!o.loaded()) {
                     throw new IllegalStateException(o.message());
                 }
-                long t2 = System.nanoTime();
-                double p = probe(url, dir);
-                long t3 = System.nanoTime();
+                c.lap();
+                double p = probe(endpoint, modelId, probeTokens);
+                c.lap();
                 Trees.delete(dir);
-                long t4 = System.nanoTime();
-                pooled[i] = new double[]{(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, (t4 - t0) / 1e9};
-                System.out.printf(Locale.ROOT, "reload   candidate %d: merge+write %.2f s, reload %.2f s, probe %.2f s,"
-                        + " delete %.2f s, total %.2f s (probe %.6f)%n", i, pooled[i][0], pooled[i][1], pooled[i][2],
-                        pooled[i][3], pooled[i][4], p);
+                c.lap();
+                pooled[i] = c.wall();
+                pooledCpu[i] = c.cpu();
+                c.print("reload  ", i, List.of("merge+write", "reload", "probe", "delete"), p);
             }
         } finally {
             stop(server);
@@ -123,36 +127,126 @@ public final class ServerPoolBench {
 
         // (2) a fresh server per candidate, as --eval-server-cmd does: merged to the work folder (STORAGE/merged)
         double[][] fresh = new double[CANDIDATES][];
+        double[][] freshCpu = new double[CANDIDATES][];
         for (int i = 0; i < CANDIDATES; i++) {
             Path dir = work.resolve("merged/candidate-" + i);
-            long t0 = System.nanoTime();
+            Clock c = new Clock(null);
             merge(configs.get(i), mo, dir);
-            long t1 = System.nanoTime();
+            c.lap();
             int p0 = freePort();
             Process s = start(serveCmd, dir, p0, work.resolve("fresh.log"));
+            c.watch(s);
             String url = "http://127.0.0.1:" + p0;
             double p;
-            long t2;
-            long t3;
             try {
                 awaitModels(url, s);
-                t2 = System.nanoTime();
-                p = probe(url, dir);
-                t3 = System.nanoTime();
+                c.lap();
+                p = probe(ServerEndpoint.parse(url, "bench"), models(url), probeTokens);
+                c.lap();
             } finally {
+                c.watch(null); // the server's CPU until it is asked to stop; its shutdown is not counted
                 stop(s);
             }
             Trees.delete(dir);
-            long t4 = System.nanoTime();
-            fresh[i] = new double[]{(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, (t4 - t0) / 1e9};
-            System.out.printf(Locale.ROOT, "fresh    candidate %d: merge+write %.2f s, start+load %.2f s, probe %.2f s,"
-                    + " stop+delete %.2f s, total %.2f s (probe %.6f)%n", i, fresh[i][0], fresh[i][1], fresh[i][2],
-                    fresh[i][3], fresh[i][4], p);
+            c.lap();
+            fresh[i] = c.wall();
+            freshCpu[i] = c.cpu();
+            c.print("fresh   ", i, List.of("merge+write", "start+load", "probe", "stop+delete"), p);
         }
         double a = median(pooled, 4);
         double b = median(fresh, 4);
-        System.out.printf(Locale.ROOT, "median per candidate without evaluation: reload %.2f s, fresh server %.2f s,"
-                + " ratio %.1fx%n", a, b, b / a);
+        double ac = median(pooledCpu, 4);
+        double bc = median(freshCpu, 4);
+        System.out.printf(Locale.ROOT, "median per candidate without evaluation, wall: reload %.2f s, fresh server"
+                + " %.2f s, ratio %.1fx%n", a, b, b / a);
+        System.out.printf(Locale.ROOT, "median per candidate without evaluation, CPU (this JVM + the server's"
+                + " processes): reload %.2f s, fresh server %.2f s, ratio %.1fx%n", ac, bc, bc / ac);
+        System.out.printf(Locale.ROOT, "load average at the end: %.1f%n", OS.getSystemLoadAverage());
+    }
+
+    /**
+     * Wall and CPU seconds of the steps of one candidate: the CPU is this JVM's (the merge, the HTTP client) plus
+     * that of the server's process tree being watched (/proc/PID/stat utime + stime), which under load varies less
+     * than the wall time.
+     */
+    private static final class Clock {
+        private final List<double[]> laps = new ArrayList<>();
+        private long wall = System.nanoTime();
+        private double serverBase;
+        private Process server;
+        private double serverSpent;
+        private double own = OS.getProcessCpuTime() / 1e9;
+
+        Clock(Process server) {
+            watch(server);
+        }
+
+        /** From now on, counts the CPU of {@code p}'s process tree (null: stops counting the current one). */
+        void watch(Process p) {
+            if (server != null) {
+                serverSpent += cpuOf(server) - serverBase;
+            }
+            server = p;
+            serverBase = p == null ? 0 : cpuOf(p);
+        }
+
+        void lap() {
+            long now = System.nanoTime();
+            double ownNow = OS.getProcessCpuTime() / 1e9;
+            double serverNow = server == null ? 0 : cpuOf(server);
+            laps.add(new double[]{(now - wall) / 1e9, ownNow - own + serverSpent + serverNow - serverBase});
+            wall = now;
+            own = ownNow;
+            serverSpent = 0;
+            serverBase = serverNow;
+        }
+
+        double[] wall() {
+            return column(0);
+        }
+
+        double[] cpu() {
+            return column(1);
+        }
+
+        /** The steps' figures, then their total. */
+        private double[] column(int k) {
+            double[] v = new double[laps.size() + 1];
+            for (int i = 0; i < laps.size(); i++) {
+                v[i] = laps.get(i)[k];
+                v[laps.size()] += v[i];
+            }
+            return v;
+        }
+
+        /** One line: each step's wall and CPU seconds under its name, the total, and the probe's logprob sum. */
+        void print(String path, int candidate, List<String> steps, double probe) {
+            StringBuilder line = new StringBuilder(path + " candidate " + candidate + ":");
+            double[] w = wall();
+            double[] c = cpu();
+            for (int i = 0; i <= steps.size(); i++) {
+                line.append(String.format(Locale.ROOT, " %s %.2f s (CPU %.2f s)%s",
+                        i < steps.size() ? steps.get(i) : "total", w[i], c[i], i < steps.size() ? "," : ""));
+            }
+            System.out.println(line.append(String.format(Locale.ROOT, " (probe %.6f)", probe)));
+        }
+    }
+
+    /** CPU seconds of a process and its descendants so far (0 for those already gone). */
+    private static double cpuOf(Process p) {
+        double sum = 0;
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        tree.add(p.toHandle());
+        for (ProcessHandle h : tree) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS; // utime, stime
+            } catch (IOException | RuntimeException gone) {
+                // exited between the listing and the read
+            }
+        }
+        return sum;
     }
 
     private static void dispatch(Path work, String serveCmd) throws Exception {
@@ -212,12 +306,10 @@ public final class ServerPoolBench {
         }
     }
 
-    private static double probe(String url, Path tokenizerDir) throws Exception {
-        String model = models(url);
-        try (LanguageModel lm = LanguageModels.openAiCompletions(tokenizerDir, url + "/v1", model, true, 1,
-                java.util.Optional.empty(), Duration.ofMinutes(10), w -> { })) {
-            return lm.loglikelihood(List.of(PROBE), Progress.NONE).get(0).logprob();
-        }
+    /** The pool's probe request (ReloadProbe.served); returns the sum of the prompt's token logprobs. */
+    private static double probe(ServerEndpoint endpoint, String modelId, int[] tokens) throws Exception {
+        ProbeLogprobs p = ReloadProbe.served(endpoint, modelId, tokens);
+        return Arrays.stream(p.logprobs()).sum();
     }
 
     private static String models(String url) throws Exception {

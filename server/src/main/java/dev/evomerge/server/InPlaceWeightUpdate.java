@@ -1,9 +1,11 @@
 package dev.evomerge.server;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.MappedPageAdvice;
 import dev.evomerge.core.model.ModelConfig;
 import dev.evomerge.core.safetensors.SafetensorsModel;
 import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSink;
 import dev.evomerge.core.tensor.TensorSource;
@@ -73,7 +75,11 @@ public final class InPlaceWeightUpdate implements WeightUpdates {
             int written = 0;
             try {
                 for (String name : names) {
-                    sink.accept(name, source.tensor(name));
+                    Tensor tensor = source.tensor(name);
+                    // the candidate's file was just written (usually to /dev/shm), so its pages are in memory: one
+                    // call maps a tensor's pages instead of a page fault for every few of them
+                    MappedPageAdvice.populate(tensor.data());
+                    sink.accept(name, tensor);
                     written++;
                 }
                 sink.commit();

@@ -68,9 +68,14 @@ public final class SafetensorsWriter implements TensorSink {
     private final Map<String, Slot> slots;
     private final AtomicIntegerArray state;
     private final Map<String, Buffer> lent = new ConcurrentHashMap<>();
-    /** Idle output buffers by byte size; guarded by itself, as is idleBytes. */
-    private final Map<Long, Deque<Buffer>> idle = new HashMap<>();
-    private long idleBytes;
+    /**
+     * Idle output buffers by byte size, shared by every writer of the process (guarded by itself, as is idleBytes):
+     * the next candidate's merge of a model of the same shapes reuses them instead of mapping, faulting in and
+     * zero-filling fresh memory (about 200 MB for a 760M-parameter model, whose embeddings need their own buffers).
+     * At most {@value #IDLE_BUFFER_BYTES} bytes are kept, for as long as the process runs.
+     */
+    private static final Map<Long, Deque<Buffer>> idle = new HashMap<>();
+    private static long idleBytes;
     private final String indexJson;
     private final Object lifecycle = new Object();
     private final AtomicLong unflushed = new AtomicLong();
@@ -226,8 +231,9 @@ public final class SafetensorsWriter implements TensorSink {
 
     /**
      * An output buffer for the tensor, for a producer that writes every element into it and then passes it to
-     * {@link #accept}. Buffers are reused by later tensors of the same byte size (up to {@value #IDLE_BUFFER_BYTES}
-     * bytes of them kept idle), so a merge does not map, fault in and zero fresh memory for every output tensor.
+     * {@link #accept}. Buffers are reused by later tensors of the same byte size, of this writer or a later one (up to
+     * {@value #IDLE_BUFFER_BYTES} bytes of them kept idle), so a merge does not map, fault in and zero fresh memory
+     * for every output tensor.
      */
     @Override
     public Tensor target(String name) {
@@ -259,7 +265,7 @@ public final class SafetensorsWriter implements TensorSink {
     /** Keeps a buffer for reuse while the idle ones stay under the limit and the writer is open; frees it else. */
     private void recycle(Buffer b) {
         long bytes = b.memory().byteSize();
-        synchronized (idle) { // against freeBuffers: a buffer kept after it ran would never be freed
+        synchronized (idle) {
             if (!finished && idleBytes + bytes <= IDLE_BUFFER_BYTES) {
                 idleBytes += bytes;
                 idle.computeIfAbsent(bytes, k -> new ArrayDeque<>()).addFirst(b);
@@ -277,15 +283,13 @@ public final class SafetensorsWriter implements TensorSink {
         }
     }
 
-    /** Frees every buffer (when the writer commits or closes). */
+    /**
+     * Frees the buffers still lent (when the writer commits or closes: a producer that failed may still hold one).
+     * Idle buffers stay for the next writer.
+     */
     private void freeBuffers() {
         lent.values().forEach(SafetensorsWriter::free);
         lent.clear();
-        synchronized (idle) {
-            idle.values().forEach(q -> q.forEach(SafetensorsWriter::free));
-            idle.clear();
-            idleBytes = 0;
-        }
     }
 
     /**

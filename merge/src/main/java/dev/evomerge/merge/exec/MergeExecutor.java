@@ -181,6 +181,12 @@ public final class MergeExecutor {
             for (JobInput in : job.inputs()) {
                 Tensor input = plan.models().get(in.model()).tensors().tensor(in.storedName());
                 stored.add(input);
+                if (options.releaseInputPages()) {
+                    // one call maps the tensor's pages instead of a page fault for every few of them (measured on
+                    // a 760M-parameter task_arithmetic merge to /dev/shm: 30 % less system time); the pages are
+                    // released below, so the resident set stays what it was
+                    MappedPages.populate(input.data());
+                }
                 tensors.add(input.dtype() == job.workDtype() ? input
                         : Kernels.convert(input, job.workDtype(), arena));
                 models.add(in.model());
