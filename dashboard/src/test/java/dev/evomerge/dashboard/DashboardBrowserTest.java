@@ -1,14 +1,11 @@
 package dev.evomerge.dashboard;
 
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,46 +14,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Opens the dashboard in real headless Chromium (Debian's package) and checks what a person would see. */
 class DashboardBrowserTest {
 
-    static Path chromium() {
-        for (String c : new String[] {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
-            if (Files.isExecutable(Path.of(c))) {
-                return Path.of(c);
-            }
-        }
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError("headless Chromium is required in CI: .ci/run installs Debian's chromium package");
-        }
-        Assumptions.abort("chromium is not installed (apt-get install chromium)");
-        return null;
-    }
+    @TempDir
+    static Path profile;
+    static final HeadlessChromium.Lazy BROWSER = new HeadlessChromium.Lazy();
 
-    /**
-     * Runs headless Chromium on a page and returns what it printed. Headless Chromium with a virtual time budget now and
-     * then never exits (seen once in a loaded CI run, while the same page finished in seconds before and after); such a
-     * run is killed after 120 s and tried once more with a fresh profile, saying so on stderr.
-     */
-    static String run(Path profile, String... args) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            Path dir = attempt == 1 ? profile : profile.resolveSibling(profile.getFileName() + "-retry");
-            List<String> cmd = new ArrayList<>(List.of(chromium().toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + dir));
-            cmd.addAll(List.of(args));
-            Path out = Files.createTempFile("chromium", ".out");
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            boolean finished = p.waitFor(120, TimeUnit.SECONDS);
-            if (!finished) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor();
-                Files.delete(out);
-                assertThat(attempt).as("chromium finished (a second try hung too)").isEqualTo(1);
-                System.err.println("headless Chromium did not finish in 120 s; killed, trying once more");
-                continue;
-            }
-            String s = Files.readString(out);
-            Files.delete(out);
-            return s;
-        }
+    @AfterAll
+    static void closeBrowser() throws Exception {
+        BROWSER.close();
     }
 
     static String attr(String dom, String id, String attr) {
@@ -72,7 +36,14 @@ class DashboardBrowserTest {
         try (DashboardServer s = new DashboardServer(storage, "127.0.0.1", 0)) {
             s.start();
             String url = s.uri().toString();
-            String dom = run(dir.resolve("profile1"), "--virtual-time-budget=8000", "--dump-dom", url);
+            String dom;
+            Path shot = Path.of("target", "dashboard.png").toAbsolutePath();
+            Files.createDirectories(shot.getParent());
+            Files.deleteIfExists(shot);
+            try (HeadlessChromium.Tab tab = BROWSER.get(profile.resolve("chromium")).open(url)) {
+                dom = tab.dom();
+                tab.screenshot(shot);
+            }
             assertThat(dom).contains("data-ready=\"run\"");
             // fitness chart: best, mean and every scored candidate; metrics chart: one series per task metric
             assertThat(attr(dom, "fitness-chart", "data-series")).isEqualTo("3");
@@ -86,6 +57,8 @@ class DashboardBrowserTest {
             // the hostile thought is shown as text and ran nothing
             assertThat(dom).contains("&lt;script&gt;alert(1)&lt;/script&gt;");
             assertThat(dom).doesNotContain("data-pwned");
+            // had the thought been parsed as HTML, its img would be in the DOM (its onerror may not have run yet)
+            assertThat(dom).doesNotContain("<img");
             assertThat(dom).contains("fallback to the best genome");
             // the LLM counters: 5 requests, 0 retries, 3 corrections, 0 failed requests, 1 fallback
             assertThat(attr(dom, "llm-counts", "data-counts")).isEqualTo("5,0,3,0,1");
@@ -98,10 +71,6 @@ class DashboardBrowserTest {
             }
             // heat map of the best genome: 2 layer groups x 2 models
             assertThat(dom).contains("class=\"heatmap\"");
-            Path shot = Path.of("target", "dashboard.png").toAbsolutePath();
-            Files.createDirectories(shot.getParent());
-            Files.deleteIfExists(shot);
-            run(dir.resolve("profile2"), "--virtual-time-budget=8000", "--window-size=1400,2400", "--screenshot=" + shot, url);
             assertThat(Files.size(shot)).isGreaterThan(20_000);
         }
     }
@@ -114,7 +83,10 @@ class DashboardBrowserTest {
         Files.createFile(runs.resolve("run-empty/run.db"));
         try (DashboardServer s = new DashboardServer(runs, "127.0.0.1", 0)) {
             s.start();
-            String dom = run(dir.resolve("profile"), "--virtual-time-budget=8000", "--dump-dom", s.uri().toString());
+            String dom;
+            try (HeadlessChromium.Tab tab = BROWSER.get(profile.resolve("chromium")).open(s.uri().toString())) {
+                dom = tab.dom();
+            }
             assertThat(dom).contains("data-ready=\"runs\"");
             assertThat(dom).contains("href=\"/?run=run-a\"");
             assertThat(dom).contains("<span>run-empty</span>").contains("unreadable: ").contains("the file is empty");

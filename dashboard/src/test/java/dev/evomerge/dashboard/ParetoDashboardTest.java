@@ -12,6 +12,7 @@ import dev.evomerge.evolve.demo.TwoRecipeProblem;
 import dev.evomerge.evolve.run.EvolutionListener;
 import dev.evomerge.evolve.store.ParetoStore;
 import dev.evomerge.evolve.store.RunStore;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +42,12 @@ class ParetoDashboardTest {
     static ParetoStore.Front front;
     static List<ParetoStore.Front> fronts;
     static int points;
+    static final HeadlessChromium.Lazy BROWSER = new HeadlessChromium.Lazy();
+
+    @AfterAll
+    static void closeBrowser() throws Exception {
+        BROWSER.close();
+    }
 
     @BeforeAll
     static void nsga2Run() {
@@ -132,8 +139,14 @@ class ParetoDashboardTest {
     void theBrowserShowsTheScatterTheFrontTableAndTheHypervolume() throws Exception {
         try (DashboardServer s = new DashboardServer(storage, "127.0.0.1", 0)) {
             s.start();
-            String dom = DashboardBrowserTest.run(dir.resolve("profile"), "--virtual-time-budget=8000", "--dump-dom",
-                    s.uri().toString());
+            String dom;
+            Path shot = Path.of("target", "dashboard-pareto.png").toAbsolutePath();
+            Files.createDirectories(shot.getParent());
+            Files.deleteIfExists(shot);
+            try (HeadlessChromium.Tab tab = BROWSER.get(dir.resolve("chromium")).open(s.uri().toString())) {
+                dom = tab.dom();
+                tab.screenshot(shot);
+            }
             assertThat(dom).contains("data-ready=\"run\"");
             assertThat(dom).doesNotContain("id=\"pareto\" hidden");
             int members = front.members().size();
@@ -157,11 +170,6 @@ class ParetoDashboardTest {
             assertThat(dom).contains(hv);
             // the single-objective charts are still there
             assertThat(attr(dom, "fitness-chart", "data-series")).isEqualTo("3");
-            Path shot = Path.of("target", "dashboard-pareto.png").toAbsolutePath();
-            Files.createDirectories(shot.getParent());
-            Files.deleteIfExists(shot);
-            DashboardBrowserTest.run(dir.resolve("profile2"), "--virtual-time-budget=8000", "--window-size=1400,2400",
-                    "--screenshot=" + shot, s.uri().toString());
             assertThat(Files.size(shot)).isGreaterThan(20_000);
         }
     }
@@ -198,8 +206,10 @@ class ParetoDashboardTest {
             s.start();
             assertThat(JSON.readTree(get(s, "/api/runs/single/summary").body()).has("pareto")).isFalse();
             assertThat(get(s, "/api/runs/single/pareto/g0-c0.yaml").statusCode()).isEqualTo(404);
-            String dom = DashboardBrowserTest.run(other.resolve("profile"), "--virtual-time-budget=8000", "--dump-dom",
-                    s.uri().toString());
+            String dom;
+            try (HeadlessChromium.Tab tab = BROWSER.get(dir.resolve("chromium")).open(s.uri().toString())) {
+                dom = tab.dom();
+            }
             assertThat(dom).contains("data-ready=\"run\"").contains("id=\"pareto\" hidden");
         }
         RunSummary summary;
