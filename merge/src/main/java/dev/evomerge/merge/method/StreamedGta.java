@@ -4,13 +4,13 @@ import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * The streamed path of {@link GtaMethod}, taken by ties without rescale, dare_ties and dare_linear when the work dtype
@@ -67,7 +67,7 @@ final class StreamedGta {
             Tensor x = xs.get(i);
             pruning[i] = switch (sparsification) {
                 case RANDOM -> dare(in, x, b, n, density[i], rescale, in.others().get(i).model());
-                case MAGNITUDE -> magnitude(x, b, n, density[i]);
+                case MAGNITUDE -> magnitude(in, x, b, n, density[i], in.others().get(i).model());
                 default -> throw new IllegalArgumentException("not streamed: " + sparsification);
             };
         }
@@ -86,10 +86,12 @@ final class StreamedGta {
 
     /**
      * magnitude ({@link Sparsifiers#magnitude} without rescale): keeps the k = int(density·N) largest |δ|, ties by
-     * ascending index; the cut-off is found from a histogram of |δ|'s bf16 bits, and the position among equal
-     * magnitudes from per-piece counts.
+     * ascending index. The cut-offs come from the task vector's {@link MagnitudeCounts} (kept by the session's
+     * {@link MagnitudeCountCache}, so only a session's first merge counts); where a cut-off falls inside a run of
+     * equal magnitudes, the kept ones of the run are those before (or from) one element index, found by reading
+     * one block of the inputs again.
      */
-    private static Pruning magnitude(Tensor x, Tensor b, int n, double density) {
+    private static Pruning magnitude(MergeInputs in, Tensor x, Tensor b, int n, double density, String model) {
         if (density >= 1) {
             return (delta, s, e, p) -> { };
         }
@@ -101,14 +103,86 @@ final class StreamedGta {
                 }
             };
         }
-        long[] hist = histogram(x, b, n);
-        MagnitudeSelect.Selected top = select(hist, n - 1);
-        MagnitudeSelect.Selected bot = select(hist, n - k);
+        MagnitudeCounts counts = counts(in, x, b, n, model);
+        MagnitudeSelect.Selected top = counts.select(n - 1);
+        MagnitudeSelect.Selected bot = counts.select(n - k);
         float vTop = top.value();
         float vBot = bot.value();
         Sparsifiers.Window tw = Sparsifiers.window(n, top.below(), top.atMost(), 0, k);
         Sparsifiers.Window bw = bot.value() == top.value() ? tw
                 : Sparsifiers.window(n, bot.below(), bot.atMost(), 0, k);
+        if (Float.isNaN(vTop) || Float.isNaN(vBot)) {
+            return countedPruning(x, b, n, vTop, vBot, tw, bw);
+        }
+        // the kept elements equal to a cut-off are those of occurrence rank [eLo, eHi): an index range
+        int tLo = tw.eLo() > 0 ? counts.indexOfOccurrence(x, b, vTop, tw.eLo()) : 0;
+        int tHi = tw.eHi() < tw.count() ? counts.indexOfOccurrence(x, b, vTop, tw.eHi()) : n;
+        int bLo = 0;
+        int bHi = 0;
+        if (bw != tw) {
+            bLo = bw.eLo() > 0 ? counts.indexOfOccurrence(x, b, vBot, bw.eLo()) : 0;
+            bHi = bw.eHi() < bw.count() ? counts.indexOfOccurrence(x, b, vBot, bw.eHi()) : n;
+        }
+        Cutoffs cut = new Cutoffs(vBot, vTop, tLo, tHi, bLo, bHi);
+        return (delta, s, e, p) -> cut.apply(delta, s, e - s);
+    }
+
+    /** The task vector's magnitude counts: from the session's cache when it has one, else counted now. */
+    private static MagnitudeCounts counts(MergeInputs in, Tensor x, Tensor b, int n, String model) {
+        MagnitudeCountCache cache = in.cache() == null ? null : in.cache().magnitudes();
+        if (cache == null) {
+            return MagnitudeCounts.of(x, b, n, MagnitudeCountCache.ENTRY_BYTES);
+        }
+        return cache.get(in.tensorName(), model, in.baseModel(), n,
+                () -> MagnitudeCounts.of(x, b, n, MagnitudeCountCache.ENTRY_BYTES));
+    }
+
+    /**
+     * Which elements magnitude pruning keeps, with no NaN among the cut-offs: {@code vBot < |δ| < vTop}, and
+     * {@code |δ| == vTop} at element indices [tLo, tHi), {@code |δ| == vBot} (not vTop) at [bLo, bHi). The decisions of
+     * {@link Sparsifiers#keepRankRange}, a vector at a time with no branch.
+     */
+    private record Cutoffs(float vBot, float vTop, int tLo, int tHi, int bLo, int bHi) {
+
+        private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+
+        /** delta[0..len) (elements s..s+len of the task vector) times 1 where kept, 0 where not. */
+        void apply(float[] delta, int s, int len) {
+            int j = 0;
+            FloatVector one = FloatVector.broadcast(F, 1f);
+            FloatVector zero = FloatVector.zero(F);
+            IntVector iota = IntVector.zero(I).addIndex(1);
+            for (; j < F.loopBound(len); j += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, delta, j);
+                FloatVector a = v.abs();
+                IntVector idx = iota.add(s + j);
+                VectorMask<Float> eqTop = a.compare(VectorOperators.EQ, vTop);
+                VectorMask<Float> inTop = idx.compare(VectorOperators.GE, tLo)
+                        .and(idx.compare(VectorOperators.LT, tHi)).cast(F);
+                VectorMask<Float> inBot = idx.compare(VectorOperators.GE, bLo)
+                        .and(idx.compare(VectorOperators.LT, bHi)).cast(F);
+                VectorMask<Float> keep = a.compare(VectorOperators.GT, vBot).and(a.compare(VectorOperators.LT, vTop))
+                        .or(eqTop.and(inTop))
+                        .or(a.compare(VectorOperators.EQ, vBot).andNot(eqTop).and(inBot));
+                v.mul(zero.blend(one, keep)).intoArray(delta, j);
+            }
+            for (; j < len; j++) {
+                float m = Math.abs(delta[j]);
+                int i = s + j;
+                boolean keep = m > vBot && m < vTop
+                        || m == vTop && i >= tLo && i < tHi
+                        || m == vBot && m != vTop && i >= bLo && i < bHi;
+                delta[j] = delta[j] * (keep ? 1f : 0f);
+            }
+        }
+    }
+
+    /**
+     * The pruning with a NaN cut-off: the position among equal magnitudes at the start of each piece, counted in a
+     * pass over the inputs; decisions element by element where a magnitude equals a cut-off.
+     */
+    private static Pruning countedPruning(Tensor x, Tensor b, int n, float vTop, float vBot, Sparsifiers.Window tw,
+                                          Sparsifiers.Window bw) {
         boolean topPartial = tw.partial();
         boolean botPartial = bw != tw && bw.partial();
         if (!topPartial && !botPartial) {
@@ -200,47 +274,6 @@ final class StreamedGta {
         float[] delta = PieceScratch.get().piece(e - s);
         TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
         return delta;
-    }
-
-    /** Counts of |δ|'s keys ({@link MagnitudeSelect#key}) by their top 16 bits; for bf16 values that is all of them. */
-    private static long[] histogram(Tensor x, Tensor b, int n) {
-        int pieces = Numerics.pieces(n);
-        // one histogram per worker, not per piece (each is 256 KiB)
-        int groups = Math.min(pieces, 2 * java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 2);
-        int[][] parts = new int[groups][];
-        IntStream gs = IntStream.range(0, groups);
-        (groups > 1 ? gs.parallel() : gs).forEach(g -> {
-            int[] h = new int[1 << 16];
-            for (int p = g; p < pieces; p += groups) {
-                int s = p * Numerics.GRAIN;
-                int e = Numerics.pieceEnd(n, p);
-                float[] delta = deltaPiece(x, b, s, e);
-                for (int j = 0; j < e - s; j++) {
-                    h[MagnitudeSelect.key(delta[j]) >>> 16]++;
-                }
-            }
-            parts[g] = h;
-        });
-        long[] sum = new long[1 << 16];
-        for (int[] h : parts) {
-            for (int i = 0; i < h.length; i++) {
-                sum[i] += h[i];
-            }
-        }
-        return sum;
-    }
-
-    /** The magnitude at ascending position pos from the histogram (as {@link MagnitudeSelect#select}). */
-    private static MagnitudeSelect.Selected select(long[] hist, long pos) {
-        long below = 0;
-        int bucket = 0;
-        while (below + hist[bucket] <= pos) {
-            below += hist[bucket];
-            bucket++;
-        }
-        int key = bucket << 16;
-        float value = key == MagnitudeSelect.CANONICAL_NAN ? Float.NaN : Float.intBitsToFloat(key);
-        return new MagnitudeSelect.Selected(value, below, below + hist[bucket]);
     }
 
     /** 1 when element i of the bit mask is kept, else 0 (a multiplier, so that dropped elements keep their sign). */
