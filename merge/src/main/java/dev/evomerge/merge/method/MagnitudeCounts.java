@@ -18,9 +18,10 @@ import java.util.stream.IntStream;
  * so these counts give the exact order statistics. The per-block counts locate the element where a cut-off falls
  * inside a run of equal magnitudes: only the block that holds it is read again ({@link #indexOfOccurrence}).
  *
- * <p>Memory: the magnitudes that occur (2 bytes each), their total counts (4 bytes each) and, per block, their counts
- * (4 bytes each); the number of blocks is the largest (at most {@link #MAX_BLOCKS}) that keeps all of it within the
- * budget given to {@link #of}, and at least one.
+ * <p>Memory: the magnitudes that occur (2 bytes each) and their total counts (4 bytes each), plus, per block (up to
+ * {@link #MAX_BLOCKS} of them), the counts (4 bytes each) of as many of the most frequent magnitudes as fit in the
+ * budget given to {@link #of}. A cut-off among those reads one block again; a rarer one (a density near 0 or 1)
+ * reads the whole tensor again, as without these counts.
  */
 final class MagnitudeCounts {
 
@@ -35,14 +36,17 @@ final class MagnitudeCounts {
     private final int[] total;
     /** blockStart[g] .. blockStart[g + 1]: the elements of block g (piece boundaries of {@link Numerics}). */
     private final int[] blockStart;
-    /** blockCounts[g * keys.length + k]: how many elements of block g have key keys[k]. */
+    /** The most frequent keys, ascending: those with counts per block. */
+    private final char[] blocked;
+    /** blockCounts[g * blocked.length + j]: how many elements of block g have key blocked[j]. */
     private final int[] blockCounts;
 
-    private MagnitudeCounts(int n, char[] keys, int[] total, int[] blockStart, int[] blockCounts) {
+    private MagnitudeCounts(int n, char[] keys, int[] total, int[] blockStart, char[] blocked, int[] blockCounts) {
         this.n = n;
         this.keys = keys;
         this.total = total;
         this.blockStart = blockStart;
+        this.blocked = blocked;
         this.blockCounts = blockCounts;
     }
 
@@ -61,29 +65,35 @@ final class MagnitudeCounts {
         return keys.length;
     }
 
+    /** Distinct magnitudes with counts per block (the most frequent ones). */
+    int blockedMagnitudes() {
+        return blocked.length;
+    }
+
     /** Approximate memory held, in bytes. */
     long bytes() {
-        return 64 + 2L * keys.length + 4L * total.length + 4L * blockStart.length + 4L * blockCounts.length;
+        return 64 + 6L * keys.length + 4L * blockStart.length + 2L * blocked.length + 4L * blockCounts.length;
     }
 
     /**
-     * Counts the magnitudes of {@code round(x - b)} (bf16, n elements), in one parallel pass over the inputs, into
-     * as many blocks as fit in {@code maxBytes}.
+     * Counts the magnitudes of {@code round(x - b)} (bf16, n elements) in one parallel pass over the inputs: all of
+     * them in total, and per block as many of the most frequent ones as fit in {@code maxBytes} (the cut-off of a
+     * density far from 0 and 1 falls among them; a rarer one is located by reading the whole tensor again).
      */
     static MagnitudeCounts of(Tensor x, Tensor b, int n, long maxBytes) {
         int pieces = Numerics.pieces(n);
         // at least 4 pieces per block: each block's first count is a 256 KiB histogram to clear and add up
-        int fine = Math.max(1, Math.min(pieces / 4, MAX_BLOCKS));
-        int[] fineStart = new int[fine + 1];
-        for (int g = 0; g <= fine; g++) {
+        int blocks = Math.max(1, Math.min(pieces / 4, MAX_BLOCKS));
+        int[] blockStart = new int[blocks + 1];
+        for (int g = 0; g < blocks; g++) {
             // whole pieces per block, as even as they go
-            int p = (int) ((long) g * pieces / fine);
-            fineStart[g] = g == fine ? n : p * Numerics.GRAIN;
+            blockStart[g] = (int) ((long) g * pieces / blocks) * Numerics.GRAIN;
         }
-        int[][] hist = new int[fine][];
-        // blocks of many pieces run in parallel, each over its own range: one histogram per block
-        IntStream gs = IntStream.range(0, fine);
-        (fine > 1 ? gs.parallel() : gs).forEach(g -> hist[g] = histogram(x, b, fineStart[g], fineStart[g + 1]));
+        blockStart[blocks] = n;
+        int[][] hist = new int[blocks][];
+        // blocks run in parallel, each over its own range into its own histogram
+        IntStream gs = IntStream.range(0, blocks);
+        (blocks > 1 ? gs.parallel() : gs).forEach(g -> hist[g] = histogram(x, b, blockStart[g], blockStart[g + 1]));
         long[] sum = new long[1 << 16];
         for (int[] h : hist) {
             for (int k = 0; k < h.length; k++) {
@@ -96,37 +106,46 @@ final class MagnitudeCounts {
         }
         char[] keys = new char[distinct];
         int[] total = new int[distinct];
-        int[] slot = new int[1 << 16];
         for (int k = 0, j = 0; k < sum.length; k++) {
             if (sum[k] > 0) {
                 keys[j] = (char) k;
-                total[j] = (int) sum[k];
-                slot[k] = j++;
+                total[j++] = (int) sum[k];
             }
         }
-        long fixed = 64 + 6L * distinct;
-        int blocks = 1;
-        for (int c = fine; c >= 1; c--) {
-            if (fixed + 4L * (c + 1) + 4L * c * distinct <= maxBytes) {
-                blocks = c;
-                break;
-            }
-        }
-        int[] blockStart = new int[blocks + 1];
-        int[] counts = new int[blocks * distinct];
+        long room = maxBytes - 64 - 6L * distinct - 4L * (blocks + 1);
+        int many = blocks == 1 ? 0 : (int) Math.max(0, Math.min(distinct, room / (2 + 4L * blocks)));
+        char[] blocked = mostFrequent(keys, total, many);
+        int[] counts = new int[blocks * many];
         for (int g = 0; g < blocks; g++) {
-            int from = (int) ((long) g * fine / blocks);
-            int to = (int) ((long) (g + 1) * fine / blocks);
-            blockStart[g] = fineStart[from];
-            for (int f = from; f < to; f++) {
-                int[] h = hist[f];
-                for (int j = 0; j < distinct; j++) {
-                    counts[g * distinct + j] += h[keys[j]];
-                }
+            for (int j = 0; j < many; j++) {
+                counts[g * many + j] = hist[g][blocked[j]];
             }
         }
-        blockStart[blocks] = n;
-        return new MagnitudeCounts(n, keys, total, blockStart, counts);
+        return new MagnitudeCounts(n, keys, total, blockStart, blocked, counts);
+    }
+
+    /** The {@code many} keys with the largest totals, ascending. */
+    private static char[] mostFrequent(char[] keys, int[] total, int many) {
+        if (many >= keys.length) {
+            return keys.clone();
+        }
+        // the count of the many-th most frequent key, then every key above it and as many equal to it as fit
+        int[] sorted = total.clone();
+        java.util.Arrays.sort(sorted);
+        int bar = many == 0 ? Integer.MAX_VALUE : sorted[sorted.length - many];
+        int above = 0;
+        for (int t : total) {
+            above += t > bar ? 1 : 0;
+        }
+        int equal = many - above;
+        char[] out = new char[many];
+        int j = 0;
+        for (int k = 0; k < keys.length && j < many; k++) {
+            if (total[k] > bar || total[k] == bar && equal-- > 0) {
+                out[j++] = keys[k];
+            }
+        }
+        return out;
     }
 
     /** Counts of the keys' top 16 bits over the elements [from, to), a piece at a time. */
@@ -165,15 +184,19 @@ final class MagnitudeCounts {
         if (r >= total[k]) {
             return n;
         }
-        int distinct = keys.length;
+        int j = java.util.Arrays.binarySearch(blocked, keys[k]);
         long before = 0;
-        int g = 0;
-        while (before + blockCounts[g * distinct + k] <= r) {
-            before += blockCounts[g * distinct + k];
-            g++;
+        int g = -1;
+        if (j >= 0) {
+            int many = blocked.length;
+            g = 0;
+            while (before + blockCounts[g * many + j] <= r) {
+                before += blockCounts[g * many + j];
+                g++;
+            }
         }
-        int from = blockStart[g];
-        int to = blockStart[g + 1];
+        int from = g < 0 ? 0 : blockStart[g];
+        int to = g < 0 ? n : blockStart[g + 1];
         // count per piece of the block in parallel, then walk the piece that holds it
         int pieces = (to - from + Numerics.GRAIN - 1) / Numerics.GRAIN;
         long[] count = new long[pieces];
@@ -194,9 +217,9 @@ final class MagnitudeCounts {
         int len = Math.min(Numerics.GRAIN, to - s);
         float[] delta = PieceScratch.get().piece(len);
         TaskVectors.delta(DType.BF16, x, b, s, delta, 0, len);
-        for (int j = 0; j < len; j++) {
-            if (Math.abs(delta[j]) == v && before++ == r) {
-                return s + j;
+        for (int q = 0; q < len; q++) {
+            if (Math.abs(delta[q]) == v && before++ == r) {
+                return s + q;
             }
         }
         throw new IllegalStateException("magnitude counts disagree with the inputs at element " + s);

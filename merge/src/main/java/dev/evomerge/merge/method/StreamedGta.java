@@ -4,7 +4,6 @@ import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -35,7 +34,7 @@ final class StreamedGta {
 
     /** How one model's task vector is pruned, decided up front and applied to any piece of it. */
     @FunctionalInterface
-    private interface Pruning {
+    interface Pruning {
         /** Replaces {@code delta[0..e-s)}, the task vector's elements [s, e) of piece p, with their pruned values. */
         void apply(float[] delta, int s, int e, int p);
     }
@@ -72,6 +71,12 @@ final class StreamedGta {
             };
         }
         Tensor out = in.output(d, b.shape(), arena);
+        TiesStream.Cutoffs[] cuts = fusable(b, xs, pruning, mix);
+        if (cuts != null) {
+            TiesStream.merge(b, xs, cuts, mix.weights(), mix.normalize(), mix.lambda() != 1, (float) mix.lambda(),
+                    out);
+            return out;
+        }
         Numerics.forPieces(n, (p, s, e) -> {
             int len = e - s;
             float[][] pruned = PieceScratch.get().deltas(models, len);
@@ -85,6 +90,26 @@ final class StreamedGta {
     }
 
     /**
+     * The cut-offs of every model when the one-pass ties kernel ({@link TiesStream}) can merge: magnitude pruning
+     * with no NaN cut-off, sign consensus, and tensors the stream kernels read; else null (the piece path).
+     */
+    private static TiesStream.Cutoffs[] fusable(Tensor b, List<Tensor> xs, Pruning[] pruning, GtaMethod.Mixing mix) {
+        List<Tensor> all = new java.util.ArrayList<>(xs);
+        all.add(b);
+        if (!mix.consensus() || !StreamKernels.supports(DType.BF16, all)) {
+            return null;
+        }
+        TiesStream.Cutoffs[] cuts = new TiesStream.Cutoffs[pruning.length];
+        for (int i = 0; i < pruning.length; i++) {
+            if (!(pruning[i] instanceof TiesStream.Cutoffs c)) {
+                return null;
+            }
+            cuts[i] = c;
+        }
+        return cuts;
+    }
+
+    /**
      * magnitude ({@link Sparsifiers#magnitude} without rescale): keeps the k = int(density·N) largest |δ|, ties by
      * ascending index. The cut-offs come from the task vector's {@link MagnitudeCounts} (kept by the session's
      * {@link MagnitudeCountCache}, so only a session's first merge counts); where a cut-off falls inside a run of
@@ -93,15 +118,11 @@ final class StreamedGta {
      */
     private static Pruning magnitude(MergeInputs in, Tensor x, Tensor b, int n, double density, String model) {
         if (density >= 1) {
-            return (delta, s, e, p) -> { };
+            return TiesStream.Cutoffs.keepAll(n);
         }
         long k = Math.max(0, (long) (density * n));
         if (k <= 0 || n == 0) {
-            return (delta, s, e, p) -> {
-                for (int j = 0; j < e - s; j++) {
-                    delta[j] = delta[j] * 0f;
-                }
-            };
+            return TiesStream.Cutoffs.dropAll();
         }
         MagnitudeCounts counts = counts(in, x, b, n, model);
         MagnitudeSelect.Selected top = counts.select(n - 1);
@@ -123,8 +144,7 @@ final class StreamedGta {
             bLo = bw.eLo() > 0 ? counts.indexOfOccurrence(x, b, vBot, bw.eLo()) : 0;
             bHi = bw.eHi() < bw.count() ? counts.indexOfOccurrence(x, b, vBot, bw.eHi()) : n;
         }
-        Cutoffs cut = new Cutoffs(vBot, vTop, tLo, tHi, bLo, bHi);
-        return (delta, s, e, p) -> cut.apply(delta, s, e - s);
+        return new TiesStream.Cutoffs(vBot, vTop, tLo, tHi, bLo, bHi);
     }
 
     /** The task vector's magnitude counts: from the session's cache when it has one, else counted now. */
@@ -135,46 +155,6 @@ final class StreamedGta {
         }
         return cache.get(in.tensorName(), model, in.baseModel(), n,
                 () -> MagnitudeCounts.of(x, b, n, MagnitudeCountCache.ENTRY_BYTES));
-    }
-
-    /**
-     * Which elements magnitude pruning keeps, with no NaN among the cut-offs: {@code vBot < |δ| < vTop}, and
-     * {@code |δ| == vTop} at element indices [tLo, tHi), {@code |δ| == vBot} (not vTop) at [bLo, bHi). The decisions of
-     * {@link Sparsifiers#keepRankRange}, a vector at a time with no branch.
-     */
-    private record Cutoffs(float vBot, float vTop, int tLo, int tHi, int bLo, int bHi) {
-
-        private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-
-        /** delta[0..len) (elements s..s+len of the task vector) times 1 where kept, 0 where not. */
-        void apply(float[] delta, int s, int len) {
-            int j = 0;
-            FloatVector one = FloatVector.broadcast(F, 1f);
-            FloatVector zero = FloatVector.zero(F);
-            IntVector iota = IntVector.zero(I).addIndex(1);
-            for (; j < F.loopBound(len); j += F.length()) {
-                FloatVector v = FloatVector.fromArray(F, delta, j);
-                FloatVector a = v.abs();
-                IntVector idx = iota.add(s + j);
-                VectorMask<Float> eqTop = a.compare(VectorOperators.EQ, vTop);
-                VectorMask<Float> inTop = idx.compare(VectorOperators.GE, tLo)
-                        .and(idx.compare(VectorOperators.LT, tHi)).cast(F);
-                VectorMask<Float> inBot = idx.compare(VectorOperators.GE, bLo)
-                        .and(idx.compare(VectorOperators.LT, bHi)).cast(F);
-                VectorMask<Float> keep = a.compare(VectorOperators.GT, vBot).and(a.compare(VectorOperators.LT, vTop))
-                        .or(eqTop.and(inTop))
-                        .or(a.compare(VectorOperators.EQ, vBot).andNot(eqTop).and(inBot));
-                v.mul(zero.blend(one, keep)).intoArray(delta, j);
-            }
-            for (; j < len; j++) {
-                float m = Math.abs(delta[j]);
-                int i = s + j;
-                boolean keep = m > vBot && m < vTop
-                        || m == vTop && i >= tLo && i < tHi
-                        || m == vBot && m != vTop && i >= bLo && i < bHi;
-                delta[j] = delta[j] * (keep ? 1f : 0f);
-            }
-        }
     }
 
     /**
