@@ -14,16 +14,19 @@ import java.util.List;
 /**
  * The streamed path of {@link GtaMethod}, taken by ties without rescale, dare_ties and dare_linear when the work dtype
  * is bf16 ({@link #applies}), with or without a task-vector cache (streaming re-reads the inputs faster than the
- * array path reads cached float32 task vectors, and needs no memory per tensor): magnitude-pruned or randomly dropped task arithmetic
- * without whole-tensor float arrays: what the pruning needs from a whole task vector (the magnitude cut-off and its position
- * among equal magnitudes, the L1 norms of DARE's rescale) is gathered in passes that recompute
- * {@code δ = round(x - b)} piece by piece from the inputs, and the output is then computed piece by piece with the
- * same code as the array path ({@link GtaMethod#combinePiece}). The results are the
- * array path's bit for bit: the same decisions per element, the same pieces for the double-precision sums.
+ * array path reads cached float32 task vectors, and needs no memory per tensor): magnitude-pruned or randomly dropped
+ * task arithmetic without whole-tensor float arrays. What the pruning needs from a whole task vector is gathered
+ * first: for magnitude pruning the cut-offs, from the task vector's {@link MagnitudeCounts} (counted in one pass, and
+ * kept by the session's {@link MagnitudeCountCache} so that later merges count nothing), and, where a cut-off falls
+ * inside a run of equal magnitudes, the element index where the kept part of the run ends (one block of the inputs
+ * read again); for DARE's rescale the L1 norms. ties is then merged in one pass by {@link TiesStream}; dare, and
+ * ties with a NaN cut-off, piece by piece, recomputing {@code δ = round(x - b)} from the inputs, with the same code
+ * as the array path ({@link GtaMethod#combinePiece}). The results are the array path's bit for bit: the same
+ * decisions per element, the same pieces for the double-precision sums.
  *
- * <p>bf16 only: |δ| then has at most 2^16 bit patterns, so one histogram pass gives the exact order statistics that
- * {@link MagnitudeSelect} finds in two. Memory: a histogram per worker, DARE's keep masks (one bit per element and
- * model) and a few pieces of {@link Numerics#GRAIN} floats per thread.
+ * <p>bf16 only: |δ| then has at most 2^16 bit patterns, so one count gives the exact order statistics that
+ * {@link MagnitudeSelect} finds in two. Memory: the magnitude counts (at most 256 KiB per tensor and model), DARE's
+ * keep masks (one bit per element and model) and a few pieces of {@link Numerics#GRAIN} floats per thread.
  */
 final class StreamedGta {
 
