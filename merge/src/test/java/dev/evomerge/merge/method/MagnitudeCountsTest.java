@@ -35,8 +35,8 @@ class MagnitudeCountsTest {
         Tensor b = random(N, rnd, distinct);
         List<Tensor> xs = List.of(random(N, rnd, distinct), random(N, rnd, distinct));
         TaskVectorCache cache = new TaskVectorCache(0, 64L << 20);
-        double[][] densities = {{0.4, 0.65}, {0.83, 0.21}, {0.4, 0.65}};
-        double[][] weights = {{0.6, -0.35}, {1.1, 0.25}, {0.3, 0.3}};
+        double[][] densities = {{0.4, 0.65}, {0.83, 0.21}};
+        double[][] weights = {{0.6, -0.35}, {1.1, 0.25}};
         for (int c = 0; c < densities.length; c++) {
             float[] w = {Numerics.tensorOf(DType.BF16, weights[c][0]), Numerics.tensorOf(DType.BF16, weights[c][1])};
             GtaMethod.Mixing mix = new GtaMethod.Mixing(w, true, true, 1.0);
@@ -50,6 +50,22 @@ class MagnitudeCountsTest {
         assertThat(cache.magnitudes().refused()).isZero();
         assertThat(cache.magnitudes().bytesHeld()).isPositive().isLessThanOrEqualTo(2 * MagnitudeCountCache.ENTRY_BYTES);
         assertThat(cache.size()).isZero(); // no float task vector kept by a 0-byte cache
+    }
+
+    @Test
+    void threeModelsMergeBitForBitToo() {
+        // more than two models take the one-pass kernel's general loop
+        SplittableRandom rnd = new SplittableRandom(5);
+        Tensor b = random(N, rnd, 5);
+        List<Tensor> xs = List.of(random(N, rnd, 5), random(N, rnd, 5), random(N, rnd, 0));
+        float[] w = {Numerics.tensorOf(DType.BF16, 0.5), Numerics.tensorOf(DType.BF16, -0.7),
+                Numerics.tensorOf(DType.BF16, 0.9)};
+        GtaMethod.Mixing mix = new GtaMethod.Mixing(w, true, true, 0.75);
+        TaskVectorCache cache = new TaskVectorCache(0, 64L << 20);
+        for (double[] d : new double[][] {{0.35, 0.5, 0.6}, {0.7, 0.05, 1.0}}) {
+            assertIdentical(merge(b, xs, d, mix, cache), expected(b, xs, d, mix), "three models " + d[0]);
+        }
+        assertThat(cache.magnitudes().hits()).isEqualTo(2); // density 1 needs no counts
     }
 
     @Test
@@ -108,19 +124,21 @@ class MagnitudeCountsTest {
 
     private static Tensor merge(Tensor b, List<Tensor> xs, double[] density, GtaMethod.Mixing mix,
                                 TaskVectorCache cache) {
-        MergeInputs in = new MergeInputs("model.layers.0.mlp.up_proj.weight", false, List.of(
-                new MergeInputs.InputTensor("base", b, Map.of()),
-                new MergeInputs.InputTensor("a", xs.get(0), Map.of()),
-                new MergeInputs.InputTensor("c", xs.get(1), Map.of())), "base", Map.of(), DType.BF16,
-                MaskSource.seeded(5), cache);
+        List<MergeInputs.InputTensor> inputs = new java.util.ArrayList<>();
+        inputs.add(new MergeInputs.InputTensor("base", b, Map.of()));
+        for (int i = 0; i < xs.size(); i++) {
+            inputs.add(new MergeInputs.InputTensor("m" + i, xs.get(i), Map.of()));
+        }
+        MergeInputs in = new MergeInputs("model.layers.0.mlp.up_proj.weight", false, inputs, "base", Map.of(),
+                DType.BF16, MaskSource.seeded(5), cache);
         return StreamedGta.merge(in, b, xs, density, GtaVariant.Sparsification.MAGNITUDE, false, mix,
                 Arena.ofAuto());
     }
 
     /** The array path: whole task vectors pruned by {@link Sparsifiers#magnitude}, then combined. */
     private static Tensor expected(Tensor b, List<Tensor> xs, double[] density, GtaMethod.Mixing mix) {
-        float[][] deltas = new float[2][];
-        for (int i = 0; i < 2; i++) {
+        float[][] deltas = new float[xs.size()][];
+        for (int i = 0; i < xs.size(); i++) {
             deltas[i] = Sparsifiers.magnitude(DType.BF16, TaskVectors.delta(DType.BF16, xs.get(i), b), null,
                     Double.NaN, density[i], false, true);
         }
