@@ -121,12 +121,11 @@ final class TiesStream {
             float[] lo = new float[k];
             float[] hi = new float[k];
             // inside a task that no index bound of a run of equal cut-offs crosses, whether such a run is kept is
-            // the same for all of it: the decision is then lo ≤ |δ| ≤ hi with bounds moved by one ulp
-            if (bands(cuts, from, to, lo, hi) && k == 2) {
+            // the same for all of it: the decision is then lo ≤ |δ| ≤ hi with bounds moved by one ulp (every task
+            // but at most four per model); more than two models, or a task that a bound crosses, test indices
+            if (k == 2 && bands(cuts, from, to, lo, hi)) {
                 banded2(bs, in[0], in[1], lo[0], hi[0], lo[1], hi[1], w[0], w[1], normalize, scale, lam, o, from,
                         to, cuts);
-            } else if (bands(cuts, from, to, lo, hi)) {
-                banded(bs, in, lo, hi, w, normalize, scale, lam, o, from, to, cuts);
             } else {
                 indexed(bs, in, bot, top, tLo, tHi, bLo, bHi, w, normalize, scale, lam, o, from, to, cuts);
             }
@@ -161,83 +160,10 @@ final class TiesStream {
         return from >= lo && to <= hi ? true : null;
     }
 
-    /** The elements [from, to) where each model keeps exactly lo ≤ |δ| ≤ hi (no NaN |δ| is kept). */
-    private static void banded(MemorySegment bs, MemorySegment[] in, float[] lo, float[] hi, float[] w,
-                               boolean normalize, boolean scale, float lam, MemorySegment o, long from, long to,
-                               Cutoffs[] cuts) {
-        int k = in.length;
-        long i = from;
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector zero = FloatVector.zero(F);
-        for (; i + L <= to; i += L) {
-            FloatVector bv = ((IntVector) ShortVector.fromMemorySegment(H, bs, 2 * i, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector vote = zero;
-            for (int m = 0; m < k; m++) {
-                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, in[m], 2 * i, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                IntVector dl = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(bv)
-                        .reinterpretAsInts();
-                dl = dl.add(0x7FFF).add(dl.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-                FloatVector d = dl.reinterpretAsFloats();
-                FloatVector a = d.abs();
-                VectorMask<Float> keep = a.compare(VectorOperators.GE, lo[m]).and(a.compare(VectorOperators.LE, hi[m]));
-                IntVector p = d.mul(zero.blend(one, keep)).mul(w[m]).reinterpretAsInts();
-                p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-                vote = vote.add(p.reinterpretAsFloats());
-            }
-            IntVector rv = vote.reinterpretAsInts();
-            rv = rv.add(0x7FFF).add(rv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            VectorMask<Float> pos = rv.reinterpretAsFloats().compare(VectorOperators.GE, 0f);
-            FloatVector mixed = zero;
-            FloatVector div = zero;
-            for (int m = 0; m < k; m++) {
-                // wd_m again, exactly as above
-                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, in[m], 2 * i, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                IntVector dl = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(bv)
-                        .reinterpretAsInts();
-                dl = dl.add(0x7FFF).add(dl.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-                FloatVector d = dl.reinterpretAsFloats();
-                FloatVector a = d.abs();
-                VectorMask<Float> keep = a.compare(VectorOperators.GE, lo[m]).and(a.compare(VectorOperators.LE, hi[m]));
-                IntVector p = d.mul(zero.blend(one, keep)).mul(w[m]).reinterpretAsInts();
-                p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-                FloatVector wd = p.reinterpretAsFloats();
-                VectorMask<Float> agree = pos.and(wd.compare(VectorOperators.GT, 0f))
-                        .or(pos.not().and(wd.compare(VectorOperators.LT, 0f)));
-                mixed = mixed.add(zero.blend(wd, agree));
-                div = div.add(zero.blend(w[m], agree));
-            }
-            IntVector mv = mixed.reinterpretAsInts();
-            mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            if (normalize) {
-                IntVector dv = div.reinterpretAsInts();
-                dv = dv.add(0x7FFF).add(dv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-                FloatVector dvf = dv.reinterpretAsFloats();
-                dvf = dvf.blend(one, dvf.compare(VectorOperators.EQ, 0f));
-                mv = mv.reinterpretAsFloats().div(dvf).reinterpretAsInts();
-                mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            }
-            if (scale) {
-                mv = mv.reinterpretAsFloats().mul(lam).reinterpretAsInts();
-                mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            }
-            IntVector r = bv.add(mv.reinterpretAsFloats()).reinterpretAsInts();
-            VectorMask<Integer> nan = r.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-            // round to bf16 and encode in one step: the encoding of RNE(r) is (r + 0x7FFF + lsb) >>> 16
-            IntVector high = r.lanewise(VectorOperators.LSHR, 16);
-            IntVector enc = r.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
-            ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
-                    .intoMemorySegment(o, 2 * i, LE);
-        }
-        tail(bs, in, cuts, w, normalize, scale, lam, o, i, to);
-    }
-
     /**
-     * {@link #banded} for two models (ties' usual case), each model's {@code round(δ·keep·W)} computed once and kept
-     * in a register for the agreeing sums.
+     * Two models (ties' usual case) over elements [from, to) where each keeps exactly {@code lo ≤ |δ| ≤ hi} (no NaN
+     * |δ| is kept): two compares per model instead of {@link #indexed}'s index tests, and each model's
+     * {@code round(δ·keep·W)} computed once and kept in a register for the agreeing sums.
      */
     private static void banded2(MemorySegment bs, MemorySegment x0, MemorySegment x1, float lo0, float hi0,
                                 float lo1, float hi1, float w0, float w1, boolean normalize, boolean scale, float lam,
