@@ -126,6 +126,7 @@ public final class MergeBench {
                 + " | peak anonymous RSS | peak file-backed RSS |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         List<String[]> all = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             for (String[] run : runs(base, ft1, ft2)) {
                 if (methods.contains(run[0])) {
@@ -169,10 +170,20 @@ public final class MergeBench {
                             alone, alone / copy, peak / 1e9,
                             (double) peak / modelBytes, sampler.anon() / 1e9, sampler.file() / 1e9);
                   }
+                  var counts = s.cache().magnitudes();
+                  if (counts.size() + counts.refused() > 0) {
+                      // what the session keeps for streamed ties, and whether its bound dropped any of it
+                      notes.add(String.format(Locale.ROOT, "%s (%s): magnitude counts of %d task vectors held,"
+                              + " %.1f MB, %d reused, %d not kept (cache full)", run[0],
+                              toDisk ? "files" : "resident", counts.size(), counts.bytesHeld() / 1e6, counts.hits(),
+                              counts.refused()));
+                  }
                 }
                 deleteTree(out);
             }
         }
+        System.out.println();
+        notes.forEach(System.out::println);
     }
 
     /**

@@ -37,7 +37,10 @@ public final class MergeSession implements AutoCloseable {
         this.plan = plan;
         long seed = options.randomSeed() != null ? options.randomSeed() : new SplittableRandom().nextLong();
         this.masks = MaskSource.seeded(seed);
-        this.cache = options.taskVectorCacheBytes() > 0 ? new TaskVectorCache(options.taskVectorCacheBytes()) : null;
+        // always a cache: with taskVectorCacheBytes 0 it keeps only the magnitude counts of streamed ties, which
+        // every merge after the first reuses
+        this.cache = new TaskVectorCache(Math.max(0, options.taskVectorCacheBytes()),
+                TaskVectorCache.DEFAULT_MAGNITUDE_BYTES);
     }
 
     /**
@@ -67,7 +70,10 @@ public final class MergeSession implements AutoCloseable {
         return plan;
     }
 
-    /** The task-vector cache shared by this session's merges, or null. */
+    /**
+     * The cache shared by this session's merges: task vectors up to {@link MergeOptions#taskVectorCacheBytes()}
+     * (none when 0) and the magnitude counts of streamed ties ({@link TaskVectorCache#magnitudes()}).
+     */
     public TaskVectorCache cache() {
         return cache;
     }

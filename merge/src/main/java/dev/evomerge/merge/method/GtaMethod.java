@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>Three paths compute it, with the same per-op rounding and the same results bit for bit:
  * {@link StreamKernels#taskArithmetic} (task_arithmetic), {@link StreamedGta} (ties without rescale, dare_ties,
- * dare_linear on bf16) and the array path of {@link #mergeArrays} (every other case).
+ * dare_linear on bf16; ties in one pass by {@link TiesStream}) and the array path of {@link #mergeArrays} (every other case).
  */
 final class GtaMethod extends AbstractMergeMethod {
 

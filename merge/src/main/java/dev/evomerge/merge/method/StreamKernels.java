@@ -216,12 +216,12 @@ final class StreamKernels {
 
     /** A loop body over the element range [from, to). */
     @FunctionalInterface
-    private interface Task {
+    interface Task {
         void run(long from, long to);
     }
 
     /** Runs body over [0, n) in {@link #TASK}-sized pieces, on the common pool when there are several. */
-    private static void forTasks(long n, Task body) {
+    static void forTasks(long n, Task body) {
         if (n <= 2L * TASK) {
             body.run(0, n);
             return;

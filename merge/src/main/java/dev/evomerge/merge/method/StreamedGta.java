@@ -10,21 +10,23 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * The streamed path of {@link GtaMethod}, taken by ties without rescale, dare_ties and dare_linear when the work dtype
  * is bf16 ({@link #applies}), with or without a task-vector cache (streaming re-reads the inputs faster than the
- * array path reads cached float32 task vectors, and needs no memory per tensor): magnitude-pruned or randomly dropped task arithmetic
- * without whole-tensor float arrays: what the pruning needs from a whole task vector (the magnitude cut-off and its position
- * among equal magnitudes, the L1 norms of DARE's rescale) is gathered in passes that recompute
- * {@code δ = round(x - b)} piece by piece from the inputs, and the output is then computed piece by piece with the
- * same code as the array path ({@link GtaMethod#combinePiece}). The results are the
- * array path's bit for bit: the same decisions per element, the same pieces for the double-precision sums.
+ * array path reads cached float32 task vectors, and needs no memory per tensor): magnitude-pruned or randomly dropped
+ * task arithmetic without whole-tensor float arrays. What the pruning needs from a whole task vector is gathered
+ * first: for magnitude pruning the cut-offs, from the task vector's {@link MagnitudeCounts} (counted in one pass, and
+ * kept by the session's {@link MagnitudeCountCache} so that later merges count nothing), and, where a cut-off falls
+ * inside a run of equal magnitudes, the element index where the kept part of the run ends (one block of the inputs
+ * read again); for DARE's rescale the L1 norms. ties is then merged in one pass by {@link TiesStream}; dare, and
+ * ties with a NaN cut-off, piece by piece, recomputing {@code δ = round(x - b)} from the inputs, with the same code
+ * as the array path ({@link GtaMethod#combinePiece}). The results are the array path's bit for bit: the same
+ * decisions per element, the same pieces for the double-precision sums.
  *
- * <p>bf16 only: |δ| then has at most 2^16 bit patterns, so one histogram pass gives the exact order statistics that
- * {@link MagnitudeSelect} finds in two. Memory: a histogram per worker, DARE's keep masks (one bit per element and
- * model) and a few pieces of {@link Numerics#GRAIN} floats per thread.
+ * <p>bf16 only: |δ| then has at most 2^16 bit patterns, so one count gives the exact order statistics that
+ * {@link MagnitudeSelect} finds in two. Memory: the magnitude counts (at most 256 KiB per tensor and model), DARE's
+ * keep masks (one bit per element and model) and a few pieces of {@link Numerics#GRAIN} floats per thread.
  */
 final class StreamedGta {
 
@@ -35,7 +37,7 @@ final class StreamedGta {
 
     /** How one model's task vector is pruned, decided up front and applied to any piece of it. */
     @FunctionalInterface
-    private interface Pruning {
+    interface Pruning {
         /** Replaces {@code delta[0..e-s)}, the task vector's elements [s, e) of piece p, with their pruned values. */
         void apply(float[] delta, int s, int e, int p);
     }
@@ -67,11 +69,17 @@ final class StreamedGta {
             Tensor x = xs.get(i);
             pruning[i] = switch (sparsification) {
                 case RANDOM -> dare(in, x, b, n, density[i], rescale, in.others().get(i).model());
-                case MAGNITUDE -> magnitude(x, b, n, density[i]);
+                case MAGNITUDE -> magnitude(in, x, b, n, density[i], in.others().get(i).model());
                 default -> throw new IllegalArgumentException("not streamed: " + sparsification);
             };
         }
         Tensor out = in.output(d, b.shape(), arena);
+        TiesStream.Cutoffs[] cuts = fusable(b, xs, pruning, mix);
+        if (cuts != null) {
+            TiesStream.merge(b, xs, cuts, mix.weights(), mix.normalize(), mix.lambda() != 1, (float) mix.lambda(),
+                    out);
+            return out;
+        }
         Numerics.forPieces(n, (p, s, e) -> {
             int len = e - s;
             float[][] pruned = PieceScratch.get().deltas(models, len);
@@ -85,30 +93,79 @@ final class StreamedGta {
     }
 
     /**
-     * magnitude ({@link Sparsifiers#magnitude} without rescale): keeps the k = int(density·N) largest |δ|, ties by
-     * ascending index; the cut-off is found from a histogram of |δ|'s bf16 bits, and the position among equal
-     * magnitudes from per-piece counts.
+     * The cut-offs of every model when the one-pass ties kernel ({@link TiesStream}) can merge: magnitude pruning
+     * with no NaN cut-off, sign consensus, and tensors the stream kernels read; else null (the piece path).
      */
-    private static Pruning magnitude(Tensor x, Tensor b, int n, double density) {
+    private static TiesStream.Cutoffs[] fusable(Tensor b, List<Tensor> xs, Pruning[] pruning, GtaMethod.Mixing mix) {
+        List<Tensor> all = new java.util.ArrayList<>(xs);
+        all.add(b);
+        if (!mix.consensus() || !StreamKernels.supports(DType.BF16, all)) {
+            return null;
+        }
+        TiesStream.Cutoffs[] cuts = new TiesStream.Cutoffs[pruning.length];
+        for (int i = 0; i < pruning.length; i++) {
+            if (!(pruning[i] instanceof TiesStream.Cutoffs c)) {
+                return null;
+            }
+            cuts[i] = c;
+        }
+        return cuts;
+    }
+
+    /**
+     * magnitude ({@link Sparsifiers#magnitude} without rescale): keeps the k = int(density·N) largest |δ|, ties by
+     * ascending index. The cut-offs come from the task vector's {@link MagnitudeCounts} (kept by the session's
+     * {@link MagnitudeCountCache}, so only a session's first merge counts); where a cut-off falls inside a run of
+     * equal magnitudes, the kept ones of the run are those before (or from) one element index, found by reading
+     * one block of the inputs again.
+     */
+    private static Pruning magnitude(MergeInputs in, Tensor x, Tensor b, int n, double density, String model) {
         if (density >= 1) {
-            return (delta, s, e, p) -> { };
+            return TiesStream.Cutoffs.keepAll(n);
         }
         long k = Math.max(0, (long) (density * n));
         if (k <= 0 || n == 0) {
-            return (delta, s, e, p) -> {
-                for (int j = 0; j < e - s; j++) {
-                    delta[j] = delta[j] * 0f;
-                }
-            };
+            return TiesStream.Cutoffs.dropAll();
         }
-        long[] hist = histogram(x, b, n);
-        MagnitudeSelect.Selected top = select(hist, n - 1);
-        MagnitudeSelect.Selected bot = select(hist, n - k);
+        MagnitudeCounts counts = counts(in, x, b, n, model);
+        MagnitudeSelect.Selected top = counts.select(n - 1);
+        MagnitudeSelect.Selected bot = counts.select(n - k);
         float vTop = top.value();
         float vBot = bot.value();
         Sparsifiers.Window tw = Sparsifiers.window(n, top.below(), top.atMost(), 0, k);
         Sparsifiers.Window bw = bot.value() == top.value() ? tw
                 : Sparsifiers.window(n, bot.below(), bot.atMost(), 0, k);
+        if (Float.isNaN(vTop) || Float.isNaN(vBot)) {
+            return countedPruning(x, b, n, vTop, vBot, tw, bw);
+        }
+        // the kept elements equal to a cut-off are those of occurrence rank [eLo, eHi): an index range
+        int tLo = tw.eLo() > 0 ? counts.indexOfOccurrence(x, b, vTop, tw.eLo()) : 0;
+        int tHi = tw.eHi() < tw.count() ? counts.indexOfOccurrence(x, b, vTop, tw.eHi()) : n;
+        int bLo = 0;
+        int bHi = 0;
+        if (bw != tw) {
+            bLo = bw.eLo() > 0 ? counts.indexOfOccurrence(x, b, vBot, bw.eLo()) : 0;
+            bHi = bw.eHi() < bw.count() ? counts.indexOfOccurrence(x, b, vBot, bw.eHi()) : n;
+        }
+        return new TiesStream.Cutoffs(vBot, vTop, tLo, tHi, bLo, bHi);
+    }
+
+    /** The task vector's magnitude counts: from the session's cache when it has one, else counted now. */
+    private static MagnitudeCounts counts(MergeInputs in, Tensor x, Tensor b, int n, String model) {
+        MagnitudeCountCache cache = in.cache() == null ? null : in.cache().magnitudes();
+        if (cache == null) {
+            return MagnitudeCounts.of(x, b, n, MagnitudeCountCache.ENTRY_BYTES);
+        }
+        return cache.get(in.tensorName(), model, in.baseModel(), n,
+                () -> MagnitudeCounts.of(x, b, n, MagnitudeCountCache.ENTRY_BYTES));
+    }
+
+    /**
+     * The pruning with a NaN cut-off: the position among equal magnitudes at the start of each piece, counted in a
+     * pass over the inputs; decisions element by element where a magnitude equals a cut-off.
+     */
+    private static Pruning countedPruning(Tensor x, Tensor b, int n, float vTop, float vBot, Sparsifiers.Window tw,
+                                          Sparsifiers.Window bw) {
         boolean topPartial = tw.partial();
         boolean botPartial = bw != tw && bw.partial();
         if (!topPartial && !botPartial) {
@@ -200,47 +257,6 @@ final class StreamedGta {
         float[] delta = PieceScratch.get().piece(e - s);
         TaskVectors.delta(DType.BF16, x, b, s, delta, 0, e - s);
         return delta;
-    }
-
-    /** Counts of |δ|'s keys ({@link MagnitudeSelect#key}) by their top 16 bits; for bf16 values that is all of them. */
-    private static long[] histogram(Tensor x, Tensor b, int n) {
-        int pieces = Numerics.pieces(n);
-        // one histogram per worker, not per piece (each is 256 KiB)
-        int groups = Math.min(pieces, 2 * java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 2);
-        int[][] parts = new int[groups][];
-        IntStream gs = IntStream.range(0, groups);
-        (groups > 1 ? gs.parallel() : gs).forEach(g -> {
-            int[] h = new int[1 << 16];
-            for (int p = g; p < pieces; p += groups) {
-                int s = p * Numerics.GRAIN;
-                int e = Numerics.pieceEnd(n, p);
-                float[] delta = deltaPiece(x, b, s, e);
-                for (int j = 0; j < e - s; j++) {
-                    h[MagnitudeSelect.key(delta[j]) >>> 16]++;
-                }
-            }
-            parts[g] = h;
-        });
-        long[] sum = new long[1 << 16];
-        for (int[] h : parts) {
-            for (int i = 0; i < h.length; i++) {
-                sum[i] += h[i];
-            }
-        }
-        return sum;
-    }
-
-    /** The magnitude at ascending position pos from the histogram (as {@link MagnitudeSelect#select}). */
-    private static MagnitudeSelect.Selected select(long[] hist, long pos) {
-        long below = 0;
-        int bucket = 0;
-        while (below + hist[bucket] <= pos) {
-            below += hist[bucket];
-            bucket++;
-        }
-        int key = bucket << 16;
-        float value = key == MagnitudeSelect.CANONICAL_NAN ? Float.NaN : Float.intBitsToFloat(key);
-        return new MagnitudeSelect.Selected(value, below, below + hist[bucket]);
     }
 
     /** 1 when element i of the bit mask is kept, else 0 (a multiplier, so that dropped elements keep their sign). */

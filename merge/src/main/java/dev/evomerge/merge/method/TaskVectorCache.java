@@ -13,7 +13,9 @@ import java.util.function.Supplier;
  *
  * <p>Valid only while the input weights and the plan's tensor-to-source mapping stay the same; make a new cache when
  * either changes. Thread-safe. Memory: 4 bytes per element per task vector, plus 4 more once magnitudes are needed;
- * past {@code maxBytes} new entries are computed but not kept.
+ * past {@code maxBytes} new entries are computed but not kept (a cache of 0 bytes keeps none, and the array path then
+ * works as without a cache). Also holds the magnitude counts of bf16 task vectors ({@link #magnitudes()}), which
+ * streamed magnitude pruning reuses whatever this cache can hold of the task vectors themselves.
  */
 public final class TaskVectorCache {
 
@@ -56,9 +58,13 @@ public final class TaskVectorCache {
         }
     }
 
+    /** What the magnitude counts may take when the constructor is not told: 128 MiB (about 500 large tensors). */
+    public static final long DEFAULT_MAGNITUDE_BYTES = 128L << 20;
+
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
     private final long maxBytes;
     private final AtomicLong bytes = new AtomicLong();
+    private final MagnitudeCountCache magnitudes;
 
     /** An unbounded cache. */
     public TaskVectorCache() {
@@ -67,7 +73,26 @@ public final class TaskVectorCache {
 
     /** A cache that stops keeping new entries beyond about {@code maxBytes}. */
     public TaskVectorCache(long maxBytes) {
+        this(maxBytes, DEFAULT_MAGNITUDE_BYTES);
+    }
+
+    /**
+     * A cache that keeps task vectors up to about {@code maxBytes} (0: none) and their magnitude counts up to about
+     * {@code magnitudeBytes}.
+     */
+    public TaskVectorCache(long maxBytes, long magnitudeBytes) {
         this.maxBytes = maxBytes;
+        this.magnitudes = new MagnitudeCountCache(magnitudeBytes);
+    }
+
+    /** Whether task vectors may be kept at all (a cache made with 0 bytes holds only magnitude counts). */
+    boolean keepsTaskVectors() {
+        return maxBytes > 0;
+    }
+
+    /** The magnitude counts of the bf16 task vectors that magnitude pruning has met. */
+    public MagnitudeCountCache magnitudes() {
+        return magnitudes;
     }
 
     /** Approximate bytes held. */
@@ -108,6 +133,6 @@ public final class TaskVectorCache {
 
     @Override
     public String toString() {
-        return "TaskVectorCache[" + entries.size() + " entries, " + bytes.get() + " bytes]";
+        return "TaskVectorCache[" + entries.size() + " entries, " + bytes.get() + " bytes; " + magnitudes + "]";
     }
 }

@@ -48,7 +48,7 @@ final class TaskVectors {
         DType d = in.workDtype();
         Tensor x = aligned(method, in, other, bs);
         int n = Math.toIntExact(bs.numel());
-        if (in.cache() != null) {
+        if (in.cache() != null && in.cache().keepsTaskVectors()) {
             TaskVectorCache.Entry e = in.cache().get(in.tensorName(), other.model(), base.model(), d, n,
                     () -> delta(d, x, b));
             return new TaskVector(other, e.delta, e);
