@@ -8,6 +8,7 @@ import dev.evomerge.evolve.OptimizerKind;
 import dev.evomerge.evolve.SearchOptions;
 import dev.evomerge.evolve.demo.HiddenRecipe;
 import dev.evomerge.evolve.demo.TwoRecipeProblem;
+import dev.evomerge.evolve.demo.WideTwoRecipeProblem;
 import dev.evomerge.evolve.genome.TaskSpec;
 import dev.evomerge.evolve.local.EvaluationBackend;
 import dev.evomerge.evolve.local.LocalEvaluator;
@@ -40,12 +41,18 @@ import java.util.function.LongFunction;
  * task A, accuracy on task B) that NSGA-II, random search and CMA-ES on three fixed weightings found. CMA-ES runs
  * single-objective three times (weights 0.75/0.25, 0.5/0.5, 0.25/0.75 on the two accuracies), each with a third of the
  * budget; its candidates are pooled. Every method's hypervolume is that of the non-dominated set of all candidates it
- * evaluated, from the one reference point (0, 0): accuracies are in [0, 1], so no method's points fall outside.
+ * evaluated, from one reference point shared by every method.
  * The two hidden recipes are scored too (each scores 1 on the task it labels): the ends of the true front, printed and
  * added to the best-known front as a second measure of the headroom.
  *
- * <p>Usage: {@code ParetoBench [--seeds 5] [--budget 120] [--population N] [--rows 48] [--problem-seed 1]
- * [--granularity G] [--mutation-probability P] [--mutation-eta 20] [--threads N] [--work DIR]}; the mutation options
+ * Every table is printed for three reference points: (0, 0) (accuracies are in [0, 1], so no point falls outside),
+ * chance (1/4 on both four-choice tasks) and the true front's nadir (each task's accuracy at the other task's hidden
+ * recipe); points not better than the reference in both objectives add nothing.
+ *
+ * <p>Usage: {@code ParetoBench [--seeds 5] [--first-seed 1] [--budget 120] [--population N] [--rows 48]
+ * [--problem-seed 1] [--granularity G] [--wide-layers L [--fine-tunes 3]] [--mutation-probability P]
+ * [--mutation-eta 20] [--threads N] [--work DIR] [--points FILE]}; {@code --wide-layers} runs {@link WideTwoRecipeProblem} (L layers,
+ * one gene per layer and fine-tune) instead of {@link TwoRecipeProblem}; the mutation options
  * replace NSGA-II's default polynomial mutation (probability 1/genes, index 20); {@code --granularity} searches the genome in layer groups of G layers
  * (the hidden recipes use 2; 1 doubles the genes). One problem serves every seed (only the optimizers' seeds vary). No LLM strategy is
  * measured: it needs a reachable LLM.
@@ -53,6 +60,10 @@ import java.util.function.LongFunction;
 public final class ParetoBench {
 
     static final double[] REFERENCE = {0, 0};
+    /** Chance accuracy of both tasks' four-choice questions. */
+    static final double[] CHANCE = {0.25, 0.25};
+    /** Where {@code --points FILE} appends every evaluated vector as "method,seed,a,b"; null when not asked. */
+    private static Path pointsFile;
     static final double[][] WEIGHTINGS = {{0.75, 0.25}, {0.5, 0.5}, {0.25, 0.75}};
 
     /**
@@ -76,6 +87,9 @@ public final class ParetoBench {
         Integer granularity = null;
         Double mutationProbability = null;
         double mutationEta = 20;
+        Integer layers = null;
+        int fineTunes = 3;
+        long firstSeed = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seeds" -> seeds = Integer.parseInt(args[++i]);
@@ -88,32 +102,60 @@ public final class ParetoBench {
                 case "--granularity" -> granularity = Integer.parseInt(args[++i]);
                 case "--mutation-probability" -> mutationProbability = Double.parseDouble(args[++i]);
                 case "--mutation-eta" -> mutationEta = Double.parseDouble(args[++i]);
+                case "--wide-layers" -> layers = Integer.parseInt(args[++i]);
+                case "--fine-tunes" -> fineTunes = Integer.parseInt(args[++i]);
+                case "--first-seed" -> firstSeed = Long.parseLong(args[++i]);
+                case "--points" -> pointsFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         long t0 = System.nanoTime();
         Path dir = work != null ? work : Files.createTempDirectory("evomerge-pareto-bench-");
-        TwoRecipeProblem.Setup setup = TwoRecipeProblem.prepare(dir.resolve("problem"), problemSeed, rows, threads);
-        Path genomeFile = setup.genomeFile();
-        if (granularity != null) {
-            // the same models and tasks, searched in finer layer groups: more genes than the hidden recipes have
-            genomeFile = dir.resolve("genome-granularity-" + granularity + ".yml");
-            Files.writeString(genomeFile, Files.readString(setup.genomeFile())
-                    .replace("layer_granularity: 2", "layer_granularity: " + granularity));
+        Path genomeFile;
+        List<Path> taskDirs;
+        List<Candidate> hidden = new ArrayList<>();
+        String problemName;
+        if (layers == null) {
+            TwoRecipeProblem.Setup setup = TwoRecipeProblem.prepare(dir.resolve("problem"), problemSeed, rows, threads);
+            genomeFile = setup.genomeFile();
+            taskDirs = setup.taskDirs();
+            if (granularity != null) {
+                // the same models and tasks, searched in finer layer groups: more genes than the hidden recipes have
+                genomeFile = dir.resolve("genome-granularity-" + granularity + ".yml");
+                Files.writeString(genomeFile, Files.readString(setup.genomeFile())
+                        .replace("layer_granularity: 2", "layer_granularity: " + granularity));
+            }
+            // The two hidden recipes (4 genes at the problem's own granularity 2) label the tasks, so each scores 1 on
+            // its own task: they are the ends of the true front, whatever genome is searched.
+            double[][] targets = {HiddenRecipe.TARGET_GENES, TwoRecipeProblem.SECOND_TARGET_GENES};
+            for (int k = 0; k < targets.length; k++) {
+                hidden.add(new Candidate(0, k, targets[k], setup.first().genome().decode(targets[k])));
+            }
+            problemName = "two-recipe problem";
+        } else {
+            WideTwoRecipeProblem.Setup setup = WideTwoRecipeProblem.prepare(dir.resolve("problem"), problemSeed,
+                    new WideTwoRecipeProblem.Shape(layers, fineTunes, rows), threads);
+            genomeFile = setup.genomeFile();
+            taskDirs = setup.taskDirs();
+            double[][] targets = {setup.firstRecipeGenes(), setup.secondRecipeGenes()};
+            for (int k = 0; k < targets.length; k++) {
+                hidden.add(new Candidate(0, k, targets[k], setup.genome().decode(targets[k])));
+            }
+            problemName = "wide two-recipe problem (" + layers + " layers, " + fineTunes + " fine-tunes)";
         }
         EvolveOptions options = new EvolveOptions(genomeFile, dir.resolve("run"), false,
                 SearchOptions.of(OptimizerKind.CMAES, 0, problemSeed), LlmOptions.of("gpt-4o", null, null),
                 new CandidateEvaluationOptions(LocalEvaluator.Strategy.SERIAL, true, 1, EvaluationBackend.EMBEDDED, null,
-                        setup.taskDirs(), null, 32, threads, null), false, false, false);
+                        taskDirs, null, 32, threads, null), false, false, false);
         EvolutionLauncher launcher = new EvolutionLauncher(options, w -> { });
         EvolutionLauncher.Prepared p = launcher.prepare();
         List<MetricKey> keys = p.config().tasks().stream().map(MetricKey::of).toList();
         int n = p.genome().layout().size();
         int pop = population != null ? population : Nsga2.defaultPopulationSize(n);
-        System.out.printf(Locale.ROOT, "two-recipe problem: problem seed %d, %d questions per task, %d genes, %d threads,"
+        System.out.printf(Locale.ROOT, "%s: problem seed %d, %d questions per task, %d genes, %d threads,"
                 + " budget %d evaluations per method and seed, NSGA-II/random population %d, CMA-ES population %d x 3 weightings"
-                + " of %d evaluations each, %d seeds, reference point (0, 0), in %s%n", problemSeed, rows, n, threads, budget,
-                pop, p.populationSize(), budget / 3, seeds, dir);
+                + " of %d evaluations each, seeds %d-%d, in %s%n", problemName, problemSeed, rows, n, threads, budget,
+                pop, p.populationSize(), budget / 3, firstSeed, firstSeed + seeds - 1, dir);
         System.out.println("llm: not measured: no LLM is reachable here");
         PolynomialMutation mutation = mutationProbability == null ? PolynomialMutation.defaults(n)
                 : new PolynomialMutation(mutationProbability, mutationEta);
@@ -123,63 +165,31 @@ public final class ParetoBench {
         double[][] recipes = new double[2][];
         try (CandidateEvaluator evaluator = launcher.localEvaluator(p)) {
             Objectives two = new Objectives(evaluator, p, keys);
-            // The two hidden recipes (4 genes at the problem's own granularity 2) label the tasks, so each scores 1 on
-            // its own task: they are the ends of the true front, whatever genome is searched.
-            double[][] targets = {HiddenRecipe.TARGET_GENES, TwoRecipeProblem.SECOND_TARGET_GENES};
-            List<Candidate> hidden = new ArrayList<>();
-            for (int k = 0; k < targets.length; k++) {
-                hidden.add(new Candidate(0, k, targets[k], setup.first().genome().decode(targets[k])));
-            }
             evaluator.evaluate(hidden, e -> recipes[e.candidate().index()] = two.vector(e));
             System.out.printf(Locale.ROOT, "hidden recipes: first (%.4f, %.4f), second (%.4f, %.4f)%n", recipes[0][0],
                     recipes[0][1], recipes[1][0], recipes[1][1]);
             for (int m = 0; m < names.length; m++) {
                 table.add(new ArrayList<>());
             }
-            for (long s = 1; s <= seeds; s++) {
+            for (long s = firstSeed; s < firstSeed + seeds; s++) {
                 long seed = s;
                 int popSize = pop;
-                table.get(0).add(report(names[0], s, multi(() -> new Nsga2(new Nsga2.State(n, 2, popSize, seed, 0,
+                table.get(0).add(report(names[0], s, recipes, multi(() -> new Nsga2(new Nsga2.State(n, 2, popSize, seed, 0,
                         SimulatedBinaryCrossover.defaults(), mutation, new double[0][], new double[0][])), two, budget)));
-                table.get(1).add(report(names[1], s, multi(() -> new RandomParetoSearch(n, 2, popSize, seed), two, budget)));
-                table.get(2).add(report(names[2], s, weighted(w -> CmaEs.start(p.genome().initialGenes(),
+                table.get(1).add(report(names[1], s, recipes, multi(() -> new RandomParetoSearch(n, 2, popSize, seed), two, budget)));
+                table.get(2).add(report(names[2], s, recipes, weighted(w -> CmaEs.start(p.genome().initialGenes(),
                         CmaEs.DEFAULT_SIGMA0, p.populationSize(), seed * 31 + w), two, budget)));
             }
         }
-        System.out.println();
-        StringBuilder head = new StringBuilder("| method |");
-        StringBuilder rule = new StringBuilder("|---|");
-        for (int s = 1; s <= seeds; s++) {
-            head.append(" seed ").append(s).append(" |");
-            rule.append("---|");
+        // The true front's nadir: each task's accuracy at the other task's hidden recipe (the worst either end of the
+        // true front scores); the usual reference point of a hypervolume when the true front is known.
+        double[] nadir = {recipes[1][0], recipes[0][1]};
+        String[] referenceNames = {"(0, 0)", String.format(Locale.ROOT, "chance (%.2f, %.2f)", CHANCE[0], CHANCE[1]),
+                String.format(Locale.ROOT, "nadir of the true front (%.4f, %.4f)", nadir[0], nadir[1])};
+        double[][] references = {REFERENCE, CHANCE, nadir};
+        for (int r = 0; r < references.length; r++) {
+            printTable(referenceNames[r], references[r], names, table, firstSeed, recipes);
         }
-        System.out.println(head + " median HV | median front size |");
-        System.out.println(rule + "---|---|");
-        double[] medians = new double[names.length];
-        for (int m = 0; m < names.length; m++) {
-            StringBuilder row = new StringBuilder("| " + names[m] + " |");
-            for (Run r : table.get(m)) {
-                row.append(String.format(Locale.ROOT, " %.4f |", r.hypervolume()));
-            }
-            medians[m] = median(table.get(m).stream().mapToDouble(Run::hypervolume).toArray());
-            double fronts = median(table.get(m).stream().mapToDouble(Run::frontSize).toArray());
-            System.out.println(row + String.format(Locale.ROOT, " %.4f | %.0f |", medians[m], fronts));
-        }
-        System.out.printf(Locale.ROOT, "median HV ratio NSGA-II / random: %.3fx; NSGA-II / CMA-ES x3: %.3fx%n",
-                medians[0] / medians[1], medians[0] / medians[2]);
-        // Headroom: the front of every vector any method found on any seed is the best known; a method's median as a
-        // share of it says how much any optimizer could still gain on this problem.
-        List<double[]> everything = new ArrayList<>();
-        table.forEach(runs -> runs.forEach(r -> everything.addAll(r.points())));
-        double best = Hypervolume.of(everything.toArray(double[][]::new), REFERENCE);
-        System.out.printf(Locale.ROOT, "best-known HV (all methods and seeds pooled) %.4f; median share of it: NSGA-II %.1f%%,"
-                + " random %.1f%%, CMA-ES x3 %.1f%%; random reaching 1/1.2 = 83.3%% of it leaves no room for a 1.2x ratio%n",
-                best, 100 * medians[0] / best, 100 * medians[1] / best, 100 * medians[2] / best);
-        everything.addAll(Arrays.asList(recipes));
-        double withRecipes = Hypervolume.of(everything.toArray(double[][]::new), REFERENCE);
-        System.out.printf(Locale.ROOT, "best-known HV with the two hidden recipes added %.4f; median share of it: NSGA-II"
-                + " %.1f%%, random %.1f%%, CMA-ES x3 %.1f%%%n", withRecipes, 100 * medians[0] / withRecipes,
-                100 * medians[1] / withRecipes, 100 * medians[2] / withRecipes);
         System.out.printf(Locale.ROOT, "total %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
@@ -205,9 +215,70 @@ public final class ParetoBench {
         }
     }
 
-    private static Run report(String name, long seed, Run r) {
-        System.out.printf(Locale.ROOT, "  %s seed %d: HV %.4f, front of %d, %d evaluations, %.1f s%n", name, seed,
-                r.hypervolume(), r.frontSize(), r.evaluations(), r.seconds());
+    /**
+     * One table per reference point: every method's hypervolume per seed, its median, the ratios, and the medians'
+     * shares of the best-known front (all methods and seeds pooled), without and with the two hidden recipes added.
+     */
+    private static void printTable(String referenceName, double[] reference, String[] names, List<List<Run>> table,
+                                   long firstSeed, double[][] recipes) {
+        System.out.println();
+        System.out.println("reference point " + referenceName + ":");
+        StringBuilder head = new StringBuilder("| method |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (int s = 0; s < table.get(0).size(); s++) {
+            head.append(" seed ").append(firstSeed + s).append(" |");
+            rule.append("---|");
+        }
+        System.out.println(head + " median HV | median front size |");
+        System.out.println(rule + "---|---|");
+        double[] medians = new double[names.length];
+        for (int m = 0; m < names.length; m++) {
+            StringBuilder row = new StringBuilder("| " + names[m] + " |");
+            double[] hv = table.get(m).stream().mapToDouble(r -> Hypervolume.of(r.points().toArray(double[][]::new),
+                    reference)).toArray();
+            for (double h : hv) {
+                row.append(String.format(Locale.ROOT, " %.4f |", h));
+            }
+            medians[m] = median(hv);
+            double fronts = median(table.get(m).stream().mapToDouble(Run::frontSize).toArray());
+            System.out.println(row + String.format(Locale.ROOT, " %.4f | %.0f |", medians[m], fronts));
+        }
+        System.out.printf(Locale.ROOT, "median HV ratio NSGA-II / random: %.3fx; NSGA-II / CMA-ES x3: %.3fx%n",
+                medians[0] / medians[1], medians[0] / medians[2]);
+        // Headroom: the front of every vector any method found on any seed is the best known; a method's median as a
+        // share of it says how much any optimizer could still gain on this problem.
+        List<double[]> everything = new ArrayList<>();
+        table.forEach(runs -> runs.forEach(r -> everything.addAll(r.points())));
+        double best = Hypervolume.of(everything.toArray(double[][]::new), reference);
+        System.out.printf(Locale.ROOT, "best-known HV (all methods and seeds pooled) %.4f; median share of it: NSGA-II %.1f%%,"
+                + " random %.1f%%, CMA-ES x3 %.1f%%; random reaching 1/1.2 = 83.3%% of it leaves no room for a 1.2x ratio%n",
+                best, 100 * medians[0] / best, 100 * medians[1] / best, 100 * medians[2] / best);
+        everything.addAll(Arrays.asList(recipes));
+        double withRecipes = Hypervolume.of(everything.toArray(double[][]::new), reference);
+        System.out.printf(Locale.ROOT, "best-known HV with the two hidden recipes added %.4f; median share of it: NSGA-II"
+                + " %.1f%%, random %.1f%%, CMA-ES x3 %.1f%%%n", withRecipes, 100 * medians[0] / withRecipes,
+                100 * medians[1] / withRecipes, 100 * medians[2] / withRecipes);
+    }
+
+    private static Run report(String name, long seed, double[][] recipes, Run r) {
+        double[] nadir = {recipes[1][0], recipes[0][1]};
+        double[][] points = r.points().toArray(double[][]::new);
+        System.out.printf(Locale.ROOT, "  %s seed %d: HV %.4f, from chance %.4f, from the nadir %.4f, front of %d, %d"
+                + " evaluations, %.1f s%n", name, seed, r.hypervolume(), Hypervolume.of(points, CHANCE),
+                Hypervolume.of(points, nadir), r.frontSize(), r.evaluations(), r.seconds());
+        if (pointsFile != null) {
+            // every evaluated vector, so runs split over several processes (one per seed) can be pooled afterwards
+            StringBuilder sb = new StringBuilder();
+            for (double[] v : points) {
+                sb.append(String.format(Locale.ROOT, "%s,%d,%s,%s%n", name, seed, v[0], v[1]));
+            }
+            try {
+                Files.writeString(pointsFile, sb, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         return r;
     }
 

@@ -21,6 +21,20 @@ class HypervolumeTest {
     }
 
     @Test
+    void fromTheNadirTheEndsOfTheFrontAddNothing() {
+        // Accuracies of a two-task front whose ends are (1, 0.5) and (0.25, 1): from the nadir (0.25, 0.5) the ends lie
+        // on the reference's edges and count for nothing; the middle points' strips from the right:
+        // (0.875-0.25)(0.625-0.5) + (0.75-0.25)(0.75-0.625) + (0.5-0.25)(0.875-0.75)
+        double[][] front = {{1, 0.5}, {0.875, 0.625}, {0.75, 0.75}, {0.5, 0.875}, {0.25, 1}};
+        assertThat(Hypervolume.of(front, new double[] {0.25, 0.5})).isCloseTo(0.171875, within(1e-12));
+        // from (0, 0) the same front is worth 1*0.5 + 0.875*0.125 + 0.75*0.125 + 0.5*0.125 + 0.25*0.125
+        assertThat(Hypervolume.of(front, new double[] {0, 0})).isCloseTo(0.796875, within(1e-12));
+        // a point below the nadir in one task adds nothing, however good on the other
+        assertThat(Hypervolume.of(new double[][] {{0.95, 0.45}, {0.75, 0.75}}, new double[] {0.25, 0.5}))
+                .isCloseTo(0.125, within(1e-12));
+    }
+
+    @Test
     void dominatedDuplicateFailedAndOutsidePointsAddNothing() {
         double[][] points = {{1, 3}, {2, 2}, {3, 1}, {2, 2}, {1, 1}, {-1, 5}, {5, 0}, {Double.NEGATIVE_INFINITY, 9},
                 {Double.NaN, 9}};
