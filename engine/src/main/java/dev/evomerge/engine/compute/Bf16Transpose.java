@@ -23,6 +23,7 @@ final class Bf16Transpose {
     /** Whether the vector path is worth taking here (the shuffles are single instructions with AVX-512 / AVX2). */
     static final boolean ENABLED = S.length() == B && ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
      * One stage of distance s (8, 4, 2, 1): {@code high}, the lanes c with (c & s) != 0, {@code low} the others, and
@@ -54,12 +55,13 @@ final class Bf16Transpose {
 
     /**
      * Transposes the 16 x 16 block whose row i is {@code src[srcOff + i*srcRowBytes ..]} (16 little-endian bf16
-     * values), storing its column j at {@code dst[dstOff + j*dstStride .. +16]}; {@code tile} (256 shorts) is scratch.
+     * values), storing its column j at shorts {@code dstOff + j*dstStride .. +16} of {@code dst} (native byte order);
+     * {@code tile} (256 shorts) is scratch.
      * The block goes through the L1-resident tile stage by stage, each stage a small loop: one method holding all
      * sixteen rows in registers through the four stages was too large for C2 to inline the vector operations into,
      * and boxed them (1 KB of garbage per block, measured).
      */
-    static void block(MemorySegment src, long srcOff, long srcRowBytes, short[] dst, int dstOff, int dstStride,
+    static void block(MemorySegment src, long srcOff, long srcRowBytes, MemorySegment dst, long dstOff, int dstStride,
                       short[] tile) {
         for (int i = 0; i < B; i++) {
             quiet(ShortVector.fromMemorySegment(S, src, srcOff + i * srcRowBytes, LE)).intoArray(tile, i * B);
@@ -69,7 +71,7 @@ final class Bf16Transpose {
         stage(tile, STAGE_2);
         stage(tile, STAGE_1);
         for (int j = 0; j < B; j++) {
-            ShortVector.fromArray(S, tile, j * B).intoArray(dst, dstOff + j * dstStride);
+            ShortVector.fromArray(S, tile, j * B).intoMemorySegment(dst, 2 * (dstOff + (long) j * dstStride), NATIVE);
         }
     }
 
