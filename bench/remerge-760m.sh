@@ -8,7 +8,8 @@
 #     sampled from /proc/PID/status every 0.1 s.
 # Usage: bench/remerge-760m.sh [WORK]  (default /tmp/remerge-bench; models from MODELS, default /tmp/big760m).
 # Every step that holds gigabytes runs under `flock /tmp/bigmem.lock`. SKIP_BUILD=1 reuses the built jars;
-# METHODS (default linear,task_arithmetic,ties) and CANDIDATES (default 8) shorten a run.
+# METHODS (default linear,task_arithmetic,ties) and CANDIDATES (default 8) shorten a run; SKIP_MERGEBENCH=1 runs
+# part 2 only.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 work="${1:-/tmp/remerge-bench}"
@@ -31,10 +32,12 @@ java_cmd=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-nati
 EVOMERGE="${java_cmd[*]} -jar $work/evomerge.jar" bench/big760m.sh "$models" >/dev/null
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+if [[ "${SKIP_MERGEBENCH:-0}" != 1 ]]; then
 echo "== 1. MergeBench resident rows ($models)"
 flock /tmp/bigmem.lock "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -cp bench/target/benchmarks.jar dev.evomerge.bench.MergeBench "$work/mergebench" --keep --only-resident \
     --models "$models" --methods "${METHODS:-linear,task_arithmetic,ties}" 2>&1 | grep -v "^WARNING: Using incubator"
+fi
 
 candidates="${CANDIDATES:-8}"
 echo "== 2. evomerge evolve, $candidates candidates, in memory vs on disk"
