@@ -224,16 +224,13 @@ public final class TransformerModel implements CausalLanguageModel {
              */
             @Override
             public RowBlockTarget rowTarget(String name) {
-                WeightSlot slot;
-                synchronized (TransformerModel.this) {
-                    slot = weights.slot(name, sequence).orElse(null);
+                WeightSlot.MatrixSlot m = bf16Matrix(name);
+                if (m == null) {
+                    return null;
                 }
-                if (slot instanceof WeightSlot.MatrixSlot m && m.matrix().isBf16()) {
-                    PackedRows rows = new PackedRows(m);
-                    rowTargets.put(name, rows);
-                    return rows;
-                }
-                return null;
+                PackedRows rows = new PackedRows(m);
+                rowTargets.put(name, rows);
+                return rows;
             }
 
             /**
@@ -242,14 +239,8 @@ public final class TransformerModel implements CausalLanguageModel {
              */
             @Override
             public Tensor target(String name) {
-                WeightSlot slot;
-                synchronized (TransformerModel.this) {
-                    slot = weights.slot(name, sequence).orElse(null);
-                }
-                if (slot instanceof WeightSlot.MatrixSlot m && m.matrix().isBf16()) {
-                    return mergeTargets.take(m.shape());
-                }
-                return null;
+                WeightSlot.MatrixSlot m = bf16Matrix(name);
+                return m == null ? null : mergeTargets.take(m.shape());
             }
 
             @Override
@@ -262,6 +253,12 @@ public final class TransformerModel implements CausalLanguageModel {
                 // Writes go straight into the resident weights and are not undone.
             }
         };
+    }
+
+    /** The slot of {@code name} when it is a matrix stored in bf16; null otherwise. */
+    private synchronized WeightSlot.MatrixSlot bf16Matrix(String name) {
+        return weights.slot(name, sequence).orElse(null) instanceof WeightSlot.MatrixSlot m && m.matrix().isBf16()
+                ? m : null;
     }
 
     private WeightSlot slotOrThrow(String name) {
