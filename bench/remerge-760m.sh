@@ -7,7 +7,9 @@
 #     per-candidate overhead (all but the scoring itself) and their ratio, and the process's peak RssAnon/RssFile
 #     sampled from /proc/PID/status every 0.1 s.
 # Usage: bench/remerge-760m.sh [WORK]  (default /tmp/remerge-bench; models from MODELS, default /tmp/big760m).
-# Every step that holds gigabytes runs under `flock /tmp/bigmem.lock`. SKIP_BUILD=1 reuses the built jars.
+# Every step that holds gigabytes runs under `flock /tmp/bigmem.lock`. SKIP_BUILD=1 reuses the built jars;
+# METHODS (default linear,task_arithmetic,ties) and CANDIDATES (default 8) shorten a run; SKIP_MERGEBENCH=1 runs
+# part 2 only.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 work="${1:-/tmp/remerge-bench}"
@@ -30,12 +32,15 @@ java_cmd=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-nati
 EVOMERGE="${java_cmd[*]} -jar $work/evomerge.jar" bench/big760m.sh "$models" >/dev/null
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+if [[ "${SKIP_MERGEBENCH:-0}" != 1 ]]; then
 echo "== 1. MergeBench resident rows ($models)"
 flock /tmp/bigmem.lock "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -cp bench/target/benchmarks.jar dev.evomerge.bench.MergeBench "$work/mergebench" --keep --only-resident \
-    --models "$models" --methods linear,task_arithmetic,ties 2>&1 | grep -v "^WARNING: Using incubator"
+    --models "$models" --methods "${METHODS:-linear,task_arithmetic,ties}" 2>&1 | grep -v "^WARNING: Using incubator"
+fi
 
-echo "== 2. evomerge evolve, 8 candidates, in memory vs on disk"
+candidates="${CANDIDATES:-8}"
+echo "== 2. evomerge evolve, $candidates candidates, in memory vs on disk"
 if [[ ! -f "$work/task/synth_mc.yaml" ]]; then
     rm -rf "$work/task"
     ${java_cmd[*]} -jar "$work/evomerge.jar" synth task mc --rows 2 --seed 1 "$work/task" >/dev/null 2>&1
@@ -57,7 +62,7 @@ for mode in in-memory no-in-memory; do
     run="$work/run-$mode"
     rm -rf "$run"
     flock /tmp/bigmem.lock ${java_cmd[*]} -jar "$work/evomerge.jar" evolve "$work/genome.yml" --storage-path "$run" \
-        --include-path "$work/task" --optimizer random --max-evaluations 8 --random-seed 1 "--$mode" --quiet \
+        --include-path "$work/task" --optimizer random --max-evaluations "$candidates" --random-seed 1 "--$mode" --quiet \
         >"$work/$mode.log" 2>&1 &
     pid=""
     for _ in $(seq 1 600); do # the JVM starts once the lock is held

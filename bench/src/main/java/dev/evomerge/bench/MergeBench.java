@@ -5,6 +5,10 @@ import dev.evomerge.core.synth.ModelSynthesizer;
 import dev.evomerge.core.synth.SynthArch;
 import dev.evomerge.core.synth.SynthModelSpec;
 import dev.evomerge.core.tensor.DType;
+import dev.evomerge.engine.CausalLanguageModel;
+import dev.evomerge.engine.LoadOptions;
+import dev.evomerge.engine.WeightStorage;
+import dev.evomerge.engine.load.ModelLoader;
 import dev.evomerge.merge.MergeOptions;
 import dev.evomerge.merge.MergeReporter;
 import dev.evomerge.merge.MergeSession;
@@ -142,8 +146,15 @@ public final class MergeBench {
                 try (MergeSession s = MergeSession.open(cfg, MergeOptions.defaults().withThreads(threads)
                         .withRandomSeed(1L), MergeReporter.silent());
                      ResidentTensors weights = toDisk ? null : new ResidentTensors(s.plan().outputs())) {
-                  // resident: a second merge in the same session is what each later evolution candidate costs
-                  for (int pass = 0; pass < (toDisk ? 1 : 2); pass++) {
+                  // resident: a second merge in the same session is what each later evolution candidate costs;
+                  // passes 2 and 3 merge into the engine's bf16 weights of the base (what the in-memory evolution's
+                  // candidates are merged into: packed GEMM panels, not row-major buffers)
+                  CausalLanguageModel engine = null;
+                  for (int pass = 0; pass < (toDisk ? 1 : 4); pass++) {
+                    if (pass == 2) {
+                        engine = ModelLoader.load(base, LoadOptions.defaults().withThreads(threads)
+                                .withWeightStorage(WeightStorage.BFLOAT16));
+                    }
                     settle();
                     resetPeakRss();
                     RssSampler sampler = RssSampler.start();
@@ -151,6 +162,8 @@ public final class MergeBench {
                     long start = System.nanoTime();
                     if (toDisk) {
                         s.writeModel(out);
+                    } else if (engine != null) {
+                        s.mergeInto(engine.weightSink());
                     } else {
                         s.mergeInto(weights);
                     }
@@ -166,7 +179,8 @@ public final class MergeBench {
                     double alone = input / 1e9 / Math.min(seconds, cpu / threads);
                     System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f"
                                     + " | %.2f GB | %.2f | %.2f GB | %.2f GB |%n", run[0],
-                            toDisk ? "files" : pass == 0 ? "resident" : "resident, again", seconds, gbps, gbps / copy, gbps / copyParallel, cpu,
+                            toDisk ? "files" : new String[] {"resident", "resident, again", "engine bf16",
+                                    "engine bf16, again"}[pass], seconds, gbps, gbps / copy, gbps / copyParallel, cpu,
                             alone, alone / copy, peak / 1e9,
                             (double) peak / modelBytes, sampler.anon() / 1e9, sampler.file() / 1e9);
                   }
@@ -177,6 +191,9 @@ public final class MergeBench {
                               + " %.1f MB, %d reused, %d not kept (cache full)", run[0],
                               toDisk ? "files" : "resident", counts.size(), counts.bytesHeld() / 1e6, counts.hits(),
                               counts.refused()));
+                  }
+                  if (engine != null) {
+                      engine.close();
                   }
                 }
                 deleteTree(out);

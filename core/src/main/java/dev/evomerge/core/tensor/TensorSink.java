@@ -19,6 +19,16 @@ public interface TensorSink extends AutoCloseable {
         return null;
     }
 
+    /**
+     * For a producer that has taken {@link #target} for tensor {@code name} and can compute it a block of rows at a
+     * time: where to hand those rows over, when the sink keeps the tensor in a layout of its own (null, the default,
+     * otherwise). A producer that stored every row through it passes the untouched target to {@link #accept}, which
+     * then copies nothing.
+     */
+    default RowBlockTarget rowTarget(String name) {
+        return null;
+    }
+
     /** Finishes the output (renames a temporary directory into place). */
     void commit();
 

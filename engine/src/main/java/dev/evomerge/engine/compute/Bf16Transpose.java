@@ -1,9 +1,7 @@
 package dev.evomerge.engine.compute;
 
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -23,24 +21,24 @@ final class Bf16Transpose {
     /** Whether the vector path is worth taking here (the shuffles are single instructions with AVX-512 / AVX2). */
     static final boolean ENABLED = S.length() == B && ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
-     * One stage of distance s (8, 4, 2, 1): {@code high}, the lanes c with (c & s) != 0, {@code low} the others, and
-     * the shuffles moving lanes down (lane c takes lane c - s) and up (lane c takes lane c + s). A record held in
-     * static finals, so that C2 sees the masks and shuffles as constants.
+     * One stage of distance s (8, 4, 2, 1) between rows r and r + s as two two-register permutes (one instruction
+     * each with AVX-512): lane c of the new row r is {@code (c & s) == 0 ? row_r[c] : row_{r+s}[c - s]}, of the new
+     * row r + s {@code (c & s) != 0 ? row_{r+s}[c] : row_r[c + s]}; an index of B or more picks from the second row.
+     * A record held in static finals, so that C2 sees the indices as constants.
      */
-    private record Stage(int s, VectorMask<Short> high, VectorMask<Short> low, VectorShuffle<Short> down,
-                         VectorShuffle<Short> up) {
+    private record Stage(int s, ShortVector low, ShortVector high) {
 
         static Stage of(int s) {
-            long high = 0;
+            short[] low = new short[B];
+            short[] high = new short[B];
             for (int c = 0; c < B; c++) {
-                if ((c & s) != 0) {
-                    high |= 1L << c;
-                }
+                low[c] = (short) ((c & s) == 0 ? c : B + c - s);
+                high[c] = (short) ((c & s) != 0 ? B + c : c + s);
             }
-            return new Stage(s, VectorMask.fromLong(S, high), VectorMask.fromLong(S, ~high & 0xFFFFL),
-                    VectorShuffle.fromOp(S, c -> (c - s) & (B - 1)), VectorShuffle.fromOp(S, c -> (c + s) & (B - 1)));
+            return new Stage(s, ShortVector.fromArray(S, low, 0), ShortVector.fromArray(S, high, 0));
         }
     }
 
@@ -54,12 +52,13 @@ final class Bf16Transpose {
 
     /**
      * Transposes the 16 x 16 block whose row i is {@code src[srcOff + i*srcRowBytes ..]} (16 little-endian bf16
-     * values), storing its column j at {@code dst[dstOff + j*dstStride .. +16]}; {@code tile} (256 shorts) is scratch.
+     * values), storing its column j at shorts {@code dstOff + j*dstStride .. +16} of {@code dst} (native byte order);
+     * {@code tile} (256 shorts) is scratch.
      * The block goes through the L1-resident tile stage by stage, each stage a small loop: one method holding all
      * sixteen rows in registers through the four stages was too large for C2 to inline the vector operations into,
      * and boxed them (1 KB of garbage per block, measured).
      */
-    static void block(MemorySegment src, long srcOff, long srcRowBytes, short[] dst, int dstOff, int dstStride,
+    static void block(MemorySegment src, long srcOff, long srcRowBytes, MemorySegment dst, long dstOff, int dstStride,
                       short[] tile) {
         for (int i = 0; i < B; i++) {
             quiet(ShortVector.fromMemorySegment(S, src, srcOff + i * srcRowBytes, LE)).intoArray(tile, i * B);
@@ -69,7 +68,7 @@ final class Bf16Transpose {
         stage(tile, STAGE_2);
         stage(tile, STAGE_1);
         for (int j = 0; j < B; j++) {
-            ShortVector.fromArray(S, tile, j * B).intoArray(dst, dstOff + j * dstStride);
+            ShortVector.fromArray(S, tile, j * B).intoMemorySegment(dst, 2 * (dstOff + (long) j * dstStride), NATIVE);
         }
     }
 
@@ -85,8 +84,8 @@ final class Bf16Transpose {
             }
             ShortVector a = ShortVector.fromArray(S, t, r * B);
             ShortVector b = ShortVector.fromArray(S, t, (r + s) * B);
-            a.blend(b.rearrange(stage.down()), stage.high()).intoArray(t, r * B);
-            b.blend(a.rearrange(stage.up()), stage.low()).intoArray(t, (r + s) * B);
+            stage.low().selectFrom(a, b).intoArray(t, r * B);
+            stage.high().selectFrom(a, b).intoArray(t, (r + s) * B);
         }
     }
 

@@ -3,6 +3,8 @@ package dev.evomerge.engine.compute;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * C = A·Wᵀ (+ bias) (+ C) for row-major activations A[m][k] and a {@link PackedMatrix} W[n][k]: the matmul of every
  * Linear layer. Multi-threaded over (row block x column panel) tasks; each task walks the reduction dimension in
@@ -89,7 +91,7 @@ public final class Gemm {
             }
         }
         float[] wf = w.f32();
-        short[] wb = w.bf16();
+        MemorySegment wb = w.bf16();
         // Widening a weight block once pays off when many rows reuse it; a few rows widen in registers instead.
         float[] unpacked = wb != null && mb >= UNPACK_MIN_ROWS ? new float[KC * NR] : null;
         long panelBase = (long) p * k * NR;
@@ -130,7 +132,7 @@ public final class Gemm {
         }
     }
 
-    private static void unpackBf16(short[] src, int off, float[] dst, int n) {
+    private static void unpackBf16(MemorySegment src, long off, float[] dst, int n) {
         int i = 0;
         for (; i < n; i += L) {
             Simd.loadBf16(src, off + i).intoArray(dst, i);
@@ -311,7 +313,7 @@ public final class Gemm {
         c02.intoArray(c, c0 + 2 * L);
     }
 
-    private static void kernel4x3Bf16(float[] a, int a0, int lda, short[] b, int b0, int kc, float[] c, int c0,
+    private static void kernel4x3Bf16(float[] a, int a0, int lda, MemorySegment b, long b0, int kc, float[] c, int c0,
                                       int ldc) {
         int a1 = a0 + lda;
         int a2 = a1 + lda;
@@ -332,7 +334,7 @@ public final class Gemm {
         FloatVector c31 = FloatVector.fromArray(F, c, c3 + L);
         FloatVector c32 = FloatVector.fromArray(F, c, c3 + 2 * L);
         for (int k = 0; k < kc; k++) {
-            int bo = b0 + k * NR;
+            long bo = b0 + (long) k * NR;
             FloatVector w0 = Simd.loadBf16(b, bo);
             FloatVector w1 = Simd.loadBf16(b, bo + L);
             FloatVector w2 = Simd.loadBf16(b, bo + 2 * L);
@@ -367,12 +369,12 @@ public final class Gemm {
         c32.intoArray(c, c3 + 2 * L);
     }
 
-    private static void kernel1x3Bf16(float[] a, int a0, short[] b, int b0, int kc, float[] c, int c0) {
+    private static void kernel1x3Bf16(float[] a, int a0, MemorySegment b, long b0, int kc, float[] c, int c0) {
         FloatVector c00 = FloatVector.fromArray(F, c, c0);
         FloatVector c01 = FloatVector.fromArray(F, c, c0 + L);
         FloatVector c02 = FloatVector.fromArray(F, c, c0 + 2 * L);
         for (int k = 0; k < kc; k++) {
-            int bo = b0 + k * NR;
+            long bo = b0 + (long) k * NR;
             FloatVector x = FloatVector.broadcast(F, a[a0 + k]);
             c00 = x.fma(Simd.loadBf16(b, bo), c00);
             c01 = x.fma(Simd.loadBf16(b, bo + L), c01);

@@ -2,6 +2,7 @@ package dev.evomerge.engine.compute;
 
 import dev.evomerge.core.tensor.FloatFormats;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -11,6 +12,11 @@ import java.nio.ByteOrder;
  * in panels of {@link #NR} (the last panel zero-padded), and inside a panel the NR values of one input column are
  * contiguous, so the GEMM streams each panel front to back with whole-vector loads. Elements are float32, or bf16
  * bits (round-to-nearest-even on write) to halve memory.
+ *
+ * <p>bf16 weights live off the Java heap (native memory freed when the matrix is no longer reachable): they are the
+ * resident model (1.5 GB at 760M parameters) and live as long as it, so on the heap they only made every garbage
+ * collection's old generation larger, and G1 sized the heap as a multiple of them while an evaluation made its
+ * garbage (docs/benchmarks.md, "In-memory candidates at real size").
  */
 public final class PackedMatrix {
 
@@ -21,7 +27,8 @@ public final class PackedMatrix {
     private final int cols;
     private final int panels;
     private final float[] f32;
-    private final short[] bf16;
+    /** bf16 bits in native byte order, off the heap. */
+    private final MemorySegment bf16;
 
     private PackedMatrix(int rows, int cols, boolean bf16) {
         if (rows <= 0 || cols <= 0) {
@@ -35,7 +42,7 @@ public final class PackedMatrix {
             throw new IllegalArgumentException("matrix " + rows + " x " + cols + " is too large for one array");
         }
         this.f32 = bf16 ? null : new float[(int) n];
-        this.bf16 = bf16 ? new short[(int) n] : null;
+        this.bf16 = bf16 ? Arena.ofAuto().allocate(2 * n, 64) : null;
     }
 
     /** A zero matrix of rows x cols; bf16 storage when {@code bf16}. */
@@ -64,8 +71,8 @@ public final class PackedMatrix {
         return f32;
     }
 
-    /** The bf16 storage (null for float32). */
-    short[] bf16() {
+    /** The bf16 storage (null for float32): element i at byte 2i, native byte order. */
+    MemorySegment bf16() {
         return bf16;
     }
 
@@ -82,7 +89,7 @@ public final class PackedMatrix {
             }
         } else {
             for (int k = 0; k < cols; k++) {
-                bf16[base + k * NR] = FloatFormats.floatToBf16(src[off + k]);
+                bf16.setAtIndex(BITS, base + (long) k * NR, FloatFormats.floatToBf16(src[off + k]));
             }
         }
     }
@@ -91,6 +98,8 @@ public final class PackedMatrix {
     private static final int COLUMN_BLOCK = 64;
     private static final ValueLayout.OfShort BF16_BITS = ValueLayout.JAVA_SHORT_UNALIGNED
             .withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** The layout of the bf16 storage. */
+    private static final ValueLayout.OfShort BITS = ValueLayout.JAVA_SHORT;
 
     /**
      * Overwrites output rows {@code row0 .. row0+n} with the bf16 values of {@code src}, {@code n} rows of
@@ -121,10 +130,12 @@ public final class PackedMatrix {
                 g0 = p0 + (r0 - p0 + b - 1) / b * b;
                 g1 = Math.max(g0, p0 + (r1 - p0) / b * b);
                 vectorColumns = cols / b * b;
-                for (int g = g0; g < g1; g += b) {
-                    long srcRow = 2L * (g - row0) * cols;
-                    for (int k0 = 0; k0 < vectorColumns; k0 += b) {
-                        Bf16Transpose.block(src, srcRow + 2L * k0, 2L * cols, bf16, index(g, k0), NR, tile);
+                // the blocks of a panel's rows side by side first: together they fill whole column runs of NR
+                // values, so every cache line of the panel is written completely at once
+                for (int k0 = 0; k0 < vectorColumns; k0 += b) {
+                    for (int g = g0; g < g1; g += b) {
+                        Bf16Transpose.block(src, 2L * ((long) (g - row0) * cols + k0), 2L * cols, bf16, index(g, k0),
+                                NR, tile);
                     }
                 }
             }
@@ -142,7 +153,7 @@ public final class PackedMatrix {
                         for (int k = 0; k < kn; k++) {
                             int h = line[k];
                             // a NaN (exponent all ones, mantissa not zero) gets its quiet bit, as floatToBf16 sets it
-                            bf16[base + k * NR] = (short) ((h & 0x7FFF) > 0x7F80 ? h | 0x40 : h);
+                            bf16.setAtIndex(BITS, base + (long) k * NR, (short) ((h & 0x7FFF) > 0x7F80 ? h | 0x40 : h));
                         }
                     } else {
                         for (int k = 0; k < kn; k++) {
@@ -163,18 +174,18 @@ public final class PackedMatrix {
             }
         } else {
             for (int k = 0; k < cols; k++) {
-                dst[off + k] = FloatFormats.bf16ToFloat(bf16[base + k * NR]);
+                dst[off + k] = FloatFormats.bf16ToFloat(bf16.getAtIndex(BITS, base + (long) k * NR));
             }
         }
     }
 
     public float get(int row, int col) {
         int i = index(row, col);
-        return f32 != null ? f32[i] : FloatFormats.bf16ToFloat(bf16[i]);
+        return f32 != null ? f32[i] : FloatFormats.bf16ToFloat(bf16.getAtIndex(BITS, i));
     }
 
     /** Resident bytes. */
     public long byteSize() {
-        return f32 != null ? 4L * f32.length : 2L * bf16.length;
+        return f32 != null ? 4L * f32.length : bf16.byteSize();
     }
 }

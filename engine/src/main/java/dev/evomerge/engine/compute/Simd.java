@@ -7,6 +7,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 /** The vector shapes the kernels use: the machine's preferred float vector and the bf16 shorts that widen into it. */
 public final class Simd {
 
@@ -20,7 +23,15 @@ public final class Simd {
     /** Ints with the float species' lane count (bf16 widening goes through them). */
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
 
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
     private Simd() {
+    }
+
+    /** LANES bf16 values from short {@code off} of {@code src} (native byte order) widened to floats. */
+    public static FloatVector loadBf16(MemorySegment src, long off) {
+        return ((IntVector) ShortVector.fromMemorySegment(BF16, src, 2 * off, NATIVE)
+                .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /** LANES bf16 values at {@code src[off..]} widened to floats (a bf16 is the top half of a float32). */

@@ -2,6 +2,7 @@ package dev.evomerge.engine.infer;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.model.ModelConfig;
+import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSink;
@@ -28,7 +29,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /** The in-JVM {@link CausalLanguageModel}: resident weights, a worker pool, and the scoring/generation front ends. */
@@ -194,18 +197,40 @@ public final class TransformerModel implements CausalLanguageModel {
     @Override
     public TensorSink weightSink() {
         return new TensorSink() {
+            /** The row targets handed out (see {@link #rowTarget}) whose tensor has not been accepted yet. */
+            private final Map<String, PackedRows> rowTargets = new ConcurrentHashMap<>();
+
             @Override
             public void accept(String name, Tensor tensor) {
                 try {
+                    PackedRows rows = rowTargets.remove(name);
                     synchronized (TransformerModel.this) {
                         WeightSlot slot = slotOrThrow(name);
                         WeightLoader.check(new TensorInfo(name, tensor.dtype(), tensor.shape()), slot,
                                 "the tensors written to the resident model");
-                        slot.write(tensor);
+                        if (rows == null || !rows.complete()) {
+                            slot.write(tensor);
+                        }
                     }
                 } finally {
                     mergeTargets.giveBack(tensor);
                 }
+            }
+
+            /**
+             * For a bf16 weight matrix whose {@link #target} a merge took: its rows, packed as they arrive (see
+             * {@link PackedRows}). Like the copies of accept, these writes are not meant to overlap an evaluation
+             * of the model: a caller merges a whole candidate before evaluating it.
+             */
+            @Override
+            public RowBlockTarget rowTarget(String name) {
+                WeightSlot.MatrixSlot m = bf16Matrix(name);
+                if (m == null) {
+                    return null;
+                }
+                PackedRows rows = new PackedRows(m);
+                rowTargets.put(name, rows);
+                return rows;
             }
 
             /**
@@ -214,14 +239,8 @@ public final class TransformerModel implements CausalLanguageModel {
              */
             @Override
             public Tensor target(String name) {
-                WeightSlot slot;
-                synchronized (TransformerModel.this) {
-                    slot = weights.slot(name, sequence).orElse(null);
-                }
-                if (slot instanceof WeightSlot.MatrixSlot m && m.matrix().isBf16()) {
-                    return mergeTargets.take(m.shape());
-                }
-                return null;
+                WeightSlot.MatrixSlot m = bf16Matrix(name);
+                return m == null ? null : mergeTargets.take(m.shape());
             }
 
             @Override
@@ -234,6 +253,12 @@ public final class TransformerModel implements CausalLanguageModel {
                 // Writes go straight into the resident weights and are not undone.
             }
         };
+    }
+
+    /** The slot of {@code name} when it is a matrix stored in bf16; null otherwise. */
+    private synchronized WeightSlot.MatrixSlot bf16Matrix(String name) {
+        return weights.slot(name, sequence).orElse(null) instanceof WeightSlot.MatrixSlot m && m.matrix().isBf16()
+                ? m : null;
     }
 
     private WeightSlot slotOrThrow(String name) {

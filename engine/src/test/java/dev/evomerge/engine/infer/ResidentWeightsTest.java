@@ -9,6 +9,7 @@ import dev.evomerge.core.synth.SynthArch;
 import dev.evomerge.core.synth.SynthModelSpec;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
+import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorSink;
@@ -98,6 +99,57 @@ class ResidentWeightsTest {
             assertThatThrownBy(() -> qwen.weightSink().accept("lm_head.weight",
                     Tensor.allocate(DType.F32, Shape.of(256, 64)))).isInstanceOf(EvomergeException.class)
                     .hasMessageContaining("tied");
+        }
+    }
+
+    @Test
+    void rowsHandedOverToTheSinkAreTheWeightsAndAcceptOfTheUntouchedTargetCopiesNothing() {
+        // k_proj: 32 rows from row 64 of the shared q/k/v matrix (not on a panel boundary); up_proj: 176 rows
+        String k = "model.layers.0.self_attn.k_proj.weight";
+        String up = "model.layers.1.mlp.up_proj.weight";
+        try (CausalLanguageModel m = ModelLoader.load(GoldenModels.model("qwen2-pico-base"),
+                LoadOptions.defaults().withWeightStorage(WeightStorage.BFLOAT16))) {
+            TensorSink sink = m.weightSink();
+            for (String name : List.of(k, up)) {
+                Tensor target = sink.target(name);
+                RowBlockTarget rows = sink.rowTarget(name);
+                assertThat(rows.dtype()).isEqualTo(DType.BF16);
+                assertThat(rows.shape()).isEqualTo(target.shape());
+                int height = (int) rows.shape().dim(0);
+                int cols = (int) rows.shape().dim(1);
+                // the target holds 1.0 everywhere, the rows distinct values: the weights must be the rows
+                Tensor values = Tensor.allocate(DType.BF16, rows.shape());
+                for (long i = 0; i < target.numel(); i++) {
+                    target.setFloat(i, 1f);
+                    values.setFloat(i, (i % 251) / 64f - 2f);
+                }
+                for (int r0 = 0; r0 < height; r0 += rows.blockRows()) {
+                    int n = Math.min(rows.blockRows(), height - r0);
+                    rows.putRows(r0, n, values.data().asSlice(2L * r0 * cols, 2L * n * cols));
+                }
+                sink.accept(name, target);
+                Tensor got = m.weightSource().tensor(name);
+                for (long i = 0; i < got.numel(); i++) {
+                    assertThat(got.getFloat(i)).as("%s element %d", name, i).isEqualTo(values.getFloat(i));
+                }
+            }
+            // a tensor whose rows did not all arrive is copied from the target by accept
+            Tensor target = sink.target(up);
+            RowBlockTarget rows = sink.rowTarget(up);
+            for (long i = 0; i < target.numel(); i++) {
+                target.setFloat(i, 0.5f);
+            }
+            rows.putRows(0, 1, Tensor.allocate(DType.BF16, Shape.of(rows.shape().dim(1))).data());
+            sink.accept(up, target);
+            Tensor got = m.weightSource().tensor(up);
+            assertThat(got.getFloat(0)).isEqualTo(0.5f);
+            assertThat(got.getFloat(got.numel() - 1)).isEqualTo(0.5f);
+            // norms and float32 weights take no rows
+            assertThat(sink.rowTarget("model.norm.weight")).isNull();
+        }
+        try (CausalLanguageModel m = ModelLoader.load(GoldenModels.model("qwen2-pico-base"),
+                LoadOptions.defaults().withWeightStorage(WeightStorage.FLOAT32))) {
+            assertThat(m.weightSink().rowTarget(up)).isNull();
         }
     }
 

@@ -204,7 +204,7 @@ public final class MergeExecutor {
             MergeInputs mi = new MergeInputs(job.name(), job.isEmbed(), inputs,
                     job.baseModel() == null ? null : job.baseModel().toString(), params.global(), job.workDtype(),
                     options.masks(), options.cache(),
-                    job.outDtype() == job.workDtype() ? () -> sink.target(job.name()) : null);
+                    job.outDtype() == job.workDtype() ? new SinkOutput(sink, job.name()) : null);
             Tensor merged = plan.method().merge(mi, arena);
             if (!merged.shape().equals(job.shape())) {
                 throw new IllegalStateException("method " + plan.method().name() + " returned shape "

@@ -133,7 +133,7 @@ final class GtaMethod extends AbstractMergeMethod {
         }
         Tensor out = in.output(d, b.shape(), arena);
         StreamKernels.taskArithmetic(d, b, xs, mix.weights(), divisor(d, mix.weights()), mix.normalize(),
-                mix.lambda() != 1, (float) mix.lambda(), out);
+                mix.lambda() != 1, (float) mix.lambda(), out, in.rowTarget(out));
         return out;
     }
 

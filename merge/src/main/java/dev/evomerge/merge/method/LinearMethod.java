@@ -55,7 +55,7 @@ final class LinearMethod extends AbstractMergeMethod {
         }
         if (StreamKernels.supports(d, tensors)) {
             Tensor out = in.output(d, tensors.get(0).shape(), arena);
-            StreamKernels.weightedSum(d, tensors, w, normalize, den, out);
+            StreamKernels.weightedSum(d, tensors, w, normalize, den, out, in.rowTarget(out));
             return out;
         }
         Tensor out = Tensor.allocate(d, tensors.get(0).shape(), arena);

@@ -2,6 +2,7 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.Tensor;
 
@@ -83,6 +84,15 @@ public record MergeInputs(String tensorName, boolean isEmbed, List<InputTensor> 
             return t;
         }
         return Tensor.allocate(dtype, shape, arena);
+    }
+
+    /**
+     * For a method that computes {@code out} (from {@link #output}) a block of rows at a time: where to hand each
+     * block over instead of writing it into {@code out} (see {@link OutputTarget}); null when it must write
+     * {@code out}.
+     */
+    public RowBlockTarget rowTarget(Tensor out) {
+        return target instanceof OutputTarget t ? t.rows(out) : null;
     }
 
     /** Inputs without caching or randomness: for deterministic methods and tests. */

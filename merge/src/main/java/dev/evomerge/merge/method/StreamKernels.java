@@ -2,6 +2,7 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
+import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -11,10 +12,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
 /**
@@ -71,12 +74,12 @@ final class StreamKernels {
      * float32 accumulator that starts at +0 and adds the products in input order. One pass: each vector of the output
      * reads its inputs once and keeps the sum in a register.
      */
-    static void weightedSum(DType d, List<Tensor> xs, float[] w, boolean normalize, float den, Tensor out) {
+    static void weightedSum(DType d, List<Tensor> xs, float[] w, boolean normalize, float den, Tensor out,
+                            RowBlockTarget rows) {
         int k = xs.size();
         MemorySegment[] in = segments(xs);
-        MemorySegment o = out.data();
         boolean bf = d == DType.BF16;
-        forTasks(out.numel(), (from, to) -> {
+        forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
             if (bf) {
                 // rounding and bf16 encoding written out in the loop, not called (see the class comment)
@@ -100,7 +103,7 @@ final class StreamKernels {
                     IntVector high = a.lanewise(VectorOperators.LSHR, 16);
                     ((ShortVector) high.blend(high.or(0x40),
                             a.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
-                            .convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * i, LE);
+                            .convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * (i - shift), LE);
                 }
             } else {
                 for (; i + L <= to; i += L) {
@@ -111,7 +114,7 @@ final class StreamKernels {
                     if (normalize) {
                         acc = acc.div(den);
                     }
-                    acc.intoMemorySegment(o, 4 * i, LE);
+                    acc.intoMemorySegment(o, 4 * (i - shift), LE);
                 }
             }
             for (; i < to; i++) {
@@ -124,7 +127,7 @@ final class StreamKernels {
                 if (normalize) {
                     v = Numerics.round(d, v / den);
                 }
-                storeScalar(bf, v, o, i);
+                storeScalar(bf, v, o, i - shift);
             }
         });
     }
@@ -136,13 +139,12 @@ final class StreamKernels {
      * each vector of the output reads the base and every input once and keeps the sum in a register.
      */
     static void taskArithmetic(DType d, Tensor base, List<Tensor> xs, float[] w, float div, boolean normalize,
-                               boolean scale, float lam, Tensor out) {
+                               boolean scale, float lam, Tensor out, RowBlockTarget rows) {
         int k = xs.size();
         MemorySegment[] in = segments(xs);
         MemorySegment b = base.data();
-        MemorySegment o = out.data();
         boolean bf = d == DType.BF16;
-        forTasks(out.numel(), (from, to) -> {
+        forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
             if (bf) {
                 // rounding and bf16 encoding written out in the loop, not called (see the class comment)
@@ -177,7 +179,7 @@ final class StreamKernels {
                     IntVector high = r.lanewise(VectorOperators.LSHR, 16);
                     IntVector enc = r.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
                     ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
-                            .intoMemorySegment(o, 2 * i, LE);
+                            .intoMemorySegment(o, 2 * (i - shift), LE);
                 }
             } else {
                 for (; i + L <= to; i += L) {
@@ -192,7 +194,7 @@ final class StreamKernels {
                     if (scale) {
                         mixed = mixed.mul(lam);
                     }
-                    bv.add(mixed).intoMemorySegment(o, 4 * i, LE);
+                    bv.add(mixed).intoMemorySegment(o, 4 * (i - shift), LE);
                 }
             }
             for (; i < to; i++) {
@@ -209,25 +211,76 @@ final class StreamKernels {
                 if (scale) {
                     mv = Numerics.round(d, mv * lam);
                 }
-                storeScalar(bf, Numerics.round(d, bs + mv), o, i);
+                storeScalar(bf, Numerics.round(d, bs + mv), o, i - shift);
             }
         });
     }
 
-    /** A loop body over the element range [from, to). */
+    /** A loop body over the element range [from, to) of a tensor (the ties stream's passes). */
     @FunctionalInterface
-    interface Task {
+    interface RangeTask {
         void run(long from, long to);
     }
 
     /** Runs body over [0, n) in {@link #TASK}-sized pieces, on the common pool when there are several. */
-    static void forTasks(long n, Task body) {
+    static void forTasks(long n, RangeTask body) {
         if (n <= 2L * TASK) {
             body.run(0, n);
             return;
         }
         long pieces = (n + TASK - 1) / TASK;
         LongStream.range(0, pieces).parallel().forEach(p -> body.run(p * TASK, Math.min(n, (p + 1) * TASK)));
+    }
+
+    /**
+     * A loop body over the element range [from, to) of the output, storing element i at element {@code i - shift} of
+     * {@code o}.
+     */
+    @FunctionalInterface
+    private interface Task {
+        void run(long from, long to, MemorySegment o, long shift);
+    }
+
+    /**
+     * Runs body over the elements of {@code out}: in {@link #TASK}-sized pieces written into {@code out}, on the common
+     * pool when there are several; or, when {@code rows} takes them, a block of rows at a time into a scratch of
+     * the running thread that {@code rows} then stores while it is still in cache (the merged rows never pass
+     * through memory row-major).
+     */
+    private static void forTasks(Tensor out, RowBlockTarget rows, Task body) {
+        long n = out.numel();
+        MemorySegment o = out.data();
+        if (rows == null) {
+            forTasks(n, (from, to) -> body.run(from, to, o, 0));
+            return;
+        }
+        int height = Math.toIntExact(rows.shape().dim(0));
+        long cols = rows.shape().dim(1);
+        int block = Math.max(1, rows.blockRows());
+        long elementBytes = out.dtype().byteSize();
+        int blocks = (height + block - 1) / block;
+        IntStream.range(0, blocks).parallel().forEach(b -> {
+            int r0 = b * block;
+            int r = Math.min(block, height - r0);
+            long bytes = r * cols * elementBytes;
+            MemorySegment scratch = RowScratch.of(bytes);
+            body.run(r0 * cols, (r0 + r) * cols, scratch, r0 * cols);
+            rows.putRows(r0, r, scratch.asSlice(0, bytes));
+        });
+    }
+
+    /** Each thread's scratch for one block of rows, kept and grown as needed (a block is 0.1-0.4 MB). */
+    private static final class RowScratch {
+        private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+
+        static MemorySegment of(long bytes) {
+            MemorySegment s = SCRATCH.get();
+            if (s == null || s.byteSize() < bytes) {
+                s = Arena.ofAuto().allocate(bytes, 64);
+                SCRATCH.set(s);
+            }
+            return s;
+        }
     }
 
     private static MemorySegment[] segments(List<Tensor> xs) {

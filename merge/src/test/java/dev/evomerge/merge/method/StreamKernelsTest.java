@@ -2,6 +2,7 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
+import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class StreamKernelsTest {
         Tensor expected = Tensor.allocate(d, Shape.of(n));
         MergeKernels.weightedSum(d, xs, w, normalize, den, expected);
         Tensor actual = Tensor.allocate(d, Shape.of(n));
-        StreamKernels.weightedSum(d, xs, w, normalize, den, actual);
+        StreamKernels.weightedSum(d, xs, w, normalize, den, actual, null);
         assertSameBits(actual, expected);
     }
 
@@ -54,7 +55,7 @@ class StreamKernelsTest {
         float[][] deltas = {TaskVectors.delta(d, xs.get(0), base), TaskVectors.delta(d, xs.get(1), base)};
         GtaMethod.combine(d, base, deltas, new GtaMethod.Mixing(w, false, normalize, lambda), expected);
         Tensor actual = Tensor.allocate(d, Shape.of(n));
-        StreamKernels.taskArithmetic(d, base, xs, w, div, normalize, lambda != 1, (float) lambda, actual);
+        StreamKernels.taskArithmetic(d, base, xs, w, div, normalize, lambda != 1, (float) lambda, actual, null);
         assertSameBits(actual, expected);
     }
 
@@ -66,9 +67,9 @@ class StreamKernelsTest {
         Tensor a = bf16Of(1f + 0x1p-7f);
         Tensor b = bf16Of(3f);
         Tensor out = Tensor.allocate(DType.BF16, Shape.of(1));
-        StreamKernels.weightedSum(DType.BF16, List.of(a, b), new float[] {0.5f, 0.25f}, false, 1f, out);
+        StreamKernels.weightedSum(DType.BF16, List.of(a, b), new float[] {0.5f, 0.25f}, false, 1f, out, null);
         assertThat(FloatFormats.bf16ToFloat(out.data().get(I16, 0))).isEqualTo(1.25f);
-        StreamKernels.weightedSum(DType.BF16, List.of(a, b), new float[] {0.5f, 0.25f}, true, 0.75f, out);
+        StreamKernels.weightedSum(DType.BF16, List.of(a, b), new float[] {0.5f, 0.25f}, true, 0.75f, out, null);
         assertThat(FloatFormats.bf16ToFloat(out.data().get(I16, 0))).isEqualTo(1.6640625f);
     }
 
@@ -104,6 +105,71 @@ class StreamKernelsTest {
                 assertSameBits(own, alone);
             }
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"linear, BF16", "task_arithmetic, BF16", "linear, F32", "task_arithmetic, F32"})
+    void streamedMethodsHandEveryRowOnceToARowTargetAndLeaveTheTargetUnwritten(String method, DType d) {
+        // 37 rows of 83 columns in blocks of 8: a short last block, rows that are not a whole number of vectors
+        int rows = 37;
+        int cols = 83;
+        SplittableRandom rnd = new SplittableRandom(9);
+        Shape shape = Shape.of(rows, cols);
+        List<MergeInputs.InputTensor> ins = List.of(
+                new MergeInputs.InputTensor("base", random(d, rows * cols, rnd).reshape(shape), java.util.Map.of("weight", 0.2)),
+                new MergeInputs.InputTensor("a", random(d, rows * cols, rnd).reshape(shape), java.util.Map.of("weight", 0.5)),
+                new MergeInputs.InputTensor("b", random(d, rows * cols, rnd).reshape(shape), java.util.Map.of("weight", -0.3)));
+        String base = method.equals("linear") ? null : "base";
+        MergeMethod m = MergeMethods.byName(method);
+        Tensor alone = m.merge(new MergeInputs("w", false, ins, base, java.util.Map.of(), d, null, null));
+        Tensor target = Tensor.allocate(d, shape);
+        Tensor received = Tensor.allocate(d, shape);
+        int[] timesPut = new int[rows];
+        RowBlockTarget rowTarget = new RowBlockTarget() {
+            @Override
+            public DType dtype() {
+                return d;
+            }
+
+            @Override
+            public Shape shape() {
+                return shape;
+            }
+
+            @Override
+            public int blockRows() {
+                return 8;
+            }
+
+            @Override
+            public synchronized void putRows(int row0, int n, MemorySegment block) {
+                assertThat(row0 % 8).isZero();
+                assertThat(block.byteSize()).isEqualTo((long) n * cols * d.byteSize());
+                MemorySegment.copy(block, 0, received.data(), (long) row0 * cols * d.byteSize(), block.byteSize());
+                for (int r = row0; r < row0 + n; r++) {
+                    timesPut[r]++;
+                }
+            }
+        };
+        OutputTarget offered = new OutputTarget() {
+            @Override
+            public Tensor get() {
+                return target;
+            }
+
+            @Override
+            public RowBlockTarget rows(Tensor out) {
+                return out == target ? rowTarget : null;
+            }
+        };
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            Tensor into = m.merge(new MergeInputs("w", false, ins, base, java.util.Map.of(), d, null, null, offered),
+                    arena);
+            assertThat(into).isSameAs(target);
+        }
+        assertThat(timesPut).containsOnly(1);
+        assertSameBits(received, alone);
+        assertThat(target.data().mismatch(MemorySegment.ofArray(new byte[(int) target.byteSize()]))).isEqualTo(-1);
     }
 
     @Test

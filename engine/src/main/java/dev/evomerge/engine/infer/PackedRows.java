@@ -1,0 +1,62 @@
+package dev.evomerge.engine.infer;
+
+import dev.evomerge.core.tensor.DType;
+import dev.evomerge.core.tensor.RowBlockTarget;
+import dev.evomerge.core.tensor.Shape;
+import dev.evomerge.engine.compute.PackedMatrix;
+import dev.evomerge.engine.model.WeightSlot;
+
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+
+/**
+ * A bf16 resident weight matrix's rows as a merge hands them over a block at a time (see {@link RowBlockTarget}):
+ * each block is packed into the GEMM's panels while the merge's scratch still holds it in cache, so a merged matrix
+ * is written once, packed, instead of row-major into a buffer and then read back to pack it. Remembers which rows
+ * arrived, so that the sink's accept knows the matrix is complete and copies nothing.
+ */
+final class PackedRows implements RowBlockTarget {
+
+    private final WeightSlot.MatrixSlot slot;
+    private final BitSet arrived;
+
+    PackedRows(WeightSlot.MatrixSlot slot) {
+        this.slot = slot;
+        this.arrived = new BitSet(slot.rows());
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.BF16;
+    }
+
+    @Override
+    public Shape shape() {
+        return slot.shape();
+    }
+
+    /** A panel of output rows: a block that starts on a panel fills whole cache lines of it. */
+    @Override
+    public int blockRows() {
+        return PackedMatrix.NR;
+    }
+
+    @Override
+    public void putRows(int row0, int n, MemorySegment rows) {
+        if (row0 < 0 || n < 0 || row0 + n > slot.rows()) {
+            throw new IllegalArgumentException("rows " + row0 + ".." + (row0 + n) + " of a " + slot.rows()
+                    + "-row weight");
+        }
+        slot.matrix().setRowsBf16(slot.rowOffset() + row0, n, rows);
+        synchronized (arrived) {
+            arrived.set(row0, row0 + n);
+        }
+    }
+
+    /** Whether every row has been put. */
+    boolean complete() {
+        synchronized (arrived) {
+            return arrived.cardinality() == slot.rows();
+        }
+    }
+}
