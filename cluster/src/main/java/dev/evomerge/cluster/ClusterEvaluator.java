@@ -182,51 +182,85 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         return true;
     }
 
+    /** How often a worker's check is tried before it is given up (a transient failure must not lose a worker). */
+    private static final int CHECK_ATTEMPTS = 5;
+
+    /**
+     * Checks a joining worker, trying again after a failure that is not the worker's answer: a task that cannot be sent
+     * yet (Hazelcast replicates a message format's schema to every member before its first use and fails the send
+     * while a member is still joining) must not leave a worker unchecked, and the run waiting for it, for good.
+     */
     private void verify(Member m) {
         if (!"worker".equals(m.getAttribute(ClusterOptions.ROLE)) || !checked.add(m.getUuid())) {
             return; // two concurrent challenges of one worker would overwrite each other's nonce there
         }
-        try {
-            if (!challenge(m)) {
-                refused.add(m.getUuid());
-                signal();
-                return;
-            }
-            long seq = seqs.getAndIncrement();
-            SignedReply r = control.submitToMember(SignedTask.signed(secret, SignedTask.Kind.FINGERPRINT, spec.runId(), seq,
-                    new Wire.Out().runSpec(spec).toBytes()), m).get(60, TimeUnit.SECONDS);
-            if (!r.verified(secret, SignedReply.Kind.FINGERPRINT, spec.runId(), seq)) {
-                discarded.incrementAndGet();
-                refused.add(m.getUuid());
-                log.accept("worker " + m.getAddress() + " answered the input check without a valid signature: it gets no work");
-                signal();
-                return;
-            }
-            Wire.In in = new Wire.In(r.body);
-            Map<String, String> seen = in.strings();
-            in.end();
-            List<String> diffs = new ArrayList<>();
-            for (var e : expected.entrySet()) {
-                String theirs = seen.get(e.getKey());
-                if (!e.getValue().equals(theirs)) {
-                    diffs.add(e.getKey() + (("missing".equals(theirs)) ? " is missing" : " differs (" + theirs + " vs " + e.getValue() + ")"));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                check(m);
+                break;
+            } catch (Exception e) {
+                boolean present = hz.getCluster().getMembers().contains(m);
+                if (attempt == CHECK_ATTEMPTS || !present) {
+                    log.accept("could not check worker " + m.getAddress() + ": " + reason(e) + (present ? "; it gets no work" : ""));
+                    break;
+                }
+                log.accept("could not check worker " + m.getAddress() + " (attempt " + attempt + " of " + CHECK_ATTEMPTS
+                        + "): " + reason(e) + "; trying again");
+                try {
+                    Thread.sleep(500L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
             }
-            if (diffs.isEmpty()) {
-                int slots = Integer.parseInt(m.getAttribute(ClusterOptions.SLOTS));
-                accepted.put(m.getUuid(), new Slotted(m, slots));
-                log.accept("worker " + m.getAddress() + " accepted with " + slots + " slot(s)");
-            } else {
-                refused.add(m.getUuid());
-                String reason = "worker " + m.getAddress() + " does not see the same inputs as the coordinator: " + String.join("; ", diffs) + ".";
-                log.accept("refused " + reason);
-                control.submitToMember(SignedTask.signed(secret, SignedTask.Kind.REFUSE, spec.runId(), seqs.getAndIncrement(),
-                        new Wire.Out().string(reason).toBytes()), m);
-            }
-        } catch (Exception e) {
-            log.accept("could not check worker " + m.getAddress() + ": " + e.getMessage());
         }
         signal();
+    }
+
+    private static String reason(Throwable e) {
+        String r = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        Throwable cause = e.getCause();
+        return cause == null || cause.getMessage() == null || r.contains(cause.getMessage()) ? r : r + " (" + cause.getMessage() + ")";
+    }
+
+    /** The challenge and the input check of one worker; it is accepted, or refused with a line saying why. */
+    private void check(Member m) throws Exception {
+        if (!challenge(m)) {
+            refused.add(m.getUuid());
+            signal();
+            return;
+        }
+        long seq = seqs.getAndIncrement();
+        SignedReply r = control.submitToMember(SignedTask.signed(secret, SignedTask.Kind.FINGERPRINT, spec.runId(), seq,
+                new Wire.Out().runSpec(spec).toBytes()), m).get(60, TimeUnit.SECONDS);
+        if (!r.verified(secret, SignedReply.Kind.FINGERPRINT, spec.runId(), seq)) {
+            discarded.incrementAndGet();
+            refused.add(m.getUuid());
+            log.accept("worker " + m.getAddress() + " answered the input check without a valid signature: it gets no work");
+            signal();
+            return;
+        }
+        Wire.In in = new Wire.In(r.body);
+        Map<String, String> seen = in.strings();
+        in.end();
+        List<String> diffs = new ArrayList<>();
+        for (var e : expected.entrySet()) {
+            String theirs = seen.get(e.getKey());
+            if (!e.getValue().equals(theirs)) {
+                diffs.add(e.getKey() + (("missing".equals(theirs)) ? " is missing" : " differs (" + theirs + " vs " + e.getValue() + ")"));
+            }
+        }
+        if (diffs.isEmpty()) {
+            int slots = Integer.parseInt(m.getAttribute(ClusterOptions.SLOTS));
+            accepted.put(m.getUuid(), new Slotted(m, slots));
+            log.accept("worker " + m.getAddress() + " accepted with " + slots + " slot(s)");
+        } else {
+            refused.add(m.getUuid());
+            String reason = "worker " + m.getAddress() + " does not see the same inputs as the coordinator: " + String.join("; ", diffs) + ".";
+            log.accept("refused " + reason);
+            control.submitToMember(SignedTask.signed(secret, SignedTask.Kind.REFUSE, spec.runId(), seqs.getAndIncrement(),
+                    new Wire.Out().string(reason).toBytes()), m);
+        }
     }
 
     private void signal() {
