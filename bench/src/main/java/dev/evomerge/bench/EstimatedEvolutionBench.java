@@ -138,7 +138,7 @@ public final class EstimatedEvolutionBench {
                 Path fullDir = seedDir.resolve(task + "-full");
                 Outcome full = runFull || Files.exists(fullDir.resolve("summary.json"))
                         ? evolve(genomeFile, taskDir, fullDir, seed, maxGeneration, threads,
-                        new FitnessOptions(FitnessEstimatorKind.FULL, null, null, null)) : null;
+                        new FitnessOptions(FitnessEstimatorKind.FULL, null, null, null, null)) : null;
                 Outcome estimated = runEstimated ? evolve(genomeFile, taskDir, seedDir.resolve(task + "-" + estimator
                         + (recalibrateEvery != null ? "-recalibrate" + recalibrateEvery : "")
                         + (calibrationLimit != null ? "-calibration" + calibrationLimit : "")), seed, maxGeneration, threads, new FitnessOptions(estimator, anchors, calibrationLimit, null,

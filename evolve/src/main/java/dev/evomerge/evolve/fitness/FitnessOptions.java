@@ -26,12 +26,6 @@ public record FitnessOptions(FitnessEstimatorKind estimator, Integer anchors, In
     /** Nothing given: today's whole-task fitness. */
     public static final FitnessOptions NONE = new FitnessOptions(null, null, null, null, null);
 
-    /** The options without {@code --recalibrate-every}. */
-    public FitnessOptions(FitnessEstimatorKind estimator, Integer anchors, Integer calibrationLimit,
-                          Integer fullEvalTop) {
-        this(estimator, anchors, calibrationLimit, fullEvalTop, null);
-    }
-
     /** These values where given, else {@code fallback}'s (the genome file's). */
     public FitnessOptions over(FitnessOptions fallback) {
         return new FitnessOptions(estimator != null ? estimator : fallback.estimator,

@@ -45,7 +45,7 @@ class CalibrationTest {
 
     static FitnessPlan plan(FitnessEstimatorKind kind, int k, long seed) {
         List<TaskItem> items = IntStream.range(0, ITEMS).mapToObj(TaskItem::of).toList();
-        return new FitnessPlan(new FitnessOptions(kind, k, null, null), seed, List.of(TASK), List.of(TERM),
+        return new FitnessPlan(new FitnessOptions(kind, k, null, null, null), seed, List.of(TASK), List.of(TERM),
                 Map.of("mc", items));
     }
 

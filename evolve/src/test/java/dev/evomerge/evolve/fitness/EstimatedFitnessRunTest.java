@@ -73,7 +73,7 @@ class EstimatedFitnessRunTest {
         Path storage = dir.resolve("irt-run");
         List<String> notes = new ArrayList<>();
         EvolutionRun.Result r = run(options(setup.genomeFile(), storage, false, 2,
-                new FitnessOptions(FitnessEstimatorKind.IRT, 8, null, 1)), notes);
+                new FitnessOptions(FitnessEstimatorKind.IRT, 8, null, 1, null)), notes);
 
         try (RunStore s = RunStore.openReadOnly(storage)) {
             FitnessStore f = FitnessStore.reading(s);
@@ -133,7 +133,7 @@ class EstimatedFitnessRunTest {
     @Test
     void aResumedRunContinuesWithTheSameAnchors() {
         Path storage = dir.resolve("anchors-run");
-        FitnessOptions fitness = new FitnessOptions(FitnessEstimatorKind.ANCHORS, 8, 30, null);
+        FitnessOptions fitness = new FitnessOptions(FitnessEstimatorKind.ANCHORS, 8, 30, null, null);
         run(options(setup.genomeFile(), storage, false, 1, fitness), new ArrayList<>());
         String anchorsBefore;
         int calibrationRows;
@@ -170,7 +170,7 @@ class EstimatedFitnessRunTest {
     void aTaskTooSmallForTheAnchorsIsRefusedInOneSentenceBeforeAnythingIsWritten() {
         Path storage = dir.resolve("too-small");
         EvolutionLauncher launcher = new EvolutionLauncher(options(setup.genomeFile(), storage, false, 1,
-                new FitnessOptions(FitnessEstimatorKind.IRT, 100, null, null)), w -> { });
+                new FitnessOptions(FitnessEstimatorKind.IRT, 100, null, null, null)), w -> { });
         assertThatThrownBy(launcher::prepare).isInstanceOf(EvomergeException.class)
                 .hasMessage("task hidden_recipe_mc has 40 documents to evaluate, fewer than --anchors 100; lower "
                         + "--anchors to at most 40 or use --fitness-estimator full.");
@@ -199,7 +199,7 @@ class EstimatedFitnessRunTest {
         assertThat(storage).doesNotExist();
         // the command line overrides the genome file's estimator
         new EvolutionLauncher(options(genome, storage, false, 1,
-                new FitnessOptions(FitnessEstimatorKind.FULL, null, null, null), tasks), w -> { }).prepare();
+                new FitnessOptions(FitnessEstimatorKind.FULL, null, null, null, null), tasks), w -> { }).prepare();
     }
 
     /** --recalibrate-every 1: each estimated generation's best is measured, joins the calibration, and irt refits. */

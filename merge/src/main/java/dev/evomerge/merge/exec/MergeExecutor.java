@@ -1,6 +1,7 @@
 package dev.evomerge.merge.exec;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.MappedPageAdvice;
 import dev.evomerge.core.tensor.Kernels;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorSink;
@@ -185,7 +186,7 @@ public final class MergeExecutor {
                     // one call maps the tensor's pages instead of a page fault for every few of them (measured on
                     // a 760M-parameter task_arithmetic merge to /dev/shm: 30 % less system time); the pages are
                     // released below, so the resident set stays what it was
-                    MappedPages.populate(input.data());
+                    MappedPageAdvice.populate(input.data());
                 }
                 tensors.add(input.dtype() == job.workDtype() ? input
                         : Kernels.convert(input, job.workDtype(), arena));
@@ -216,7 +217,7 @@ public final class MergeExecutor {
             sink.accept(job.name(), merged);
         } finally {
             if (options.releaseInputPages()) {
-                stored.forEach(t -> MappedPages.release(t.data()));
+                stored.forEach(t -> MappedPageAdvice.release(t.data()));
             }
         }
     }
