@@ -1,6 +1,8 @@
 package dev.evomerge.bench;
 
+import dev.evomerge.eval.reload.InJvmProbe;
 import dev.evomerge.eval.reload.ProbeLogprobs;
+import dev.evomerge.eval.reload.ProbeSettings;
 import dev.evomerge.eval.reload.ReloadOutcome;
 import dev.evomerge.eval.reload.ReloadProbe;
 import dev.evomerge.eval.reload.ReloadProtocols;
@@ -20,8 +22,7 @@ import dev.evomerge.evolve.pool.ServerPoolOptions;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.merge.MergeOptions;
-import dev.evomerge.merge.MergeReporter;
-import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.CandidateModelWriter;
 import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.merge.config.MergeConfigReader;
 
@@ -96,6 +97,9 @@ public final class ServerPoolBench {
         Process server = start(serveCmd, base, port, work.resolve("server.log"));
         double[][] pooled = new double[CANDIDATES][];
         double[][] pooledCpu = new double[CANDIDATES][];
+        // each path keeps one merge session across its candidates, as the pool and the on-disk slots do
+        CandidateModelWriter pooledWriter = new CandidateModelWriter(mo);
+        InJvmProbe inJvm = InJvmProbe.kept();
         try {
             String url = "http://127.0.0.1:" + port;
             double startup = awaitModels(url, server);
@@ -105,22 +109,32 @@ public final class ServerPoolBench {
             for (int i = 0; i < CANDIDATES; i++) {
                 Path dir = shm.resolve("candidate-" + i);
                 Clock c = new Clock(server);
-                merge(configs.get(i), mo, dir);
+                pooledWriter.write(configs.get(i), dir);
+                c.lap();
+                // what the pool checks the server's probe against (ReloadingServer, candidates up to 1B parameters)
+                ProbeLogprobs reference = inJvm.of(dir, probeTokens);
                 c.lap();
                 ReloadOutcome o = ReloadProtocols.evomerge().reload(endpoint, dir);
                 if (!o.loaded()) {
                     throw new IllegalStateException(o.message());
                 }
                 c.lap();
-                double p = probe(endpoint, modelId, probeTokens);
+                ProbeLogprobs served = ReloadProbe.served(endpoint, modelId, probeTokens);
+                double p = Arrays.stream(served.logprobs()).sum();
+                if (served.meanAbsDifference(reference) > ProbeSettings.DEFAULT_MAX_MEAN_ABS_DIFFERENCE) {
+                    throw new IllegalStateException("the server's probe differs from the in-JVM reference by "
+                            + served.meanAbsDifference(reference));
+                }
                 c.lap();
                 Trees.delete(dir);
                 c.lap();
                 pooled[i] = c.wall();
                 pooledCpu[i] = c.cpu();
-                c.print("reload  ", i, List.of("merge+write", "reload", "probe", "delete"), p);
+                c.print("reload  ", i, List.of("merge+write", "in-JVM reference", "reload", "probe", "delete"), p);
             }
         } finally {
+            pooledWriter.close();
+            inJvm.close();
             stop(server);
             Trees.delete(shm);
         }
@@ -128,10 +142,11 @@ public final class ServerPoolBench {
         // (2) a fresh server per candidate, as --eval-server-cmd does: merged to the work folder (STORAGE/merged)
         double[][] fresh = new double[CANDIDATES][];
         double[][] freshCpu = new double[CANDIDATES][];
+        CandidateModelWriter freshWriter = new CandidateModelWriter(mo);
         for (int i = 0; i < CANDIDATES; i++) {
             Path dir = work.resolve("merged/candidate-" + i);
             Clock c = new Clock(null);
-            merge(configs.get(i), mo, dir);
+            freshWriter.write(configs.get(i), dir);
             c.lap();
             int p0 = freePort();
             Process s = start(serveCmd, dir, p0, work.resolve("fresh.log"));
@@ -153,14 +168,21 @@ public final class ServerPoolBench {
             freshCpu[i] = c.cpu();
             c.print("fresh   ", i, List.of("merge+write", "start+load", "probe", "stop+delete"), p);
         }
-        double a = median(pooled, 4);
+        freshWriter.close();
+        double a = median(pooled, 5);
         double b = median(fresh, 4);
-        double ac = median(pooledCpu, 4);
+        double ac = median(pooledCpu, 5);
         double bc = median(freshCpu, 4);
-        System.out.printf(Locale.ROOT, "median per candidate without evaluation, wall: reload %.2f s, fresh server"
-                + " %.2f s, ratio %.1fx%n", a, b, b / a);
+        // the protocol's own cost: the in-JVM reference (column 1) left out, as the fresh path makes none
+        double[][] protocol = withoutColumn(pooled, 1);
+        double[][] protocolCpu = withoutColumn(pooledCpu, 1);
+        double a0 = median(protocol, 4);
+        double ac0 = median(protocolCpu, 4);
+        System.out.printf(Locale.ROOT, "median per candidate without evaluation, wall: reload %.2f s (%.2f s without"
+                + " the in-JVM reference), fresh server %.2f s, ratio %.1fx (%.1fx)%n", a, a0, b, b / a, b / a0);
         System.out.printf(Locale.ROOT, "median per candidate without evaluation, CPU (this JVM + the server's"
-                + " processes): reload %.2f s, fresh server %.2f s, ratio %.1fx%n", ac, bc, bc / ac);
+                + " processes): reload %.2f s (%.2f s without the in-JVM reference), fresh server %.2f s, ratio"
+                + " %.1fx (%.1fx)%n", ac, ac0, bc, bc / ac, bc / ac0);
         System.out.printf(Locale.ROOT, "load average at the end: %.1f%n", OS.getSystemLoadAverage());
     }
 
@@ -300,12 +322,6 @@ public final class ServerPoolBench {
         }
     }
 
-    private static void merge(MergeConfig c, MergeOptions mo, Path dir) {
-        try (MergeSession s = MergeSession.open(c, mo, MergeReporter.silent())) {
-            s.writeModel(dir);
-        }
-    }
-
     /** The pool's probe request (ReloadProbe.served); returns the sum of the prompt's token logprobs. */
     private static double probe(ServerEndpoint endpoint, String modelId, int[] tokens) throws Exception {
         ProbeLogprobs p = ReloadProbe.served(endpoint, modelId, tokens);
@@ -364,6 +380,23 @@ public final class ServerPoolBench {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** Each row without {@code column}, its total (the last value) less that column's value. */
+    private static double[][] withoutColumn(double[][] rows, int column) {
+        double[][] out = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            double[] r = rows[i];
+            double[] o = new double[r.length - 1];
+            for (int k = 0, j = 0; k < r.length; k++) {
+                if (k != column) {
+                    o[j++] = r[k];
+                }
+            }
+            o[o.length - 1] -= r[column];
+            out[i] = o;
+        }
+        return out;
     }
 
     private static double median(double[][] rows, int column) {

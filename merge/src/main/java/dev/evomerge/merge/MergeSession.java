@@ -30,6 +30,8 @@ public final class MergeSession implements AutoCloseable {
     private final MergePlan plan;
     private final MaskSource masks;
     private final TaskVectorCache cache;
+    /** Whether a candidate write has mapped the inputs' pages, which this session then keeps for the next one. */
+    private volatile boolean inputsMapped;
 
     private MergeSession(MergeOptions options, MergeReporter reporter, MergePlan plan) {
         this.options = options;
@@ -86,6 +88,22 @@ public final class MergeSession implements AutoCloseable {
         ModelWriter.checkTarget(out);
         run(() -> ModelWriter.write(plan, plan.parameters(), out, writerOptions(), reporter::warning,
                 reporter::tensorDone));
+    }
+
+    /**
+     * Writes a candidate, a config with the planned layout and other parameter values, to {@code out} as
+     * {@link #writeModel(Path)} writes the planned config (its model card and mergekit_config.yml are the
+     * candidate's). Unlike a one-off write, the inputs' pages stay mapped for the next candidate: the first write
+     * maps each input tensor's pages in one call, later ones find them mapped. A config with another layout is a
+     * usage error ({@link MergePlan#layoutMatches} says which configs fit).
+     */
+    public void writeModel(MergeConfig candidate, Path out) {
+        ModelWriter.checkTarget(out);
+        List<JobParameters> params = plan.parameters(candidate);
+        ModelWriter.Options o = writerOptions();
+        ModelWriter.Options kept = o.withExecution(o.execution().withPopulateInputPages(!inputsMapped));
+        run(() -> ModelWriter.write(plan, candidate, params, out, kept, reporter::warning, reporter::tensorDone));
+        inputsMapped = true;
     }
 
     /** Merges with the planned config's own parameters into {@code sink} (not committed). */

@@ -209,7 +209,8 @@ public final class TransformerModel implements CausalLanguageModel {
                         WeightLoader.check(new TensorInfo(name, tensor.dtype(), tensor.shape()), slot,
                                 "the tensors written to the resident model");
                         if (rows == null || !rows.complete()) {
-                            slot.write(tensor);
+                            // the model's worker threads are idle here: generation holds the same lock
+                            slot.write(tensor, pool);
                         }
                     }
                 } finally {

@@ -20,10 +20,19 @@ public final class ReloadingServer {
     private final ReloadProtocol protocol;
     private final String modelId;
     private final ProbeSettings settings;
+    /** Computes the in-JVM probe of candidates small enough for it (may be shared with other servers). */
+    private final InJvmProbe inJvm;
     private int[] probeTokens;
     private ProbeLogprobs lastServed;
 
     public ReloadingServer(ServerEndpoint endpoint, ReloadProtocol protocol, String modelId, ProbeSettings settings) {
+        this(endpoint, protocol, modelId, settings, InJvmProbe.loadingEach());
+    }
+
+    /** A server whose in-JVM probes {@code inJvm} computes (a kept model shared by a pool's servers). */
+    public ReloadingServer(ServerEndpoint endpoint, ReloadProtocol protocol, String modelId, ProbeSettings settings,
+                           InJvmProbe inJvm) {
+        this.inJvm = inJvm;
         this.endpoint = endpoint;
         this.protocol = protocol;
         this.modelId = modelId;
@@ -39,10 +48,16 @@ public final class ReloadingServer {
      */
     public static ReloadingServer connect(ServerEndpoint endpoint, Optional<String> reloadOption,
                                           ProbeSettings settings) {
+        return connect(endpoint, reloadOption, settings, InJvmProbe.loadingEach());
+    }
+
+    /** {@link #connect(ServerEndpoint, Optional, ProbeSettings)} with the in-JVM probes computed by {@code inJvm}. */
+    public static ReloadingServer connect(ServerEndpoint endpoint, Optional<String> reloadOption,
+                                          ProbeSettings settings, InJvmProbe inJvm) {
         ServerInfo info = ServerInfo.query(endpoint);
         ReloadProtocol protocol = reloadOption.isPresent() ? ReloadProtocols.named(reloadOption.get())
                 : ReloadProtocols.forKind(info.kind(), endpoint, info.evidence());
-        return new ReloadingServer(endpoint, protocol, info.modelId(), settings);
+        return new ReloadingServer(endpoint, protocol, info.modelId(), settings, inJvm);
     }
 
     public ServerEndpoint endpoint() {
@@ -99,7 +114,7 @@ public final class ReloadingServer {
         try {
             probeTokens(candidateDir);
             if (reference.isEmpty() && ReloadProbe.parameterCount(candidateDir) <= settings.inJvmMaxParameters()) {
-                reference = Optional.of(ReloadProbe.inJvm(candidateDir, probeTokens));
+                reference = Optional.of(inJvm.of(candidateDir, probeTokens));
             }
         } catch (EvomergeException e) { // the candidate's directory is not a loadable model
             return new CandidateLoad(CandidateLoad.Status.REFUSED, "The candidate " + candidateDir

@@ -10,8 +10,7 @@ import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
-import dev.evomerge.merge.MergeReporter;
-import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.CandidateModelWriter;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -57,6 +56,8 @@ final class OnDiskWorker implements CandidateWorker {
     private final String name;
     private final Consumer<String> warnings;
     private final TaskScorer scorer;
+    /** The merge session kept across this slot's candidates (the inputs are opened and mapped once). */
+    private final CandidateModelWriter writer;
     /** Whether abandoned temporaries in the candidates' folder were removed (once, before the first merge). */
     private volatile boolean cleaned;
 
@@ -65,6 +66,7 @@ final class OnDiskWorker implements CandidateWorker {
         this.name = name;
         this.warnings = warnings;
         this.scorer = new TaskScorer(settings, warnings);
+        this.writer = new CandidateModelWriter(settings.mergeOptions());
     }
 
     @Override
@@ -86,10 +88,7 @@ final class OnDiskWorker implements CandidateWorker {
                 }
                 cleaned = true;
             }
-            try (MergeSession s = MergeSession.open(c.config(), settings.mergeOptions(),
-                    MergeReporter.silent())) {
-                s.writeModel(dir);
-            }
+            writer.write(c.config(), dir);
             return new Merged(c, dir, (System.nanoTime() - t0) / 1e9, null);
         } catch (RuntimeException | IOException e) {
             deleteQuietly(dir);
@@ -275,5 +274,10 @@ final class OnDiskWorker implements CandidateWorker {
 
     @Override
     public void close() {
+        if (writer.reopens() > 0) {
+            warnings.accept("The merges of " + name + " opened the input models again " + writer.reopens()
+                    + " time(s), for candidates whose layout differed from the previous candidate's.");
+        }
+        writer.close();
     }
 }

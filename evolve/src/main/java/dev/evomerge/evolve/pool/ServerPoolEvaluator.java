@@ -7,9 +7,9 @@ import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
-import dev.evomerge.merge.MergeReporter;
-import dev.evomerge.merge.MergeSession;
+import dev.evomerge.merge.CandidateModelWriter;
 
+import dev.evomerge.eval.reload.InJvmProbe;
 import dev.evomerge.eval.reload.ProbeSettings;
 import dev.evomerge.eval.reload.ReloadingServer;
 import dev.evomerge.eval.reload.ServerEndpoint;
@@ -58,6 +58,10 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     /** The last reason a server left the pool, quoted when no server is left. */
     private volatile String lastLoss;
     private ScratchSpace scratch;
+    /** The merge session kept across candidates: the input models are opened and mapped once per pool. */
+    private final CandidateModelWriter writer;
+    /** The reference probe of candidates up to 1B parameters, on one model kept for the pool's servers. */
+    private final InJvmProbe inJvmProbe = InJvmProbe.kept();
     private boolean started;
     private boolean closed;
 
@@ -69,6 +73,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         this.settings = settings;
         this.options = options;
         this.warnings = warnings;
+        this.writer = new CandidateModelWriter(settings.mergeOptions());
     }
 
     /** The servers still in the pool (their URLs). */
@@ -95,7 +100,8 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         for (ServerEndpoint endpoint : options.endpoints()) {
             try {
                 // a server that cannot say which protocol it speaks is a usage error (the option names it)
-                ReloadingServer rs = ReloadingServer.connect(endpoint, options.reloadOption(), ProbeSettings.defaults());
+                ReloadingServer rs = ReloadingServer.connect(endpoint, options.reloadOption(), ProbeSettings.defaults(),
+                        inJvmProbe);
                 PooledServer s = new PooledServer(rs, rs.requiredModelDirectory(), settings,
                         new TaskScorer(settings, warnings), warnings, http);
                 live.add(s);
@@ -237,9 +243,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         try {
             scratch.delete(dir);
             Files.createDirectories(dir.getParent());
-            try (MergeSession s = MergeSession.open(c.config(), settings.mergeOptions(), MergeReporter.silent())) {
-                s.writeModel(dir);
-            }
+            writer.write(c.config(), dir);
             return new Merged(c, dir, (System.nanoTime() - t0) / 1e9, null, true);
         } catch (RuntimeException | java.io.IOException e) {
             scratch.delete(dir);
@@ -255,6 +259,16 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     @Override
     public synchronized void close() {
         closed = true;
+        if (writer.reopens() > 0) {
+            warnings.accept("The server pool's merges opened the input models again " + writer.reopens()
+                    + " time(s), for candidates whose layout differed from the previous candidate's.");
+        }
+        writer.close();
+        if (inJvmProbe.loads() > 1) {
+            warnings.accept("The in-JVM reload probe loaded a model from disk " + inJvmProbe.loads() + " times, for"
+                    + " candidates whose config.json or tensors differed from the previous candidate's.");
+        }
+        inJvmProbe.close();
         if (scratch != null) {
             scratch.close();
         }

@@ -3,6 +3,7 @@ package dev.evomerge.merge.output;
 import dev.evomerge.core.EvomergeException;
 import dev.evomerge.core.io.AtomicDirectory;
 import dev.evomerge.core.safetensors.SafetensorsWriter;
+import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.merge.config.MergeConfigWriter;
 import dev.evomerge.merge.exec.MergeExecutor;
 import dev.evomerge.merge.plan.JobParameters;
@@ -35,6 +36,11 @@ public final class ModelWriter {
      */
     public record Options(MergeExecutor.Options execution, long maxShardBytes, boolean copyTokenizer,
                           boolean writeModelCard) {
+
+        /** These options with other execution options. */
+        public Options withExecution(MergeExecutor.Options e) {
+            return new Options(e, maxShardBytes, copyTokenizer, writeModelCard);
+        }
     }
 
     /** The file the original YAML is saved to. */
@@ -67,6 +73,17 @@ public final class ModelWriter {
      */
     public static void write(MergePlan plan, List<JobParameters> parameters, Path out, Options options,
                              Consumer<String> warnings, Consumer<TensorJob> tensorDone) {
+        write(plan, plan.config(), parameters, out, options.withExecution(options.execution()
+                .withReleaseInputPages(true)), warnings, tensorDone);
+    }
+
+    /**
+     * Writes {@code config}, a config with {@code plan}'s layout whose {@code parameters} these are (an evolution's
+     * candidate), to {@code out}: the model card and mergekit_config.yml are {@code config}'s. Input pages are kept or
+     * released as {@code options.execution()} says.
+     */
+    public static void write(MergePlan plan, MergeConfig config, List<JobParameters> parameters, Path out,
+                             Options options, Consumer<String> warnings, Consumer<TensorJob> tensorDone) {
         checkTarget(out);
         try (AtomicDirectory dir = AtomicDirectory.create(out)) {
             for (Path stale : dir.removedAbandoned()) {
@@ -79,17 +96,15 @@ public final class ModelWriter {
             }
             Path tmp = dir.path();
             try (SafetensorsWriter shards = SafetensorsWriter.create(tmp, plan.outputs(), options.maxShardBytes())) {
-                MergeExecutor.execute(plan, parameters, shards, options.execution().withReleaseInputPages(true),
-                        tensorDone);
+                MergeExecutor.execute(plan, parameters, shards, options.execution(), tensorDone);
                 shards.commit();
             }
             plan.outputConfig().write(tmp.resolve("config.json"));
             TokenizerFiles.write(plan, tmp, options.copyTokenizer(), warnings);
             if (options.writeModelCard()) {
-                String yaml = plan.config().sourceText() != null ? plan.config().sourceText()
-                        : MergeConfigWriter.toYaml(plan.config());
+                String yaml = config.sourceText() != null ? config.sourceText() : MergeConfigWriter.toYaml(config);
                 writeText(tmp.resolve(CONFIG_COPY), yaml);
-                writeText(tmp.resolve("README.md"), ModelCard.render(plan.config(), yaml,
+                writeText(tmp.resolve("README.md"), ModelCard.render(config, yaml,
                         String.valueOf(out.toAbsolutePath().normalize().getFileName())));
             }
             dir.commit();
