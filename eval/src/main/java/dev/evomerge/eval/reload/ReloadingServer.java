@@ -5,6 +5,7 @@ import dev.evomerge.core.EvomergeException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -113,6 +114,9 @@ public final class ReloadingServer {
         long t0 = System.nanoTime();
         try {
             probeTokens(candidateDir);
+            if (reference.isPresent() && !Arrays.equals(reference.get().tokens(), probeTokens)) {
+                reference = Optional.empty(); // another prompt's tokens: computed below for this server's prompt
+            }
             if (reference.isEmpty() && ReloadProbe.parameterCount(candidateDir) <= settings.inJvmMaxParameters()) {
                 reference = Optional.of(inJvm.of(candidateDir, probeTokens));
             }

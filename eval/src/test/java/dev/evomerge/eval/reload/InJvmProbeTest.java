@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The kept in-JVM probe gives exactly the answer of a fresh load of each candidate (bf16 and float32 weights), loads
+ * The kept in-JVM probe gives the answer of a fresh load of each candidate (bf16 and float32 weights), loads
  * from disk only for the first candidate and for one of another shape, and fails as a fresh load does.
  */
 class InJvmProbeTest {
@@ -45,30 +45,41 @@ class InJvmProbeTest {
         tokens = ReloadProbe.promptTokens(base);
     }
 
-    private static double[] fresh(Path dir) {
-        return ReloadProbe.inJvm(dir, tokens).logprobs();
+    /**
+     * Scores of the same weights agree to about 1e-5 nats per token, not bit for bit: the engine's float sums are
+     * reduced in another order by code at another stage of JIT compilation (ReloadingServerTest's tolerance).
+     */
+    private static final double TOLERANCE = 1e-4;
+
+    private static ProbeLogprobs fresh(Path dir) {
+        return ReloadProbe.inJvm(dir, tokens);
+    }
+
+    private static void assertAnswersAs(ProbeLogprobs got, Path dir) {
+        assertThat(got.meanAbsDifference(fresh(dir))).as(dir.toString()).isLessThanOrEqualTo(TOLERANCE);
     }
 
     @Test
     void candidatesOfOneShapeAreWrittenInPlaceWithAFreshLoadsAnswer() {
         try (InJvmProbe probe = InJvmProbe.kept()) {
             for (Path dir : new Path[]{bf16Base, bf16FineTune, bf16Base}) {
-                assertThat(probe.of(dir, tokens).logprobs()).as(dir.toString()).isEqualTo(fresh(dir));
+                assertAnswersAs(probe.of(dir, tokens), dir);
             }
             assertThat(probe.loads()).isEqualTo(1);
-            assertThat(fresh(bf16Base)).as("the two models answer differently").isNotEqualTo(fresh(bf16FineTune));
+            assertThat(fresh(bf16Base).meanAbsDifference(fresh(bf16FineTune))).as("the two models answer differently")
+                    .isGreaterThan(100 * TOLERANCE);
         }
     }
 
     @Test
     void anotherDtypeOrShapeLoadsAfreshAndIsCounted() {
         try (InJvmProbe probe = InJvmProbe.kept()) {
-            assertThat(probe.of(base, tokens).logprobs()).isEqualTo(fresh(base));
-            assertThat(probe.of(fineTune, tokens).logprobs()).isEqualTo(fresh(fineTune));
+            assertAnswersAs(probe.of(base, tokens), base);
+            assertAnswersAs(probe.of(fineTune, tokens), fineTune);
             assertThat(probe.loads()).isEqualTo(1);
-            assertThat(probe.of(wider, tokens).logprobs()).isEqualTo(fresh(wider));
+            assertAnswersAs(probe.of(wider, tokens), wider);
             assertThat(probe.loads()).isEqualTo(2);
-            assertThat(probe.of(bf16FineTune, tokens).logprobs()).isEqualTo(fresh(bf16FineTune));
+            assertAnswersAs(probe.of(bf16FineTune, tokens), bf16FineTune);
             assertThat(probe.loads()).isEqualTo(3);
         }
     }
@@ -80,11 +91,11 @@ class InJvmProbeTest {
         try (InJvmProbe probe = InJvmProbe.kept()) {
             probe.of(base, tokens);
             assertThatThrownBy(() -> probe.of(broken, tokens)).isInstanceOf(EvomergeException.class);
-            assertThat(probe.of(fineTune, tokens).logprobs()).isEqualTo(fresh(fineTune));
+            assertAnswersAs(probe.of(fineTune, tokens), fineTune);
         }
         try (InJvmProbe once = InJvmProbe.loadingEach()) {
-            assertThat(once.of(fineTune, tokens).logprobs()).isEqualTo(fresh(fineTune));
-            assertThat(once.of(fineTune, tokens).logprobs()).isEqualTo(fresh(fineTune));
+            assertAnswersAs(once.of(fineTune, tokens), fineTune);
+            assertAnswersAs(once.of(fineTune, tokens), fineTune);
             assertThat(once.loads()).isEqualTo(2);
         }
     }

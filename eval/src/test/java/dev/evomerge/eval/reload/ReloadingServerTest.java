@@ -145,6 +145,30 @@ class ReloadingServerTest {
     }
 
     @Test
+    void aKeptInJvmProbeSharedByServersChecksEachCandidateAndAReferenceOfAnotherPromptIsNotUsed() {
+        try (ServedModel served = serve(base); OpenAiServer server = OpenAiServer.start(served,
+                ServerOptions.localDefaults()); ServedModel stale = serve(base); OpenAiServer ignoring =
+                OpenAiServer.start(stale, ServerOptions.localDefaults(), new ReloadIgnoringWeightUpdates());
+             InJvmProbe kept = InJvmProbe.kept()) {
+            ReloadingServer good = ReloadingServer.connect(endpoint(server), Optional.empty(), ProbeSettings.defaults(),
+                    kept);
+            ReloadingServer bad = ReloadingServer.connect(endpoint(ignoring), Optional.empty(),
+                    ProbeSettings.defaults(), kept);
+            assertThat(good.load(fineTune).status()).isEqualTo(CandidateLoad.Status.SERVING);
+            assertThat(good.load(base).status()).isEqualTo(CandidateLoad.Status.SERVING);
+            // the kept model now holds base's weights, the ignoring server serves base: the probe of fineTune differs
+            assertThat(bad.load(fineTune).status()).isEqualTo(CandidateLoad.Status.NOT_SERVING_CANDIDATE);
+            assertThat(kept.loads()).as("one load, then the weights written in place").isEqualTo(1);
+
+            // a reference of other tokens (a caller's other prompt) cannot be compared: the server's own is computed
+            int[] other = java.util.Arrays.copyOf(tokens, tokens.length - 1);
+            ProbeLogprobs otherPrompt = new ProbeLogprobs(other, new double[other.length - 1]);
+            CandidateLoad load = good.load(fineTune, Optional.of(otherPrompt));
+            assertThat(load.status()).as(load.message()).isEqualTo(CandidateLoad.Status.SERVING);
+        }
+    }
+
+    @Test
     void withoutTheInJvmProbeEachCandidateMustChangeTheServersAnswer() {
         try (ServedModel served = serve(base); OpenAiServer server = OpenAiServer.start(served,
                 ServerOptions.localDefaults(), WeightUpdates.inPlace())) {

@@ -5,6 +5,7 @@ import dev.evomerge.core.EvomergeException;
 import dev.evomerge.eval.model.LanguageModel;
 import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.eval.reload.CandidateLoad;
+import dev.evomerge.eval.reload.ProbeLogprobs;
 import dev.evomerge.eval.reload.ReloadingServer;
 import dev.evomerge.evolve.local.EvaluationSettings;
 import dev.evomerge.evolve.local.TaskScorer;
@@ -54,6 +55,11 @@ final class PooledServer {
         this.http = http;
     }
 
+    /** Whether candidates are reloaded into this server (and probed), i.e. its protocol is not {@code none}. */
+    boolean reloads() {
+        return server != null && server.protocol().reloads();
+    }
+
     /** The server's URL, which names it in messages and as the worker of its evaluations. */
     String name() {
         return root;
@@ -62,14 +68,16 @@ final class PooledServer {
     /**
      * Loads, checks and scores one merged candidate on this server.
      *
+     * @param reference the in-JVM probe of the candidate when the merger computed it; else the reload computes it
+     *
      * @throws ServerGoneException when the server stopped answering or does not serve what it said it loaded: the
      *                             candidate is not to blame and goes to another server
      * @throws RuntimeException    when the candidate failed here (its weights were refused, a task failed)
      */
-    Map<MetricKey, Double> evaluate(Path merged) {
+    Map<MetricKey, Double> evaluate(Path merged, Optional<ProbeLogprobs> reference) {
         try {
             Path served = required.isPresent() ? CandidatePlacement.moveInto(merged, required.get()) : merged;
-            CandidateLoad load = server.load(served);
+            CandidateLoad load = server.load(served, reference);
             switch (load.status()) {
                 case SERVING -> { }
                 case REFUSED -> throw EvomergeException.runtime(load.message(), null);

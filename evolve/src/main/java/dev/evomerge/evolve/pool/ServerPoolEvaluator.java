@@ -10,6 +10,8 @@ import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.merge.CandidateModelWriter;
 
 import dev.evomerge.eval.reload.InJvmProbe;
+import dev.evomerge.eval.reload.ProbeLogprobs;
+import dev.evomerge.eval.reload.ReloadProbe;
 import dev.evomerge.eval.reload.ProbeSettings;
 import dev.evomerge.eval.reload.ReloadingServer;
 import dev.evomerge.eval.reload.ServerEndpoint;
@@ -31,7 +33,10 @@ import java.util.function.Consumer;
  * Candidates evaluated by inference servers that are already running ({@code --eval-server URL}, repeatable). Each
  * server is one slot: a candidate is merged into the scratch folder, the next free server is asked to load it, a probe
  * checks that it did, the run's tasks are scored over OpenAI completions, and the merge is deleted. One candidate is
- * merged ahead while the servers are busy, so merging overlaps evaluating.
+ * merged ahead while the servers are busy, so merging overlaps evaluating. The merger keeps one merge session while
+ * candidates keep their layout ({@link CandidateModelWriter}) and, for candidates of up to 1B parameters, computes
+ * the probe's in-JVM reference right after the merge on one kept model ({@link InJvmProbe}), so that it too overlaps
+ * the evaluation before; the candidate's merge time includes it.
  *
  * <p>A server that stops answering (or keeps its old weights after a reload) is taken out of the pool with one line
  * to {@code warnings}, and its candidate goes to another server; once no server is left, the remaining candidates are
@@ -40,8 +45,16 @@ import java.util.function.Consumer;
  */
 public final class ServerPoolEvaluator implements CandidateEvaluator {
 
-    /** A merged candidate, or the reason it could not be merged. */
-    private record Merged(Candidate candidate, Path dir, double mergeSeconds, String error, boolean ahead) {
+    /**
+     * A merged candidate (with the in-JVM probe the server's must match, when the merger computed it), or the
+     * reason it could not be merged.
+     */
+    private record Merged(Candidate candidate, Path dir, double mergeSeconds, String error, boolean ahead,
+                          Optional<ProbeLogprobs> reference) {
+
+        Merged(Candidate candidate, Path dir, double mergeSeconds, String error, boolean ahead) {
+            this(candidate, dir, mergeSeconds, error, ahead, Optional.empty());
+        }
     }
 
     /** Handed out in place of a server once none is left. */
@@ -62,6 +75,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     private final CandidateModelWriter writer;
     /** The reference probe of candidates up to 1B parameters, on one model kept for the pool's servers. */
     private final InJvmProbe inJvmProbe = InJvmProbe.kept();
+    private int[] probeTokens;
     private boolean started;
     private boolean closed;
 
@@ -189,7 +203,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     private void runOn(PooledServer server, Merged m, Consumer<Evaluation> report, LinkedBlockingDeque<Merged> ready) {
         long t0 = System.nanoTime();
         try {
-            Map<MetricKey, Double> metrics = server.evaluate(m.dir());
+            Map<MetricKey, Double> metrics = server.evaluate(m.dir(), m.reference());
             free.addLast(server);
             report.accept(new Evaluation(m.candidate(), Double.NaN, metrics, null, m.mergeSeconds(),
                     (System.nanoTime() - t0) / 1e9, server.name()));
@@ -201,7 +215,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
                     + " candidate " + c.generation() + "/" + c.index() + (left > 0 ? " goes to another server: "
                     : " is recorded as failed: ") + e.getMessage());
             if (left > 0) {
-                ready.addFirst(new Merged(c, m.dir(), m.mergeSeconds(), null, false));
+                ready.addFirst(new Merged(c, m.dir(), m.mergeSeconds(), null, false, m.reference()));
             } else {
                 report.accept(finish(m, noServerError(), (System.nanoTime() - t0) / 1e9, server.name()));
             }
@@ -244,12 +258,45 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
             scratch.delete(dir);
             Files.createDirectories(dir.getParent());
             writer.write(c.config(), dir);
-            return new Merged(c, dir, (System.nanoTime() - t0) / 1e9, null, true);
+            // computed here, the reference overlaps the evaluation of the candidate before, as the merge does
+            Optional<ProbeLogprobs> reference = referenceOf(dir);
+            return new Merged(c, dir, (System.nanoTime() - t0) / 1e9, null, true, reference);
         } catch (RuntimeException | java.io.IOException e) {
             scratch.delete(dir);
             return new Merged(c, null, (System.nanoTime() - t0) / 1e9, e instanceof RuntimeException r
                     ? PooledServer.describe(r) : e.toString(), true);
         }
+    }
+
+    /**
+     * The in-JVM probe of a merged candidate, what a reloaded server must answer ({@link ReloadingServer#load}), when
+     * the candidate is small enough for it and some server reloads; empty otherwise, or when the candidate cannot be
+     * probed (the server's load then says why, as it did before the merger computed references).
+     */
+    private Optional<ProbeLogprobs> referenceOf(Path dir) {
+        if (!anyServerReloads()) {
+            return Optional.empty();
+        }
+        try {
+            if (ReloadProbe.parameterCount(dir) > ProbeSettings.defaults().inJvmMaxParameters()) {
+                return Optional.empty();
+            }
+            return Optional.of(inJvmProbe.of(dir, probeTokens(dir)));
+        } catch (EvomergeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The probe prompt's tokens, from the first merged candidate's tokenizer (a run's candidates share it). */
+    private synchronized int[] probeTokens(Path dir) {
+        if (probeTokens == null) {
+            probeTokens = ReloadProbe.promptTokens(dir);
+        }
+        return probeTokens;
+    }
+
+    private synchronized boolean anyServerReloads() {
+        return live.stream().anyMatch(PooledServer::reloads);
     }
 
     private static Merged unmerged(Candidate c) {
