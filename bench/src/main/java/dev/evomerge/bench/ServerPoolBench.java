@@ -46,9 +46,12 @@ import java.util.concurrent.TimeUnit;
  * The server pool's cost per candidate, without the evaluation itself.
  *
  * <p>{@code reload BASE FT1 FT2 WORKDIR "SERVE_CMD"}: task_arithmetic candidates of BASE with two fine-tunes, each
- * (1) merged to /dev/shm, reloaded into one running server ({@code POST /update_weights_from_disk}) and probed, and (2)
- * merged to WORKDIR, served by a server started for it (SERVE_CMD with {model} and {port}, as {@code --eval-server-cmd})
- * until its /v1/models answers, probed, stopped. Same candidates, same probe, in one run.
+ * (1) merged to /dev/shm, given its in-JVM probe reference (as the pool's merger does, on one kept model), reloaded
+ * into one running server ({@code POST /update_weights_from_disk}) and probed (the answer checked against the
+ * reference), and (2) merged to WORKDIR, served by a server started for it (SERVE_CMD with {model} and {port}, as
+ * {@code --eval-server-cmd}) until its /v1/models answers, probed, stopped. Each path keeps one merge session across
+ * its candidates ({@link CandidateModelWriter}, as the pool and the on-disk slots do). Same candidates, same probe,
+ * in one run; the ratio is printed with and without the reference (which the fresh path does not compute).
  *
  * <p>{@code dispatch WORKDIR "SERVE_CMD"}: the pool on the demo's small models, 8 candidates on one server and on two
  * (each started once with SERVE_CMD): the wall time, and the time a server waits per candidate between two of its

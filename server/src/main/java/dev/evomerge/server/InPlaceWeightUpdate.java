@@ -1,9 +1,9 @@
 package dev.evomerge.server;
 
 import dev.evomerge.core.EvomergeException;
-import dev.evomerge.core.io.MappedPageAdvice;
 import dev.evomerge.core.model.ModelConfig;
 import dev.evomerge.core.safetensors.SafetensorsModel;
+import dev.evomerge.core.safetensors.StagedTensorReader;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
@@ -33,6 +33,12 @@ public final class InPlaceWeightUpdate implements WeightUpdates {
 
     /** The dtypes the engine's weight sink converts from (checked before writing, so that no write fails on one). */
     private static final Set<DType> ENGINE_DTYPES = Set.of(DType.F32, DType.BF16, DType.F16, DType.F64);
+
+    /**
+     * Reads each tensor of a candidate into one buffer kept for the server's life (the size of the largest tensor up
+     * to 256 MB: 98 MB for a 760M-parameter Llama's embeddings). Updates run one at a time on the model thread.
+     */
+    private final StagedTensorReader reader = new StagedTensorReader();
 
     @Override
     public WeightUpdateResult update(ServedModel served, Path dir) {
@@ -73,12 +79,10 @@ public final class InPlaceWeightUpdate implements WeightUpdates {
             }
             TensorSink sink = model.weightSink();
             int written = 0;
-            try {
+            try (StagedTensorReader.Session staged = reader.open(source)) {
                 for (String name : names) {
-                    Tensor tensor = source.tensor(name);
-                    // the candidate's file was just written (usually to /dev/shm), so its pages are in memory: one
-                    // call maps a tensor's pages instead of a page fault for every few of them
-                    MappedPageAdvice.populate(tensor.data());
+                    // read into the reused buffer, not through the new file's mapping: half the CPU time
+                    Tensor tensor = staged.tensor(name);
                     sink.accept(name, tensor);
                     written++;
                 }

@@ -1,7 +1,7 @@
 package dev.evomerge.eval.reload;
 
-import dev.evomerge.core.io.MappedPageAdvice;
 import dev.evomerge.core.safetensors.SafetensorsModel;
+import dev.evomerge.core.safetensors.StagedTensorReader;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSink;
 import dev.evomerge.engine.CausalLanguageModel;
@@ -31,6 +31,7 @@ public final class InJvmProbe implements AutoCloseable {
     }
 
     private final boolean keep;
+    private final StagedTensorReader reader = new StagedTensorReader();
     private CausalLanguageModel model;
     private Layout layout;
     private int loads;
@@ -83,13 +84,11 @@ public final class InJvmProbe implements AutoCloseable {
     }
 
     private void overwrite(Path modelDir) {
-        try (SafetensorsModel source = SafetensorsModel.open(modelDir)) {
+        try (SafetensorsModel source = SafetensorsModel.open(modelDir);
+             StagedTensorReader.Session staged = reader.open(source)) {
             TensorSink sink = model.weightSink();
             for (String name : model.weightSource().tensorNames()) {
-                var tensor = source.tensor(name);
-                // the candidate was just written, so its pages are in memory: map them in one call
-                MappedPageAdvice.populate(tensor.data());
-                sink.accept(name, tensor);
+                sink.accept(name, staged.tensor(name)); // read into a reused buffer, as the server's reload does
             }
             sink.commit();
         }
