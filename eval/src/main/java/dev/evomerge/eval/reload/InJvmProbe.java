@@ -2,6 +2,7 @@ package dev.evomerge.eval.reload;
 
 import dev.evomerge.core.safetensors.SafetensorsModel;
 import dev.evomerge.core.safetensors.StagedTensorReader;
+import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.tensor.TensorSink;
 import dev.evomerge.engine.CausalLanguageModel;
@@ -20,9 +21,10 @@ import java.util.List;
  * match. {@link #kept()} keeps the model of the last candidate and overwrites its weights in place with the next
  * candidate's when both have the same config.json and the same tensors (names, dtypes, shapes): an evolution's
  * candidates do, and a load of a 760M-parameter model (the JVM's start aside, what a fresh server pays) cost about
- * 10 s of CPU per candidate, an in-place write about 1.5 s. The values are those of a fresh load: the same weight
- * sink writes them. A candidate of another shape, or a write that fails half-way, loads the model afresh
- * ({@link #loads()} counts every load). Thread-safe: the servers of a pool share one, one candidate at a time.
+ * 10 CPU-seconds per candidate, an in-place write and the probe about 2 (docs/benchmarks.md, "Server pool reload").
+ * The values are those of a fresh load: the same weight sink writes them. A candidate of another shape, or a write
+ * that fails half-way, loads the model afresh ({@link #loads()} counts every load). Thread-safe: the servers of a
+ * pool share one, one candidate at a time.
  */
 public final class InJvmProbe implements AutoCloseable {
 
@@ -70,7 +72,7 @@ public final class InJvmProbe implements AutoCloseable {
             loads++;
             return ReloadProbe.inJvm(modelDir, tokens); // no config.json: the loader says what is wrong
         }
-        boolean allBf16 = next.tensors().stream().allMatch(t -> t.dtype() == dev.evomerge.core.tensor.DType.BF16);
+        boolean allBf16 = next.tensors().stream().allMatch(t -> t.dtype() == DType.BF16);
         model = ModelLoader.load(modelDir, LoadOptions.defaults()
                 .withWeightStorage(allBf16 ? WeightStorage.BFLOAT16 : WeightStorage.FLOAT32));
         layout = next;
