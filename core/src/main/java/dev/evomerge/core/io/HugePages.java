@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code madvise(MADV_HUGEPAGE)}; the system default here, {@code enabled = madvise}, gives them to no one who does
  * not ask). Why: a merge streams gigabytes through a handful of sequential streams, and with 4 KiB pages every 4 KiB
  * of every stream costs a TLB miss (a two-level page walk on a virtual machine) and restarts the hardware
- * prefetcher. Measured on this machine's AMD EPYC (docs/benchmarks.md, "Streaming merges in 2 MiB pages"): the
- * streaming task-arithmetic kernel on one core read 6.4 GB/s of input from 4 KiB pages and 12.5 GB/s from 2 MiB
- * pages, a plain load-and-add loop 12.0 and 25.6 GB/s.
+ * prefetcher. Measured on a virtual machine with an AMD EPYC (docs/benchmarks.md, "760M re-merge: what limits
+ * linear and task_arithmetic"): the re-merge of three 760M-parameter bf16 models into the engine's weights took
+ * 1.6 / 1.8 CPU-seconds (linear / task_arithmetic) with the inputs' page cache in 4 KiB pages and 1.1 / 1.0 with
+ * it in 2 MiB folios.
  *
  * <p>Only an advice: where it cannot be given (not Linux, no native access, a failed call) the memory is what it
  * would have been, and {@link #fallbacks} counts the buffers that got ordinary memory. The contents never depend
