@@ -1,6 +1,7 @@
 package dev.evomerge.core.safetensors;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.HugePages;
 import dev.evomerge.core.io.Reasons;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
@@ -87,6 +88,8 @@ public final class SafetensorsFile implements TensorSource {
             Arena arena = Arena.ofShared();
             try {
                 MemorySegment mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+                // pages read in from now on come in 2 MiB pages: a merge streams through them (HugePages)
+                HugePages.adviseMapped(mapping);
                 return new SafetensorsFile(file, arena, mapping, dataStart, header);
             } catch (IOException | RuntimeException e) {
                 arena.close();

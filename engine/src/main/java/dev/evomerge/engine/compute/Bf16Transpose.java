@@ -54,38 +54,47 @@ final class Bf16Transpose {
      * Transposes the 16 x 16 block whose row i is {@code src[srcOff + i*srcRowBytes ..]} (16 little-endian bf16
      * values), storing its column j at shorts {@code dstOff + j*dstStride .. +16} of {@code dst} (native byte order);
      * {@code tile} (256 shorts) is scratch.
-     * The block goes through the L1-resident tile stage by stage, each stage a small loop: one method holding all
-     * sixteen rows in registers through the four stages was too large for C2 to inline the vector operations into,
-     * and boxed them (1 KB of garbage per block, measured).
+     * Two stages per pass over four rows at a time, through the L1-resident tile once: the first pass reads the
+     * source rows and writes the tile, the second reads the tile and writes the panel (each of the four stages a
+     * pass of its own through the tile, plus copying the block into and out of it, was five times the tile's loads
+     * and stores). The stages exchange different bits of the row and column index, so their order is free. One
+     * method holding all sixteen rows in registers through the four stages was too large for C2 to inline the
+     * vector operations into, and boxed them (1 KB of garbage per block, measured); a pass here holds eight.
      */
     static void block(MemorySegment src, long srcOff, long srcRowBytes, MemorySegment dst, long dstOff, int dstStride,
                       short[] tile) {
-        for (int i = 0; i < B; i++) {
-            quiet(ShortVector.fromMemorySegment(S, src, srcOff + i * srcRowBytes, LE)).intoArray(tile, i * B);
+        // stages 8 and 4 on the rows {r, r+4, r+8, r+12} straight from the source, into the tile
+        for (int r = 0; r < 4; r++) {
+            ShortVector a = quiet(ShortVector.fromMemorySegment(S, src, srcOff + r * srcRowBytes, LE));
+            ShortVector b = quiet(ShortVector.fromMemorySegment(S, src, srcOff + (r + 4) * srcRowBytes, LE));
+            ShortVector c = quiet(ShortVector.fromMemorySegment(S, src, srcOff + (r + 8) * srcRowBytes, LE));
+            ShortVector d = quiet(ShortVector.fromMemorySegment(S, src, srcOff + (r + 12) * srcRowBytes, LE));
+            ShortVector a8 = STAGE_8.low().selectFrom(a, c);
+            ShortVector c8 = STAGE_8.high().selectFrom(a, c);
+            ShortVector b8 = STAGE_8.low().selectFrom(b, d);
+            ShortVector d8 = STAGE_8.high().selectFrom(b, d);
+            STAGE_4.low().selectFrom(a8, b8).intoArray(tile, r * B);
+            STAGE_4.high().selectFrom(a8, b8).intoArray(tile, (r + 4) * B);
+            STAGE_4.low().selectFrom(c8, d8).intoArray(tile, (r + 8) * B);
+            STAGE_4.high().selectFrom(c8, d8).intoArray(tile, (r + 12) * B);
         }
-        stage(tile, STAGE_8);
-        stage(tile, STAGE_4);
-        stage(tile, STAGE_2);
-        stage(tile, STAGE_1);
-        for (int j = 0; j < B; j++) {
-            ShortVector.fromArray(S, tile, j * B).intoMemorySegment(dst, 2 * (dstOff + (long) j * dstStride), NATIVE);
-        }
-    }
-
-    /**
-     * One stage of distance s: between rows r and r + s (r & s == 0), the lanes c & s != 0 of row r are exchanged
-     * with the lanes c & s == 0 of row r + s. After the stages 8, 4, 2 and 1, row i holds column i.
-     */
-    private static void stage(short[] t, Stage stage) {
-        int s = stage.s();
-        for (int r = 0; r < B; r++) {
-            if ((r & s) != 0) {
-                continue;
-            }
-            ShortVector a = ShortVector.fromArray(S, t, r * B);
-            ShortVector b = ShortVector.fromArray(S, t, (r + s) * B);
-            stage.low().selectFrom(a, b).intoArray(t, r * B);
-            stage.high().selectFrom(a, b).intoArray(t, (r + s) * B);
+        // stages 2 and 1 on the rows {r, r+1, r+2, r+3} of the tile, straight into the panel: row j is column j
+        for (int r = 0; r < B; r += 4) {
+            ShortVector a = ShortVector.fromArray(S, tile, r * B);
+            ShortVector b = ShortVector.fromArray(S, tile, (r + 1) * B);
+            ShortVector c = ShortVector.fromArray(S, tile, (r + 2) * B);
+            ShortVector d = ShortVector.fromArray(S, tile, (r + 3) * B);
+            ShortVector a2 = STAGE_2.low().selectFrom(a, c);
+            ShortVector c2 = STAGE_2.high().selectFrom(a, c);
+            ShortVector b2 = STAGE_2.low().selectFrom(b, d);
+            ShortVector d2 = STAGE_2.high().selectFrom(b, d);
+            STAGE_1.low().selectFrom(a2, b2).intoMemorySegment(dst, 2 * (dstOff + (long) r * dstStride), NATIVE);
+            STAGE_1.high().selectFrom(a2, b2).intoMemorySegment(dst, 2 * (dstOff + (long) (r + 1) * dstStride),
+                    NATIVE);
+            STAGE_1.low().selectFrom(c2, d2).intoMemorySegment(dst, 2 * (dstOff + (long) (r + 2) * dstStride),
+                    NATIVE);
+            STAGE_1.high().selectFrom(c2, d2).intoMemorySegment(dst, 2 * (dstOff + (long) (r + 3) * dstStride),
+                    NATIVE);
         }
     }
 

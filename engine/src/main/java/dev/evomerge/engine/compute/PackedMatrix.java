@@ -1,5 +1,6 @@
 package dev.evomerge.engine.compute;
 
+import dev.evomerge.core.io.HugePages;
 import dev.evomerge.core.tensor.FloatFormats;
 
 import java.lang.foreign.Arena;
@@ -42,7 +43,8 @@ public final class PackedMatrix {
             throw new IllegalArgumentException("matrix " + rows + " x " + cols + " is too large for one array");
         }
         this.f32 = bf16 ? null : new float[(int) n];
-        this.bf16 = bf16 ? Arena.ofAuto().allocate(2 * n, 64) : null;
+        // in 2 MiB pages where large: an in-memory merge rewrites every panel per candidate (HugePages)
+        this.bf16 = bf16 ? HugePages.allocate(2 * n, Arena.ofAuto()) : null;
     }
 
     /** A zero matrix of rows x cols; bf16 storage when {@code bf16}. */

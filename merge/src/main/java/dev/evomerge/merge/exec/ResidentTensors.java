@@ -1,6 +1,7 @@
 package dev.evomerge.merge.exec;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.io.HugePages;
 import dev.evomerge.core.tensor.Kernels;
 import dev.evomerge.core.tensor.Tensor;
 import dev.evomerge.core.tensor.TensorInfo;
@@ -28,7 +29,9 @@ public final class ResidentTensors implements TensorSink, TensorSource {
     /** Buffers for the given tensors (e.g. {@code plan.outputs()}), zero-filled. */
     public ResidentTensors(List<TensorInfo> plan) {
         for (TensorInfo t : plan) {
-            tensors.put(t.name(), Tensor.allocate(t.dtype(), t.shape(), arena));
+            // in 2 MiB pages where large: every merge streams through all of them (HugePages)
+            tensors.put(t.name(), new Tensor(t.dtype(), t.shape(),
+                    HugePages.allocate(t.shape().numel() * t.dtype().byteSize(), arena)));
             infos.put(t.name(), t);
         }
     }

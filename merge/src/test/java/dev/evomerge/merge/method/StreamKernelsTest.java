@@ -27,13 +27,22 @@ class StreamKernelsTest {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @ParameterizedTest
-    @CsvSource({"BF16, 1, true", "BF16, 17, false", "BF16, 4099, true", "BF16, 200003, false", "BF16, 200003, true",
-            "F32, 33, true", "F32, 140001, false"})
-    void linearMatchesTheReferencePathBitForBit(DType d, int n, boolean normalize) {
-        SplittableRandom rnd = new SplittableRandom(n * 31L + (normalize ? 1 : 0));
-        List<Tensor> xs = List.of(random(d, n, rnd), random(d, n, rnd), random(d, n, rnd));
-        float[] w = {Numerics.tensorOf(d, 0.4), Numerics.tensorOf(d, 0.3), Numerics.tensorOf(d, 0.31)};
-        float den = Numerics.round(d, w[0] + w[1] + w[2]);
+    @CsvSource({"BF16, 1, true, 3", "BF16, 17, false, 3", "BF16, 4099, true, 3", "BF16, 200003, false, 3",
+            "BF16, 200003, true, 3", "F32, 33, true, 3", "F32, 140001, false, 3",
+            // one and four inputs take the general bf16 loop, two and three the unrolled one
+            "BF16, 4099, true, 1", "BF16, 70001, false, 2", "BF16, 4099, true, 2", "BF16, 70001, true, 4"})
+    void linearMatchesTheReferencePathBitForBit(DType d, int n, boolean normalize, int models) {
+        SplittableRandom rnd = new SplittableRandom(n * 31L + (normalize ? 1 : 0) + 7L * models);
+        double[] weights = {0.4, 0.3, 0.31, -0.17};
+        List<Tensor> xs = new java.util.ArrayList<>();
+        float[] w = new float[models];
+        float sum = 0f;
+        for (int m = 0; m < models; m++) {
+            xs.add(random(d, n, rnd));
+            w[m] = Numerics.tensorOf(d, weights[m]);
+            sum += w[m];
+        }
+        float den = Numerics.round(d, sum);
         assertThat(StreamKernels.supports(d, xs)).isTrue();
         Tensor expected = Tensor.allocate(d, Shape.of(n));
         MergeKernels.weightedSum(d, xs, w, normalize, den, expected);
@@ -43,16 +52,28 @@ class StreamKernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"BF16, 5, false, 1.0", "BF16, 4111, true, 1.0", "BF16, 262147, false, 0.7", "BF16, 70001, true, 1.3",
-            "F32, 65, true, 0.5", "F32, 140001, false, 1.0"})
-    void taskArithmeticMatchesTheReferencePathBitForBit(DType d, int n, boolean normalize, double lambda) {
-        SplittableRandom rnd = new SplittableRandom(n * 17L + (normalize ? 1 : 0));
+    @CsvSource({"BF16, 5, false, 1.0, 2", "BF16, 4111, true, 1.0, 2", "BF16, 262147, false, 0.7, 2",
+            "BF16, 70001, true, 1.3, 2", "F32, 65, true, 0.5, 2", "F32, 140001, false, 1.0, 2",
+            // one and four fine-tunes take the general bf16 loop, two and three the unrolled one
+            "BF16, 4111, true, 0.7, 1", "BF16, 70001, false, 1.0, 3", "BF16, 4111, true, 1.3, 3",
+            "BF16, 70001, true, 0.7, 4"})
+    void taskArithmeticMatchesTheReferencePathBitForBit(DType d, int n, boolean normalize, double lambda,
+                                                        int models) {
+        SplittableRandom rnd = new SplittableRandom(n * 17L + (normalize ? 1 : 0) + 5L * models);
         Tensor base = random(d, n, rnd);
-        List<Tensor> xs = List.of(random(d, n, rnd), random(d, n, rnd));
-        float[] w = {Numerics.tensorOf(d, 0.4), Numerics.tensorOf(d, -0.3)};
-        float div = Numerics.round(d, w[0] + w[1]);
+        double[] weights = {0.4, -0.3, 0.55, 0.21};
+        List<Tensor> xs = new java.util.ArrayList<>();
+        float[] w = new float[models];
+        float[][] deltas = new float[models][];
+        float sum = 0f;
+        for (int m = 0; m < models; m++) {
+            xs.add(random(d, n, rnd));
+            w[m] = Numerics.tensorOf(d, weights[m]);
+            sum += w[m];
+            deltas[m] = TaskVectors.delta(d, xs.get(m), base);
+        }
+        float div = Numerics.round(d, sum);
         Tensor expected = Tensor.allocate(d, Shape.of(n));
-        float[][] deltas = {TaskVectors.delta(d, xs.get(0), base), TaskVectors.delta(d, xs.get(1), base)};
         GtaMethod.combine(d, base, deltas, new GtaMethod.Mixing(w, false, normalize, lambda), expected);
         Tensor actual = Tensor.allocate(d, Shape.of(n));
         StreamKernels.taskArithmetic(d, base, xs, w, div, normalize, lambda != 1, (float) lambda, actual, null);
