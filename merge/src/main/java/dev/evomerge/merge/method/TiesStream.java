@@ -267,11 +267,12 @@ final class TiesStream {
                                 int span1, float w0, float w1, boolean normalize, boolean scale, float lam,
                                 MemorySegment o, long from, long to, Cutoffs[] cuts) {
         // plain native views, made here so that C2 knows their exact class (see plain)
-        MemorySegment b = plain(bs);
-        MemorySegment y0 = plain(x0);
-        MemorySegment y1 = plain(x1);
-        MemorySegment out = plain(o);
-        long i = from;
+        // elements [from, to) of each, so that the loop counts in ints from 0 (C2's plainest counted loop)
+        int len = Math.toIntExact(to - from);
+        MemorySegment b = plain(bs, from, len);
+        MemorySegment y0 = plain(x0, from, len);
+        MemorySegment y1 = plain(x1, from, len);
+        MemorySegment out = plain(o, from, len);
         FloatVector zero = FloatVector.zero(F);
         FloatVector wv0 = FloatVector.broadcast(F, w0);
         FloatVector wv1 = FloatVector.broadcast(F, w1);
@@ -281,10 +282,11 @@ final class TiesStream {
         FloatVector one = FloatVector.broadcast(F, 1f);
         IntVector sign = IntVector.broadcast(I, 0x8000_0000);
         IntVector none = IntVector.zero(I);
-        for (; i + 2L * L <= to; i += 2L * L) {
-            IntVector bp = IntVector.fromMemorySegment(I, b, 2 * i, LE);
-            IntVector xp0 = IntVector.fromMemorySegment(I, y0, 2 * i, LE);
-            IntVector xp1 = IntVector.fromMemorySegment(I, y1, 2 * i, LE);
+        int j = 0;
+        for (; j <= len - 2 * L; j += 2 * L) {
+            IntVector bp = IntVector.fromMemorySegment(I, b, 2L * j, LE);
+            IntVector xp0 = IntVector.fromMemorySegment(I, y0, 2L * j, LE);
+            IntVector xp1 = IntVector.fromMemorySegment(I, y1, 2L * j, LE);
             IntVector enc = none;
             // h = 0: the elements at even offsets (low halves, moved up by 16 bits); h = 1: those at odd offsets
             // (high halves, as they are). One loop body, not two copies: C2 then parses half the vector calls, well
@@ -331,20 +333,21 @@ final class TiesStream {
                 enc = enc.or(t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000)
                         .lanewise(VectorOperators.LSHR, up));
             }
-            enc.intoMemorySegment(out, 2 * i, LE);
+            enc.intoMemorySegment(out, 2L * j, LE);
         }
-        tail(bs, new MemorySegment[] {x0, x1}, cuts, new float[] {w0, w1}, normalize, scale, lam, o, i, to);
+        tail(bs, new MemorySegment[] {x0, x1}, cuts, new float[] {w0, w1}, normalize, scale, lam, o, from + j, to);
     }
 
     /**
-     * The same memory as a native segment made here, of the global scope. The vector loads and stores go through
-     * methods of the JDK whose type profile every caller shares (mapped, native and, from the Vector API's own
-     * fallback code, heap segments); where C2 cannot tell a segment's class from that profile it cannot inline the
-     * access and boxes every vector (measured: gigabytes of garbage per merge, half the merge's time). A segment
-     * created in the compiled method has a class C2 knows. The caller keeps the tensors alive for the call.
+     * Elements [from, from + len) of a bf16 segment as a native segment made here, of the global scope. The
+     * vector loads and stores go through methods of the JDK whose type profile every caller shares (mapped, native
+     * and, from the Vector API's own fallback code, heap segments); where C2 cannot tell a segment's class from that
+     * profile it cannot inline the access and boxes every vector (measured: gigabytes of garbage per merge, half the
+     * merge's time). A segment created in the compiled method has a class C2 knows. The caller keeps the tensors
+     * alive for the call.
      */
-    private static MemorySegment plain(MemorySegment seg) {
-        return MemorySegment.ofAddress(seg.address()).reinterpret(seg.byteSize());
+    private static MemorySegment plain(MemorySegment seg, long from, int len) {
+        return MemorySegment.ofAddress(seg.asSlice(2 * from, 2L * len).address()).reinterpret(2L * len);
     }
 
     /** The elements [from, to), each model's decisions with the element indices of its runs of equal cut-offs. */
