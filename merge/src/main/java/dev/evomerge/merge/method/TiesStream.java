@@ -118,18 +118,67 @@ final class TiesStream {
         MemorySegment bs = b.data();
         MemorySegment o = out.data();
         StreamKernels.forTasks(out.numel(), (from, to) -> {
-            float[] lo = new float[k];
-            float[] hi = new float[k];
-            // inside a task that no index bound of a run of equal cut-offs crosses, whether such a run is kept is
-            // the same for all of it: the decision is then lo ≤ |δ| ≤ hi with bounds moved by one ulp (every task
-            // but at most four per model); more than two models, or a task that a bound crosses, test indices
-            if (k == 2 && bands(cuts, from, to, lo, hi)) {
-                banded2(bs, in[0], in[1], lo[0], hi[0], lo[1], hi[1], w[0], w[1], normalize, scale, lam, o, from,
-                        to, cuts);
+            if (k == 2 && finite(w)) {
+                // ties' usual case: the task cut where an index bound of a run of equal cut-offs falls inside it, so
+                // that over each part whether such a run is kept is the same for all of it (a band test only)
+                long s = from;
+                for (long cut : splits(cuts, from, to)) {
+                    pair(bs, in[0], in[1], cuts, w, normalize, scale, lam, o, s, cut);
+                    s = cut;
+                }
+                pair(bs, in[0], in[1], cuts, w, normalize, scale, lam, o, s, to);
             } else {
                 indexed(bs, in, bot, top, tLo, tHi, bLo, bHi, w, normalize, scale, lam, o, from, to, cuts);
             }
         });
+    }
+
+    private static boolean finite(float[] w) {
+        for (float v : w) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The index bounds of every model's runs of equal cut-offs strictly inside (from, to), ascending. */
+    private static long[] splits(Cutoffs[] cuts, long from, long to) {
+        long[] at = new long[4 * cuts.length];
+        int j = 0;
+        for (Cutoffs c : cuts) {
+            for (int bound : new int[] {c.tLo(), c.tHi(), c.bLo(), c.bHi()}) {
+                if (bound > from && bound < to) {
+                    at[j++] = bound;
+                }
+            }
+        }
+        long[] sorted = java.util.Arrays.copyOf(at, j);
+        java.util.Arrays.sort(sorted);
+        return sorted;
+    }
+
+    /** Two models over [from, to), a range that no index bound of their cut-offs crosses. */
+    private static void pair(MemorySegment bs, MemorySegment x0, MemorySegment x1, Cutoffs[] cuts, float[] w,
+                             boolean normalize, boolean scale, float lam, MemorySegment o, long from, long to) {
+        if (from >= to) {
+            return;
+        }
+        float[] lo = new float[2];
+        float[] hi = new float[2];
+        if (!bands(cuts, from, to, lo, hi)) {
+            throw new IllegalStateException("an index bound inside [" + from + ", " + to + ")");
+        }
+        if (to - from < 2L * L) {
+            // too short for one step of the vector loop; kept out of it, whose compiled code assumes (from what it
+            // has seen) that it runs at least once and is thrown away when it does not
+            tail(bs, new MemorySegment[] {x0, x1}, cuts, w, normalize, scale, lam, o, from, to);
+            return;
+        }
+        Band b0 = Band.of(lo[0], hi[0]);
+        Band b1 = Band.of(lo[1], hi[1]);
+        banded2(bs, x0, x1, b0.lo(), b0.span(), b1.lo(), b1.span(), w[0], w[1], normalize, scale, lam, o, from, to,
+                cuts);
     }
 
     /**
@@ -161,72 +210,144 @@ final class TiesStream {
     }
 
     /**
-     * Two models (ties' usual case) over elements [from, to) where each keeps exactly {@code lo ≤ |δ| ≤ hi} (no NaN
-     * |δ| is kept): two compares per model instead of {@link #indexed}'s index tests, and each model's
-     * {@code round(δ·keep·W)} computed once and kept in a register for the agreeing sums.
+     * {@code lo ≤ |δ| ≤ hi} (floats) as one unsigned test on the bits of |δ|: {@code (bits - lo) ≤ span}. Non-negative
+     * floats order as their bits do, and a NaN |δ| (bits above +inf's) is above any hi, as in the float test; an
+     * empty band is lo = -1, span 0 (bits + 1 is never 0).
      */
-    private static void banded2(MemorySegment bs, MemorySegment x0, MemorySegment x1, float lo0, float hi0,
-                                float lo1, float hi1, float w0, float w1, boolean normalize, boolean scale, float lam,
-                                MemorySegment o, long from, long to, Cutoffs[] cuts) {
-        long i = from;
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector zero = FloatVector.zero(F);
-        for (; i + L <= to; i += L) {
-            FloatVector bv = ((IntVector) ShortVector.fromMemorySegment(H, bs, 2 * i, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, x0, 2 * i, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-            IntVector dl = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(bv).reinterpretAsInts();
-            dl = dl.add(0x7FFF).add(dl.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            FloatVector d = dl.reinterpretAsFloats();
-            FloatVector a = d.abs();
-            VectorMask<Float> keep = a.compare(VectorOperators.GE, lo0).and(a.compare(VectorOperators.LE, hi0));
-            IntVector p = d.mul(zero.blend(one, keep)).mul(w0).reinterpretAsInts();
-            p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            FloatVector wd0 = p.reinterpretAsFloats();
-            xh = (IntVector) ShortVector.fromMemorySegment(H, x1, 2 * i, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-            dl = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(bv).reinterpretAsInts();
-            dl = dl.add(0x7FFF).add(dl.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            d = dl.reinterpretAsFloats();
-            a = d.abs();
-            keep = a.compare(VectorOperators.GE, lo1).and(a.compare(VectorOperators.LE, hi1));
-            p = d.mul(zero.blend(one, keep)).mul(w1).reinterpretAsInts();
-            p = p.add(0x7FFF).add(p.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            FloatVector wd1 = p.reinterpretAsFloats();
-            IntVector rv = zero.add(wd0).add(wd1).reinterpretAsInts();
-            rv = rv.add(0x7FFF).add(rv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            VectorMask<Float> pos = rv.reinterpretAsFloats().compare(VectorOperators.GE, 0f);
-            VectorMask<Float> agree0 = pos.and(wd0.compare(VectorOperators.GT, 0f))
-                    .or(pos.not().and(wd0.compare(VectorOperators.LT, 0f)));
-            VectorMask<Float> agree1 = pos.and(wd1.compare(VectorOperators.GT, 0f))
-                    .or(pos.not().and(wd1.compare(VectorOperators.LT, 0f)));
-            FloatVector mixed = zero.add(zero.blend(wd0, agree0)).add(zero.blend(wd1, agree1));
-            FloatVector div = zero.add(zero.blend(w0, agree0)).add(zero.blend(w1, agree1));
-            IntVector mv = mixed.reinterpretAsInts();
-            mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            if (normalize) {
-                IntVector dv = div.reinterpretAsInts();
-                dv = dv.add(0x7FFF).add(dv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-                FloatVector dvf = dv.reinterpretAsFloats();
-                dvf = dvf.blend(one, dvf.compare(VectorOperators.EQ, 0f));
-                mv = mv.reinterpretAsFloats().div(dvf).reinterpretAsInts();
-                mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
+    record Band(int lo, int span) {
+
+        static Band of(float lo, float hi) {
+            if (Float.isNaN(lo) || Float.isNaN(hi) || hi < 0f) {
+                return new Band(-1, 0);
             }
-            if (scale) {
-                mv = mv.reinterpretAsFloats().mul(lam).reinterpretAsInts();
-                mv = mv.add(0x7FFF).add(mv.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xFFFF_0000);
-            }
-            IntVector r = bv.add(mv.reinterpretAsFloats()).reinterpretAsInts();
-            VectorMask<Integer> nan = r.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-            // round to bf16 and encode in one step: the encoding of RNE(r) is (r + 0x7FFF + lsb) >>> 16
-            IntVector high = r.lanewise(VectorOperators.LSHR, 16);
-            IntVector enc = r.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
-            ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
-                    .intoMemorySegment(o, 2 * i, LE);
+            int l = lo > 0f ? Float.floatToRawIntBits(lo) : 0; // |δ| ≥ 0 ≥ lo always holds
+            int h = Float.floatToRawIntBits(hi) & 0x7FFF_FFFF; // hi = -0 is 0: |δ| ≤ -0 holds for |δ| = +0
+            return l > h ? new Band(-1, 0) : new Band(l, h - l);
         }
-        tail(bs, new MemorySegment[] {x0, x1}, cuts, new float[] {w0, w1}, normalize, scale, lam, o, i, to);
+    }
+
+    /** The bf16 rounding of a float32 (low 16 bits cleared), as the vector loop does it: no NaN test. */
+    private static float rounded(float v) {
+        int t = Float.floatToRawIntBits(v);
+        return Float.intBitsToFloat(t + 0x7FFF + (t >>> 16 & 1) & 0xFFFF_0000);
+    }
+
+    /**
+     * The divisor of normalize where the agreeing models are those of {@code agree0} and {@code agree1}: the rounded
+     * sum of their weights, 1 where it is 0; the same float ops and order as the piece path's per-element sum.
+     */
+    private static float divisor(float w0, float w1, boolean agree0, boolean agree1) {
+        float d = rounded(0f + (agree0 ? w0 : 0f) + (agree1 ? w1 : 0f));
+        return d == 0f ? 1f : d;
+    }
+
+    /**
+     * Two models (ties' usual case) over elements [from, to) where model m keeps exactly the |δ| whose bits b satisfy
+     * {@code (b - lo_m) ≤ span_m} unsigned ({@link Band}), two bf16 vectors' worth (2L elements) per step.
+     *
+     * <p>Each step reads L ints of every input: the low halves are the elements at even offsets, the high halves those
+     * at odd offsets, and each half is widened with one shift or mask (no widening conversion, no narrowing one when
+     * storing: the two halves' encodings are put together into ints again). Per element, with the piece path's values
+     * bit for bit ({@link GtaMethod#combinePiece} with consensus):
+     * <ul>
+     * <li>{@code wd = round(δ · (kept ? w : 0))}: the piece path's {@code round((δ·keep)·w)} for a finite w but the
+     * sign of a zero (δ·0·w is ±0, or NaN for an infinite or NaN δ, as δ·0 is), and no sign of a zero is ever read
+     * below;</li>
+     * <li>the vote is the sign of {@code wd0 + wd1}, not of its rounding: a sum of two bf16 values that is not 0 is at
+     * least the smallest bf16 subnormal in magnitude, so rounding keeps its sign (and -0 ≥ 0 as +0 is);</li>
+     * <li>agreeing is {@code (wd XOR flip) > 0} with flip the sign bit where the vote is negative (or NaN): wd > 0 for
+     * a non-negative vote, wd < 0 otherwise;</li>
+     * <li>the sum of the agreeing weights takes four values, rounded and with 0 made 1 before the loop
+     * ({@link #divisor}), and is picked per lane;</li>
+     * <li>the final rounding needs no NaN test: base + mixed is an arithmetic result, so a NaN is already quiet with
+     * its low 16 bits zero, and {@link dev.evomerge.core.tensor.FloatFormats#floatToBf16} leaves it as it is.</li>
+     * </ul>
+     */
+    private static void banded2(MemorySegment bs, MemorySegment x0, MemorySegment x1, int lo0, int span0, int lo1,
+                                int span1, float w0, float w1, boolean normalize, boolean scale, float lam,
+                                MemorySegment o, long from, long to, Cutoffs[] cuts) {
+        // plain native views, made here so that C2 knows their exact class (see plain)
+        // elements [from, to) of each, so that the loop counts in ints from 0 (C2's plainest counted loop)
+        int len = Math.toIntExact(to - from);
+        MemorySegment b = plain(bs, from, len);
+        MemorySegment y0 = plain(x0, from, len);
+        MemorySegment y1 = plain(x1, from, len);
+        MemorySegment out = plain(o, from, len);
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector wv0 = FloatVector.broadcast(F, w0);
+        FloatVector wv1 = FloatVector.broadcast(F, w1);
+        FloatVector c0 = FloatVector.broadcast(F, divisor(w0, w1, true, false));
+        FloatVector c1 = FloatVector.broadcast(F, divisor(w0, w1, false, true));
+        FloatVector c01 = FloatVector.broadcast(F, divisor(w0, w1, true, true));
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        IntVector sign = IntVector.broadcast(I, 0x8000_0000);
+        IntVector none = IntVector.zero(I);
+        int j = 0;
+        for (; j <= len - 2 * L; j += 2 * L) {
+            IntVector bp = IntVector.fromMemorySegment(I, b, 2L * j, LE);
+            IntVector xp0 = IntVector.fromMemorySegment(I, y0, 2L * j, LE);
+            IntVector xp1 = IntVector.fromMemorySegment(I, y1, 2L * j, LE);
+            IntVector enc = none;
+            // h = 0: the elements at even offsets (low halves, moved up by 16 bits); h = 1: those at odd offsets
+            // (high halves, as they are). One loop body, not two copies: C2 then parses half the vector calls, well
+            // inside the limits on inlining (past them a call is not inlined and its vectors are boxed)
+            for (int h = 0; h < 2; h++) {
+                int up = 16 - 16 * h;
+                FloatVector bv = bp.lanewise(VectorOperators.LSHL, up).and(0xFFFF_0000).reinterpretAsFloats();
+                IntVector t = xp0.lanewise(VectorOperators.LSHL, up).and(0xFFFF_0000).reinterpretAsFloats().sub(bv)
+                        .reinterpretAsInts();
+                t = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+                FloatVector wd0 = t.and(0xFFFF_0000).reinterpretAsFloats().mul(zero.blend(wv0,
+                        t.and(0x7FFF_0000).sub(lo0).compare(VectorOperators.ULE, span0).cast(F)));
+                t = wd0.reinterpretAsInts();
+                IntVector r0 = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
+                t = xp1.lanewise(VectorOperators.LSHL, up).and(0xFFFF_0000).reinterpretAsFloats().sub(bv)
+                        .reinterpretAsInts();
+                t = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+                FloatVector wd1 = t.and(0xFFFF_0000).reinterpretAsFloats().mul(zero.blend(wv1,
+                        t.and(0x7FFF_0000).sub(lo1).compare(VectorOperators.ULE, span1).cast(F)));
+                t = wd1.reinterpretAsInts();
+                IntVector r1 = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
+                VectorMask<Float> pos = r0.reinterpretAsFloats().add(r1.reinterpretAsFloats())
+                        .compare(VectorOperators.GE, 0f);
+                IntVector flip = sign.blend(none, pos.cast(I));
+                VectorMask<Float> agree0 = r0.lanewise(VectorOperators.XOR, flip).reinterpretAsFloats()
+                        .compare(VectorOperators.GT, 0f);
+                VectorMask<Float> agree1 = r1.lanewise(VectorOperators.XOR, flip).reinterpretAsFloats()
+                        .compare(VectorOperators.GT, 0f);
+                t = zero.blend(r0.reinterpretAsFloats(), agree0)
+                        .lanewise(VectorOperators.ADD, r1.reinterpretAsFloats(), agree1).reinterpretAsInts();
+                IntVector mv = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
+                if (normalize) {
+                    FloatVector div = one.blend(c1, agree1).blend(c0, agree0).blend(c01, agree0.and(agree1));
+                    t = mv.reinterpretAsFloats().div(div).reinterpretAsInts();
+                    mv = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
+                }
+                if (scale) {
+                    t = mv.reinterpretAsFloats().mul(lam).reinterpretAsInts();
+                    mv = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
+                }
+                // round to bf16 and put the encoding into its half: the encoding of RNE(r) is (r + 0x7FFF + lsb)
+                // >>> 16
+                t = bv.add(mv.reinterpretAsFloats()).reinterpretAsInts();
+                enc = enc.or(t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000)
+                        .lanewise(VectorOperators.LSHR, up));
+            }
+            enc.intoMemorySegment(out, 2L * j, LE);
+        }
+        tail(bs, new MemorySegment[] {x0, x1}, cuts, new float[] {w0, w1}, normalize, scale, lam, o, from + j, to);
+    }
+
+    /**
+     * Elements [from, from + len) of a bf16 segment as a native segment made here, of the global scope. The
+     * vector loads and stores go through methods of the JDK whose type profile every caller shares (mapped, native
+     * and, from the Vector API's own fallback code, heap segments); where C2 cannot tell a segment's class from that
+     * profile it cannot inline the access and boxes every vector (measured: gigabytes of garbage per merge, half the
+     * merge's time). A segment created in the compiled method has a class C2 knows. The caller keeps the tensors
+     * alive for the call.
+     */
+    private static MemorySegment plain(MemorySegment seg, long from, int len) {
+        return MemorySegment.ofAddress(seg.asSlice(2 * from, 2L * len).address()).reinterpret(2L * len);
     }
 
     /** The elements [from, to), each model's decisions with the element indices of its runs of equal cut-offs. */

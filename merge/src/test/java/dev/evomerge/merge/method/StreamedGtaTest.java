@@ -76,16 +76,61 @@ class StreamedGtaTest {
         GtaMethod.combine(DType.BF16, b, deltas, mix, expected);
 
         try (Arena arena = Arena.ofShared()) {
-            Tensor actual = StreamedGta.merge(in, b, xs, dens, sparsification, rescale, mix, arena);
-            for (long i = 0; i < n; i++) {
-                int a = actual.data().get(I16, 2 * i) & 0xFFFF;
-                int e = expected.data().get(I16, 2 * i) & 0xFFFF;
-                if (isNaN(a) && isNaN(e)) {
-                    // which NaN survives when two meet (sign, payload) is the JIT's operand order, not ours
-                    assertThat(a & 0x40).as("quiet bit of element %d", i).isNotZero();
-                } else {
-                    assertThat(Integer.toHexString(a)).as("element %d of %d", i, n).isEqualTo(Integer.toHexString(e));
-                }
+            assertBitForBit(StreamedGta.merge(in, b, xs, dens, sparsification, rescale, mix, arena), expected, n);
+        }
+    }
+
+    /**
+     * The one-pass ties kernel ({@link TiesStream}) against the array path with what the test above keeps fixed:
+     * normalize off, lambda other than 1, a zero weight and a subnormal one, several parallel tasks (more than
+     * 2 x 65536 elements) with the cut-offs' index bounds in different tasks, and lengths around one vector step
+     * (32 bf16 elements with 512-bit vectors) so that the scalar tail and the vector loop both decide.
+     */
+    @ParameterizedTest
+    @CsvSource({
+            // normalize, lambda, weight 0, weight 1, elements, distinct magnitudes, density
+            "true, 1.0, 0.6, -0.35, 300001, 5, 0.4",
+            "false, 0.7, 0.6, 0.4, 140001, 3, 0.5",
+            "true, 0.5, 0.0, 1e-39, 70001, 0, 0.6",
+            "false, 1.0, 1.0, 1.0, 70001, 4, 0.5",
+            "true, 1.0, -0.5, -0.25, 33, 2, 0.5",
+            "true, 2.0, 0.3, 0.9, 31, 0, 0.5",
+            "true, 1.0, 0.3, 0.9, 64, 3, 0.3"})
+    void tiesKernelMatchesTheArrayPathWithAnyFlagsAndWeights(boolean normalize, double lambda, double w0, double w1,
+                                                             int n, int distinct, double density) {
+        SplittableRandom rnd = new SplittableRandom(n * 7L + distinct);
+        Tensor b = random(n, rnd, distinct, true);
+        List<Tensor> xs = List.of(random(n, rnd, distinct, true), random(n, rnd, distinct, true));
+        float[] w = {Numerics.tensorOf(DType.BF16, w0), Numerics.tensorOf(DType.BF16, w1)};
+        double[] dens = {density, 1 - density / 2};
+        float[][] deltas = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            deltas[i] = Sparsifiers.magnitude(DType.BF16, TaskVectors.delta(DType.BF16, xs.get(i), b), null,
+                    Double.NaN, dens[i], false, true);
+        }
+        Tensor expected = Tensor.allocate(DType.BF16, Shape.of(n));
+        GtaMethod.Mixing mix = new GtaMethod.Mixing(w, true, normalize, lambda);
+        GtaMethod.combine(DType.BF16, b, deltas, mix, expected);
+        MergeInputs in = new MergeInputs("model.layers.0.mlp.up_proj.weight", false, List.of(
+                new MergeInputs.InputTensor("base", b, Map.of()),
+                new MergeInputs.InputTensor("a", xs.get(0), Map.of()),
+                new MergeInputs.InputTensor("c", xs.get(1), Map.of())), "base", Map.of(), DType.BF16,
+                MaskSource.seeded(3), null);
+        try (Arena arena = Arena.ofShared()) {
+            assertBitForBit(StreamedGta.merge(in, b, xs, dens, GtaVariant.Sparsification.MAGNITUDE, false, mix,
+                    arena), expected, n);
+        }
+    }
+
+    private static void assertBitForBit(Tensor actual, Tensor expected, int n) {
+        for (long i = 0; i < n; i++) {
+            int a = actual.data().get(I16, 2 * i) & 0xFFFF;
+            int e = expected.data().get(I16, 2 * i) & 0xFFFF;
+            if (isNaN(a) && isNaN(e)) {
+                // which NaN survives when two meet (sign, payload) is the JIT's operand order, not ours
+                assertThat(a & 0x40).as("quiet bit of element %d", i).isNotZero();
+            } else {
+                assertThat(Integer.toHexString(a)).as("element %d of %d", i, n).isEqualTo(Integer.toHexString(e));
             }
         }
     }
