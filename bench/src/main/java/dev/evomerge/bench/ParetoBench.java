@@ -51,7 +51,8 @@ import java.util.function.LongFunction;
  *
  * <p>Usage: {@code ParetoBench [--seeds 5] [--first-seed 1] [--budget 120] [--population N] [--rows 48]
  * [--problem-seed 1] [--granularity G] [--wide-layers L [--fine-tunes 3]] [--mutation-probability P]
- * [--mutation-eta 20] [--threads N] [--work DIR] [--points FILE]}; {@code --wide-layers} runs {@link WideTwoRecipeProblem} (L layers,
+ * [--mutation-eta 20] [--threads N] [--work DIR] [--points FILE] [--fine-tune-scale 0.15]
+ * [--methods nsga2,random,cmaes]}; {@code --wide-layers} runs {@link WideTwoRecipeProblem} (L layers,
  * one gene per layer and fine-tune) instead of {@link TwoRecipeProblem}; the mutation options
  * replace NSGA-II's default polynomial mutation (probability 1/genes, index 20); {@code --granularity} searches the genome in layer groups of G layers
  * (the hidden recipes use 2; 1 doubles the genes). One problem serves every seed (only the optimizers' seeds vary). No LLM strategy is
@@ -90,6 +91,9 @@ public final class ParetoBench {
         Integer layers = null;
         int fineTunes = 3;
         long firstSeed = 1;
+        double fineTuneScale = HiddenRecipe.DEFAULT_SCALE;
+        // which methods run (tuning runs skip CMA-ES); the tables print only those
+        java.util.Set<String> methods = new java.util.LinkedHashSet<>(List.of("nsga2", "random", "cmaes"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seeds" -> seeds = Integer.parseInt(args[++i]);
@@ -106,6 +110,8 @@ public final class ParetoBench {
                 case "--fine-tunes" -> fineTunes = Integer.parseInt(args[++i]);
                 case "--first-seed" -> firstSeed = Long.parseLong(args[++i]);
                 case "--points" -> pointsFile = Path.of(args[++i]);
+                case "--fine-tune-scale" -> fineTuneScale = Double.parseDouble(args[++i]);
+                case "--methods" -> methods = new java.util.LinkedHashSet<>(List.of(args[++i].split(",")));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -134,14 +140,15 @@ public final class ParetoBench {
             problemName = "two-recipe problem";
         } else {
             WideTwoRecipeProblem.Setup setup = WideTwoRecipeProblem.prepare(dir.resolve("problem"), problemSeed,
-                    new WideTwoRecipeProblem.Shape(layers, fineTunes, rows), threads);
+                    new WideTwoRecipeProblem.Shape(layers, fineTunes, rows, fineTuneScale), threads);
             genomeFile = setup.genomeFile();
             taskDirs = setup.taskDirs();
             double[][] targets = {setup.firstRecipeGenes(), setup.secondRecipeGenes()};
             for (int k = 0; k < targets.length; k++) {
                 hidden.add(new Candidate(0, k, targets[k], setup.genome().decode(targets[k])));
             }
-            problemName = "wide two-recipe problem (" + layers + " layers, " + fineTunes + " fine-tunes)";
+            problemName = "wide two-recipe problem (" + layers + " layers, " + fineTunes + " fine-tunes, fine-tune scale "
+                    + fineTuneScale + ")";
         }
         EvolveOptions options = new EvolveOptions(genomeFile, dir.resolve("run"), false,
                 SearchOptions.of(OptimizerKind.CMAES, 0, problemSeed), LlmOptions.of("gpt-4o", null, null),
@@ -174,11 +181,19 @@ public final class ParetoBench {
             for (long s = firstSeed; s < firstSeed + seeds; s++) {
                 long seed = s;
                 int popSize = pop;
-                table.get(0).add(report(names[0], s, recipes, multi(() -> new Nsga2(new Nsga2.State(n, 2, popSize, seed, 0,
-                        SimulatedBinaryCrossover.defaults(), mutation, new double[0][], new double[0][])), two, budget)));
-                table.get(1).add(report(names[1], s, recipes, multi(() -> new RandomParetoSearch(n, 2, popSize, seed), two, budget)));
-                table.get(2).add(report(names[2], s, recipes, weighted(w -> CmaEs.start(p.genome().initialGenes(),
-                        CmaEs.DEFAULT_SIGMA0, p.populationSize(), seed * 31 + w), two, budget)));
+                if (methods.contains("nsga2")) {
+                    table.get(0).add(report(names[0], s, recipes, multi(() -> new Nsga2(new Nsga2.State(n, 2, popSize,
+                            seed, 0, SimulatedBinaryCrossover.defaults(), mutation, new double[0][], new double[0][])), two,
+                            budget)));
+                }
+                if (methods.contains("random")) {
+                    table.get(1).add(report(names[1], s, recipes, multi(() -> new RandomParetoSearch(n, 2, popSize, seed),
+                            two, budget)));
+                }
+                if (methods.contains("cmaes")) {
+                    table.get(2).add(report(names[2], s, recipes, weighted(w -> CmaEs.start(p.genome().initialGenes(),
+                            CmaEs.DEFAULT_SIGMA0, p.populationSize(), seed * 31 + w), two, budget)));
+                }
             }
         }
         // The true front's nadir: each task's accuracy at the other task's hidden recipe (the worst either end of the
@@ -225,7 +240,8 @@ public final class ParetoBench {
         System.out.println("reference point " + referenceName + ":");
         StringBuilder head = new StringBuilder("| method |");
         StringBuilder rule = new StringBuilder("|---|");
-        for (int s = 0; s < table.get(0).size(); s++) {
+        int seedCount = table.stream().mapToInt(List::size).max().orElse(0);
+        for (int s = 0; s < seedCount; s++) {
             head.append(" seed ").append(firstSeed + s).append(" |");
             rule.append("---|");
         }
@@ -233,6 +249,10 @@ public final class ParetoBench {
         System.out.println(rule + "---|---|");
         double[] medians = new double[names.length];
         for (int m = 0; m < names.length; m++) {
+            if (table.get(m).isEmpty()) {
+                medians[m] = Double.NaN; // not run (--methods): its ratio prints NaN
+                continue;
+            }
             StringBuilder row = new StringBuilder("| " + names[m] + " |");
             double[] hv = table.get(m).stream().mapToDouble(r -> Hypervolume.of(r.points().toArray(double[][]::new),
                     reference)).toArray();

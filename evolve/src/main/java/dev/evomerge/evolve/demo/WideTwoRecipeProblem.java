@@ -34,13 +34,23 @@ import java.util.SplittableRandom;
  */
 public final class WideTwoRecipeProblem {
 
-    /** The problem's shape: layers of the synthetic models, fine-tunes merged, questions per task. */
-    public record Shape(int layers, int fineTunes, int rows) {
+    /**
+     * The problem's shape: layers of the synthetic models, fine-tunes merged, questions per task, and the fine-tunes'
+     * scale (the size of each fine-tune's change to the base, {@link FineTuneSynthesizer}): a larger scale makes the
+     * merged model, and so both accuracies, respond more to the genes.
+     */
+    public record Shape(int layers, int fineTunes, int rows, double fineTuneScale) {
         public Shape {
-            if (layers < 1 || fineTunes < 2 || rows < 1) {
-                throw new IllegalArgumentException("a wide two-recipe problem needs at least 1 layer, 2 fine-tunes and 1"
-                        + " question, got " + layers + ", " + fineTunes + ", " + rows);
+            if (layers < 1 || fineTunes < 2 || rows < 1 || !(fineTuneScale > 0)) {
+                throw new IllegalArgumentException("a wide two-recipe problem needs at least 1 layer, 2 fine-tunes, 1"
+                        + " question and a positive fine-tune scale, got " + layers + ", " + fineTunes + ", " + rows
+                        + ", " + fineTuneScale);
             }
+        }
+
+        /** The demo's fine-tune scale ({@link HiddenRecipe#DEFAULT_SCALE}). */
+        public Shape(int layers, int fineTunes, int rows) {
+            this(layers, fineTunes, rows, HiddenRecipe.DEFAULT_SCALE);
         }
 
         /** Genes of the searched genome: one weight per layer and fine-tune. */
@@ -86,7 +96,7 @@ public final class WideTwoRecipeProblem {
         List<String> models = new ArrayList<>();
         for (int k = 0; k < shape.fineTunes(); k++) {
             Path ft = dir.resolve("models/finetune-" + k);
-            FineTuneSynthesizer.write(base, ft, seed + 101L * (k + 1), HiddenRecipe.DEFAULT_SCALE);
+            FineTuneSynthesizer.write(base, ft, seed + 101L * (k + 1), shape.fineTuneScale());
             models.add(DemoFiles.absolute(ft));
         }
         GenomeDefinition def = new GenomeDefinition(models, "task_arithmetic", DemoFiles.absolute(base), null, 1, null,

@@ -39,6 +39,9 @@ class WideTwoRecipeProblemTest {
         assertThat(high).isBetween(4, 20); // the coin picks both ends, not one
         assertThat(WideTwoRecipeProblem.recipes(4, 24)[0]).isNotEqualTo(r[0]);
         assertThatThrownBy(() -> new WideTwoRecipeProblem.Shape(4, 1, 10)).hasMessageContaining("2 fine-tunes");
+        assertThatThrownBy(() -> new WideTwoRecipeProblem.Shape(4, 3, 10, 0)).hasMessageContaining("fine-tune scale");
+        // without a scale the shape keeps the demo's fine-tunes
+        assertThat(new WideTwoRecipeProblem.Shape(4, 3, 10).fineTuneScale()).isEqualTo(HiddenRecipe.DEFAULT_SCALE);
     }
 
     @Test
