@@ -21,7 +21,7 @@ import java.util.List;
  * match. {@link #kept()} keeps the model of the last candidate and overwrites its weights in place with the next
  * candidate's when both have the same config.json and the same tensors (names, dtypes, shapes): an evolution's
  * candidates do, and a load of a 760M-parameter model (the JVM's start aside, what a fresh server pays) cost about
- * 10 CPU-seconds per candidate, an in-place write and the probe about 2 (docs/benchmarks.md, "Server pool reload").
+ * 10 CPU-seconds per candidate, an in-place write and the probe about 0.9 (docs/benchmarks.md, "Server pool reload").
  * The values are those of a fresh load: the same weight sink writes them. A candidate of another shape, or a write
  * that fails half-way, loads the model afresh ({@link #loads()} counts every load). Thread-safe: the servers of a
  * pool share one, one candidate at a time.

@@ -1,6 +1,9 @@
 package dev.evomerge.eval.reload;
 
 import dev.evomerge.core.EvomergeException;
+import dev.evomerge.core.safetensors.SafetensorsModel;
+import dev.evomerge.core.safetensors.SafetensorsWriter;
+import dev.evomerge.core.tensor.TensorInfo;
 import dev.evomerge.core.synth.FineTuneSynthesizer;
 import dev.evomerge.core.synth.ModelSynthesizer;
 import dev.evomerge.core.synth.SynthModelSpec;
@@ -14,8 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -165,6 +171,62 @@ class ReloadingServerTest {
             ProbeLogprobs otherPrompt = new ProbeLogprobs(other, new double[other.length - 1]);
             CandidateLoad load = good.load(fineTune, Optional.of(otherPrompt));
             assertThat(load.status()).as(load.message()).isEqualTo(CandidateLoad.Status.SERVING);
+        }
+    }
+
+    /** {@code base}'s weights with layer {@code layer}'s tensors taken from {@code other}, written to {@code out}. */
+    static Path withOneLayerOf(Path other, int layer, Path out) throws Exception {
+        Files.createDirectories(out);
+        try (Stream<Path> files = Files.list(base)) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().endsWith(".safetensors")).toList()) {
+                Files.copy(f, out.resolve(f.getFileName()));
+            }
+        }
+        String prefix = "model.layers." + layer + ".";
+        try (SafetensorsModel from = SafetensorsModel.open(base); SafetensorsModel changed = SafetensorsModel.open(other)) {
+            List<TensorInfo> plan = from.tensorNames().stream().map(n -> from.info(n).orElseThrow()).toList();
+            assertThat(plan).as("layer " + layer + " exists").anyMatch(t -> t.name().startsWith(prefix));
+            try (SafetensorsWriter writer = SafetensorsWriter.create(out, plan, Long.MAX_VALUE)) {
+                for (TensorInfo t : plan) {
+                    writer.accept(t.name(), (t.name().startsWith(prefix) ? changed : from).tensor(t.name()));
+                }
+                writer.commit();
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aCandidateThatDiffersFromTheServedOneInASingleLayerIsCaught() throws Exception {
+        int layers = SynthModelSpec.defaults().numLayers();
+        try (ServedModel stale = serve(base); OpenAiServer ignoring = OpenAiServer.start(stale,
+                ServerOptions.localDefaults(), new ReloadIgnoringWeightUpdates());
+             ServedModel served = serve(base); OpenAiServer reloading = OpenAiServer.start(served,
+                ServerOptions.localDefaults(), WeightUpdates.inPlace());
+             InJvmProbe kept = InJvmProbe.kept()) {
+            ReloadingServer bad = ReloadingServer.connect(endpoint(ignoring), Optional.empty(),
+                    ProbeSettings.defaults(), kept);
+            ReloadingServer good = ReloadingServer.connect(endpoint(reloading), Optional.empty(),
+                    ProbeSettings.defaults(), kept);
+            ReloadingServer large = ReloadingServer.connect(endpoint(reloading), Optional.empty(),
+                    ProbeSettings.defaults().withInJvmMaxParameters(0));
+            for (int layer = 0; layer < layers; layer++) {
+                Path candidate = withOneLayerOf(fineTune, layer, tmp.resolve("one-layer-" + layer));
+                // the ignoring server still serves base, which differs from the candidate in this layer only
+                CandidateLoad caught = bad.load(candidate);
+                assertThat(caught.status()).as("layer " + layer + ": " + caught.message())
+                        .isEqualTo(CandidateLoad.Status.NOT_SERVING_CANDIDATE);
+                CandidateLoad load = good.load(candidate);
+                assertThat(load.status()).as("layer " + layer + ": " + load.message())
+                        .isEqualTo(CandidateLoad.Status.SERVING);
+                // above the in-JVM limit the answer must change from the one before (base's): it does, by this layer
+                assertThat(good.load(base).status()).isEqualTo(CandidateLoad.Status.SERVING);
+                CandidateLoad changed = large.load(candidate);
+                assertThat(changed.status()).as("layer " + layer + ": " + changed.message())
+                        .isEqualTo(CandidateLoad.Status.SERVING);
+                assertThat(good.load(base).status()).isEqualTo(CandidateLoad.Status.SERVING);
+            }
+            assertThat(kept.loads()).as("one load, then the weights written in place").isEqualTo(1);
         }
     }
 
