@@ -42,6 +42,32 @@ public final class ResidentCopyBench {
             System.out.printf(Locale.ROOT, "%d x %d bf16 (%.0f MB), 1 thread: memory copy %.2f GB/s; into the engine's"
                             + " bf16 weights: float path %.2f GB/s (%.2f of copy), setRowsBf16 %.2f GB/s (%.2f of copy)%n",
                     rows, cols, bytes / 1e6, copy, floats, floats / copy, packed, packed / copy);
+            // as a merge hands its rows over: one panel of rows at a time from the same cache-resident scratch,
+            // with the NaN test (putRows) and without it (putQuietRows, the merge kernels' rows); alternated
+            double testing = 0;
+            double quiet = 0;
+            for (int round = 0; round < 6; round++) {
+                // which goes first alternates too: the first of a pair finds the other's dirty panel lines
+                if (round % 2 == 0) {
+                    testing = Math.max(testing, best(() -> byPanels(m, src, false), bytes));
+                    quiet = Math.max(quiet, best(() -> byPanels(m, src, true), bytes));
+                } else {
+                    quiet = Math.max(quiet, best(() -> byPanels(m, src, true), bytes));
+                    testing = Math.max(testing, best(() -> byPanels(m, src, false), bytes));
+                }
+            }
+            System.out.printf(Locale.ROOT, "  a panel of %d rows at a time from one cache-resident block:"
+                            + " NaNs quieted %.2f GB/s, rows already quiet %.2f GB/s (%.2fx)%n",
+                    PackedMatrix.NR, testing, quiet, quiet / testing);
+        }
+    }
+
+    /** Every panel of m from the first panel's rows of src, as the merge's row blocks arrive. */
+    private static void byPanels(PackedMatrix m, MemorySegment src, boolean quiet) {
+        int nr = PackedMatrix.NR;
+        MemorySegment block = src.asSlice(0, 2L * Math.min(nr, m.rows()) * m.cols());
+        for (int r0 = 0; r0 < m.rows(); r0 += nr) {
+            m.setRowsBf16(r0, Math.min(nr, m.rows() - r0), block, quiet);
         }
     }
 

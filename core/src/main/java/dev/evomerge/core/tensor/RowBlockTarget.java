@@ -24,4 +24,13 @@ public interface RowBlockTarget {
      * {@link #dtype()}, row-major, little-endian. May be called from several threads at once for distinct rows.
      */
     void putRows(int row0, int n, MemorySegment rows);
+
+    /**
+     * {@link #putRows}, for bf16 rows whose NaNs already carry the quiet bit (the encoding of the merge kernels,
+     * as {@code FloatFormats.floatToBf16}): a target that would set it on the way may copy the bits as they are.
+     * Any other rows must go through {@link #putRows}.
+     */
+    default void putQuietRows(int row0, int n, MemorySegment rows) {
+        putRows(row0, n, rows);
+    }
 }

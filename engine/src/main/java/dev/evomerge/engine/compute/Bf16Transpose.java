@@ -53,7 +53,7 @@ final class Bf16Transpose {
     /**
      * Transposes the 16 x 16 block whose row i is {@code src[srcOff + i*srcRowBytes ..]} (16 little-endian bf16
      * values), storing its column j at shorts {@code dstOff + j*dstStride .. +16} of {@code dst} (native byte order);
-     * {@code tile} (256 shorts) is scratch.
+     * {@code tile} (256 shorts) is scratch. NaNs get their quiet bit unless {@code quiet} says they have it already.
      * Two stages per pass over four rows at a time, through the L1-resident tile once: the first pass reads the
      * source rows and writes the tile, the second reads the tile and writes the panel (each of the four stages a
      * pass of its own through the tile, plus copying the block into and out of it, was five times the tile's loads
@@ -62,13 +62,13 @@ final class Bf16Transpose {
      * vector operations into, and boxed them (1 KB of garbage per block, measured); a pass here holds eight.
      */
     static void block(MemorySegment src, long srcOff, long srcRowBytes, MemorySegment dst, long dstOff, int dstStride,
-                      short[] tile) {
+                      short[] tile, boolean quiet) {
         // stages 8 and 4 on the rows {r, r+4, r+8, r+12} straight from the source, into the tile
         for (int r = 0; r < 4; r++) {
-            ShortVector a = quiet(ShortVector.fromMemorySegment(S, src, srcOff + r * srcRowBytes, LE));
-            ShortVector b = quiet(ShortVector.fromMemorySegment(S, src, srcOff + (r + 4) * srcRowBytes, LE));
-            ShortVector c = quiet(ShortVector.fromMemorySegment(S, src, srcOff + (r + 8) * srcRowBytes, LE));
-            ShortVector d = quiet(ShortVector.fromMemorySegment(S, src, srcOff + (r + 12) * srcRowBytes, LE));
+            ShortVector a = row(src, srcOff + r * srcRowBytes, quiet);
+            ShortVector b = row(src, srcOff + (r + 4) * srcRowBytes, quiet);
+            ShortVector c = row(src, srcOff + (r + 8) * srcRowBytes, quiet);
+            ShortVector d = row(src, srcOff + (r + 12) * srcRowBytes, quiet);
             ShortVector a8 = STAGE_8.low().selectFrom(a, c);
             ShortVector c8 = STAGE_8.high().selectFrom(a, c);
             ShortVector b8 = STAGE_8.low().selectFrom(b, d);
@@ -96,6 +96,12 @@ final class Bf16Transpose {
             STAGE_1.high().selectFrom(c2, d2).intoMemorySegment(dst, 2 * (dstOff + (long) (r + 3) * dstStride),
                     NATIVE);
         }
+    }
+
+    /** The 16 values at {@code off}, made quiet unless they are already. */
+    private static ShortVector row(MemorySegment src, long off, boolean quiet) {
+        ShortVector x = ShortVector.fromMemorySegment(S, src, off, LE);
+        return quiet ? x : quiet(x);
     }
 
     /** x with the quiet bit set where it is a NaN (exponent all ones, mantissa not zero). */

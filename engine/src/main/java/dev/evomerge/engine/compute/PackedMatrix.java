@@ -78,7 +78,7 @@ public final class PackedMatrix {
         return bf16;
     }
 
-    private int index(int row, int col) {
+    int index(int row, int col) {
         return ((row / NR) * cols + col) * NR + row % NR;
     }
 
@@ -111,6 +111,16 @@ public final class PackedMatrix {
      * writes of one block land in the same few cache lines.
      */
     public void setRowsBf16(int row0, int n, MemorySegment src) {
+        setRowsBf16(row0, n, src, false);
+    }
+
+    /**
+     * {@link #setRowsBf16(int, int, MemorySegment)}, where {@code quiet} says that every NaN of {@code src} already
+     * has its quiet bit (bf16 encoded as {@link FloatFormats#floatToBf16} encodes, as the merge kernels do): the bits
+     * are then stored as they are, without the per-element NaN test (which cost about a third of a transpose's
+     * vector operations). Rows with signaling NaNs must be passed with {@code quiet} false.
+     */
+    public void setRowsBf16(int row0, int n, MemorySegment src, boolean quiet) {
         if (row0 < 0 || n < 0 || row0 + n > rows || src.byteSize() < 2L * n * cols) {
             throw new IllegalArgumentException("rows " + row0 + ".." + (row0 + n) + " of " + rows + " x " + cols
                     + " from " + src.byteSize() + " bytes");
@@ -137,7 +147,7 @@ public final class PackedMatrix {
                 for (int k0 = 0; k0 < vectorColumns; k0 += b) {
                     for (int g = g0; g < g1; g += b) {
                         Bf16Transpose.block(src, 2L * ((long) (g - row0) * cols + k0), 2L * cols, bf16, index(g, k0),
-                                NR, tile);
+                                NR, tile, quiet);
                     }
                 }
             }
@@ -155,7 +165,8 @@ public final class PackedMatrix {
                         for (int k = 0; k < kn; k++) {
                             int h = line[k];
                             // a NaN (exponent all ones, mantissa not zero) gets its quiet bit, as floatToBf16 sets it
-                            bf16.setAtIndex(BITS, base + (long) k * NR, (short) ((h & 0x7FFF) > 0x7F80 ? h | 0x40 : h));
+                            bf16.setAtIndex(BITS, base + (long) k * NR,
+                                    (short) (!quiet && (h & 0x7FFF) > 0x7F80 ? h | 0x40 : h));
                         }
                     } else {
                         for (int k = 0; k < kn; k++) {

@@ -43,11 +43,21 @@ final class PackedRows implements RowBlockTarget {
 
     @Override
     public void putRows(int row0, int n, MemorySegment rows) {
+        put(row0, n, rows, false);
+    }
+
+    /** The merge kernels' rows are quiet already: packed without looking for NaNs. */
+    @Override
+    public void putQuietRows(int row0, int n, MemorySegment rows) {
+        put(row0, n, rows, true);
+    }
+
+    private void put(int row0, int n, MemorySegment rows, boolean quiet) {
         if (row0 < 0 || n < 0 || row0 + n > slot.rows()) {
             throw new IllegalArgumentException("rows " + row0 + ".." + (row0 + n) + " of a " + slot.rows()
                     + "-row weight");
         }
-        slot.matrix().setRowsBf16(slot.rowOffset() + row0, n, rows);
+        slot.matrix().setRowsBf16(slot.rowOffset() + row0, n, rows, quiet);
         synchronized (arrived) {
             arrived.set(row0, row0 + n);
         }

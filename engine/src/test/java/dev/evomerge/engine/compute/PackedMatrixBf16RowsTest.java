@@ -69,4 +69,45 @@ class PackedMatrixBf16RowsTest {
             }
         }
     }
+
+    /**
+     * Rows already encoded with quiet NaNs (as the merge kernels hand them over) stored with {@code quiet} set: the
+     * same panels as the NaN-quieting path, and the bits are copied as they are (a signalling NaN passed anyway
+     * stays signalling, which shows that no NaN test ran).
+     */
+    @ParameterizedTest
+    @CsvSource({"100, 70, 3, 91", "200, 96, 48, 150", "64, 32, 0, 64", "300, 90, 17, 283", "3, 1, 0, 3"})
+    void quietRowsAreCopiedAsTheyAre(int rows, int cols, int row0, int n) {
+        SplittableRandom random = new SplittableRandom(rows * 17L + cols);
+        short[] bits = new short[n * cols];
+        short[] quietNaNs = {(short) 0x7FC1, (short) 0xFFFF, (short) 0x7FC0, (short) 0x7F80, (short) 0x8000, 0};
+        for (int i = 0; i < bits.length; i++) {
+            short h = (short) random.nextInt(1 << 16);
+            bits[i] = (h & 0x7FFF) > 0x7F80 ? (short) (h | 0x40) : h;
+            if (random.nextInt(20) == 0) {
+                bits[i] = quietNaNs[random.nextInt(quietNaNs.length)];
+            }
+        }
+        PackedMatrix expected = PackedMatrix.zeros(rows, cols, true);
+        PackedMatrix got = PackedMatrix.zeros(rows, cols, true);
+        PackedMatrix signalling = PackedMatrix.zeros(rows, cols, true);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate(2L * bits.length + 2);
+            for (int i = 0; i < bits.length; i++) {
+                src.set(LE, 2L * i, bits[i]);
+            }
+            expected.setRowsBf16(row0, n, src, false);
+            got.setRowsBf16(row0, n, src, true);
+            // one signalling NaN in a vector-transposed block (when there is one) and one in the last column
+            int last = n * cols - 1;
+            src.set(LE, 0, (short) 0x7F81);
+            src.set(LE, 2L * last, (short) 0xFF82);
+            signalling.setRowsBf16(row0, n, src, true);
+            assertThat(signalling.bf16().get(ValueLayout.JAVA_SHORT, 2L * signalling.index(row0, 0)))
+                    .isEqualTo((short) 0x7F81);
+            assertThat(signalling.bf16().get(ValueLayout.JAVA_SHORT,
+                    2L * signalling.index(row0 + last / cols, last % cols))).isEqualTo((short) 0xFF82);
+        }
+        assertThat(got.bf16().mismatch(expected.bf16())).isEqualTo(-1L);
+    }
 }
