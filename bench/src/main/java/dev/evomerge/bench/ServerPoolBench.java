@@ -22,7 +22,7 @@ import dev.evomerge.evolve.pool.ServerPoolOptions;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.merge.MergeOptions;
-import dev.evomerge.merge.CandidateModelWriter;
+import dev.evomerge.merge.KeptMergeSession;
 import dev.evomerge.merge.config.MergeConfig;
 import dev.evomerge.merge.config.MergeConfigReader;
 
@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * into one running server ({@code POST /update_weights_from_disk}) and probed (the answer checked against the
  * reference), and (2) merged to WORKDIR, served by a server started for it (SERVE_CMD with {model} and {port}, as
  * {@code --eval-server-cmd}) until its /v1/models answers, probed, stopped. Each path keeps one merge session across
- * its candidates ({@link CandidateModelWriter}, as the pool and the on-disk slots do). Same candidates, same probe,
+ * its candidates ({@link KeptMergeSession}, as the pool and the on-disk slots do). Same candidates, same probe,
  * in one run; the ratio is printed with and without the reference (which the fresh path does not compute).
  *
  * <p>{@code dispatch WORKDIR "SERVE_CMD"}: the pool on the demo's small models, 8 candidates on one server and on two
@@ -106,7 +106,7 @@ public final class ServerPoolBench {
         double[][] pooled = new double[CANDIDATES][];
         double[][] pooledCpu = new double[CANDIDATES][];
         // each path keeps one merge session across its candidates, as the pool and the on-disk slots do
-        CandidateModelWriter pooledWriter = new CandidateModelWriter(mo);
+        KeptMergeSession pooledWriter = new KeptMergeSession(mo);
         InJvmProbe inJvm = InJvmProbe.kept();
         try {
             String url = "http://127.0.0.1:" + port;
@@ -150,7 +150,7 @@ public final class ServerPoolBench {
         // (2) a fresh server per candidate, as --eval-server-cmd does: merged to the work folder (STORAGE/merged)
         double[][] fresh = new double[CANDIDATES][];
         double[][] freshCpu = new double[CANDIDATES][];
-        CandidateModelWriter freshWriter = new CandidateModelWriter(mo);
+        KeptMergeSession freshWriter = new KeptMergeSession(mo);
         for (int i = 0; i < CANDIDATES; i++) {
             Path dir = work.resolve("merged/candidate-" + i);
             Clock c = new Clock(null);

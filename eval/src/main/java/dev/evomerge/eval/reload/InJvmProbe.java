@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The in-JVM engine's probe answer for candidate directories ({@link ReloadProbe#of}), what a reloaded server must
@@ -78,6 +79,17 @@ public final class InJvmProbe implements AutoCloseable {
         layout = next;
         loads++;
         return ReloadProbe.of(model, tokens);
+    }
+
+    /**
+     * The reference a reloaded server must match for {@code modelDir}: the engine's answer when the model has at most
+     * {@code settings}' in-JVM parameter limit, else empty (the previous candidate's probe is compared instead).
+     */
+    public Optional<ProbeLogprobs> reference(Path modelDir, int[] tokens, ProbeSettings settings) {
+        if (ReloadProbe.parameterCount(modelDir) > settings.inJvmMaxParameters()) {
+            return Optional.empty();
+        }
+        return Optional.of(of(modelDir, tokens));
     }
 
     /** How many times a model was loaded from disk (the in-place writes not counted). */

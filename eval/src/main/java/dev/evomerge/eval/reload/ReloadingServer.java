@@ -117,8 +117,8 @@ public final class ReloadingServer {
             if (reference.isPresent() && !Arrays.equals(reference.get().tokens(), probeTokens)) {
                 reference = Optional.empty(); // another prompt's tokens: computed below for this server's prompt
             }
-            if (reference.isEmpty() && ReloadProbe.parameterCount(candidateDir) <= settings.inJvmMaxParameters()) {
-                reference = Optional.of(inJvm.of(candidateDir, probeTokens));
+            if (reference.isEmpty()) {
+                reference = inJvm.reference(candidateDir, probeTokens, settings);
             }
         } catch (EvomergeException e) { // the candidate's directory is not a loadable model
             return new CandidateLoad(CandidateLoad.Status.REFUSED, "The candidate " + candidateDir

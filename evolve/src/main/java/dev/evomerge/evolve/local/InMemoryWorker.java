@@ -11,7 +11,7 @@ import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
 import dev.evomerge.merge.MergeOptions;
-import dev.evomerge.merge.MergeReporter;
+import dev.evomerge.merge.KeptMergeSession;
 import dev.evomerge.merge.MergeSession;
 import dev.evomerge.merge.config.MergeConfig;
 
@@ -33,7 +33,8 @@ final class InMemoryWorker implements CandidateWorker {
     private WeightStorage storage;
     private CausalLanguageModel model;
     private LanguageModel lm;
-    private MergeSession session;
+    /** The merge session kept while candidates keep their layout. */
+    private final KeptMergeSession sessions;
 
     InMemoryWorker(EvaluationSettings settings, String name, Consumer<String> warnings) {
         this.settings = settings;
@@ -41,6 +42,7 @@ final class InMemoryWorker implements CandidateWorker {
         this.warnings = warnings;
         load(ResidentStorage.forCheckpoint(Path.of(settings.residentModel())));
         this.scorer = new TaskScorer(settings, warnings);
+        this.sessions = new KeptMergeSession(mergeOptions(settings));
     }
 
     /** (Re)loads the resident model with {@code weights} storage. */
@@ -70,14 +72,8 @@ final class InMemoryWorker implements CandidateWorker {
     }
 
     private void mergeInto(MergeConfig cfg) {
-        if (session != null && !session.plan().layoutMatches(cfg)) {
-            // slerp picks different models per layer group, so some candidates need a new plan
-            session.close();
-            session = null;
-        }
-        if (session == null) {
-            session = MergeSession.open(cfg, mergeOptions(settings), MergeReporter.silent());
-        }
+        // slerp picks different models per layer group, so some candidates need a new plan
+        MergeSession session = sessions.sessionFor(cfg);
         if (!ResidentStorage.holdsExactly(storage, session.plan().outputs())) {
             // the merges write float32 (or f16) weights, which bf16 storage would round
             warnings.accept("The merged weights are not all bfloat16, so the in-memory model of " + name
@@ -110,9 +106,8 @@ final class InMemoryWorker implements CandidateWorker {
 
     @Override
     public void close() {
-        if (session != null) {
-            session.close();
-        }
+        sessions.reopenNote(name).ifPresent(warnings);
+        sessions.close();
         lm.close();
         model.close();
     }

@@ -10,7 +10,7 @@ import dev.evomerge.eval.model.LanguageModels;
 import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
-import dev.evomerge.merge.CandidateModelWriter;
+import dev.evomerge.merge.KeptMergeSession;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -57,7 +57,7 @@ final class OnDiskWorker implements CandidateWorker {
     private final Consumer<String> warnings;
     private final TaskScorer scorer;
     /** The merge session kept across this slot's candidates (the inputs are opened and mapped once). */
-    private final CandidateModelWriter writer;
+    private final KeptMergeSession writer;
     /** Whether abandoned temporaries in the candidates' folder were removed (once, before the first merge). */
     private volatile boolean cleaned;
 
@@ -66,7 +66,7 @@ final class OnDiskWorker implements CandidateWorker {
         this.name = name;
         this.warnings = warnings;
         this.scorer = new TaskScorer(settings, warnings);
-        this.writer = new CandidateModelWriter(settings.mergeOptions());
+        this.writer = new KeptMergeSession(settings.mergeOptions());
     }
 
     @Override
@@ -274,10 +274,7 @@ final class OnDiskWorker implements CandidateWorker {
 
     @Override
     public void close() {
-        if (writer.reopens() > 0) {
-            warnings.accept("The merges of " + name + " opened the input models again " + writer.reopens()
-                    + " time(s), for candidates whose layout differed from the previous candidate's.");
-        }
+        writer.reopenNote(name).ifPresent(warnings);
         writer.close();
     }
 }

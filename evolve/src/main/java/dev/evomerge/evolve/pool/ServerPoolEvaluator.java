@@ -7,7 +7,7 @@ import dev.evomerge.evolve.run.Candidate;
 import dev.evomerge.evolve.run.CandidateEvaluator;
 import dev.evomerge.evolve.run.Evaluation;
 import dev.evomerge.evolve.run.MetricKey;
-import dev.evomerge.merge.CandidateModelWriter;
+import dev.evomerge.merge.KeptMergeSession;
 
 import dev.evomerge.eval.reload.InJvmProbe;
 import dev.evomerge.eval.reload.ProbeLogprobs;
@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * server is one slot: a candidate is merged into the scratch folder, the next free server is asked to load it, a probe
  * checks that it did, the run's tasks are scored over OpenAI completions, and the merge is deleted. One candidate is
  * merged ahead while the servers are busy, so merging overlaps evaluating. The merger keeps one merge session while
- * candidates keep their layout ({@link CandidateModelWriter}) and, for candidates of up to 1B parameters, computes
+ * candidates keep their layout ({@link KeptMergeSession}) and, for candidates of up to 1B parameters, computes
  * the probe's in-JVM reference right after the merge on one kept model ({@link InJvmProbe}), so that it too overlaps
  * the evaluation before; the candidate's merge time includes it.
  *
@@ -72,7 +72,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     private volatile String lastLoss;
     private ScratchSpace scratch;
     /** The merge session kept across candidates: the input models are opened and mapped once per pool. */
-    private final CandidateModelWriter writer;
+    private final KeptMergeSession writer;
     /** The reference probe of candidates up to 1B parameters, on one model kept for the pool's servers. */
     private final InJvmProbe inJvmProbe = InJvmProbe.kept();
     private int[] probeTokens;
@@ -87,7 +87,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
         this.settings = settings;
         this.options = options;
         this.warnings = warnings;
-        this.writer = new CandidateModelWriter(settings.mergeOptions());
+        this.writer = new KeptMergeSession(settings.mergeOptions());
     }
 
     /** The servers still in the pool (their URLs). */
@@ -278,10 +278,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
             return Optional.empty();
         }
         try {
-            if (ReloadProbe.parameterCount(dir) > ProbeSettings.defaults().inJvmMaxParameters()) {
-                return Optional.empty();
-            }
-            return Optional.of(inJvmProbe.of(dir, probeTokens(dir)));
+            return inJvmProbe.reference(dir, probeTokens(dir), ProbeSettings.defaults());
         } catch (EvomergeException e) {
             return Optional.empty();
         }
@@ -306,10 +303,7 @@ public final class ServerPoolEvaluator implements CandidateEvaluator {
     @Override
     public synchronized void close() {
         closed = true;
-        if (writer.reopens() > 0) {
-            warnings.accept("The server pool's merges opened the input models again " + writer.reopens()
-                    + " time(s), for candidates whose layout differed from the previous candidate's.");
-        }
+        writer.reopenNote("the server pool").ifPresent(warnings);
         writer.close();
         if (inJvmProbe.loads() > 1) {
             warnings.accept("The in-JVM reload probe loaded a model from disk " + inJvmProbe.loads() + " times, for"

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Candidates written from one kept session are the files a fresh session writes for each of them. */
-class CandidateModelWriterTest {
+class KeptMergeSessionTest {
 
     @TempDir
     static Path dir;
@@ -86,7 +86,7 @@ class CandidateModelWriterTest {
     @Test
     void candidatesOfOneLayoutShareASessionAndMatchFreshWritesBitForBit() throws IOException {
         double[][] weights = {{0.7, 0.3}, {0.2, 1.1}, {-0.4, 0.9}};
-        try (CandidateModelWriter writer = new CandidateModelWriter(MergeOptions.defaults().withThreads(2))) {
+        try (KeptMergeSession writer = new KeptMergeSession(MergeOptions.defaults().withThreads(2))) {
             for (int k = 0; k < weights.length; k++) {
                 MergeConfig candidate = taskArithmetic(weights[k][0], weights[k][1]);
                 Path out = dir.resolve("kept-" + k);
@@ -101,7 +101,7 @@ class CandidateModelWriterTest {
 
     @Test
     void aCandidateOfAnotherMethodReopensAndIsCounted() throws IOException {
-        try (CandidateModelWriter writer = new CandidateModelWriter(MergeOptions.defaults().withThreads(2))) {
+        try (KeptMergeSession writer = new KeptMergeSession(MergeOptions.defaults().withThreads(2))) {
             writer.write(taskArithmetic(0.5, 0.5), dir.resolve("mixed-0"));
             MergeConfig other = linear(0.25, 0.75);
             writer.write(other, dir.resolve("mixed-1"));
@@ -116,7 +116,7 @@ class CandidateModelWriterTest {
 
     @Test
     void aClosedWriterRefusesAndAnExistingTargetIsAUsageError() {
-        CandidateModelWriter writer = new CandidateModelWriter(MergeOptions.defaults());
+        KeptMergeSession writer = new KeptMergeSession(MergeOptions.defaults());
         writer.write(taskArithmetic(0.5, 0.5), dir.resolve("taken"));
         assertThatThrownBy(() -> writer.write(taskArithmetic(0.4, 0.5), dir.resolve("taken")))
                 .hasMessageContaining("already exists and is not empty");
