@@ -18,10 +18,11 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -86,13 +87,6 @@ public final class MergeExecutor {
         if (parameters.size() != jobs.size()) {
             throw new IllegalArgumentException("one JobParameters per job expected");
         }
-        if (options.threads() == 1) {
-            for (int i = 0; i < jobs.size(); i++) {
-                run(plan, jobs.get(i), parameters.get(i), sink, options);
-                done.accept(jobs.get(i));
-            }
-            return;
-        }
         // Methods work on float copies of whole tensors, so a job needs about 4 bytes per element per input plus
         // output and scratch; a budget of half the heap (but at least the largest job) keeps several huge tensors
         // (embeddings) from being merged at once and exhausting it. Units: MiB.
@@ -110,47 +104,59 @@ public final class MergeExecutor {
             residentLargest = Math.max(residentLargest, residentMiB(job));
         }
         Semaphore resident = new Semaphore(Math.max(residentLargest, RESIDENT_BUDGET_MIB), true);
-        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
-            Thread t = new Thread(r, "evomerge-merge");
-            t.setDaemon(true);
-            return t;
-        });
+        // One work-stealing pool of `threads` workers runs the tensors and the pieces that the kernels split a tensor
+        // into (their parallel streams run in the pool of the thread that starts them): the cores stay busy with
+        // whichever is there, and no more threads run than asked for. A fixed pool of tensor threads whose kernels
+        // split into the common pool ran three threads on two cores, and a 760M re-merge took twice as long
+        // (docs/benchmarks.md, "One pool for tensors and their pieces").
+        ForkJoinPool pool = new ForkJoinPool(options.threads(), MergeExecutor::worker, null, false);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         try {
-            List<Future<?>> futures = new ArrayList<>(jobs.size());
-            for (int i = 0; i < jobs.size(); i++) {
+            List<ForkJoinTask<?>> tasks = new ArrayList<>(jobs.size());
+            for (int i = 0; i < jobs.size() && failure.get() == null; i++) {
                 TensorJob job = jobs.get(i);
                 JobParameters p = parameters.get(i);
                 int need = workingMiB(job);
                 int mapped = options.releaseInputPages() ? residentMiB(job) : 0;
-                futures.add(pool.submit(() -> {
-                    memory.acquireUninterruptibly(need);
+                // the budgets are taken here, before the tensor is handed over, so that no worker waits for them:
+                // a waiting worker would leave the pieces of the tensors in flight to the others
+                memory.acquire(need);
+                resident.acquire(mapped);
+                tasks.add(pool.submit(() -> {
                     try {
-                        resident.acquireUninterruptibly(mapped);
-                        try {
+                        if (failure.get() == null) { // the first failure stops the merge
                             run(plan, job, p, sink, options);
-                        } finally {
-                            resident.release(mapped);
+                            done.accept(job);
                         }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
                     } finally {
+                        resident.release(mapped);
                         memory.release(need);
                     }
-                    done.accept(job);
                 }));
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    futures.forEach(x -> x.cancel(true));
-                    throw rethrow(e.getCause());
-                }
+            for (ForkJoinTask<?> task : tasks) {
+                task.get(); // every failure is caught in the task, so only an interrupt ends this early
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw EvomergeException.runtime("The merge was interrupted.", e);
+            failure.compareAndSet(null, EvomergeException.runtime("The merge was interrupted.", e));
+        } catch (ExecutionException e) {
+            failure.compareAndSet(null, e.getCause());
         } finally {
             pool.shutdownNow();
         }
+        if (failure.get() != null) {
+            throw rethrow(failure.get());
+        }
+    }
+
+    private static ForkJoinWorkerThread worker(ForkJoinPool pool) {
+        ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+        t.setName("evomerge-merge-" + t.getPoolIndex());
+        t.setDaemon(true);
+        return t;
     }
 
     /** Estimated heap a job's merge needs, in MiB: float copies of every input, the output and one scratch copy. */
@@ -185,7 +191,7 @@ public final class MergeExecutor {
     /** Merges one tensor; copies made here live in an arena closed when the tensor is done. */
     static void run(MergePlan plan, TensorJob job, JobParameters params, TensorSink sink, Options options) {
         List<Tensor> stored = new ArrayList<>(job.inputs().size());
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = new OnDemandArena()) {
             List<Tensor> tensors = new ArrayList<>(job.inputs().size());
             List<ModelReference> models = new ArrayList<>(job.inputs().size());
             for (JobInput in : job.inputs()) {

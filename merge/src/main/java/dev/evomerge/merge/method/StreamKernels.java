@@ -330,7 +330,10 @@ final class StreamKernels {
         void run(long from, long to);
     }
 
-    /** Runs body over [0, n) in {@link #TASK}-sized pieces, on the common pool when there are several. */
+    /**
+     * Runs body over [0, n) in {@link #TASK}-sized pieces, in parallel when there are several: on the pool of the
+     * running thread, which in a merge is the merge's own workers (MergeExecutor).
+     */
     static void forTasks(long n, RangeTask body) {
         if (n <= 2L * TASK) {
             body.run(0, n);
@@ -345,17 +348,17 @@ final class StreamKernels {
      * {@code o}.
      */
     @FunctionalInterface
-    private interface Task {
+    interface Task {
         void run(long from, long to, MemorySegment o, long shift);
     }
 
     /**
-     * Runs body over the elements of {@code out}: in {@link #TASK}-sized pieces written into {@code out}, on the common
-     * pool when there are several; or, when {@code rows} takes them, a block of rows at a time into a scratch of
+     * Runs body over the elements of {@code out}: in {@link #TASK}-sized pieces written into {@code out}, in parallel
+     * when there are several; or, when {@code rows} takes them, a block of rows at a time into a scratch of
      * the running thread that {@code rows} then stores while it is still in cache (the merged rows never pass
      * through memory row-major).
      */
-    private static void forTasks(Tensor out, RowBlockTarget rows, Task body) {
+    static void forTasks(Tensor out, RowBlockTarget rows, Task body) {
         long n = out.numel();
         MemorySegment o = out.data();
         if (rows == null) {

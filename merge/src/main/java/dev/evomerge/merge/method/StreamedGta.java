@@ -77,7 +77,7 @@ final class StreamedGta {
         TiesStream.Cutoffs[] cuts = fusable(b, xs, pruning, mix);
         if (cuts != null) {
             TiesStream.merge(b, xs, cuts, mix.weights(), mix.normalize(), mix.lambda() != 1, (float) mix.lambda(),
-                    out);
+                    out, in.rowTarget(out));
             return out;
         }
         Numerics.forPieces(n, (p, s, e) -> {

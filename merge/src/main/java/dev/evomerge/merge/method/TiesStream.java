@@ -2,6 +2,7 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
+import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -93,10 +94,12 @@ final class TiesStream {
     /**
      * The ties merge of {@code xs} over {@code b} into {@code out} (all bf16, off-heap): task vectors pruned by
      * {@code cuts}, weights {@code w}, TIES sign consensus, division by the agreeing weights when normalize, times
-     * lam when scale, added to the base.
+     * lam when scale, added to the base. When {@code rows} is not null, the merged rows go to it a block at a
+     * time instead of into {@code out} (see {@link StreamKernels#forTasks(Tensor, RowBlockTarget,
+     * StreamKernels.Task)}); every NaN stored is quiet (an arithmetic result), as it requires.
      */
     static void merge(Tensor b, List<Tensor> xs, Cutoffs[] cuts, float[] w, boolean normalize, boolean scale,
-                      float lam, Tensor out) {
+                      float lam, Tensor out, RowBlockTarget rows) {
         int k = xs.size();
         MemorySegment[] in = new MemorySegment[k];
         float[] bot = new float[k];
@@ -116,8 +119,11 @@ final class TiesStream {
             bHi[m] = c.bHi();
         }
         MemorySegment bs = b.data();
-        MemorySegment o = out.data();
-        StreamKernels.forTasks(out.numel(), (from, to) -> {
+        StreamKernels.forTasks(out, rows, (from, to, block, shift) -> {
+            // the kernels store element i at element i of o: for a block of rows that starts at element shift,
+            // a view whose element shift is the block's first (only [from, to) is ever stored)
+            MemorySegment o = shift == 0 ? block : MemorySegment.ofAddress(block.address() - 2 * shift)
+                    .reinterpret(2 * to);
             if (k == 2 && finite(w)) {
                 // ties' usual case: the task cut where an index bound of a run of equal cut-offs falls inside it, so
                 // that over each part whether such a run is kept is the same for all of it (a band test only)
