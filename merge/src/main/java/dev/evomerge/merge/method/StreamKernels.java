@@ -34,8 +34,13 @@ import java.util.stream.LongStream;
  * passed to or returned from a call that is not inlined is boxed (measured: gigabytes of garbage per merge). Unlike
  * {@link VectorMath#round} the intermediate roundings skip the NaN test: every value here is a bf16 input widened, a
  * configured constant, or an arithmetic result of those, so a NaN among them has its low 16 bits zero (an
- * operand's payload, or the default NaN of an invalid operation) and the rounding leaves it unchanged. Only the
- * final encoding tests for NaN, to set the quiet bit as {@link FloatFormats#floatToBf16} does.
+ * operand's payload, or the default NaN of an invalid operation) and the rounding leaves it unchanged. The general
+ * loops' final encoding tests for NaN, to set the quiet bit as {@link FloatFormats#floatToBf16} does; the unrolled
+ * two- and three-input loops do not need to: every value they store is an arithmetic result (a sum from +0, a
+ * quotient, a base plus a mix), and arithmetic on a signalling NaN gives it its quiet bit, so the test changed no
+ * bit (StreamKernelsTest stores signalling NaNs through every loop) and cost four of the forty-odd vector operations
+ * per output vector. A division by a normalizing sum of exactly 1 is skipped too (x / 1 is x, and its rounding
+ * changes nothing): the common case of weights that sum to 1, and otherwise one division per output vector.
  */
 final class StreamKernels {
 
@@ -74,11 +79,12 @@ final class StreamKernels {
      * float32 accumulator that starts at +0 and adds the products in input order. One pass: each vector of the output
      * reads its inputs once and keeps the sum in a register.
      */
-    static void weightedSum(DType d, List<Tensor> xs, float[] w, boolean normalize, float den, Tensor out,
+    static void weightedSum(DType d, List<Tensor> xs, float[] w, boolean normalizeBy, float den, Tensor out,
                             RowBlockTarget rows) {
         int k = xs.size();
         MemorySegment[] in = segments(xs);
         boolean bf = d == DType.BF16;
+        boolean normalize = normalizeBy && den != 1f; // x / 1 == x exactly, and x is already rounded
         forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
             if (bf && (k == 2 || k == 3)) {
@@ -141,8 +147,9 @@ final class StreamKernels {
      * {@code round(m / div)} when normalize, {@code round(m λ)} when scale, and {@code out = round(b + m)}. One pass:
      * each vector of the output reads the base and every input once and keeps the sum in a register.
      */
-    static void taskArithmetic(DType d, Tensor base, List<Tensor> xs, float[] w, float div, boolean normalize,
+    static void taskArithmetic(DType d, Tensor base, List<Tensor> xs, float[] w, float div, boolean normalizeBy,
                                boolean scale, float lam, Tensor out, RowBlockTarget rows) {
+        boolean normalize = normalizeBy && div != 1f; // m / 1 == m exactly, and m is already rounded
         int k = xs.size();
         MemorySegment[] in = segments(xs);
         MemorySegment b = base.data();
@@ -254,10 +261,9 @@ final class StreamKernels {
                 IntVector q = a.reinterpretAsFloats().div(den).reinterpretAsInts();
                 a = q.add(half).add(q.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
             }
-            IntVector high = a.lanewise(VectorOperators.LSHR, 16);
-            ((ShortVector) high.blend(high.or(0x40),
-                    a.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
-                    .convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * (i - shift), LE);
+            // a is bf16-valued and, an arithmetic result, quiet when NaN: its top half is the encoding
+            ((ShortVector) a.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, H, 0))
+                    .intoMemorySegment(o, 2 * (i - shift), LE);
         }
         return i;
     }
@@ -304,12 +310,12 @@ final class StreamKernels {
                 mv = mv.reinterpretAsFloats().mul(lam).reinterpretAsInts();
                 mv = mv.add(half).add(mv.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
             }
+            // round and encode in one step; r is an arithmetic result, so a NaN is quiet with its low half zero and
+            // encodes as its top half without a test
             IntVector r = bv.add(mv.reinterpretAsFloats()).reinterpretAsInts();
-            VectorMask<Integer> nan = r.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-            IntVector high = r.lanewise(VectorOperators.LSHR, 16);
-            IntVector enc = r.add(high.and(one)).add(half).lanewise(VectorOperators.LSHR, 16);
-            ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
-                    .intoMemorySegment(o, 2 * (i - shift), LE);
+            IntVector enc = r.add(r.lanewise(VectorOperators.LSHR, 16).and(one)).add(half)
+                    .lanewise(VectorOperators.LSHR, 16);
+            ((ShortVector) enc.convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * (i - shift), LE);
         }
         return i;
     }
