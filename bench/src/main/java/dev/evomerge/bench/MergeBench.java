@@ -132,9 +132,15 @@ public final class MergeBench {
         System.out.println();
         warmUp(work, threads);
         System.out.println("| method | output | seconds | input GB/s | ratio to memory copy | ratio to 2-thread copy"
+                + " | 2-thread copy just before | ratio to it"
                 + " | CPU s | input GB/s if alone | ratio if alone | peak RSS (VmHWM) | peak RSS / one input"
                 + " | peak anonymous RSS | peak file-backed RSS |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        // This VM's copy bandwidth changes from one minute to the next (15-49 GB/s on two threads in one morning)
+        // while the merges, bound by the cores, do not follow it: each method's rows are also set against a copy
+        // measured just before them, and the summary below against the best copy of the whole run.
+        double bestCopy = copyParallel;
+        java.util.Map<String, List<Double>> byRow = new java.util.LinkedHashMap<>();
         List<String[]> all = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
@@ -145,6 +151,8 @@ public final class MergeBench {
             }
         }
         for (String[] run : all) {
+            double adjacent = copyBandwidth(threads);
+            bestCopy = Math.max(bestCopy, adjacent);
             MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
             for (boolean toDisk : files ? new boolean[] {true, false} : new boolean[] {false}) {
                 Path out = work.resolve("out-" + run[0]);
@@ -183,10 +191,12 @@ public final class MergeBench {
                     // the wall time would be on an idle machine (an estimate: it assumes the threads kept every core
                     // busy).
                     double alone = input / 1e9 / Math.min(seconds, cpu / threads);
-                    System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f"
-                                    + " | %.2f GB | %.2f | %.2f GB | %.2f GB |%n", run[0],
-                            toDisk ? "files" : new String[] {"resident", "resident, again", "engine bf16",
-                                    "engine bf16, again"}[pass], seconds, gbps, gbps / copy, gbps / copyParallel, cpu,
+                    String row = toDisk ? "files" : new String[] {"resident", "resident, again", "engine bf16",
+                            "engine bf16, again"}[pass];
+                    byRow.computeIfAbsent(run[0] + " | " + row, x -> new ArrayList<>()).add(gbps);
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f GB/s | %.2f | %.1f"
+                                    + " | %.2f | %.2f | %.2f GB | %.2f | %.2f GB | %.2f GB |%n", run[0], row, seconds,
+                            gbps, gbps / copy, gbps / copyParallel, adjacent, gbps / adjacent, cpu,
                             alone, alone / copy, peak / 1e9,
                             (double) peak / modelBytes, sampler.anon() / 1e9, sampler.file() / 1e9);
                   }
@@ -207,6 +217,17 @@ public final class MergeBench {
         }
         System.out.println();
         notes.forEach(System.out::println);
+        System.out.printf(Locale.ROOT, "%nbest 2-thread copy of the run: %.2f GB/s; medians against it:%n%n", bestCopy);
+        System.out.println("| method | output | rounds | median input GB/s | median / best 2-thread copy |");
+        System.out.println("|---|---|---|---|---|");
+        for (var e : byRow.entrySet()) {
+            List<Double> v = new ArrayList<>(e.getValue());
+            v.sort(null);
+            double median = v.size() % 2 == 1 ? v.get(v.size() / 2)
+                    : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
+            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f |%n", e.getKey(), v.size(), median,
+                    median / bestCopy);
+        }
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -109,7 +110,9 @@ public final class MergeExecutor {
         // whichever is there, and no more threads run than asked for. A fixed pool of tensor threads whose kernels
         // split into the common pool ran three threads on two cores, and a 760M re-merge took twice as long
         // (docs/benchmarks.md, "One pool for tensors and their pieces").
-        ForkJoinPool pool = new ForkJoinPool(options.threads(), MergeExecutor::worker, null, false);
+        AtomicInteger workers = new AtomicInteger();
+        ForkJoinPool pool = new ForkJoinPool(options.threads(), p -> worker(p, workers.getAndIncrement()), null,
+                false);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         try {
             List<ForkJoinTask<?>> tasks = new ArrayList<>(jobs.size());
@@ -152,9 +155,10 @@ public final class MergeExecutor {
         }
     }
 
-    private static ForkJoinWorkerThread worker(ForkJoinPool pool) {
+    /** The n-th worker of a merge's pool (its pool index is not known until it runs). */
+    private static ForkJoinWorkerThread worker(ForkJoinPool pool, int n) {
         ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        t.setName("evomerge-merge-" + t.getPoolIndex());
+        t.setName("evomerge-merge-" + n);
         t.setDaemon(true);
         return t;
     }

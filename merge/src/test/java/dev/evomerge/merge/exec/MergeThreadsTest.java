@@ -63,6 +63,7 @@ class MergeThreadsTest {
     /** Resident weights whose 2-D bf16 tensors take their rows four at a time, noting the threads that hand them. */
     private static final class RecordingSink implements TensorSink {
         final ResidentTensors weights;
+        /** The threads that handed rows over: name and identity (a name could be shared). */
         final Set<String> threads = ConcurrentHashMap.newKeySet();
         final Set<String> rowsPut = ConcurrentHashMap.newKeySet();
 
@@ -105,7 +106,7 @@ class MergeThreadsTest {
 
                 @Override
                 public void putRows(int row0, int n, MemorySegment rows) {
-                    threads.add(Thread.currentThread().getName());
+                    threads.add(Thread.currentThread().getName() + "#" + Thread.currentThread().threadId());
                     rowsPut.add(name);
                     MemorySegment.copy(rows, 0, t.data(), row0 * rowBytes, n * rowBytes);
                 }
@@ -149,6 +150,9 @@ class MergeThreadsTest {
             assertThat(two.threads).isNotEmpty().hasSizeLessThanOrEqualTo(2)
                     .allSatisfy(t -> assertThat(t).startsWith("evomerge-merge-"));
             assertThat(one.threads).hasSize(1).allSatisfy(t -> assertThat(t).startsWith("evomerge-merge-"));
+            // every worker has a name of its own, so a thread dump tells them apart
+            assertThat(two.threads.stream().map(t -> t.substring(0, t.indexOf('#'))).distinct().count())
+                    .isEqualTo(two.threads.size());
             assertThat(a.tensorNames()).containsExactlyInAnyOrderElementsOf(b.tensorNames());
             assertThat(whole.rowsPut).isEmpty();
             for (String name : a.tensorNames()) {
