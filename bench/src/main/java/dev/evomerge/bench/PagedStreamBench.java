@@ -23,14 +23,16 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * What limits the streaming bf16 task-arithmetic kernel on one core: the same kernel (task_arithmetic through
- * {@link MergeMethods}, base and two fine-tunes, weights 0.4 / 0.3 rounded to bf16, as MergeBench) over tensors of
- * 64Ki elements, once with every call on the same L2-resident slice and once streaming through N elements, with the
- * buffers in 4 KiB pages ({@code Arena.allocate}) and in 2 MiB pages ({@link HugePages#allocate}); beside it a
- * loop that only loads the three inputs, adds them as integers and stores the sum (the most any kernel can stream)
- * and a copy of one input. Figures are input bytes per second of the thread's CPU time (best of R), so a loaded
- * machine stretches them less than wall time; the rounds interleave all cases; every call runs on the calling thread (a tensor of 64Ki elements is
- * below the kernels' parallel threshold).
+ * What limits the streaming bf16 kernels on one core: task_arithmetic and linear through {@link MergeMethods} (base and
+ * two fine-tunes, weights 0.4 / 0.3 rounded to bf16, linear with the base at 0.3, as MergeBench) over tensors of 64Ki
+ * elements, once with every call on the same L2-resident slice and once streaming through N elements, with the
+ * buffers in 4 KiB pages ({@code Arena.allocate}) and in 2 MiB pages ({@link HugePages#allocate}); each kernel with
+ * its 32-element loops (on 512-bit vectors) and with the 16-element ones only (the system property
+ * {@code evomerge.streamKernels.wide=false}, switched between calls); beside them a loop that only loads the three
+ * inputs, adds them as integers and stores the sum (the most any kernel can stream) and a copy of one input. Figures
+ * are input bytes per second of the thread's CPU time (best of R), so a loaded machine stretches them less than wall
+ * time; the rounds interleave all cases; every call runs on the calling thread (a tensor of 64Ki elements is below
+ * the kernels' parallel threshold).
  *
  * <p>Usage: {@code PagedStreamBench [N] [R]} (default 67108864 elements, 5 rounds).
  */
@@ -42,6 +44,8 @@ public final class PagedStreamBench {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** For a result that misses its target (never here: the check below throws). */
     private static final Arena SPARE = Arena.ofAuto();
+    /** StreamKernels' switch for its 32-element loops (read once per tensor). */
+    private static final String WIDE = "evomerge.streamKernels.wide";
 
     private PagedStreamBench() {
     }
@@ -63,14 +67,22 @@ public final class PagedStreamBench {
         Arena arena = Arena.ofShared();
         Buffers small = buffers(n, arena, false);
         Buffers huge = buffers(n, arena, true);
-        String[] names = {"task_arithmetic kernel, L2-resident slice", "task_arithmetic kernel, streaming",
+        String[] names = {"task_arithmetic kernel, L2-resident slice, 16-element loop",
+                "task_arithmetic kernel, L2-resident slice, 32-element loop",
+                "task_arithmetic kernel, streaming, 16-element loop", "task_arithmetic kernel, streaming, 32-element loop",
+                "linear kernel, L2-resident slice, 16-element loop", "linear kernel, L2-resident slice, 32-element loop",
+                "linear kernel, streaming, 16-element loop", "linear kernel, streaming, 32-element loop",
                 "load 3 inputs, add, store (no arithmetic)", "copy of one input (bytes copied)"};
-        double[] bytes = {6.0 * n, 6.0 * n, 6.0 * n, 2.0 * n};
+        double[] bytes = {6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 2.0 * n};
         Runnable[][] cases = new Runnable[2][];
         for (int p = 0; p < 2; p++) {
             Buffers b = p == 0 ? small : huge;
-            cases[p] = new Runnable[] {() -> taskArithmetic(b, n, false), () -> taskArithmetic(b, n, true),
-                    () -> loadAddStore(b, n), () -> b.out().data().copyFrom(b.base().data())};
+            cases[p] = new Runnable[] {() -> merge("task_arithmetic", b, n, false, false),
+                    () -> merge("task_arithmetic", b, n, false, true), () -> merge("task_arithmetic", b, n, true, false),
+                    () -> merge("task_arithmetic", b, n, true, true), () -> merge("linear", b, n, false, false),
+                    () -> merge("linear", b, n, false, true), () -> merge("linear", b, n, true, false),
+                    () -> merge("linear", b, n, true, true), () -> loadAddStore(b, n),
+                    () -> b.out().data().copyFrom(b.base().data())};
         }
         // every case once per round, rounds interleaved, so that JIT warm-up and the machine's load fall on all
         long[][] best = new long[2][names.length];
@@ -97,18 +109,30 @@ public final class PagedStreamBench {
                         gbs[p][c]);
             }
         }
+        System.out.println();
+        System.out.println("32-element / 16-element loop (4 KiB pages, 2 MiB pages):");
+        for (int c = 0; c < 8; c += 2) {
+            System.out.printf(Locale.ROOT, "  %s: %.2fx, %.2fx%n", names[c].substring(0, names[c].lastIndexOf(',')),
+                    gbs[0][c + 1] / gbs[0][c], gbs[1][c + 1] / gbs[1][c]);
+        }
         // a vector op that C2 did not inline would allocate a box per vector: megabytes per pass
         var allocation = (com.sun.management.ThreadMXBean) THREADS;
-        long allocated = allocation.getCurrentThreadAllocatedBytes();
-        taskArithmetic(small, n, true);
-        allocated = allocation.getCurrentThreadAllocatedBytes() - allocated;
-        MemorySegment first = MemorySegment.ofArray(new byte[Math.toIntExact(2 * n)]).copyFrom(small.out().data());
-        taskArithmetic(huge, n, true);
-        System.out.println();
-        System.out.printf(Locale.ROOT, "2 MiB / 4 KiB pages: kernel streaming %.2fx, load-add-store %.2fx, copy"
-                        + " %.2fx; merged outputs identical: %b; heap allocated by one streaming pass: %d bytes"
-                        + " (%d calls)%n", gbs[1][1] / gbs[0][1], gbs[1][2] / gbs[0][2], gbs[1][3] / gbs[0][3],
-                first.mismatch(huge.out().data()) == -1, allocated, n / SLICE);
+        for (String method : List.of("task_arithmetic", "linear")) {
+            merge(method, small, n, true, false);
+            MemorySegment narrow = MemorySegment.ofArray(new byte[Math.toIntExact(2 * n)]).copyFrom(small.out().data());
+            long allocated = allocation.getCurrentThreadAllocatedBytes();
+            merge(method, small, n, true, true);
+            allocated = allocation.getCurrentThreadAllocatedBytes() - allocated;
+            MemorySegment first = MemorySegment.ofArray(new byte[Math.toIntExact(2 * n)]).copyFrom(small.out().data());
+            merge(method, huge, n, true, true);
+            System.out.printf(Locale.ROOT, "%s: 2 MiB / 4 KiB pages, kernel streaming %.2fx; merged outputs"
+                            + " identical (page sizes, 32- and 16-element loops): %b, %b; heap allocated by one"
+                            + " streaming pass of the 32-element loop: %d bytes (%d calls)%n", method,
+                    gbs[1][method.equals("linear") ? 7 : 3] / gbs[0][method.equals("linear") ? 7 : 3],
+                    first.mismatch(huge.out().data()) == -1, first.mismatch(narrow) == -1, allocated, n / SLICE);
+        }
+        System.out.printf(Locale.ROOT, "2 MiB / 4 KiB pages: load-add-store %.2fx, copy %.2fx%n",
+                gbs[1][8] / gbs[0][8], gbs[1][9] / gbs[0][9]);
     }
 
     private static Buffers buffers(long n, Arena arena, boolean huge) {
@@ -130,20 +154,25 @@ public final class PagedStreamBench {
         return new Tensor(DType.BF16, Shape.of(n), s);
     }
 
-    /** task_arithmetic over 64Ki-element slices: all of them (streaming) or the first one N / 64Ki times. */
-    private static void taskArithmetic(Buffers b, long n, boolean streaming) {
-        MergeMethod method = MergeMethods.byName("task_arithmetic");
+    /**
+     * method over 64Ki-element slices: all of them (streaming) or the first one N / 64Ki times; with the 32-element
+     * loops or the 16-element ones only.
+     */
+    private static void merge(String name, Buffers b, long n, boolean streaming, boolean wide) {
+        System.setProperty(WIDE, Boolean.toString(wide));
+        MergeMethod method = MergeMethods.byName(name);
+        boolean linear = name.equals("linear");
         for (long from = 0; from < n; from += SLICE) {
             long at = streaming ? from : 0;
             Tensor out = slice(b.out(), at);
             MergeInputs in = new MergeInputs("w", false, List.of(
-                    new MergeInputs.InputTensor("base", slice(b.base(), at), Map.of()),
+                    new MergeInputs.InputTensor("base", slice(b.base(), at), linear ? Map.of("weight", 0.3) : Map.of()),
                     new MergeInputs.InputTensor("x", slice(b.x(), at), Map.of("weight", 0.4)),
                     new MergeInputs.InputTensor("y", slice(b.y(), at), Map.of("weight", 0.3))),
-                    "base", Map.of(), DType.BF16, null, null, () -> out);
+                    linear ? null : "base", Map.of(), DType.BF16, null, null, () -> out);
             Tensor merged = method.merge(in, SPARE);
             if (merged.data().address() != out.data().address()) {
-                throw new IllegalStateException("task_arithmetic did not stream into its target");
+                throw new IllegalStateException(name + " did not stream into its target");
             }
         }
     }

@@ -30,7 +30,12 @@ class StreamKernelsTest {
     @CsvSource({"BF16, 1, true, 3", "BF16, 17, false, 3", "BF16, 4099, true, 3", "BF16, 200003, false, 3",
             "BF16, 200003, true, 3", "F32, 33, true, 3", "F32, 140001, false, 3",
             // one and four inputs take the general bf16 loop, two and three the unrolled one
-            "BF16, 4099, true, 1", "BF16, 70001, false, 2", "BF16, 4099, true, 2", "BF16, 70001, true, 4"})
+            "BF16, 4099, true, 1", "BF16, 70001, false, 2", "BF16, 4099, true, 2", "BF16, 70001, true, 4",
+            // on 512-bit vectors two and three inputs take the 32-element loop first; lengths of 32k + 17 end in one
+            // 16-element iteration and a scalar element, 32k + 16 in the 16-element loop, 32k + 9 in the scalar
+            // tail; the divisor is 0.7 (two inputs) or 1.0078125 (three), never the skipped 1
+            "BF16, 4113, false, 2", "BF16, 4113, true, 2", "BF16, 4112, true, 2", "BF16, 4105, false, 2",
+            "BF16, 4113, false, 3", "BF16, 4113, true, 3", "BF16, 4112, false, 3", "BF16, 4105, true, 3"})
     void linearMatchesTheReferencePathBitForBit(DType d, int n, boolean normalize, int models) {
         SplittableRandom rnd = new SplittableRandom(n * 31L + (normalize ? 1 : 0) + 7L * models);
         double[] weights = {0.4, 0.3, 0.31, -0.17};
@@ -56,7 +61,12 @@ class StreamKernelsTest {
             "BF16, 70001, true, 1.3, 2", "F32, 65, true, 0.5, 2", "F32, 140001, false, 1.0, 2",
             // one and four fine-tunes take the general bf16 loop, two and three the unrolled one
             "BF16, 4111, true, 0.7, 1", "BF16, 70001, false, 1.0, 3", "BF16, 4111, true, 1.3, 3",
-            "BF16, 70001, true, 0.7, 4"})
+            "BF16, 70001, true, 0.7, 4",
+            // the 32-element loop of two and three fine-tunes, ending in the 16-element loop (32k + 17, 32k + 16)
+            // or in the scalar tail (32k + 9), with and without normalize and lambda
+            "BF16, 4113, false, 1.0, 2", "BF16, 4113, true, 0.7, 2", "BF16, 4112, true, 1.0, 2",
+            "BF16, 4105, false, 1.3, 2", "BF16, 4113, true, 1.3, 3", "BF16, 4113, false, 0.7, 3",
+            "BF16, 4112, false, 1.0, 3", "BF16, 4105, true, 1.0, 3"})
     void taskArithmeticMatchesTheReferencePathBitForBit(DType d, int n, boolean normalize, double lambda,
                                                         int models) {
         SplittableRandom rnd = new SplittableRandom(n * 17L + (normalize ? 1 : 0) + 5L * models);
@@ -78,6 +88,71 @@ class StreamKernelsTest {
         Tensor actual = Tensor.allocate(d, Shape.of(n));
         StreamKernels.taskArithmetic(d, base, xs, w, div, normalize, lambda != 1, (float) lambda, actual, null);
         assertSameBits(actual, expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"linear, 2, false", "linear, 2, true", "linear, 3, true", "task_arithmetic, 2, false",
+            "task_arithmetic, 2, true", "task_arithmetic, 3, true"})
+    void everyBf16PatternAtAnEvenAndAnOddElementMergesAsTheReferencePath(String method, int models,
+                                                                         boolean normalize) {
+        // the 32-element loop takes even and odd elements apart (low and high halves of a 32-bit lane): every one of
+        // the 65536 bf16 patterns (NaN payloads, signalling NaNs, subnormals, ±0, ±inf) in the first input, once at an
+        // even and once at an odd element; the other inputs (and the base) hold the patterns in other orders so that
+        // each meets many partners; 2^17 + 13 elements end in the 16-element loop and a scalar tail. The kernels
+        // run with the wide loops and without them, and both must match the reference bit for bit.
+        int p = 1 << 16;
+        int n = 2 * p + 13;
+        List<Tensor> xs = new java.util.ArrayList<>();
+        for (int m = 0; m <= models; m++) {
+            Tensor t = Tensor.allocate(DType.BF16, Shape.of(n));
+            for (int i = 0; i < n; i++) {
+                // element i and element p + 1 + i hold the same pattern in input 0, at opposite parities
+                int j = i <= p ? i : i - p - 1;
+                t.data().set(I16, 2L * i, (short) (j * (2 * m + 1) + 977 * m));
+            }
+            xs.add(t);
+        }
+        boolean linear = method.equals("linear");
+        Tensor base = linear ? null : xs.remove(models);
+        if (linear) {
+            xs.remove(models);
+        }
+        float[] w = new float[models];
+        float sum = 0f;
+        for (int m = 0; m < models; m++) {
+            w[m] = Numerics.tensorOf(DType.BF16, new double[] {0.4, -0.3, 0.55}[m]);
+            sum += w[m];
+        }
+        float div = Numerics.round(DType.BF16, sum);
+        float lambda = 1.3f;
+        Tensor expected = Tensor.allocate(DType.BF16, Shape.of(n));
+        if (linear) {
+            MergeKernels.weightedSum(DType.BF16, xs, w, normalize, div, expected);
+        } else {
+            float[][] deltas = new float[models][];
+            for (int m = 0; m < models; m++) {
+                deltas[m] = TaskVectors.delta(DType.BF16, xs.get(m), base);
+            }
+            GtaMethod.combine(DType.BF16, base, deltas, new GtaMethod.Mixing(w, false, normalize, lambda), expected);
+        }
+        for (String wide : new String[] {"true", "false"}) {
+            String before = System.setProperty(StreamKernels.WIDE_PROPERTY, wide);
+            try {
+                Tensor actual = Tensor.allocate(DType.BF16, Shape.of(n));
+                if (linear) {
+                    StreamKernels.weightedSum(DType.BF16, xs, w, normalize, div, actual, null);
+                } else {
+                    StreamKernels.taskArithmetic(DType.BF16, base, xs, w, div, normalize, true, lambda, actual, null);
+                }
+                assertSameBits(actual, expected);
+            } finally {
+                if (before == null) {
+                    System.clearProperty(StreamKernels.WIDE_PROPERTY);
+                } else {
+                    System.setProperty(StreamKernels.WIDE_PROPERTY, before);
+                }
+            }
+        }
     }
 
     @Test
