@@ -118,7 +118,9 @@ public final class PagedStreamBench {
         // a vector op that C2 did not inline would allocate a box per vector: megabytes per pass
         var allocation = (com.sun.management.ThreadMXBean) THREADS;
         for (String method : List.of("task_arithmetic", "linear")) {
+            long narrowAllocated = allocation.getCurrentThreadAllocatedBytes();
             merge(method, small, n, true, false);
+            narrowAllocated = allocation.getCurrentThreadAllocatedBytes() - narrowAllocated;
             MemorySegment narrow = MemorySegment.ofArray(new byte[Math.toIntExact(2 * n)]).copyFrom(small.out().data());
             long allocated = allocation.getCurrentThreadAllocatedBytes();
             merge(method, small, n, true, true);
@@ -127,9 +129,11 @@ public final class PagedStreamBench {
             merge(method, huge, n, true, true);
             System.out.printf(Locale.ROOT, "%s: 2 MiB / 4 KiB pages, kernel streaming %.2fx; merged outputs"
                             + " identical (page sizes, 32- and 16-element loops): %b, %b; heap allocated by one"
-                            + " streaming pass of the 32-element loop: %d bytes (%d calls)%n", method,
+                            + " streaming pass: %d bytes with the 32-element loop, %d with the 16-element one"
+                            + " (%d calls)%n", method,
                     gbs[1][method.equals("linear") ? 7 : 3] / gbs[0][method.equals("linear") ? 7 : 3],
-                    first.mismatch(huge.out().data()) == -1, first.mismatch(narrow) == -1, allocated, n / SLICE);
+                    first.mismatch(huge.out().data()) == -1, first.mismatch(narrow) == -1, allocated,
+                    narrowAllocated, n / SLICE);
         }
         System.out.printf(Locale.ROOT, "2 MiB / 4 KiB pages: load-add-store %.2fx, copy %.2fx%n",
                 gbs[1][8] / gbs[0][8], gbs[1][9] / gbs[0][9]);

@@ -41,6 +41,10 @@ import java.util.stream.LongStream;
  * bit (StreamKernelsTest stores signalling NaNs through every loop) and cost four of the forty-odd vector operations
  * per output vector. A division by a normalizing sum of exactly 1 is skipped too (x / 1 is x, and its rounding
  * changes nothing): the common case of weights that sum to 1, and otherwise one division per output vector.
+ *
+ * <p>On 512-bit vectors the two- and three-input bf16 loops first run 32 elements per iteration (the even and the odd
+ * elements of one load as two chains of the same operations, see {@link #weightedSumBf16Wide}), then the 16-element
+ * loop and the scalar tail take what is left; the results are bit-identical either way.
  */
 final class StreamKernels {
 
