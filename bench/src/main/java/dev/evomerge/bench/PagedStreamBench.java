@@ -69,8 +69,10 @@ public final class PagedStreamBench {
         Buffers huge = buffers(n, arena, true);
         String[] names = {"task_arithmetic kernel, L2-resident slice, 16-element loop",
                 "task_arithmetic kernel, L2-resident slice, 32-element loop",
-                "task_arithmetic kernel, streaming, 16-element loop", "task_arithmetic kernel, streaming, 32-element loop",
-                "linear kernel, L2-resident slice, 16-element loop", "linear kernel, L2-resident slice, 32-element loop",
+                "task_arithmetic kernel, streaming, 16-element loop",
+                "task_arithmetic kernel, streaming, 32-element loop",
+                "linear kernel, L2-resident slice, 16-element loop",
+                "linear kernel, L2-resident slice, 32-element loop",
                 "linear kernel, streaming, 16-element loop", "linear kernel, streaming, 32-element loop",
                 "load 3 inputs, add, store (no arithmetic)", "copy of one input (bytes copied)"};
         double[] bytes = {6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 6.0 * n, 2.0 * n};
@@ -78,8 +80,8 @@ public final class PagedStreamBench {
         for (int p = 0; p < 2; p++) {
             Buffers b = p == 0 ? small : huge;
             cases[p] = new Runnable[] {() -> merge("task_arithmetic", b, n, false, false),
-                    () -> merge("task_arithmetic", b, n, false, true), () -> merge("task_arithmetic", b, n, true, false),
-                    () -> merge("task_arithmetic", b, n, true, true), () -> merge("linear", b, n, false, false),
+                    () -> merge("task_arithmetic", b, n, false, true),
+                    () -> merge("task_arithmetic", b, n, true, false), () -> merge("task_arithmetic", b, n, true, true), () -> merge("linear", b, n, false, false),
                     () -> merge("linear", b, n, false, true), () -> merge("linear", b, n, true, false),
                     () -> merge("linear", b, n, true, true), () -> loadAddStore(b, n),
                     () -> b.out().data().copyFrom(b.base().data())};
