@@ -43,7 +43,7 @@ import java.util.stream.LongStream;
  * changes nothing): the common case of weights that sum to 1, and otherwise one division per output vector.
  *
  * <p>On 512-bit vectors the two- and three-input bf16 loops first run 32 elements per iteration (the even and the odd
- * elements of one load as two chains of the same operations, see {@link #weightedSumBf16Unrolled}), then the 16-element
+ * elements of one load as two chains of the same operations, see {@link #weightedSumBf16Wide}), then the 16-element
  * loop and the scalar tail take what is left; the results are bit-identical either way.
  */
 final class StreamKernels {
@@ -56,7 +56,7 @@ final class StreamKernels {
             ? VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2)) : null;
     /**
      * Whether the preferred vector is 512 bits (16 float lanes), so that one int vector holds 32 bf16 elements: the
-     * 32-element loops of {@link #weightedSumBf16Unrolled} and {@link #taskArithmeticBf16Unrolled} run only then.
+     * wide loops ({@link #weightedSumBf16Wide}, {@link #taskArithmeticBf16Wide}) run only then.
      */
     private static final boolean WIDE = SIMD && F.vectorBitSize() == 512;
     /**
@@ -103,8 +103,12 @@ final class StreamKernels {
         forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
             if (bf && (k == 2 || k == 3)) {
+                if (wide) {
+                    i = weightedSumBf16Wide(in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, normalize, den,
+                            i, to, o, shift);
+                }
                 i = weightedSumBf16Unrolled(in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, normalize, den,
-                        wide, from, to, o, shift);
+                        i, to, o, shift);
             } else if (bf) {
                 // rounding and bf16 encoding written out in the loop, not called (see the class comment)
                 for (; i + L <= to; i += L) {
@@ -173,8 +177,12 @@ final class StreamKernels {
         forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
             if (bf && (k == 2 || k == 3)) {
+                if (wide) {
+                    i = taskArithmeticBf16Wide(b, in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, div,
+                            normalize, scale, lam, i, to, o, shift);
+                }
                 i = taskArithmeticBf16Unrolled(b, in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, div,
-                        normalize, scale, lam, wide, from, to, o, shift);
+                        normalize, scale, lam, i, to, o, shift);
             } else if (bf) {
                 // rounding and bf16 encoding written out in the loop, not called (see the class comment)
                 for (; i + L <= to; i += L) {
@@ -251,62 +259,14 @@ final class StreamKernels {
      * liveness checks and the weight broadcasts out of the loop, which the loop over an array of segments re-did
      * for every vector and input (measured on one core, cache-resident task_arithmetic: 12.3 -> 16.3 GB/s of input).
      * The same operations in the same order as the general loop. Returns the first element it did not compute.
-     *
-     * <p>With {@code wide} (512-bit vectors only) a loop of 32 elements per iteration comes first: one int vector
-     * load holds 32 bf16 values, the even-numbered elements in the low halves and the odd ones in the high halves
-     * (little-endian), so the odd elements are floats already once the low halves are cleared ({@code v & top}) and
-     * the even ones are {@code v << 16}: one operation per 16 elements where the 16-element loop zero-extends and
-     * shifts. The even and the odd vector go through the 16-element loop's operations, in the same order, as two
-     * independent chains; both results are bf16-valued (low halves zero), so {@code odd | (even >>> 16)} is the 32
-     * encodings in place, one store without the narrowing. The 16-element loop then takes what is left but a
-     * scalar tail.
      */
     private static long weightedSumBf16Unrolled(MemorySegment x0, MemorySegment x1, MemorySegment x2, float w0,
                                                 float w1, float w2, boolean three, boolean normalize, float den,
-                                                boolean wide, long from, long to, MemorySegment o, long shift) {
+                                                long from, long to, MemorySegment o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
         long i = from;
-        if (wide) {
-            for (; i + 2L * L <= to; i += 2L * L) {
-                IntVector v = IntVector.fromMemorySegment(I, x0, 2 * i, LE);
-                IntVector pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w0).reinterpretAsInts();
-                IntVector po = v.and(top).reinterpretAsFloats().mul(w0).reinterpretAsInts();
-                pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                FloatVector ae = FloatVector.zero(F).add(pe.reinterpretAsFloats());
-                FloatVector ao = FloatVector.zero(F).add(po.reinterpretAsFloats());
-                v = IntVector.fromMemorySegment(I, x1, 2 * i, LE);
-                pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w1).reinterpretAsInts();
-                po = v.and(top).reinterpretAsFloats().mul(w1).reinterpretAsInts();
-                pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                ae = ae.add(pe.reinterpretAsFloats());
-                ao = ao.add(po.reinterpretAsFloats());
-                if (three) {
-                    v = IntVector.fromMemorySegment(I, x2, 2 * i, LE);
-                    pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w2).reinterpretAsInts();
-                    po = v.and(top).reinterpretAsFloats().mul(w2).reinterpretAsInts();
-                    pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    ae = ae.add(pe.reinterpretAsFloats());
-                    ao = ao.add(po.reinterpretAsFloats());
-                }
-                IntVector se = ae.reinterpretAsInts();
-                IntVector so = ao.reinterpretAsInts();
-                se = se.add(half).add(se.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                so = so.add(half).add(so.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                if (normalize) {
-                    IntVector qe = se.reinterpretAsFloats().div(den).reinterpretAsInts();
-                    IntVector qo = so.reinterpretAsFloats().div(den).reinterpretAsInts();
-                    se = qe.add(half).add(qe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    so = qo.add(half).add(qo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                }
-                // both bf16-valued and, arithmetic results, quiet when NaN: the encodings are their top halves
-                so.or(se.lanewise(VectorOperators.LSHR, 16)).intoMemorySegment(o, 2 * (i - shift), LE);
-            }
-        }
         for (; i + L <= to; i += L) {
             IntVector p = widened(x0, i).mul(w0).reinterpretAsInts();
             p = p.add(half).add(p.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
@@ -335,84 +295,16 @@ final class StreamKernels {
     /**
      * The bf16 vector loop of {@link #taskArithmetic} for two or three fine-tunes ({@code three}; with two, x2 and
      * w2 are not read), unrolled as {@link #weightedSumBf16Unrolled} and for the same reason; the same operations in
-     * the same order as the general loop. Returns the first element it did not compute. With {@code wide}, 32
-     * elements per iteration first, the even and the odd elements of each load as two chains, as in
-     * {@link #weightedSumBf16Unrolled}; the final rounding encodes the even results into the low halves
-     * ({@code >>> 16}) and leaves the odd ones in the high halves ({@code & top}), one store.
+     * the same order as the general loop. Returns the first element it did not compute.
      */
     private static long taskArithmeticBf16Unrolled(MemorySegment b, MemorySegment x0, MemorySegment x1,
                                                    MemorySegment x2, float w0, float w1, float w2, boolean three,
                                                    float div, boolean normalize, boolean scale, float lam,
-                                                   boolean wide, long from, long to, MemorySegment o, long shift) {
+                                                   long from, long to, MemorySegment o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
         long i = from;
-        if (wide) {
-            for (; i + 2L * L <= to; i += 2L * L) {
-                IntVector v = IntVector.fromMemorySegment(I, b, 2 * i, LE);
-                FloatVector be = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                FloatVector bo = v.and(top).reinterpretAsFloats();
-                v = IntVector.fromMemorySegment(I, x0, 2 * i, LE);
-                IntVector de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
-                IntVector dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
-                de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                dO = dO.add(half).add(dO.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                IntVector pe = de.reinterpretAsFloats().mul(w0).reinterpretAsInts();
-                IntVector po = dO.reinterpretAsFloats().mul(w0).reinterpretAsInts();
-                pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                FloatVector me = FloatVector.zero(F).add(pe.reinterpretAsFloats());
-                FloatVector mo = FloatVector.zero(F).add(po.reinterpretAsFloats());
-                v = IntVector.fromMemorySegment(I, x1, 2 * i, LE);
-                de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
-                dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
-                de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                dO = dO.add(half).add(dO.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                pe = de.reinterpretAsFloats().mul(w1).reinterpretAsInts();
-                po = dO.reinterpretAsFloats().mul(w1).reinterpretAsInts();
-                pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                me = me.add(pe.reinterpretAsFloats());
-                mo = mo.add(po.reinterpretAsFloats());
-                if (three) {
-                    v = IntVector.fromMemorySegment(I, x2, 2 * i, LE);
-                    de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
-                    dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
-                    de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    dO = dO.add(half).add(dO.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    pe = de.reinterpretAsFloats().mul(w2).reinterpretAsInts();
-                    po = dO.reinterpretAsFloats().mul(w2).reinterpretAsInts();
-                    pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    me = me.add(pe.reinterpretAsFloats());
-                    mo = mo.add(po.reinterpretAsFloats());
-                }
-                IntVector ve = me.reinterpretAsInts();
-                IntVector vo = mo.reinterpretAsInts();
-                ve = ve.add(half).add(ve.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                vo = vo.add(half).add(vo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                if (normalize) {
-                    ve = ve.reinterpretAsFloats().div(div).reinterpretAsInts();
-                    vo = vo.reinterpretAsFloats().div(div).reinterpretAsInts();
-                    ve = ve.add(half).add(ve.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    vo = vo.add(half).add(vo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                }
-                if (scale) {
-                    ve = ve.reinterpretAsFloats().mul(lam).reinterpretAsInts();
-                    vo = vo.reinterpretAsFloats().mul(lam).reinterpretAsInts();
-                    ve = ve.add(half).add(ve.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                    vo = vo.add(half).add(vo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
-                }
-                // round and encode in one step, as the narrow loop: quiet NaNs with zero low halves need no test
-                IntVector re = be.add(ve.reinterpretAsFloats()).reinterpretAsInts();
-                IntVector ro = bo.add(vo.reinterpretAsFloats()).reinterpretAsInts();
-                IntVector ee = re.add(re.lanewise(VectorOperators.LSHR, 16).and(one)).add(half)
-                        .lanewise(VectorOperators.LSHR, 16);
-                IntVector eo = ro.add(ro.lanewise(VectorOperators.LSHR, 16).and(one)).add(half).and(top);
-                eo.or(ee).intoMemorySegment(o, 2 * (i - shift), LE);
-            }
-        }
         for (; i + L <= to; i += L) {
             FloatVector bv = widened(b, i);
             IntVector dl = widened(x0, i).sub(bv).reinterpretAsInts();
@@ -455,6 +347,145 @@ final class StreamKernels {
     /** Whether the wide loops run: on 512-bit vectors, unless {@link #WIDE_PROPERTY} is {@code false}. */
     private static boolean wideLoops() {
         return WIDE && !"false".equals(System.getProperty(WIDE_PROPERTY));
+    }
+
+    /**
+     * {@link #weightedSumBf16Unrolled} for 32 elements per iteration, on 512-bit vectors only: one int vector load
+     * holds 32 bf16 values, the even-numbered elements in the low halves and the odd ones in the high halves
+     * (little-endian), so the odd elements are floats already once the low halves are cleared ({@code v & top}) and
+     * the even ones are {@code v << 16}: one operation per 16 elements where the narrow loop zero-extends and
+     * shifts. The even and the odd vector then go through the narrow loop's operations, in the same order, as two
+     * independent chains; both results are bf16-valued (low halves zero), so {@code odd | (even >>> 16)} is the 32
+     * encodings in place, one store, without the narrowing. Returns the first element it did not compute; the narrow
+     * loop and the scalar tail take the rest. A method of its own, not a first loop inside the narrow one: with both
+     * loops in one method C2 stopped inlining the narrow loop's vector operations (measured: 600 MB of boxed vectors
+     * per streaming pass of PagedStreamBench, a fifth of the speed).
+     */
+    private static long weightedSumBf16Wide(MemorySegment x0, MemorySegment x1, MemorySegment x2, float w0,
+                                            float w1, float w2, boolean three, boolean normalize, float den,
+                                            long from, long to, MemorySegment o, long shift) {
+        IntVector half = IntVector.broadcast(I, 0x7FFF);
+        IntVector one = IntVector.broadcast(I, 1);
+        IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
+        long i = from;
+        for (; i + 2L * L <= to; i += 2L * L) {
+            IntVector v = IntVector.fromMemorySegment(I, x0, 2 * i, LE);
+            IntVector pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w0).reinterpretAsInts();
+            IntVector po = v.and(top).reinterpretAsFloats().mul(w0).reinterpretAsInts();
+            pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            FloatVector ae = FloatVector.zero(F).add(pe.reinterpretAsFloats());
+            FloatVector ao = FloatVector.zero(F).add(po.reinterpretAsFloats());
+            v = IntVector.fromMemorySegment(I, x1, 2 * i, LE);
+            pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w1).reinterpretAsInts();
+            po = v.and(top).reinterpretAsFloats().mul(w1).reinterpretAsInts();
+            pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            ae = ae.add(pe.reinterpretAsFloats());
+            ao = ao.add(po.reinterpretAsFloats());
+            if (three) {
+                v = IntVector.fromMemorySegment(I, x2, 2 * i, LE);
+                pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w2).reinterpretAsInts();
+                po = v.and(top).reinterpretAsFloats().mul(w2).reinterpretAsInts();
+                pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                ae = ae.add(pe.reinterpretAsFloats());
+                ao = ao.add(po.reinterpretAsFloats());
+            }
+            IntVector se = ae.reinterpretAsInts();
+            IntVector so = ao.reinterpretAsInts();
+            se = se.add(half).add(se.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            so = so.add(half).add(so.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            if (normalize) {
+                IntVector qe = se.reinterpretAsFloats().div(den).reinterpretAsInts();
+                IntVector qo = so.reinterpretAsFloats().div(den).reinterpretAsInts();
+                se = qe.add(half).add(qe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                so = qo.add(half).add(qo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            }
+            // both bf16-valued and, arithmetic results, quiet when NaN: the encodings are their top halves
+            so.or(se.lanewise(VectorOperators.LSHR, 16)).intoMemorySegment(o, 2 * (i - shift), LE);
+        }
+        return i;
+    }
+
+    /**
+     * {@link #taskArithmeticBf16Unrolled} for 32 elements per iteration, on 512-bit vectors only, with the even and
+     * the odd elements of each load as two chains of the narrow loop's operations, as {@link #weightedSumBf16Wide}.
+     * The final rounding encodes the even results into the low halves ({@code >>> 16}) and leaves the odd ones in
+     * the high halves ({@code & top}), one store. Returns the first element it did not compute.
+     */
+    private static long taskArithmeticBf16Wide(MemorySegment b, MemorySegment x0, MemorySegment x1,
+                                               MemorySegment x2, float w0, float w1, float w2, boolean three,
+                                               float div, boolean normalize, boolean scale, float lam,
+                                               long from, long to, MemorySegment o, long shift) {
+        IntVector half = IntVector.broadcast(I, 0x7FFF);
+        IntVector one = IntVector.broadcast(I, 1);
+        IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
+        long i = from;
+        for (; i + 2L * L <= to; i += 2L * L) {
+            IntVector v = IntVector.fromMemorySegment(I, b, 2 * i, LE);
+            FloatVector be = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector bo = v.and(top).reinterpretAsFloats();
+            v = IntVector.fromMemorySegment(I, x0, 2 * i, LE);
+            IntVector de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
+            IntVector dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
+            de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            dO = dO.add(half).add(dO.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            IntVector pe = de.reinterpretAsFloats().mul(w0).reinterpretAsInts();
+            IntVector po = dO.reinterpretAsFloats().mul(w0).reinterpretAsInts();
+            pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            FloatVector me = FloatVector.zero(F).add(pe.reinterpretAsFloats());
+            FloatVector mo = FloatVector.zero(F).add(po.reinterpretAsFloats());
+            v = IntVector.fromMemorySegment(I, x1, 2 * i, LE);
+            de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
+            dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
+            de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            dO = dO.add(half).add(dO.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            pe = de.reinterpretAsFloats().mul(w1).reinterpretAsInts();
+            po = dO.reinterpretAsFloats().mul(w1).reinterpretAsInts();
+            pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            me = me.add(pe.reinterpretAsFloats());
+            mo = mo.add(po.reinterpretAsFloats());
+            if (three) {
+                v = IntVector.fromMemorySegment(I, x2, 2 * i, LE);
+                de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
+                dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
+                de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                dO = dO.add(half).add(dO.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                pe = de.reinterpretAsFloats().mul(w2).reinterpretAsInts();
+                po = dO.reinterpretAsFloats().mul(w2).reinterpretAsInts();
+                pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                me = me.add(pe.reinterpretAsFloats());
+                mo = mo.add(po.reinterpretAsFloats());
+            }
+            IntVector ve = me.reinterpretAsInts();
+            IntVector vo = mo.reinterpretAsInts();
+            ve = ve.add(half).add(ve.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            vo = vo.add(half).add(vo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            if (normalize) {
+                ve = ve.reinterpretAsFloats().div(div).reinterpretAsInts();
+                vo = vo.reinterpretAsFloats().div(div).reinterpretAsInts();
+                ve = ve.add(half).add(ve.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                vo = vo.add(half).add(vo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            }
+            if (scale) {
+                ve = ve.reinterpretAsFloats().mul(lam).reinterpretAsInts();
+                vo = vo.reinterpretAsFloats().mul(lam).reinterpretAsInts();
+                ve = ve.add(half).add(ve.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+                vo = vo.add(half).add(vo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
+            }
+            // round and encode in one step, as the narrow loop: quiet NaNs with zero low halves need no test
+            IntVector re = be.add(ve.reinterpretAsFloats()).reinterpretAsInts();
+            IntVector ro = bo.add(vo.reinterpretAsFloats()).reinterpretAsInts();
+            IntVector ee = re.add(re.lanewise(VectorOperators.LSHR, 16).and(one)).add(half)
+                    .lanewise(VectorOperators.LSHR, 16);
+            IntVector eo = ro.add(ro.lanewise(VectorOperators.LSHR, 16).and(one)).add(half).and(top);
+            eo.or(ee).intoMemorySegment(o, 2 * (i - shift), LE);
+        }
+        return i;
     }
 
     /**
