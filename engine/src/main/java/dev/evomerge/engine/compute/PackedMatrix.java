@@ -14,6 +14,14 @@ import java.nio.ByteOrder;
  * contiguous, so the GEMM streams each panel front to back with whole-vector loads. Elements are float32, or bf16
  * bits (round-to-nearest-even on write) to halve memory.
  *
+ * <p>bf16 panels keep each row's column pairs together: the two values of columns 2q and 2q+1 of a row are one 32-bit
+ * unit (the even column in its low half), and the NR rows' units of pair q are contiguous, so element (row, col) is
+ * short {@code ((panel * pairs + col / 2) * NR + row % NR) * 2 + col % 2} with {@code pairs = ceil(cols / 2)} (an
+ * odd column count pads a zero column). Two reasons: a 16 x 16 block of row-major bf16 is a 16 x 8 block of 32-bit
+ * units, which packs as two 8 x 8 dword transposes whose 32-byte stores fill whole cache lines (48 dword permutes
+ * against 64 word permutes, {@link Bf16Transpose}); and the GEMM widens a unit's two columns with one operation each
+ * (a shift for the low half, a mask for the high half) instead of a zero-extension and a shift.
+ *
  * <p>bf16 weights live off the Java heap (native memory freed when the matrix is no longer reachable): they are the
  * resident model (1.5 GB at 760M parameters) and live as long as it, so on the heap they only made every garbage
  * collection's old generation larger, and G1 sized the heap as a multiple of them while an evaluation made its
@@ -27,8 +35,10 @@ public final class PackedMatrix {
     private final int rows;
     private final int cols;
     private final int panels;
+    /** Column pairs of the bf16 layout. */
+    private final int pairs;
     private final float[] f32;
-    /** bf16 bits in native byte order, off the heap. */
+    /** bf16 bits (little-endian), off the heap, in column pairs. */
     private final MemorySegment bf16;
 
     private PackedMatrix(int rows, int cols, boolean bf16) {
@@ -38,7 +48,8 @@ public final class PackedMatrix {
         this.rows = rows;
         this.cols = cols;
         this.panels = (rows + NR - 1) / NR;
-        long n = (long) panels * NR * cols;
+        this.pairs = (cols + 1) / 2;
+        long n = (long) panels * NR * (bf16 ? 2L * pairs : cols);
         if (n > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("matrix " + rows + " x " + cols + " is too large for one array");
         }
@@ -73,13 +84,27 @@ public final class PackedMatrix {
         return f32;
     }
 
-    /** The bf16 storage (null for float32): element i at byte 2i, native byte order. */
+    /** The bf16 storage (null for float32): element i at byte 2i, little-endian, laid out as {@link #index} says. */
     MemorySegment bf16() {
         return bf16;
     }
 
+    /** Column pairs of the bf16 layout: a panel holds {@code pairs * 2 * NR} shorts. */
+    int pairs() {
+        return pairs;
+    }
+
+    /** Where element (row, col) is in the storage: in {@link #f32()}, or in shorts of {@link #bf16()}. */
     int index(int row, int col) {
-        return ((row / NR) * cols + col) * NR + row % NR;
+        if (bf16 == null) {
+            return ((row / NR) * cols + col) * NR + row % NR;
+        }
+        return (((row / NR) * pairs + (col >> 1)) * NR + row % NR) * 2 + (col & 1);
+    }
+
+    /** The bf16 short of column {@code k} of the row whose column 0 is at {@code base}. */
+    private static long pairOffset(int base, int k) {
+        return base + (long) (k >> 1) * (2 * NR) + (k & 1);
     }
 
     /** Overwrites output row {@code row} with {@code src[off..off+cols)}. */
@@ -91,7 +116,7 @@ public final class PackedMatrix {
             }
         } else {
             for (int k = 0; k < cols; k++) {
-                bf16.setAtIndex(BITS, base + (long) k * NR, FloatFormats.floatToBf16(src[off + k]));
+                bf16.setAtIndex(BITS, pairOffset(base, k), FloatFormats.floatToBf16(src[off + k]));
             }
         }
     }
@@ -100,15 +125,19 @@ public final class PackedMatrix {
     private static final int COLUMN_BLOCK = 64;
     private static final ValueLayout.OfShort BF16_BITS = ValueLayout.JAVA_SHORT_UNALIGNED
             .withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** The layout of the bf16 storage. */
-    private static final ValueLayout.OfShort BITS = ValueLayout.JAVA_SHORT;
+    /**
+     * The layout of the bf16 storage: little-endian whatever the platform, so that a column pair read as one
+     * little-endian int has the even column in its low half (the GEMM reads them so).
+     */
+    private static final ValueLayout.OfShort BITS = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Overwrites output rows {@code row0 .. row0+n} with the bf16 values of {@code src}, {@code n} rows of
      * {@code cols} little-endian bf16 bits each, without a float copy: the same values {@link #setRow} stores from
      * their float widening (bf16 storage keeps the bits, a NaN made quiet as {@link FloatFormats#floatToBf16} does;
      * float32 storage widens). Rows are copied a panel and a block of columns at a time, so that the scattered
-     * writes of one block land in the same few cache lines.
+     * writes of one block land in the same few cache lines; into bf16 storage 16 x 16 blocks go through vector
+     * transposes ({@link Bf16Transpose}), the rest element by element.
      */
     public void setRowsBf16(int row0, int n, MemorySegment src) {
         setRowsBf16(row0, n, src, false);
@@ -126,7 +155,6 @@ public final class PackedMatrix {
                     + " from " + src.byteSize() + " bytes");
         }
         short[] line = new short[COLUMN_BLOCK];
-        short[] tile = new short[Bf16Transpose.B * Bf16Transpose.B];
         int end = row0 + n;
         boolean blocks = bf16 != null && Bf16Transpose.ENABLED && NR % Bf16Transpose.B == 0;
         int b = Bf16Transpose.B;
@@ -142,33 +170,34 @@ public final class PackedMatrix {
                 g0 = p0 + (r0 - p0 + b - 1) / b * b;
                 g1 = Math.max(g0, p0 + (r1 - p0) / b * b);
                 vectorColumns = cols / b * b;
-                // the blocks of a panel's rows side by side first: together they fill whole column runs of NR
-                // values, so every cache line of the panel is written completely at once
+                // a block starts on an even column (a pair) and on a multiple of 16 rows in the panel: its eight
+                // pairs of 16 rows are eight whole 64-byte lines of the panel
                 for (int k0 = 0; k0 < vectorColumns; k0 += b) {
                     for (int g = g0; g < g1; g += b) {
                         Bf16Transpose.block(src, 2L * ((long) (g - row0) * cols + k0), 2L * cols, bf16, index(g, k0),
-                                NR, tile, quiet);
+                                2 * NR, quiet);
                     }
                 }
             }
             for (int k0 = 0; k0 < cols; k0 += COLUMN_BLOCK) {
                 int kn = Math.min(COLUMN_BLOCK, cols - k0);
                 for (int r = r0; r < r1; r++) {
-                    if (r >= g0 && r < g1) {
-                        if (k0 + kn <= vectorColumns) {
-                            continue; // packed by the blocks above
-                        }
+                    // the columns the blocks above packed are skipped
+                    int k1 = r >= g0 && r < g1 ? Math.max(k0, vectorColumns) : k0;
+                    if (k1 >= k0 + kn) {
+                        continue;
                     }
                     MemorySegment.copy(src, BF16_BITS, 2L * ((long) (r - row0) * cols + k0), line, 0, kn);
-                    int base = index(r, k0);
                     if (bf16 != null) {
-                        for (int k = 0; k < kn; k++) {
+                        int base = index(r, 0);
+                        for (int k = k1 - k0; k < kn; k++) {
                             int h = line[k];
                             // a NaN (exponent all ones, mantissa not zero) gets its quiet bit, as floatToBf16 sets it
-                            bf16.setAtIndex(BITS, base + (long) k * NR,
+                            bf16.setAtIndex(BITS, pairOffset(base, k0 + k),
                                     (short) (!quiet && (h & 0x7FFF) > 0x7F80 ? h | 0x40 : h));
                         }
                     } else {
+                        int base = index(r, k0);
                         for (int k = 0; k < kn; k++) {
                             f32[base + k * NR] = Float.intBitsToFloat(line[k] << 16);
                         }
@@ -187,7 +216,7 @@ public final class PackedMatrix {
             }
         } else {
             for (int k = 0; k < cols; k++) {
-                dst[off + k] = FloatFormats.bf16ToFloat(bf16.getAtIndex(BITS, base + (long) k * NR));
+                dst[off + k] = FloatFormats.bf16ToFloat(bf16.getAtIndex(BITS, pairOffset(base, k)));
             }
         }
     }

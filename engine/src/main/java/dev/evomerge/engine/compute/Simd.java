@@ -34,6 +34,24 @@ public final class Simd {
                 .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
+    /**
+     * LANES column pairs of bf16 (two values in one little-endian 32-bit unit, the even column in the low half) from
+     * byte {@code byteOff} of {@code src}: {@link #bf16Low} and {@link #bf16High} widen them.
+     */
+    static IntVector loadBf16Pairs(MemorySegment src, long byteOff) {
+        return IntVector.fromMemorySegment(I, src, byteOff, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The low halves of bf16 pairs as floats: shifted into the top half, where a bf16 sits in a float32. */
+    static FloatVector bf16Low(IntVector pairs) {
+        return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The high halves of bf16 pairs as floats: already in the top half, the low half cleared. */
+    static FloatVector bf16High(IntVector pairs) {
+        return pairs.and(0xFFFF0000).reinterpretAsFloats();
+    }
+
     /** LANES bf16 values at {@code src[off..]} widened to floats (a bf16 is the top half of a float32). */
     public static FloatVector loadBf16(short[] src, int off) {
         return ((IntVector) ShortVector.fromArray(BF16, src, off).convertShape(VectorOperators.S2I, I, 0))
