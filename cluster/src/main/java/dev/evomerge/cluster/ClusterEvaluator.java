@@ -217,11 +217,22 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         signal();
     }
 
-    private static String reason(Throwable e) {
+    /**
+     * A failure in words for the run's log: its message and its cause's, with package-qualified class names cut to
+     * their simple names (Hazelcast puts its exception's full class name into the messages it wraps; a user reads
+     * "OperationTimeoutException: ...", not the library's package).
+     */
+    static String reason(Throwable e) {
         String r = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         Throwable cause = e.getCause();
-        return cause == null || cause.getMessage() == null || r.contains(cause.getMessage()) ? r : r + " (" + cause.getMessage() + ")";
+        String both = cause == null || cause.getMessage() == null || r.contains(cause.getMessage()) ? r
+                : r + " (" + cause.getMessage() + ")";
+        return QUALIFIED.matcher(both).replaceAll("$1");
     }
+
+    /** A class name with its package: lower-case segments and dots, then the capitalised simple name. */
+    private static final java.util.regex.Pattern QUALIFIED =
+            java.util.regex.Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_$]*)");
 
     /** The challenge and the input check of one worker; it is accepted, or refused with a line saying why. */
     private void check(Member m) throws Exception {
@@ -308,7 +319,7 @@ public final class ClusterEvaluator implements CandidateEvaluator {
                     queue.addFirst(a.pending());
                 } else {
                     done.accept(Evaluation.failed(a.pending().candidate(), "evaluation failed on " + a.member().getAddress()
-                            + ": " + o.failure(), 0, secondsSince(a.startNanos()), a.member().getAddress().toString()));
+                            + ": " + reason(o.failure()), 0, secondsSince(a.startNanos()), a.member().getAddress().toString()));
                     remaining--;
                 }
             }

@@ -67,9 +67,10 @@ final class Bf16Transpose {
      *
      * <p>Each 8 x 8 transpose is a method of its own that C2 compiles whole, with no heap allocation (measured:
      * docs/benchmarks.md, "bf16 panels in column pairs"). With the NaN test inside it (per row, behind one branch,
-     * or in a second copy of the method that always tests) its parse exceeded C2's node budget, the last rows' loads were left as calls and their vectors
-     * boxed (256-768 bytes of garbage per block, measured, and half the speed), so the NaN test is a second pass
-     * over the block's eight lines, just written and still in L1; rows from the merge kernels skip it.
+     * or in a second copy of the method that always tests) its parse exceeded C2's node budget, the last rows'
+     * loads were left as calls and their vectors boxed (256-768 bytes of garbage per block, measured, and half the
+     * speed), so the NaN test is a second pass over the block's eight lines, just written and still in L1; rows from
+     * the merge kernels skip it.
      */
     static void block(MemorySegment src, long srcOff, long srcRowBytes, MemorySegment dst, long dstOff, int pairStride,
                       boolean quiet) {
