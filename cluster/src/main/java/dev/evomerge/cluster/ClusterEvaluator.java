@@ -103,11 +103,13 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
+                membershipChanged = System.nanoTime();
                 Thread.ofPlatform().start(() -> verify(e.getMember()));
             }
 
             @Override
             public void memberRemoved(MembershipEvent e) {
+                membershipChanged = System.nanoTime();
                 if (accepted.remove(e.getMember().getUuid()) != null) {
                     log.accept("worker " + e.getMember().getAddress() + " left the cluster");
                 }
@@ -184,6 +186,29 @@ public final class ClusterEvaluator implements CandidateEvaluator {
 
     /** How often a worker's check is tried before it is given up (a transient failure must not lose a worker). */
     private static final int CHECK_ATTEMPTS = 5;
+    /** How long the member list must stay unchanged before a worker's first check, and the most that is waited. */
+    private static final long STEADY_NANOS = 2_000_000_000L;
+    private static final long STEADY_MAX_NANOS = 15_000_000_000L;
+    /** When a member last joined or left (System.nanoTime); "long ago" at the start. */
+    private volatile long membershipChanged = System.nanoTime() - STEADY_NANOS;
+
+    /**
+     * Waits until no member has joined or left for two seconds (at most fifteen). The first check of a worker is the
+     * run's first message of its formats, and Hazelcast replicates a message format's schema to every member first:
+     * while workers are still joining that replication waited for its operation timeout (60 s) and failed, in two CI
+     * runs (a worker accepted only after a minute, past ClusterTimeoutTest's wait; a first check failed in ClusterIT).
+     */
+    private void awaitSteadyMembers() {
+        long start = System.nanoTime();
+        while (System.nanoTime() - membershipChanged < STEADY_NANOS && System.nanoTime() - start < STEADY_MAX_NANOS) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
 
     /**
      * Checks a joining worker, trying again after a failure that is not the worker's answer: a task that cannot be sent
@@ -194,6 +219,7 @@ public final class ClusterEvaluator implements CandidateEvaluator {
         if (!"worker".equals(m.getAttribute(ClusterOptions.ROLE)) || !checked.add(m.getUuid())) {
             return; // two concurrent challenges of one worker would overwrite each other's nonce there
         }
+        awaitSteadyMembers();
         for (int attempt = 1; ; attempt++) {
             try {
                 check(m);
