@@ -4,8 +4,9 @@
 #     input, the ratio to the 1- and 2-thread memory copy measured in the same run, peak anonymous / file-backed RSS;
 #  2. `evomerge evolve` on the same models (task_arithmetic, 2 layer groups, a 2-document task, random search,
 #     8 candidates), in memory and with --no-in-memory: median merge and evaluation seconds per candidate, the
-#     per-candidate overhead (all but the scoring itself) and their ratio, and the process's peak RssAnon/RssFile
-#     sampled from /proc/PID/status every 0.1 s.
+#     per-candidate overhead (all but the scoring itself) and their ratio, the process's peak RssAnon/RssFile
+#     sampled from /proc/PID/status every 0.1 s, and the in-memory median merge in GB/s of input against the
+#     two-thread memory copy measured just before and just after the in-memory run (MergeBench --copy-only).
 # Usage: bench/remerge-760m.sh [WORK]  (default /tmp/remerge-bench; models from MODELS, default /tmp/big760m).
 # Every step that holds gigabytes runs under `flock /tmp/bigmem.lock`. SKIP_BUILD=1 reuses the built jars;
 # METHODS (default linear,task_arithmetic,ties) and CANDIDATES (default 8) shorten a run; SKIP_MERGEBENCH=1 runs
@@ -56,11 +57,19 @@ tasks:
     metric: "acc,none"
 limit: 2
 YAML
+# the two-thread memory copy just before and just after the in-memory run (this VM's copy moves by 2x within an hour)
+copy2() {
+    flock /tmp/bigmem.lock "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+        -cp bench/target/benchmarks.jar dev.evomerge.bench.MergeBench "$work/copy" --copy-only 2>/dev/null \
+        | sed -n 's/.*GB\/s (1 thread), \([0-9.]*\) GB\/s.*/\1/p'
+}
+input_bytes=$(cat "$models"/{base,ft1,ft2}/*.safetensors | wc -c)
 median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 declare -A merge eval
 for mode in in-memory no-in-memory; do
     run="$work/run-$mode"
     rm -rf "$run"
+    [[ "$mode" == in-memory ]] && copy_before=$(copy2)
     flock /tmp/bigmem.lock ${java_cmd[*]} -jar "$work/evomerge.jar" evolve "$work/genome.yml" --storage-path "$run" \
         --include-path "$work/task" --optimizer random --max-evaluations "$candidates" --random-seed 1 "--$mode" --quiet \
         >"$work/$mode.log" 2>&1 &
@@ -80,6 +89,7 @@ for mode in in-memory no-in-memory; do
         sleep 0.1
     done
     wait || { echo "evolve --$mode failed:"; tail -5 "$work/$mode.log"; exit 1; }
+    [[ "$mode" == in-memory ]] && copy_after=$(copy2)
     merge[$mode]="$(sqlite3 "$run/run.db" "SELECT merge_seconds FROM candidates WHERE error IS NULL" | median)"
     eval[$mode]="$(sqlite3 "$run/run.db" "SELECT eval_seconds FROM candidates WHERE error IS NULL" | median)"
     n="$(sqlite3 "$run/run.db" "SELECT count(*) FROM candidates WHERE error IS NULL")"
@@ -89,6 +99,10 @@ done
 # overhead per candidate = everything but the scoring itself; the in-memory evaluation is the scoring alone
 mem=$(echo "${merge[in-memory]}" | bc -l)
 disk=$(echo "${merge[no-in-memory]} + ${eval[no-in-memory]} - ${eval[in-memory]}" | bc -l)
+gbps=$(echo "$input_bytes / ${merge[in-memory]} / 1000000000" | bc -l)
+printf 'in-memory merge: %.2f GB/s of input (%.2f GB); two-thread copy just before the run %.2f GB/s, just after %.2f GB/s: ratio %.2f / %.2f\n' \
+    "$gbps" "$(echo "$input_bytes / 1000000000" | bc -l)" "$copy_before" "$copy_after" \
+    "$(echo "$gbps / $copy_before" | bc -l)" "$(echo "$gbps / $copy_after" | bc -l)"
 printf 'per-candidate overhead: in memory %.2f s, on disk %.2f s (merge, write, load): ratio %.1f\n' "$mem" "$disk" \
     "$(echo "$disk / $mem" | bc -l)"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -37,8 +37,9 @@ import java.util.stream.Stream;
  * loop's cost: re-merging a ~110M-parameter model into resident weights with new parameters.
  *
  * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--rounds R] [--methods M,...] [--keep]
- * [--only-disk | --only-memory]} ({@code --rounds}: the big merges R times over, one row each; {@code --methods}: a
- * subset of the four; {@code --only-disk}: only the big merges). Models are generated into WORKDIR (reused when
+ * [--only-disk | --only-memory | --only-resident | --copy-only]} ({@code --rounds}: the big merges R times over, one
+ * row each; {@code --methods}: a subset of the four; {@code --only-disk}: only the big merges; {@code --copy-only}:
+ * only the memory-copy bandwidth, for a script that sets another process's figures against it). Models are generated into WORKDIR (reused when
  * present) and deleted at the end unless {@code --keep}. Disk: about 3.1 GB of inputs, 1 GB of output at a time,
  * 0.7 GB for the small models.
  */
@@ -50,7 +51,7 @@ public final class MergeBench {
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
             System.err.println("usage: MergeBench WORKDIR [--threads N] [--rounds R] [--methods M,...] [--keep]"
-                    + " [--only-disk | --only-memory]");
+                    + " [--only-disk | --only-memory | --only-resident | --copy-only]");
             System.exit(2);
         }
         Path work = Path.of(args[0]).toAbsolutePath();
@@ -75,6 +76,10 @@ public final class MergeBench {
                 case "--models" -> models = Path.of(args[++i]).toAbsolutePath();
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--methods" -> methods = List.of(args[++i].split(","));
+                case "--copy-only" -> {
+                    disk = false;
+                    memory = false;
+                }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -136,11 +141,12 @@ public final class MergeBench {
                 + " | CPU s | input GB/s if alone | ratio if alone | peak RSS (VmHWM) | peak RSS / one input"
                 + " | peak anonymous RSS | peak file-backed RSS |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        // This VM's copy bandwidth changes from one minute to the next (15-49 GB/s on two threads in one morning)
-        // while the merges, bound by the cores, do not follow it: each method's rows are also set against a copy
-        // measured just before them, and the summary below against the best copy of the whole run.
+        // This VM's copy bandwidth changes from one minute to the next (15-51 GB/s on two threads within an hour, and
+        // the merge kernels' own speed by up to 1.8x within minutes, measured), so each row is also set against a
+        // copy measured just before it (a paired reading), and the summary gives both the median of those paired
+        // ratios and the median against the best copy of the whole run (the demanding reading).
         double bestCopy = copyParallel;
-        java.util.Map<String, List<Double>> byRow = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<double[]>> byRow = new java.util.LinkedHashMap<>();
         List<String[]> all = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
@@ -151,8 +157,6 @@ public final class MergeBench {
             }
         }
         for (String[] run : all) {
-            double adjacent = copyBandwidth(threads);
-            bestCopy = Math.max(bestCopy, adjacent);
             MergeConfig cfg = MergeConfigReader.parse(run[1] + "dtype: bfloat16\n", run[0], w -> { });
             for (boolean toDisk : files ? new boolean[] {true, false} : new boolean[] {false}) {
                 Path out = work.resolve("out-" + run[0]);
@@ -169,6 +173,8 @@ public final class MergeBench {
                         engine = ModelLoader.load(base, LoadOptions.defaults().withThreads(threads)
                                 .withWeightStorage(WeightStorage.BFLOAT16));
                     }
+                    double adjacent = copyBandwidth(threads);
+                    bestCopy = Math.max(bestCopy, adjacent);
                     settle();
                     resetPeakRss();
                     RssSampler sampler = RssSampler.start();
@@ -193,7 +199,8 @@ public final class MergeBench {
                     double alone = input / 1e9 / Math.min(seconds, cpu / threads);
                     String row = toDisk ? "files" : new String[] {"resident", "resident, again", "engine bf16",
                             "engine bf16, again"}[pass];
-                    byRow.computeIfAbsent(run[0] + " | " + row, x -> new ArrayList<>()).add(gbps);
+                    byRow.computeIfAbsent(run[0] + " | " + row, x -> new ArrayList<>())
+                            .add(new double[] {gbps, gbps / adjacent});
                     System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f GB/s | %.2f | %.1f"
                                     + " | %.2f | %.2f | %.2f GB | %.2f | %.2f GB | %.2f GB |%n", run[0], row, seconds,
                             gbps, gbps / copy, gbps / copyParallel, adjacent, gbps / adjacent, cpu,
@@ -218,16 +225,20 @@ public final class MergeBench {
         System.out.println();
         notes.forEach(System.out::println);
         System.out.printf(Locale.ROOT, "%nbest 2-thread copy of the run: %.2f GB/s; medians against it:%n%n", bestCopy);
-        System.out.println("| method | output | rounds | median input GB/s | median / best 2-thread copy |");
-        System.out.println("|---|---|---|---|---|");
+        System.out.println("| method | output | rounds | median input GB/s | median / best 2-thread copy"
+                + " | median of each row / the copy just before it |");
+        System.out.println("|---|---|---|---|---|---|");
         for (var e : byRow.entrySet()) {
-            List<Double> v = new ArrayList<>(e.getValue());
-            v.sort(null);
-            double median = v.size() % 2 == 1 ? v.get(v.size() / 2)
-                    : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
-            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f |%n", e.getKey(), v.size(), median,
-                    median / bestCopy);
+            double median = median(e.getValue().stream().mapToDouble(v -> v[0]).toArray());
+            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f |%n", e.getKey(), e.getValue().size(),
+                    median, median / bestCopy, median(e.getValue().stream().mapToDouble(v -> v[1]).toArray()));
         }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /**

@@ -149,7 +149,7 @@ public final class PagedStreamBench {
     }
 
     /** Weights of std 0.02, or a fine-tune of base: base plus noise of std 0.002 (the same seeds either page size). */
-    private static Tensor filled(long n, Arena arena, boolean huge, long seed, Tensor base) {
+    static Tensor filled(long n, Arena arena, boolean huge, long seed, Tensor base) {
         MemorySegment s = huge ? HugePages.allocate(2 * n, arena) : arena.allocate(2 * n, 64);
         SplittableRandom rnd = new SplittableRandom(seed);
         for (long i = 0; i < n; i++) {

@@ -2,6 +2,7 @@ package dev.evomerge.engine.compute;
 
 import dev.evomerge.core.io.HugePages;
 import dev.evomerge.core.tensor.FloatFormats;
+import dev.evomerge.core.tensor.NativeMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -154,9 +155,12 @@ public final class PackedMatrix {
             throw new IllegalArgumentException("rows " + row0 + ".." + (row0 + n) + " of " + rows + " x " + cols
                     + " from " + src.byteSize() + " bytes");
         }
-        short[] line = new short[COLUMN_BLOCK];
+        short[] line = null; // for the columns and rows the vector blocks do not cover, if any
         int end = row0 + n;
-        boolean blocks = bf16 != null && Bf16Transpose.ENABLED && NR % Bf16Transpose.B == 0;
+        boolean blocks = bf16 != null && Bf16Transpose.ENABLED && NR % Bf16Transpose.B == 0 && src.isNative();
+        // the transposes read and write at addresses (see NativeMemory): the whole ranges checked here, once
+        long from = blocks ? NativeMemory.address(src, 0, 2L * n * cols) : 0;
+        long to = blocks ? NativeMemory.address(bf16, 0, bf16.byteSize()) : 0;
         int b = Bf16Transpose.B;
         for (int p0 = row0 - row0 % NR; p0 < end; p0 += NR) {
             int r0 = Math.max(p0, row0);
@@ -172,11 +176,9 @@ public final class PackedMatrix {
                 vectorColumns = cols / b * b;
                 // a block starts on an even column (a pair) and on a multiple of 16 rows in the panel: its eight
                 // pairs of 16 rows are eight whole 64-byte lines of the panel
-                for (int k0 = 0; k0 < vectorColumns; k0 += b) {
-                    for (int g = g0; g < g1; g += b) {
-                        Bf16Transpose.block(src, 2L * ((long) (g - row0) * cols + k0), 2L * cols, bf16, index(g, k0),
-                                2 * NR, quiet);
-                    }
+                if (g1 > g0) {
+                    Bf16Transpose.pack(from + 2L * (g0 - row0) * cols, 2L * cols, to + 2L * index(g0, 0), 4L * NR,
+                            (g1 - g0) / b, vectorColumns, quiet);
                 }
             }
             for (int k0 = 0; k0 < cols; k0 += COLUMN_BLOCK) {
@@ -186,6 +188,9 @@ public final class PackedMatrix {
                     int k1 = r >= g0 && r < g1 ? Math.max(k0, vectorColumns) : k0;
                     if (k1 >= k0 + kn) {
                         continue;
+                    }
+                    if (line == null) {
+                        line = new short[COLUMN_BLOCK];
                     }
                     MemorySegment.copy(src, BF16_BITS, 2L * ((long) (r - row0) * cols + k0), line, 0, kn);
                     if (bf16 != null) {

@@ -26,7 +26,9 @@ class PackedMatrixPairsTest {
     @ParameterizedTest
     @CsvSource({"50, 33, 0, 50, false", "50, 33, 0, 50, true", "100, 64, 5, 90, false", "100, 64, 5, 90, true",
             "97, 1, 0, 97, false", "49, 15, 1, 48, true", "130, 47, 16, 100, false", "130, 47, 16, 100, true",
-            "200, 130, 33, 160, false", "17, 16, 0, 17, true", "96, 34, 48, 48, false"})
+            "200, 130, 33, 160, false", "17, 16, 0, 17, true", "96, 34, 48, 48, false",
+            // 48 columns: one 32-column double block and one 16-column block
+            "60, 50, 3, 50, false", "60, 50, 0, 60, true"})
     void everyPackedElementReadsBack(int rows, int cols, int row0, int n, boolean quiet) {
         SplittableRandom random = new SplittableRandom(rows * 131L + cols * 7L + row0);
         short[] bits = new short[n * cols];

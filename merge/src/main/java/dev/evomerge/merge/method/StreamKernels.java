@@ -2,6 +2,7 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
+import dev.evomerge.core.tensor.NativeMemory;
 import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -19,6 +20,8 @@ import java.nio.ByteOrder;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+
+import static dev.evomerge.core.tensor.NativeMemory.ALL;
 
 /**
  * Streaming versions of linear and plain task arithmetic for bf16 and f32 tensors, taken by linear and by
@@ -44,7 +47,9 @@ import java.util.stream.LongStream;
  *
  * <p>On 512-bit vectors the two- and three-input bf16 loops first run 32 elements per iteration (the even and the odd
  * elements of one load as two chains of the same operations, see {@link #weightedSumBf16Wide}), then the 16-element
- * loop and the scalar tail take what is left; the results are bit-identical either way.
+ * loop and the scalar tail take what is left; the results are bit-identical either way. These unrolled loops read and
+ * write through {@link NativeMemory#ALL} at addresses checked once per call ({@link #address}), so that their compiled
+ * code does not depend on how the rest of the process used the JDK's memory access (see {@link NativeMemory}).
  */
 final class StreamKernels {
 
@@ -102,13 +107,17 @@ final class StreamKernels {
         boolean wide = wideLoops();
         forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
-            if (bf && (k == 2 || k == 3)) {
+            if (bf && (k == 2 || k == 3) && o.isNative()) {
+                long x0 = address(in[0], from, to);
+                long x1 = address(in[1], from, to);
+                long x2 = address(in[k - 1], from, to);
+                long oa = address(o, from - shift, to - shift);
                 if (wide) {
-                    i = weightedSumBf16Wide(in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, normalize, den,
-                            i, to, o, shift);
+                    i = weightedSumBf16Wide(x0, x1, x2, w[0], w[1], w[k - 1], k == 3, normalize, den, i, to, oa,
+                            shift);
                 }
-                i = weightedSumBf16Unrolled(in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, normalize, den,
-                        i, to, o, shift);
+                i = weightedSumBf16Unrolled(x0, x1, x2, w[0], w[1], w[k - 1], k == 3, normalize, den, i, to, oa,
+                        shift);
             } else if (bf) {
                 // rounding and bf16 encoding written out in the loop, not called (see the class comment)
                 for (; i + L <= to; i += L) {
@@ -176,13 +185,18 @@ final class StreamKernels {
         boolean wide = wideLoops();
         forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
-            if (bf && (k == 2 || k == 3)) {
+            if (bf && (k == 2 || k == 3) && o.isNative()) {
+                long ba = address(b, from, to);
+                long x0 = address(in[0], from, to);
+                long x1 = address(in[1], from, to);
+                long x2 = address(in[k - 1], from, to);
+                long oa = address(o, from - shift, to - shift);
                 if (wide) {
-                    i = taskArithmeticBf16Wide(b, in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, div,
-                            normalize, scale, lam, i, to, o, shift);
+                    i = taskArithmeticBf16Wide(ba, x0, x1, x2, w[0], w[1], w[k - 1], k == 3, div, normalize, scale,
+                            lam, i, to, oa, shift);
                 }
-                i = taskArithmeticBf16Unrolled(b, in[0], in[1], in[k - 1], w[0], w[1], w[k - 1], k == 3, div,
-                        normalize, scale, lam, i, to, o, shift);
+                i = taskArithmeticBf16Unrolled(ba, x0, x1, x2, w[0], w[1], w[k - 1], k == 3, div, normalize, scale,
+                        lam, i, to, oa, shift);
             } else if (bf) {
                 // rounding and bf16 encoding written out in the loop, not called (see the class comment)
                 for (; i + L <= to; i += L) {
@@ -260,9 +274,9 @@ final class StreamKernels {
      * for every vector and input (measured on one core, cache-resident task_arithmetic: 12.3 -> 16.3 GB/s of input).
      * The same operations in the same order as the general loop. Returns the first element it did not compute.
      */
-    private static long weightedSumBf16Unrolled(MemorySegment x0, MemorySegment x1, MemorySegment x2, float w0,
+    private static long weightedSumBf16Unrolled(long x0, long x1, long x2, float w0,
                                                 float w1, float w2, boolean three, boolean normalize, float den,
-                                                long from, long to, MemorySegment o, long shift) {
+                                                long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
@@ -287,7 +301,7 @@ final class StreamKernels {
             }
             // a is bf16-valued and, an arithmetic result, quiet when NaN: its top half is the encoding
             ((ShortVector) a.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, H, 0))
-                    .intoMemorySegment(o, 2 * (i - shift), LE);
+                    .intoMemorySegment(ALL, o + 2 * (i - shift), LE);
         }
         return i;
     }
@@ -297,10 +311,10 @@ final class StreamKernels {
      * w2 are not read), unrolled as {@link #weightedSumBf16Unrolled} and for the same reason; the same operations in
      * the same order as the general loop. Returns the first element it did not compute.
      */
-    private static long taskArithmeticBf16Unrolled(MemorySegment b, MemorySegment x0, MemorySegment x1,
-                                                   MemorySegment x2, float w0, float w1, float w2, boolean three,
+    private static long taskArithmeticBf16Unrolled(long b, long x0, long x1,
+                                                   long x2, float w0, float w1, float w2, boolean three,
                                                    float div, boolean normalize, boolean scale, float lam,
-                                                   long from, long to, MemorySegment o, long shift) {
+                                                   long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
@@ -339,7 +353,7 @@ final class StreamKernels {
             IntVector r = bv.add(mv.reinterpretAsFloats()).reinterpretAsInts();
             IntVector enc = r.add(r.lanewise(VectorOperators.LSHR, 16).and(one)).add(half)
                     .lanewise(VectorOperators.LSHR, 16);
-            ((ShortVector) enc.convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(o, 2 * (i - shift), LE);
+            ((ShortVector) enc.convertShape(VectorOperators.I2S, H, 0)).intoMemorySegment(ALL, o + 2 * (i - shift), LE);
         }
         return i;
     }
@@ -361,22 +375,22 @@ final class StreamKernels {
      * loops in one method C2 stopped inlining the narrow loop's vector operations (measured: 600 MB of boxed vectors
      * per streaming pass of PagedStreamBench, a fifth of the speed).
      */
-    private static long weightedSumBf16Wide(MemorySegment x0, MemorySegment x1, MemorySegment x2, float w0,
+    private static long weightedSumBf16Wide(long x0, long x1, long x2, float w0,
                                             float w1, float w2, boolean three, boolean normalize, float den,
-                                            long from, long to, MemorySegment o, long shift) {
+                                            long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
         long i = from;
         for (; i + 2L * L <= to; i += 2L * L) {
-            IntVector v = IntVector.fromMemorySegment(I, x0, 2 * i, LE);
+            IntVector v = IntVector.fromMemorySegment(I, ALL, x0 + 2 * i, LE);
             IntVector pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w0).reinterpretAsInts();
             IntVector po = v.and(top).reinterpretAsFloats().mul(w0).reinterpretAsInts();
             pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
             po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
             FloatVector ae = FloatVector.zero(F).add(pe.reinterpretAsFloats());
             FloatVector ao = FloatVector.zero(F).add(po.reinterpretAsFloats());
-            v = IntVector.fromMemorySegment(I, x1, 2 * i, LE);
+            v = IntVector.fromMemorySegment(I, ALL, x1 + 2 * i, LE);
             pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w1).reinterpretAsInts();
             po = v.and(top).reinterpretAsFloats().mul(w1).reinterpretAsInts();
             pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
@@ -384,7 +398,7 @@ final class StreamKernels {
             ae = ae.add(pe.reinterpretAsFloats());
             ao = ao.add(po.reinterpretAsFloats());
             if (three) {
-                v = IntVector.fromMemorySegment(I, x2, 2 * i, LE);
+                v = IntVector.fromMemorySegment(I, ALL, x2 + 2 * i, LE);
                 pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w2).reinterpretAsInts();
                 po = v.and(top).reinterpretAsFloats().mul(w2).reinterpretAsInts();
                 pe = pe.add(half).add(pe.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
@@ -403,7 +417,7 @@ final class StreamKernels {
                 so = qo.add(half).add(qo.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
             }
             // both bf16-valued and, arithmetic results, quiet when NaN: the encodings are their top halves
-            so.or(se.lanewise(VectorOperators.LSHR, 16)).intoMemorySegment(o, 2 * (i - shift), LE);
+            so.or(se.lanewise(VectorOperators.LSHR, 16)).intoMemorySegment(ALL, o + 2 * (i - shift), LE);
         }
         return i;
     }
@@ -414,19 +428,19 @@ final class StreamKernels {
      * The final rounding encodes the even results into the low halves ({@code >>> 16}) and leaves the odd ones in
      * the high halves ({@code & top}), one store. Returns the first element it did not compute.
      */
-    private static long taskArithmeticBf16Wide(MemorySegment b, MemorySegment x0, MemorySegment x1,
-                                               MemorySegment x2, float w0, float w1, float w2, boolean three,
+    private static long taskArithmeticBf16Wide(long b, long x0, long x1,
+                                               long x2, float w0, float w1, float w2, boolean three,
                                                float div, boolean normalize, boolean scale, float lam,
-                                               long from, long to, MemorySegment o, long shift) {
+                                               long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
         long i = from;
         for (; i + 2L * L <= to; i += 2L * L) {
-            IntVector v = IntVector.fromMemorySegment(I, b, 2 * i, LE);
+            IntVector v = IntVector.fromMemorySegment(I, ALL, b + 2 * i, LE);
             FloatVector be = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector bo = v.and(top).reinterpretAsFloats();
-            v = IntVector.fromMemorySegment(I, x0, 2 * i, LE);
+            v = IntVector.fromMemorySegment(I, ALL, x0 + 2 * i, LE);
             IntVector de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
             IntVector dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
             de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
@@ -437,7 +451,7 @@ final class StreamKernels {
             po = po.add(half).add(po.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
             FloatVector me = FloatVector.zero(F).add(pe.reinterpretAsFloats());
             FloatVector mo = FloatVector.zero(F).add(po.reinterpretAsFloats());
-            v = IntVector.fromMemorySegment(I, x1, 2 * i, LE);
+            v = IntVector.fromMemorySegment(I, ALL, x1 + 2 * i, LE);
             de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
             dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
             de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
@@ -449,7 +463,7 @@ final class StreamKernels {
             me = me.add(pe.reinterpretAsFloats());
             mo = mo.add(po.reinterpretAsFloats());
             if (three) {
-                v = IntVector.fromMemorySegment(I, x2, 2 * i, LE);
+                v = IntVector.fromMemorySegment(I, ALL, x2 + 2 * i, LE);
                 de = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(be).reinterpretAsInts();
                 dO = v.and(top).reinterpretAsFloats().sub(bo).reinterpretAsInts();
                 de = de.add(half).add(de.lanewise(VectorOperators.LSHR, 16).and(one)).and(top);
@@ -483,7 +497,7 @@ final class StreamKernels {
             IntVector ee = re.add(re.lanewise(VectorOperators.LSHR, 16).and(one)).add(half)
                     .lanewise(VectorOperators.LSHR, 16);
             IntVector eo = ro.add(ro.lanewise(VectorOperators.LSHR, 16).and(one)).add(half).and(top);
-            eo.or(ee).intoMemorySegment(o, 2 * (i - shift), LE);
+            eo.or(ee).intoMemorySegment(ALL, o + 2 * (i - shift), LE);
         }
         return i;
     }
@@ -492,8 +506,8 @@ final class StreamKernels {
      * {@link #loadBf16} for the unrolled loops: the same three operations, in a method small enough that C2 inlines
      * it (PagedStreamBench prints the heap allocated by a streaming pass: a box per vector would be megabytes).
      */
-    private static FloatVector widened(MemorySegment s, long i) {
-        return ((IntVector) ShortVector.fromMemorySegment(H, s, 2 * i, LE)
+    private static FloatVector widened(long s, long i) {
+        return ((IntVector) ShortVector.fromMemorySegment(H, ALL, s + 2 * i, LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
                 .reinterpretAsFloats();
     }
@@ -567,6 +581,11 @@ final class StreamKernels {
             }
             return s;
         }
+    }
+
+    /** The address of bf16 tensor memory {@code s} for its elements {@code [from, to)} (see {@link NativeMemory}). */
+    private static long address(MemorySegment s, long from, long to) {
+        return NativeMemory.address(s, 2 * from, 2 * to);
     }
 
     private static MemorySegment[] segments(List<Tensor> xs) {

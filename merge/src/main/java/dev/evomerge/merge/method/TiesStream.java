@@ -2,6 +2,7 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
+import dev.evomerge.core.tensor.NativeMemory;
 import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -16,6 +17,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
+
+import static dev.evomerge.core.tensor.NativeMemory.ALL;
 
 /**
  * ties on bf16 in one pass over the inputs, taken by {@link StreamedGta} once every task vector's magnitude cut-offs
@@ -272,13 +275,13 @@ final class TiesStream {
     private static void banded2(MemorySegment bs, MemorySegment x0, MemorySegment x1, int lo0, int span0, int lo1,
                                 int span1, float w0, float w1, boolean normalize, boolean scale, float lam,
                                 MemorySegment o, long from, long to, Cutoffs[] cuts) {
-        // plain native views, made here so that C2 knows their exact class (see plain)
-        // elements [from, to) of each, so that the loop counts in ints from 0 (C2's plainest counted loop)
+        // addresses of element from of each, read and written through NativeMemory.ALL (whose exact class C2 knows
+        // whatever else used the JDK's memory access), so that the loop counts in ints from 0 (C2's plainest loop)
         int len = Math.toIntExact(to - from);
-        MemorySegment b = plain(bs, from, len);
-        MemorySegment y0 = plain(x0, from, len);
-        MemorySegment y1 = plain(x1, from, len);
-        MemorySegment out = plain(o, from, len);
+        long b = address(bs, from, to);
+        long y0 = address(x0, from, to);
+        long y1 = address(x1, from, to);
+        long out = address(o, from, to);
         FloatVector zero = FloatVector.zero(F);
         FloatVector wv0 = FloatVector.broadcast(F, w0);
         FloatVector wv1 = FloatVector.broadcast(F, w1);
@@ -290,9 +293,9 @@ final class TiesStream {
         IntVector none = IntVector.zero(I);
         int j = 0;
         for (; j <= len - 2 * L; j += 2 * L) {
-            IntVector bp = IntVector.fromMemorySegment(I, b, 2L * j, LE);
-            IntVector xp0 = IntVector.fromMemorySegment(I, y0, 2L * j, LE);
-            IntVector xp1 = IntVector.fromMemorySegment(I, y1, 2L * j, LE);
+            IntVector bp = IntVector.fromMemorySegment(I, ALL, b + 2L * j, LE);
+            IntVector xp0 = IntVector.fromMemorySegment(I, ALL, y0 + 2L * j, LE);
+            IntVector xp1 = IntVector.fromMemorySegment(I, ALL, y1 + 2L * j, LE);
             IntVector enc = none;
             // h = 0: the elements at even offsets (low halves, moved up by 16 bits); h = 1: those at odd offsets
             // (high halves, as they are). One loop body, not two copies: C2 then parses half the vector calls, well
@@ -339,21 +342,14 @@ final class TiesStream {
                 enc = enc.or(t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000)
                         .lanewise(VectorOperators.LSHR, up));
             }
-            enc.intoMemorySegment(out, 2L * j, LE);
+            enc.intoMemorySegment(ALL, out + 2L * j, LE);
         }
         tail(bs, new MemorySegment[] {x0, x1}, cuts, new float[] {w0, w1}, normalize, scale, lam, o, from + j, to);
     }
 
-    /**
-     * Elements [from, from + len) of a bf16 segment as a native segment made here, of the global scope. The
-     * vector loads and stores go through methods of the JDK whose type profile every caller shares (mapped, native
-     * and, from the Vector API's own fallback code, heap segments); where C2 cannot tell a segment's class from that
-     * profile it cannot inline the access and boxes every vector (measured: gigabytes of garbage per merge, half the
-     * merge's time). A segment created in the compiled method has a class C2 knows. The caller keeps the tensors
-     * alive for the call.
-     */
-    private static MemorySegment plain(MemorySegment seg, long from, int len) {
-        return MemorySegment.ofAddress(seg.asSlice(2 * from, 2L * len).address()).reinterpret(2L * len);
+    /** The address of element {@code from} of bf16 memory {@code s}, its elements [from, to) checked (NativeMemory). */
+    private static long address(MemorySegment s, long from, long to) {
+        return NativeMemory.address(s, 2 * from, 2 * to) + 2 * from;
     }
 
     /** The elements [from, to), each model's decisions with the element indices of its runs of equal cut-offs. */
@@ -362,17 +358,24 @@ final class TiesStream {
                                 MemorySegment o, long from, long to, Cutoffs[] cuts) {
         int k = in.length;
         long i = from;
+        // read and written through NativeMemory.ALL at addresses of element i = 0 (as banded2)
+        long ba = address(bs, from, to) - 2 * from;
+        long[] xa = new long[k];
+        for (int m = 0; m < k; m++) {
+            xa[m] = address(in[m], from, to) - 2 * from;
+        }
+        long oa = address(o, from, to) - 2 * from;
         FloatVector one = FloatVector.broadcast(F, 1f);
         FloatVector zero = FloatVector.zero(F);
         IntVector iota = IntVector.zero(I).addIndex(1);
         for (; i + L <= to; i += L) {
-            FloatVector bv = ((IntVector) ShortVector.fromMemorySegment(H, bs, 2 * i, LE)
+            FloatVector bv = ((IntVector) ShortVector.fromMemorySegment(H, ALL, ba + 2 * i, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             IntVector idx = iota.add((int) i);
             FloatVector vote = zero;
             for (int m = 0; m < k; m++) {
-                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, in[m], 2 * i, LE)
+                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, ALL, xa[m] + 2 * i, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
                 IntVector dl = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(bv)
                         .reinterpretAsInts();
@@ -398,7 +401,7 @@ final class TiesStream {
             FloatVector div = zero;
             for (int m = 0; m < k; m++) {
                 // wd_m again, exactly as above
-                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, in[m], 2 * i, LE)
+                IntVector xh = (IntVector) ShortVector.fromMemorySegment(H, ALL, xa[m] + 2 * i, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
                 IntVector dl = xh.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().sub(bv)
                         .reinterpretAsInts();
@@ -441,7 +444,7 @@ final class TiesStream {
             IntVector high = r.lanewise(VectorOperators.LSHR, 16);
             IntVector enc = r.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
             ((ShortVector) enc.blend(high.or(0x40), nan).convertShape(VectorOperators.I2S, H, 0))
-                    .intoMemorySegment(o, 2 * i, LE);
+                    .intoMemorySegment(ALL, oa + 2 * i, LE);
         }
         tail(bs, in, cuts, w, normalize, scale, lam, o, i, to);
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The streaming linear and task-arithmetic kernels give bit-for-bit the output of the whole-array reference path
@@ -317,6 +318,30 @@ class StreamKernelsTest {
      * Values spread over many magnitudes, with NaN (also signalling NaNs with payloads), ±inf, ±0, huge values that
      * overflow when summed.
      */
+    /**
+     * The unrolled bf16 loops read and write at addresses checked once per call (NativeMemory): an input shorter than
+     * the output fails the way an access through its segment would, with nothing read past it, for both loops and
+     * for the linear and task-arithmetic ones alike.
+     */
+    @ParameterizedTest
+    @CsvSource({"2, true", "3, true", "2, false", "3, false"})
+    void anInputShorterThanTheOutputFailsInsteadOfBeingReadPast(int models, boolean linear) {
+        SplittableRandom rnd = new SplittableRandom(models);
+        int n = 4128; // 129 x 32: on 512-bit vectors the wide loop covers it all, no tail reads through a segment
+        Tensor base = random(DType.BF16, n, rnd);
+        List<Tensor> xs = new java.util.ArrayList<>();
+        for (int m = 0; m < models - 1; m++) {
+            xs.add(random(DType.BF16, n, rnd));
+        }
+        xs.add(random(DType.BF16, n - 40, rnd)); // the last input ends 40 elements early
+        float[] w = {0.4f, 0.3f, 0.3f};
+        Tensor out = Tensor.allocate(DType.BF16, Shape.of(n));
+        org.assertj.core.api.ThrowableAssert.ThrowingCallable merge = linear
+                ? () -> StreamKernels.weightedSum(DType.BF16, xs, w, false, 1f, out, null)
+                : () -> StreamKernels.taskArithmetic(DType.BF16, base, xs, w, 1f, false, false, 1f, out, null);
+        assertThatThrownBy(merge).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
     private static Tensor random(DType d, int n, SplittableRandom rnd) {
         Tensor t = Tensor.allocate(d, Shape.of(n));
         for (int i = 0; i < n; i++) {
