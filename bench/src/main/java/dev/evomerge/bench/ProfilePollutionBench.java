@@ -5,6 +5,9 @@ import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.NativeMemory;
 import dev.evomerge.core.tensor.Shape;
 import dev.evomerge.core.tensor.Tensor;
+import dev.evomerge.engine.compute.Gemm;
+import dev.evomerge.engine.compute.PackedMatrix;
+import dev.evomerge.engine.compute.WorkerPool;
 import dev.evomerge.merge.method.MergeInputs;
 import dev.evomerge.merge.method.MergeMethod;
 import dev.evomerge.merge.method.MergeMethods;
@@ -33,7 +36,8 @@ import java.util.Map;
  * elements: task_arithmetic through {@code MergeMethods} (the merge's own path, which reads and writes through
  * {@link NativeMemory#ALL} at checked addresses), and the same 16-element loop written both ways, through the
  * tensors' segments and through {@code ALL}; each before and after polluting the profiles with heap-segment
- * accesses. Profiles are read when a method is compiled, so each kind runs in JVMs of its own (started here, twice
+ * accesses; and the engine's bf16 GEMM for one and four activation rows (decode, last-position logits), whose weight
+ * loads go through {@code NativeMemory.ALL} too. Profiles are read when a method is compiled, so each kind runs in JVMs of its own (started here, twice
  * each, alternated): a fresh one, and one that first uses heap segments. The path through segments slows down; the
  * others do not.
  *
@@ -72,7 +76,7 @@ public final class ProfilePollutionBench {
                 }
             }
         }
-        System.out.println("| case | input GB/s per CPU-second, fresh JVM | after heap-segment use | ratio |");
+        System.out.println("| case | per CPU-second, fresh JVM | after heap-segment use | ratio |");
         System.out.println("|---|---|---|---|");
         for (int c = 0; c < NAMES.length; c++) {
             System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", NAMES[c], gbps[0][c], gbps[1][c],
@@ -80,8 +84,13 @@ public final class ProfilePollutionBench {
         }
     }
 
-    private static final String[] NAMES = {"task_arithmetic through MergeMethods (the merge's path)",
-            "16-element loop through the tensors' segments", "16-element loop through NativeMemory.ALL"};
+    private static final String[] NAMES = {"task_arithmetic through MergeMethods (the merge's path), GB/s of input",
+            "16-element loop through the tensors' segments, GB/s", "16-element loop through NativeMemory.ALL, GB/s",
+            "engine GEMM, bf16 weights 4096 x 1536, m = 1, GFLOP/s", "the same, m = 4, GFLOP/s"};
+    /** The GEMM cases' weight matrix and calls per measurement. */
+    private static final int GEMM_ROWS = 4096;
+    private static final int GEMM_COLS = 1536;
+    private static final int GEMM_CALLS = 50;
 
     /** This bench in a JVM of its own, with the parent's JVM options: its three figures. */
     private static double[] runChild(boolean polluted, long n, int rounds) throws Exception {
@@ -112,21 +121,48 @@ public final class ProfilePollutionBench {
         Tensor x = PagedStreamBench.filled(n, arena, true, 2, base);
         Tensor y = PagedStreamBench.filled(n, arena, true, 3, base);
         Tensor out = new Tensor(DType.BF16, Shape.of(n), HugePages.allocate(2 * n, arena));
+        PackedMatrix w = PackedMatrix.zeros(GEMM_ROWS, GEMM_COLS, true);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        float[] row = new float[GEMM_COLS];
+        for (int r = 0; r < GEMM_ROWS; r++) {
+            for (int k = 0; k < GEMM_COLS; k++) {
+                row[k] = (float) random.nextGaussian() * 0.02f;
+            }
+            w.setRow(r, row, 0);
+        }
+        WorkerPool pool = new WorkerPool(1);
         Runnable[] cases = {() -> merge(base, x, y, out, n), () -> viaSegments(base, x, y, out, n),
-                () -> viaAddresses(base, x, y, out, n)};
+                () -> viaAddresses(base, x, y, out, n), () -> gemm(pool, w, 1), () -> gemm(pool, w, 4)};
+        double flops = 2.0 * GEMM_ROWS * GEMM_COLS * GEMM_CALLS;
+        double[] work = {6.0 * n, 6.0 * n, 6.0 * n, flops, 4 * flops};
         double[] gbps = new double[cases.length];
         for (int r = -2; r < rounds; r++) { // two warm-up rounds
             for (int c = 0; c < cases.length; c++) {
                 long t0 = THREADS.getCurrentThreadCpuTime();
                 cases[c].run();
-                double g = 6.0 * n / (THREADS.getCurrentThreadCpuTime() - t0);
+                double g = work[c] / (THREADS.getCurrentThreadCpuTime() - t0);
                 if (r >= 0) {
                     gbps[c] = Math.max(gbps[c], g);
                 }
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%.4f %.4f %.4f%n", gbps[0], gbps[1], gbps[2]);
+        StringBuilder line = new StringBuilder();
+        for (double g : gbps) {
+            line.append(String.format(Locale.ROOT, "%.4f ", g));
+        }
+        System.out.println(line.toString().trim());
+        pool.close();
+    }
+
+    /** GEMM_CALLS products of m activation rows with the bf16 weights, one thread. */
+    private static void gemm(WorkerPool pool, PackedMatrix w, int m) {
+        float[] a = new float[m * GEMM_COLS];
+        java.util.Arrays.fill(a, 0.5f);
+        float[] c = new float[m * GEMM_ROWS];
+        for (int i = 0; i < GEMM_CALLS; i++) {
+            Gemm.multiply(pool, a, GEMM_COLS, m, w, null, c, GEMM_ROWS, false);
+        }
     }
 
     /** task_arithmetic (weights 0.4, 0.3) over 64Ki-element slices, as a merge streams a tensor. */

@@ -1,5 +1,6 @@
 package dev.evomerge.engine.compute;
 
+import dev.evomerge.core.tensor.NativeMemory;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -100,6 +101,10 @@ public final class Gemm {
         }
         float[] wf = w.f32();
         MemorySegment wb = w.bf16();
+        // bf16 weights are read at addresses through NativeMemory.ALL, checked here once (see NativeMemory: through
+        // the segment itself the kernels' loads compiled 5x slower for m = 1 and 4 in a process that had used heap
+        // segments before, docs/benchmarks.md "Kernels that do not depend on what ran before")
+        long wa = wb != null ? NativeMemory.address(wb, 0, wb.byteSize()) : 0;
         // Widening a weight block once pays off when many rows reuse it; a few rows widen in registers instead.
         float[] unpacked = wb != null && mb >= UNPACK_MIN_ROWS ? new float[KC * NR] : null;
         // a bf16 panel holds pairs * 2 columns (one zero column padded when k is odd); KC is even, so a block's
@@ -110,7 +115,7 @@ public final class Gemm {
             int bOff = (int) (panelBase + (long) kb * NR);
             float[] b = wf;
             if (wb != null && unpacked != null) {
-                unpackBf16(wb, bOff, unpacked, kc);
+                unpackBf16(wa, bOff, unpacked, kc);
                 b = unpacked;
                 bOff = 0;
             }
@@ -128,10 +133,10 @@ public final class Gemm {
                 }
             } else {
                 for (; r + 4 <= mb; r += 4) {
-                    kernel4x3Bf16(a, aBase + r * lda, lda, wb, bOff, kc, tile, tileOff + r * tileLd, tileLd);
+                    kernel4x3Bf16(a, aBase + r * lda, lda, wa, bOff, kc, tile, tileOff + r * tileLd, tileLd);
                 }
                 for (; r < mb; r++) {
-                    kernel1x3Bf16(a, aBase + r * lda, wb, bOff, kc, tile, tileOff + r * tileLd);
+                    kernel1x3Bf16(a, aBase + r * lda, wa, bOff, kc, tile, tileOff + r * tileLd);
                 }
             }
         }
@@ -143,11 +148,11 @@ public final class Gemm {
     }
 
     /** Widens the kc columns of a bf16 panel block at short {@code off} into {@code dst}: float panel layout. */
-    private static void unpackBf16(MemorySegment src, long off, float[] dst, int kc) {
+    private static void unpackBf16(long src, long off, float[] dst, int kc) {
         for (int k = 0; k < kc; k += 2) {
             long bo = 2 * (off + (long) k * NR);
             for (int j = 0; j < 3; j++) {
-                IntVector v = Simd.loadBf16Pairs(src, bo + j * PAIR_VECTOR);
+                IntVector v = Simd.loadBf16Pairs(src + bo + j * PAIR_VECTOR);
                 Simd.bf16Low(v).intoArray(dst, k * NR + j * L);
                 if (k + 1 < kc) { // not an odd last column
                     Simd.bf16High(v).intoArray(dst, (k + 1) * NR + j * L);
@@ -330,7 +335,7 @@ public final class Gemm {
         c02.intoArray(c, c0 + 2 * L);
     }
 
-    private static void kernel4x3Bf16(float[] a, int a0, int lda, MemorySegment b, long b0, int kc, float[] c, int c0,
+    private static void kernel4x3Bf16(float[] a, int a0, int lda, long b, long b0, int kc, float[] c, int c0,
                                       int ldc) {
         int a1 = a0 + lda;
         int a2 = a1 + lda;
@@ -353,9 +358,9 @@ public final class Gemm {
         // k two at a time; an odd last column is a pair's low half alone (its high half is the zero padding)
         for (int k = 0; k < kc; k += 2) {
             long bo = 2 * (b0 + (long) k * NR);
-            IntVector v0 = Simd.loadBf16Pairs(b, bo);
-            IntVector v1 = Simd.loadBf16Pairs(b, bo + PAIR_VECTOR);
-            IntVector v2 = Simd.loadBf16Pairs(b, bo + 2 * PAIR_VECTOR);
+            IntVector v0 = Simd.loadBf16Pairs(b + bo);
+            IntVector v1 = Simd.loadBf16Pairs(b + bo + PAIR_VECTOR);
+            IntVector v2 = Simd.loadBf16Pairs(b + bo + 2 * PAIR_VECTOR);
             // column k
             FloatVector w0 = Simd.bf16Low(v0);
             FloatVector w1 = Simd.bf16Low(v1);
@@ -414,15 +419,15 @@ public final class Gemm {
         c32.intoArray(c, c3 + 2 * L);
     }
 
-    private static void kernel1x3Bf16(float[] a, int a0, MemorySegment b, long b0, int kc, float[] c, int c0) {
+    private static void kernel1x3Bf16(float[] a, int a0, long b, long b0, int kc, float[] c, int c0) {
         FloatVector c00 = FloatVector.fromArray(F, c, c0);
         FloatVector c01 = FloatVector.fromArray(F, c, c0 + L);
         FloatVector c02 = FloatVector.fromArray(F, c, c0 + 2 * L);
         for (int k = 0; k < kc; k += 2) {
             long bo = 2 * (b0 + (long) k * NR);
-            IntVector v0 = Simd.loadBf16Pairs(b, bo);
-            IntVector v1 = Simd.loadBf16Pairs(b, bo + PAIR_VECTOR);
-            IntVector v2 = Simd.loadBf16Pairs(b, bo + 2 * PAIR_VECTOR);
+            IntVector v0 = Simd.loadBf16Pairs(b + bo);
+            IntVector v1 = Simd.loadBf16Pairs(b + bo + PAIR_VECTOR);
+            IntVector v2 = Simd.loadBf16Pairs(b + bo + 2 * PAIR_VECTOR);
             FloatVector x = FloatVector.broadcast(F, a[a0 + k]);
             c00 = x.fma(Simd.bf16Low(v0), c00);
             c01 = x.fma(Simd.bf16Low(v1), c01);

@@ -1,11 +1,11 @@
 package dev.evomerge.engine.compute;
 
+import dev.evomerge.core.tensor.NativeMemory;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /** The vector shapes the kernels use: the machine's preferred float vector, and bf16 column pairs widened into it. */
@@ -23,10 +23,11 @@ public final class Simd {
 
     /**
      * LANES column pairs of bf16 (two values in one little-endian 32-bit unit, the even column in the low half) from
-     * byte {@code byteOff} of {@code src}: {@link #bf16Low} and {@link #bf16High} widen them.
+     * native address {@code address}, which the caller has checked ({@link NativeMemory#address}):
+     * {@link #bf16Low} and {@link #bf16High} widen them.
      */
-    static IntVector loadBf16Pairs(MemorySegment src, long byteOff) {
-        return IntVector.fromMemorySegment(I, src, byteOff, ByteOrder.LITTLE_ENDIAN);
+    static IntVector loadBf16Pairs(long address) {
+        return IntVector.fromMemorySegment(I, NativeMemory.ALL, address, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** The low halves of bf16 pairs as floats: shifted into the top half, where a bf16 sits in a float32. */
