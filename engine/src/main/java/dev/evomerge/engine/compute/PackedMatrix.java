@@ -158,7 +158,8 @@ public final class PackedMatrix {
         short[] line = null; // for the columns and rows the vector blocks do not cover, if any
         int end = row0 + n;
         boolean blocks = bf16 != null && Bf16Transpose.ENABLED && NR % Bf16Transpose.B == 0 && src.isNative();
-        // the transposes read and write at addresses (see NativeMemory): the whole ranges checked here, once
+        // the transposes read and write at addresses (see NativeMemory): the whole ranges checked here, once; a heap
+        // source (no caller passes one: merges and loads hand over native memory) takes the element loop below
         long from = blocks ? NativeMemory.address(src, 0, 2L * n * cols) : 0;
         long to = blocks ? NativeMemory.address(bf16, 0, bf16.byteSize()) : 0;
         int b = Bf16Transpose.B;

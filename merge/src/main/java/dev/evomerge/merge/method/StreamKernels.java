@@ -269,14 +269,15 @@ final class StreamKernels {
 
     /**
      * The bf16 vector loop of {@link #weightedSum} for two or three inputs ({@code three}; with two, x2 and w2 are
-     * not read), the model loop unrolled: with the segments and weights in locals, C2 hoists their bounds and
-     * liveness checks and the weight broadcasts out of the loop, which the loop over an array of segments re-did
-     * for every vector and input (measured on one core, cache-resident task_arithmetic: 12.3 -> 16.3 GB/s of input).
+     * not read), the model loop unrolled: with the inputs and weights in locals, C2 hoists the weight broadcasts
+     * (and, when these loops still read through the tensors' segments, their bounds and liveness checks) out of the
+     * loop, which the loop over an array of segments re-did for every vector and input (measured on one core,
+     * cache-resident task_arithmetic: 12.3 -> 16.3 GB/s of input). Inputs and output are addresses ({@link #address}).
      * The same operations in the same order as the general loop. Returns the first element it did not compute.
      */
-    private static long weightedSumBf16Unrolled(long x0, long x1, long x2, float w0,
-                                                float w1, float w2, boolean three, boolean normalize, float den,
-                                                long from, long to, long o, long shift) {
+    private static long weightedSumBf16Unrolled(long x0, long x1, long x2, float w0, float w1, float w2,
+                                                boolean three, boolean normalize, float den, long from, long to,
+                                                long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
@@ -311,10 +312,9 @@ final class StreamKernels {
      * w2 are not read), unrolled as {@link #weightedSumBf16Unrolled} and for the same reason; the same operations in
      * the same order as the general loop. Returns the first element it did not compute.
      */
-    private static long taskArithmeticBf16Unrolled(long b, long x0, long x1,
-                                                   long x2, float w0, float w1, float w2, boolean three,
-                                                   float div, boolean normalize, boolean scale, float lam,
-                                                   long from, long to, long o, long shift) {
+    private static long taskArithmeticBf16Unrolled(long b, long x0, long x1, long x2, float w0, float w1, float w2,
+                                                   boolean three, float div, boolean normalize, boolean scale,
+                                                   float lam, long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
@@ -375,9 +375,8 @@ final class StreamKernels {
      * loops in one method C2 stopped inlining the narrow loop's vector operations (measured: 600 MB of boxed vectors
      * per streaming pass of PagedStreamBench, a fifth of the speed).
      */
-    private static long weightedSumBf16Wide(long x0, long x1, long x2, float w0,
-                                            float w1, float w2, boolean three, boolean normalize, float den,
-                                            long from, long to, long o, long shift) {
+    private static long weightedSumBf16Wide(long x0, long x1, long x2, float w0, float w1, float w2, boolean three,
+                                            boolean normalize, float den, long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
@@ -428,9 +427,8 @@ final class StreamKernels {
      * The final rounding encodes the even results into the low halves ({@code >>> 16}) and leaves the odd ones in
      * the high halves ({@code & top}), one store. Returns the first element it did not compute.
      */
-    private static long taskArithmeticBf16Wide(long b, long x0, long x1,
-                                               long x2, float w0, float w1, float w2, boolean three,
-                                               float div, boolean normalize, boolean scale, float lam,
+    private static long taskArithmeticBf16Wide(long b, long x0, long x1, long x2, float w0, float w1, float w2,
+                                               boolean three, float div, boolean normalize, boolean scale, float lam,
                                                long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
