@@ -33,17 +33,4 @@ public interface RowBlockTarget {
     default void putQuietRows(int row0, int n, MemorySegment rows) {
         putRows(row0, n, rows);
     }
-
-    /**
-     * {@link #putQuietRows}, where the target may leave the last step to the caller: it may lay the rows out in a
-     * staging buffer of the calling thread, already as they will be stored, and return the copy that puts them home
-     * (null when it stored them itself, as {@link #putQuietRows} does). The caller completes that copy before its
-     * thread hands over rows again and before the tensor's merge ends; meanwhile it may do it piece by piece among
-     * its own work, so that the stores to memory (each of which first reads the line it writes) overlap its
-     * computation instead of waiting in a pass of their own.
-     */
-    default StagedCopy putQuietRowsStaged(int row0, int n, MemorySegment rows) {
-        putQuietRows(row0, n, rows);
-        return null;
-    }
 }

@@ -213,31 +213,6 @@ public final class PackedMatrix {
         }
     }
 
-    /** Bytes of one bf16 panel: its NR rows' column pairs. */
-    public long panelBytes() {
-        return 4L * NR * pairs;
-    }
-
-    /**
-     * Packs output rows {@code row0 .. row0+n} from {@code src} (as {@link #setRowsBf16(int, int, MemorySegment,
-     * boolean)} with quiet rows) into {@code stage} instead of the storage, laid out exactly as their panel is
-     * stored, and returns the panel's storage, to which the caller then copies the first {@link #panelBytes()} of
-     * {@code stage}; or returns null, having done nothing, unless the rows are one whole panel of bf16 storage whose
-     * columns the vector transposes cover (a multiple of 16, as a Llama's are). Lets a merge overlap the panel's
-     * stores to memory with its arithmetic for the next rows (RowBlockTarget#putQuietRowsStaged).
-     */
-    public MemorySegment stagePanelBf16(int row0, int n, MemorySegment src, MemorySegment stage) {
-        if (bf16 == null || !Bf16Transpose.ENABLED || NR % Bf16Transpose.B != 0 || !src.isNative()
-                || row0 % NR != 0 || n != NR || row0 + n > rows || cols % Bf16Transpose.B != 0) {
-            return null;
-        }
-        long bytes = panelBytes();
-        MemorySegment home = bf16.asSlice(2L * index(row0, 0), bytes);
-        Bf16Transpose.pack(NativeMemory.address(src, 0, 2L * n * cols), 2L * cols,
-                NativeMemory.address(stage, 0, bytes), 4L * NR, NR / Bf16Transpose.B, cols, true);
-        return home;
-    }
-
     /** Copies output row {@code row} into {@code dst[off..off+cols)}. */
     public void getRow(int row, float[] dst, int off) {
         int base = index(row, 0);

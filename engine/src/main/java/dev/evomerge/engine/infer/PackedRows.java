@@ -1,10 +1,8 @@
 package dev.evomerge.engine.infer;
 
 import dev.evomerge.core.tensor.DType;
-import dev.evomerge.core.tensor.PerThreadBuffer;
 import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Shape;
-import dev.evomerge.core.tensor.StagedCopy;
 import dev.evomerge.engine.compute.PackedMatrix;
 import dev.evomerge.engine.model.WeightSlot;
 
@@ -18,9 +16,6 @@ import java.util.BitSet;
  * arrived, so that the sink's accept knows the matrix is complete and copies nothing.
  */
 final class PackedRows implements RowBlockTarget {
-
-    /** Each thread's staging buffer for one panel (0.1-0.4 MB at 760M parameters). */
-    private static final PerThreadBuffer STAGING = new PerThreadBuffer();
 
     private final WeightSlot.MatrixSlot slot;
     private final BitSet arrived;
@@ -57,43 +52,15 @@ final class PackedRows implements RowBlockTarget {
         put(row0, n, rows, true);
     }
 
-    /**
-     * A whole panel is packed into this thread's staging buffer and left for the merge to copy home (see
-     * {@link RowBlockTarget#putQuietRowsStaged}); other blocks (a slot that starts inside a panel, columns the
-     * vector transposes do not cover) are stored here. The rows count as arrived now: the merge completes the copy
-     * before its tensor is done, and only then is the matrix used.
-     */
-    @Override
-    public StagedCopy putQuietRowsStaged(int row0, int n, MemorySegment rows) {
-        check(row0, n);
-        PackedMatrix m = slot.matrix();
-        MemorySegment stage = STAGING.atLeast(m.panelBytes());
-        MemorySegment home = m.stagePanelBf16(slot.rowOffset() + row0, n, rows, stage);
-        if (home == null) {
-            put(row0, n, rows, true);
-            return null;
-        }
-        arrive(row0, n);
-        return new StagedCopy(stage.asSlice(0, home.byteSize()), home);
-    }
-
-    private void check(int row0, int n) {
+    private void put(int row0, int n, MemorySegment rows, boolean quiet) {
         if (row0 < 0 || n < 0 || row0 + n > slot.rows()) {
             throw new IllegalArgumentException("rows " + row0 + ".." + (row0 + n) + " of a " + slot.rows()
                     + "-row weight");
         }
-    }
-
-    private void arrive(int row0, int n) {
+        slot.matrix().setRowsBf16(slot.rowOffset() + row0, n, rows, quiet);
         synchronized (arrived) {
             arrived.set(row0, row0 + n);
         }
-    }
-
-    private void put(int row0, int n, MemorySegment rows, boolean quiet) {
-        check(row0, n);
-        slot.matrix().setRowsBf16(slot.rowOffset() + row0, n, rows, quiet);
-        arrive(row0, n);
     }
 
     /** Whether every row has been put. */

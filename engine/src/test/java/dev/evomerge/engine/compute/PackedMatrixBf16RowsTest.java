@@ -110,42 +110,4 @@ class PackedMatrixBf16RowsTest {
         }
         assertThat(got.bf16().mismatch(expected.bf16())).isEqualTo(-1L);
     }
-    /**
-     * A whole panel staged ({@link PackedMatrix#stagePanelBf16}) and copied to the storage it returns is the panel
-     * {@code setRowsBf16} stores; rows that are not one whole panel of bf16 storage with columns a multiple of 16 are
-     * refused (null) and nothing is written.
-     */
-    @ParameterizedTest
-    @CsvSource({"150, 64, 48", "150, 4096, 0", "96, 1536, 48", "100, 48, 96"})
-    void aStagedPanelCopiedHomeIsThePanelSetRowsStores(int rows, int cols, int row0) {
-        int nr = PackedMatrix.NR;
-        int n = Math.min(nr, rows - row0);
-        SplittableRandom random = new SplittableRandom(rows * 7L + cols);
-        PackedMatrix expected = PackedMatrix.zeros(rows, cols, true);
-        PackedMatrix got = PackedMatrix.zeros(rows, cols, true);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocate(2L * n * cols);
-            for (long i = 0; i < (long) n * cols; i++) {
-                src.set(LE, 2 * i, (short) random.nextInt(0x7F80)); // finite, so quiet as they are
-            }
-            expected.setRowsBf16(row0, n, src, true);
-            MemorySegment stage = arena.allocate(got.panelBytes() + 64, 64);
-            MemorySegment home = got.stagePanelBf16(row0, n, src, stage);
-            if (n < nr) {
-                // a short last panel is not a whole one
-                assertThat(home).isNull();
-                return;
-            }
-            assertThat(home.byteSize()).isEqualTo(got.panelBytes()).isEqualTo(4L * nr * ((cols + 1) / 2));
-            assertThat(got.bf16().mismatch(MemorySegment.ofArray(new byte[(int) got.bf16().byteSize()])))
-                    .as("nothing stored before the copy").isEqualTo(-1L);
-            MemorySegment.copy(stage, 0, home, 0, home.byteSize());
-            assertThat(got.bf16().mismatch(expected.bf16())).isEqualTo(-1L);
-            // not a panel's first row, not 48 rows, columns not a multiple of 16, float32 storage: refused
-            assertThat(got.stagePanelBf16(row0 + 16, 32, src, stage)).isNull();
-            assertThat(got.stagePanelBf16(row0, nr - 1, src, stage)).isNull();
-            assertThat(PackedMatrix.zeros(rows, cols + 2, true).stagePanelBf16(row0, nr, src, stage)).isNull();
-            assertThat(PackedMatrix.zeros(rows, cols, false).stagePanelBf16(row0, nr, src, stage)).isNull();
-        }
-    }
 }

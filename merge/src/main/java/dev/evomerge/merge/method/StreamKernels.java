@@ -3,7 +3,6 @@ package dev.evomerge.merge.method;
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
 import dev.evomerge.core.tensor.NativeMemory;
-import dev.evomerge.core.tensor.PerThreadBuffer;
 import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -14,6 +13,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -69,11 +69,6 @@ final class StreamKernels {
      * that a benchmark (PagedStreamBench) can compare both in one JVM. Results are identical either way.
      */
     static final String WIDE_PROPERTY = "evomerge.streamKernels.wide";
-    /**
-     * Set to {@code false}, a row target's blocks are stored by the target itself ({@link RowBlockTarget#putQuietRows})
-     * instead of staged and carried by the next block's kernel: the comparison CarriedStoreBench measures, and tests.
-     */
-    static final String CARRY_PROPERTY = "evomerge.streamKernels.carry";
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
@@ -110,7 +105,7 @@ final class StreamKernels {
         boolean bf = d == DType.BF16;
         boolean normalize = normalizeBy && den != 1f; // x / 1 == x exactly, and x is already rounded
         boolean wide = wideLoops();
-        forTasks(out, rows, (from, to, o, shift, carry) -> {
+        forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
             if (bf && (k == 2 || k == 3) && o.isNative()) {
                 long x0 = address(in[0], from, to);
@@ -118,10 +113,8 @@ final class StreamKernels {
                 long x2 = address(in[k - 1], from, to);
                 long oa = address(o, from - shift, to - shift);
                 if (wide) {
-                    long lines = carry.lines((to - from) / (2L * L));
                     i = weightedSumBf16Wide(x0, x1, x2, w[0], w[1], w[k - 1], k == 3, normalize, den, i, to, oa,
-                            shift, carry.source(), carry.target(), lines);
-                    carry.advance(lines);
+                            shift);
                 }
                 i = weightedSumBf16Unrolled(x0, x1, x2, w[0], w[1], w[k - 1], k == 3, normalize, den, i, to, oa,
                         shift);
@@ -190,7 +183,7 @@ final class StreamKernels {
         MemorySegment b = base.data();
         boolean bf = d == DType.BF16;
         boolean wide = wideLoops();
-        forTasks(out, rows, (from, to, o, shift, carry) -> {
+        forTasks(out, rows, (from, to, o, shift) -> {
             long i = from;
             if (bf && (k == 2 || k == 3) && o.isNative()) {
                 long ba = address(b, from, to);
@@ -199,10 +192,8 @@ final class StreamKernels {
                 long x2 = address(in[k - 1], from, to);
                 long oa = address(o, from - shift, to - shift);
                 if (wide) {
-                    long lines = carry.lines((to - from) / (2L * L));
                     i = taskArithmeticBf16Wide(ba, x0, x1, x2, w[0], w[1], w[k - 1], k == 3, div, normalize, scale,
-                            lam, i, to, oa, shift, carry.source(), carry.target(), lines);
-                    carry.advance(lines);
+                            lam, i, to, oa, shift);
                 }
                 i = taskArithmeticBf16Unrolled(ba, x0, x1, x2, w[0], w[1], w[k - 1], k == 3, div, normalize, scale,
                         lam, i, to, oa, shift);
@@ -385,17 +376,12 @@ final class StreamKernels {
      * per streaming pass of PagedStreamBench, a fifth of the speed).
      */
     private static long weightedSumBf16Wide(long x0, long x1, long x2, float w0, float w1, float w2, boolean three,
-                                            boolean normalize, float den, long from, long to, long o, long shift,
-                                            long copyFrom, long copyTo, long lines) {
+                                            boolean normalize, float den, long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
         long i = from;
-        for (long line = 0; i + 2L * L <= to; i += 2L * L, line++) {
-            if (line < lines) {
-                long at = line * CarriedCopy.LINE;
-                IntVector.fromMemorySegment(I, ALL, copyFrom + at, LE).intoMemorySegment(ALL, copyTo + at, LE);
-            }
+        for (; i + 2L * L <= to; i += 2L * L) {
             IntVector v = IntVector.fromMemorySegment(I, ALL, x0 + 2 * i, LE);
             IntVector pe = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().mul(w0).reinterpretAsInts();
             IntVector po = v.and(top).reinterpretAsFloats().mul(w0).reinterpretAsInts();
@@ -443,17 +429,12 @@ final class StreamKernels {
      */
     private static long taskArithmeticBf16Wide(long b, long x0, long x1, long x2, float w0, float w1, float w2,
                                                boolean three, float div, boolean normalize, boolean scale, float lam,
-                                               long from, long to, long o, long shift,
-                                               long copyFrom, long copyTo, long lines) {
+                                               long from, long to, long o, long shift) {
         IntVector half = IntVector.broadcast(I, 0x7FFF);
         IntVector one = IntVector.broadcast(I, 1);
         IntVector top = IntVector.broadcast(I, 0xFFFF_0000);
         long i = from;
-        for (long line = 0; i + 2L * L <= to; i += 2L * L, line++) {
-            if (line < lines) {
-                long at = line * CarriedCopy.LINE;
-                IntVector.fromMemorySegment(I, ALL, copyFrom + at, LE).intoMemorySegment(ALL, copyTo + at, LE);
-            }
+        for (; i + 2L * L <= to; i += 2L * L) {
             IntVector v = IntVector.fromMemorySegment(I, ALL, b + 2 * i, LE);
             FloatVector be = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector bo = v.and(top).reinterpretAsFloats();
@@ -550,33 +531,24 @@ final class StreamKernels {
 
     /**
      * A loop body over the element range [from, to) of the output, storing element i at element {@code i - shift} of
-     * {@code o}; a wide loop also moves lines of {@code carry} along (see {@link CarriedCopy}), the rest is copied
-     * after it.
+     * {@code o}.
      */
     @FunctionalInterface
     interface Task {
-        void run(long from, long to, MemorySegment o, long shift, CarriedCopy carry);
+        void run(long from, long to, MemorySegment o, long shift);
     }
-
-    /** Each thread's scratch for one block of rows (a block is 0.1-0.4 MB). */
-    private static final PerThreadBuffer ROW_SCRATCH = new PerThreadBuffer();
-
-    /** Consecutive blocks of rows one task merges, carrying each block's staged copy into the next one's kernel. */
-    private static final int BLOCKS_PER_TASK = 8;
 
     /**
      * Runs body over the elements of {@code out}: in {@link #TASK}-sized pieces written into {@code out}, in parallel
      * when there are several; or, when {@code rows} takes them, a block of rows at a time into a scratch of
      * the running thread that {@code rows} then stores while it is still in cache (the merged rows never pass
-     * through memory row-major). A target that stages a block ({@link RowBlockTarget#putQuietRowsStaged}, the
-     * engine's panels) leaves its copy home to the kernel of the task's next block, which interleaves it with its
-     * arithmetic; so blocks go in tasks of {@link #BLOCKS_PER_TASK} consecutive ones, in parallel.
+     * through memory row-major).
      */
     static void forTasks(Tensor out, RowBlockTarget rows, Task body) {
         long n = out.numel();
         MemorySegment o = out.data();
         if (rows == null) {
-            forTasks(n, (from, to) -> body.run(from, to, o, 0, new CarriedCopy()));
+            forTasks(n, (from, to) -> body.run(from, to, o, 0));
             return;
         }
         int height = Math.toIntExact(rows.shape().dim(0));
@@ -584,27 +556,29 @@ final class StreamKernels {
         int block = Math.max(1, rows.blockRows());
         long elementBytes = out.dtype().byteSize();
         int blocks = (height + block - 1) / block;
-        int tasks = (blocks + BLOCKS_PER_TASK - 1) / BLOCKS_PER_TASK;
-        boolean staged = !"false".equals(System.getProperty(CARRY_PROPERTY));
-        IntStream.range(0, tasks).parallel().forEach(t -> {
-            CarriedCopy carry = new CarriedCopy();
-            for (int b = t * BLOCKS_PER_TASK; b < Math.min(blocks, (t + 1) * BLOCKS_PER_TASK); b++) {
-                int r0 = b * block;
-                int r = Math.min(block, height - r0);
-                long bytes = r * cols * elementBytes;
-                MemorySegment scratch = ROW_SCRATCH.atLeast(bytes);
-                body.run(r0 * cols, (r0 + r) * cols, scratch, r0 * cols, carry);
-                carry.finish();
-                // every bf16 store of the kernels here quiets NaNs (as floatToBf16), so the target need not
-                MemorySegment merged = scratch.asSlice(0, bytes);
-                if (staged) {
-                    carry.start(rows.putQuietRowsStaged(r0, r, merged));
-                } else {
-                    rows.putQuietRows(r0, r, merged);
-                }
-            }
-            carry.finish();
+        IntStream.range(0, blocks).parallel().forEach(b -> {
+            int r0 = b * block;
+            int r = Math.min(block, height - r0);
+            long bytes = r * cols * elementBytes;
+            MemorySegment scratch = RowScratch.of(bytes);
+            body.run(r0 * cols, (r0 + r) * cols, scratch, r0 * cols);
+            // every bf16 store of the kernels here quiets NaNs (as floatToBf16), so the target need not
+            rows.putQuietRows(r0, r, scratch.asSlice(0, bytes));
         });
+    }
+
+    /** Each thread's scratch for one block of rows, kept and grown as needed (a block is 0.1-0.4 MB). */
+    private static final class RowScratch {
+        private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+
+        static MemorySegment of(long bytes) {
+            MemorySegment s = SCRATCH.get();
+            if (s == null || s.byteSize() < bytes) {
+                s = Arena.ofAuto().allocate(bytes, 64);
+                SCRATCH.set(s);
+            }
+            return s;
+        }
     }
 
     /** The address of bf16 tensor memory {@code s} for its elements {@code [from, to)} (see {@link NativeMemory}). */

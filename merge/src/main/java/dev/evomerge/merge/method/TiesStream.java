@@ -122,7 +122,7 @@ final class TiesStream {
             bHi[m] = c.bHi();
         }
         MemorySegment bs = b.data();
-        StreamKernels.forTasks(out, rows, (from, to, block, shift, carry) -> {
+        StreamKernels.forTasks(out, rows, (from, to, block, shift) -> {
             // the kernels store element i at element i of o: for a block of rows that starts at element shift,
             // a view whose element shift is the block's first (only [from, to) is ever stored)
             MemorySegment o = shift == 0 ? block : MemorySegment.ofAddress(block.address() - 2 * shift)
@@ -132,10 +132,10 @@ final class TiesStream {
                 // that over each part whether such a run is kept is the same for all of it (a band test only)
                 long s = from;
                 for (long cut : splits(cuts, from, to)) {
-                    pair(bs, in[0], in[1], cuts, w, normalize, scale, lam, o, s, cut, carry);
+                    pair(bs, in[0], in[1], cuts, w, normalize, scale, lam, o, s, cut);
                     s = cut;
                 }
-                pair(bs, in[0], in[1], cuts, w, normalize, scale, lam, o, s, to, carry);
+                pair(bs, in[0], in[1], cuts, w, normalize, scale, lam, o, s, to);
             } else {
                 indexed(bs, in, bot, top, tLo, tHi, bLo, bHi, w, normalize, scale, lam, o, from, to, cuts);
             }
@@ -169,8 +169,7 @@ final class TiesStream {
 
     /** Two models over [from, to), a range that no index bound of their cut-offs crosses. */
     private static void pair(MemorySegment bs, MemorySegment x0, MemorySegment x1, Cutoffs[] cuts, float[] w,
-                             boolean normalize, boolean scale, float lam, MemorySegment o, long from, long to,
-                             CarriedCopy carry) {
+                             boolean normalize, boolean scale, float lam, MemorySegment o, long from, long to) {
         if (from >= to) {
             return;
         }
@@ -187,11 +186,8 @@ final class TiesStream {
         }
         Band b0 = Band.of(lo[0], hi[0]);
         Band b1 = Band.of(lo[1], hi[1]);
-        // a step's vector is a line of the copy only with 512-bit vectors; otherwise the copy is finished after
-        long lines = I.vectorByteSize() == CarriedCopy.LINE ? carry.lines((to - from) / (2L * L)) : 0;
         banded2(bs, x0, x1, b0.lo(), b0.span(), b1.lo(), b1.span(), w[0], w[1], normalize, scale, lam, o, from, to,
-                cuts, carry.source(), carry.target(), lines);
-        carry.advance(lines);
+                cuts);
     }
 
     /**
@@ -278,8 +274,7 @@ final class TiesStream {
      */
     private static void banded2(MemorySegment bs, MemorySegment x0, MemorySegment x1, int lo0, int span0, int lo1,
                                 int span1, float w0, float w1, boolean normalize, boolean scale, float lam,
-                                MemorySegment o, long from, long to, Cutoffs[] cuts, long copyFrom, long copyTo,
-                                long lines) {
+                                MemorySegment o, long from, long to, Cutoffs[] cuts) {
         // addresses of element from of each, read and written through NativeMemory.ALL (whose exact class C2 knows
         // whatever else used the JDK's memory access), so that the loop counts in ints from 0 (C2's plainest loop)
         int len = Math.toIntExact(to - from);
@@ -297,11 +292,7 @@ final class TiesStream {
         IntVector sign = IntVector.broadcast(I, 0x8000_0000);
         IntVector none = IntVector.zero(I);
         int j = 0;
-        for (int line = 0; j <= len - 2 * L; j += 2 * L, line++) {
-            if (line < lines) {
-                long at = (long) line * CarriedCopy.LINE;
-                IntVector.fromMemorySegment(I, ALL, copyFrom + at, LE).intoMemorySegment(ALL, copyTo + at, LE);
-            }
+        for (; j <= len - 2 * L; j += 2 * L) {
             IntVector bp = IntVector.fromMemorySegment(I, ALL, b + 2L * j, LE);
             IntVector xp0 = IntVector.fromMemorySegment(I, ALL, y0 + 2L * j, LE);
             IntVector xp1 = IntVector.fromMemorySegment(I, ALL, y1 + 2L * j, LE);
