@@ -35,6 +35,13 @@ public final class Gemm {
     static final int MC = 64;
     /** Row blocks at least this tall widen bf16 weight blocks into a float scratch first. */
     private static final int UNPACK_MIN_ROWS = 16;
+    /**
+     * Each thread's buffer for one widened bf16 weight block (48 KB), reused by all its tasks: allocated per task it
+     * was most of an evaluation's garbage (about 0.7 GB per candidate of the 760M evolution; median evaluation
+     * 0.42-0.47 s with it, 0.40 s without: docs/benchmarks.md, "What limits the engine's re-merge rows").
+     * unpackBf16 overwrites the kc columns a task then reads.
+     */
+    private static final ThreadLocal<float[]> UNPACKED = ThreadLocal.withInitial(() -> new float[KC * NR]);
     /** Bytes of one column pair of L rows (an int vector) in a bf16 panel. */
     private static final long PAIR_VECTOR = 4L * L;
 
@@ -106,7 +113,7 @@ public final class Gemm {
         // segments before, docs/benchmarks.md "Kernels that do not depend on what ran before")
         long wa = wb != null ? NativeMemory.address(wb, 0, wb.byteSize()) : 0;
         // Widening a weight block once pays off when many rows reuse it; a few rows widen in registers instead.
-        float[] unpacked = wb != null && mb >= UNPACK_MIN_ROWS ? new float[KC * NR] : null;
+        float[] unpacked = wb != null && mb >= UNPACK_MIN_ROWS ? UNPACKED.get() : null;
         // a bf16 panel holds pairs * 2 columns (one zero column padded when k is odd); KC is even, so a block's
         // first column kb is a pair's first and starts at short kb * NR of the panel in either layout
         long panelBase = (long) p * (wb != null ? 2 * w.pairs() : k) * NR;
