@@ -39,9 +39,9 @@ import java.util.stream.Stream;
  * <p>Usage: {@code MergeBench WORKDIR [--threads N] [--rounds R] [--methods M,...] [--keep]
  * [--only-disk | --only-memory | --only-resident | --copy-only]} ({@code --rounds}: the big merges R times over, one
  * row each; {@code --methods}: a subset of the four; {@code --only-disk}: only the big merges; {@code --copy-only}:
- * only the memory-copy bandwidth, for a script that sets another process's figures against it). Models are generated into WORKDIR (reused when
- * present) and deleted at the end unless {@code --keep}. Disk: about 3.1 GB of inputs, 1 GB of output at a time,
- * 0.7 GB for the small models.
+ * only the memory-copy bandwidth, for a script that sets another process's figures against it). Models are
+ * generated into WORKDIR (reused when present) and deleted at the end unless {@code --keep}. Disk: about 3.1 GB of
+ * inputs, 1 GB of output at a time, 0.7 GB for the small models.
  */
 public final class MergeBench {
 

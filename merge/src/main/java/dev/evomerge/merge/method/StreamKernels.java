@@ -269,10 +269,10 @@ final class StreamKernels {
 
     /**
      * The bf16 vector loop of {@link #weightedSum} for two or three inputs ({@code three}; with two, x2 and w2 are
-     * not read), the model loop unrolled: with the inputs and weights in locals, C2 hoists the weight broadcasts
-     * (and, when these loops still read through the tensors' segments, their bounds and liveness checks) out of the
-     * loop, which the loop over an array of segments re-did for every vector and input (measured on one core,
-     * cache-resident task_arithmetic: 12.3 -> 16.3 GB/s of input). Inputs and output are addresses ({@link #address}).
+     * not read), the model loop unrolled: with the inputs and weights in locals, C2 hoists the weight broadcasts and
+     * the per-input work out of the loop, which the loop over an array of segments re-did for every vector and input
+     * (measured on one core, cache-resident task_arithmetic: 12.3 -> 16.3 GB/s of input). Inputs and output are
+     * addresses ({@link #address}).
      * The same operations in the same order as the general loop. Returns the first element it did not compute.
      */
     private static long weightedSumBf16Unrolled(long x0, long x1, long x2, float w0, float w1, float w2,
@@ -581,8 +581,12 @@ final class StreamKernels {
         }
     }
 
-    /** The address of bf16 tensor memory {@code s} for its elements {@code [from, to)} (see {@link NativeMemory}). */
-    private static long address(MemorySegment s, long from, long to) {
+    /**
+     * The address of element 0 of bf16 tensor memory {@code s}, its elements {@code [from, to)} checked (see
+     * {@link NativeMemory}); the bf16 loops here and in {@link TiesStream} read and write through
+     * {@link NativeMemory#ALL} from it.
+     */
+    static long address(MemorySegment s, long from, long to) {
         return NativeMemory.address(s, 2 * from, 2 * to);
     }
 

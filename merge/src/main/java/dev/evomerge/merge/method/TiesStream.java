@@ -2,7 +2,6 @@ package dev.evomerge.merge.method;
 
 import dev.evomerge.core.tensor.DType;
 import dev.evomerge.core.tensor.FloatFormats;
-import dev.evomerge.core.tensor.NativeMemory;
 import dev.evomerge.core.tensor.RowBlockTarget;
 import dev.evomerge.core.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -278,10 +277,10 @@ final class TiesStream {
         // addresses of element from of each, read and written through NativeMemory.ALL (whose exact class C2 knows
         // whatever else used the JDK's memory access), so that the loop counts in ints from 0 (C2's plainest loop)
         int len = Math.toIntExact(to - from);
-        long b = address(bs, from, to);
-        long y0 = address(x0, from, to);
-        long y1 = address(x1, from, to);
-        long out = address(o, from, to);
+        long b = StreamKernels.address(bs, from, to) + 2 * from;
+        long y0 = StreamKernels.address(x0, from, to) + 2 * from;
+        long y1 = StreamKernels.address(x1, from, to) + 2 * from;
+        long out = StreamKernels.address(o, from, to) + 2 * from;
         FloatVector zero = FloatVector.zero(F);
         FloatVector wv0 = FloatVector.broadcast(F, w0);
         FloatVector wv1 = FloatVector.broadcast(F, w1);
@@ -347,24 +346,19 @@ final class TiesStream {
         tail(bs, new MemorySegment[] {x0, x1}, cuts, new float[] {w0, w1}, normalize, scale, lam, o, from + j, to);
     }
 
-    /** The address of element {@code from} of bf16 memory {@code s}, its elements [from, to) checked (NativeMemory). */
-    private static long address(MemorySegment s, long from, long to) {
-        return NativeMemory.address(s, 2 * from, 2 * to) + 2 * from;
-    }
-
     /** The elements [from, to), each model's decisions with the element indices of its runs of equal cut-offs. */
     private static void indexed(MemorySegment bs, MemorySegment[] in, float[] bot, float[] top, int[] tLo, int[] tHi,
                                 int[] bLo, int[] bHi, float[] w, boolean normalize, boolean scale, float lam,
                                 MemorySegment o, long from, long to, Cutoffs[] cuts) {
         int k = in.length;
         long i = from;
-        // read and written through NativeMemory.ALL at addresses of element i = 0 (as banded2)
-        long ba = address(bs, from, to) - 2 * from;
+        // read and written through NativeMemory.ALL at the addresses of element 0
+        long ba = StreamKernels.address(bs, from, to);
         long[] xa = new long[k];
         for (int m = 0; m < k; m++) {
-            xa[m] = address(in[m], from, to) - 2 * from;
+            xa[m] = StreamKernels.address(in[m], from, to);
         }
-        long oa = address(o, from, to) - 2 * from;
+        long oa = StreamKernels.address(o, from, to);
         FloatVector one = FloatVector.broadcast(F, 1f);
         FloatVector zero = FloatVector.zero(F);
         IntVector iota = IntVector.zero(I).addIndex(1);
