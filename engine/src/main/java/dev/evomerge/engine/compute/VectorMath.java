@@ -4,7 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vectorized row operations of the forward pass (norms, activations, softmax pieces). */
+/**
+ * Vectorized row operations of the forward pass (norms, activations, softmax pieces). Exponentials and lane sums go
+ * through {@link RepeatableMath}, so a row's result has the same bits whether the JIT has compiled these loops yet.
+ */
 public final class VectorMath {
 
     private static final VectorSpecies<Float> F = Simd.F;
@@ -22,7 +25,7 @@ public final class VectorMath {
             FloatVector v = FloatVector.fromArray(F, x, x0 + i);
             acc = v.fma(v, acc);
         }
-        float ss = acc.reduceLanes(VectorOperators.ADD);
+        float ss = RepeatableMath.sum(acc);
         for (; i < n; i++) {
             ss += x[x0 + i] * x[x0 + i];
         }
@@ -42,12 +45,12 @@ public final class VectorMath {
         int upper = F.loopBound(n);
         for (; i < upper; i += L) {
             FloatVector g = FloatVector.fromArray(F, gate, g0 + i);
-            FloatVector s = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector s = g.div(RepeatableMath.exp(g.neg()).add(1f));
             s.mul(FloatVector.fromArray(F, up, u0 + i)).intoArray(dst, d0 + i);
         }
         for (; i < n; i++) {
             float g = gate[g0 + i];
-            dst[d0 + i] = (float) (g / (1.0 + Math.exp(-g))) * up[u0 + i];
+            dst[d0 + i] = g / (RepeatableMath.exp(-g) + 1f) * up[u0 + i];
         }
     }
 
@@ -76,13 +79,13 @@ public final class VectorMath {
         int i = from;
         int upper = from + F.loopBound(to - from);
         for (; i < upper; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = RepeatableMath.exp(FloatVector.fromArray(F, x, i).sub(shift));
             e.intoArray(x, i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = RepeatableMath.sum(acc);
         for (; i < to; i++) {
-            float e = (float) Math.exp(x[i] - shift);
+            float e = RepeatableMath.exp(x[i] - shift);
             x[i] = e;
             sum += e;
         }
@@ -106,12 +109,12 @@ public final class VectorMath {
             int end = Math.min(upper, i + block);
             FloatVector acc = FloatVector.zero(F);
             for (; i < end; i += L) {
-                acc = acc.add(FloatVector.fromArray(F, x, i).sub(m).lanewise(VectorOperators.EXP));
+                acc = acc.add(RepeatableMath.exp(FloatVector.fromArray(F, x, i).sub(m)));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += RepeatableMath.sum(acc);
         }
         for (; i < to; i++) {
-            total += Math.exp((double) x[i] - m);
+            total += RepeatableMath.exp(x[i] - m);
         }
         return m + Math.log(total);
     }
