@@ -20,7 +20,8 @@ import java.lang.foreign.MemorySegment;
  * <p>bf16 weights are read a column pair at a time (PackedMatrix's bf16 layout): one int vector holds L rows' values
  * of columns k and k+1, widened to floats by one operation each ({@link Simd#bf16Low}, {@link Simd#bf16High}); the
  * FMAs still run column k then column k+1 for every accumulator, so the result is bit-identical to the float32 matrix
- * of the same values.
+ * of the same values. They go through the 4-row tile for every batch size: widening a weight block into a float
+ * scratch for the 8-row tile was 8-25 % slower at 16-300 rows.
  */
 public final class Gemm {
 
@@ -33,15 +34,6 @@ public final class Gemm {
     static final int KC = 256;
     /** Rows per task. */
     static final int MC = 64;
-    /** Row blocks at least this tall widen bf16 weight blocks into a float scratch first. */
-    private static final int UNPACK_MIN_ROWS = 16;
-    /**
-     * Each thread's buffer for one widened bf16 weight block (48 KB), reused by all its tasks: allocated per task it
-     * was most of an evaluation's garbage (about 0.7 GB per candidate of the 760M evolution; median evaluation
-     * 0.42-0.47 s with it, 0.40 s without: docs/benchmarks.md, "What limits the engine's re-merge rows").
-     * unpackBf16 overwrites the kc columns a task then reads.
-     */
-    private static final ThreadLocal<float[]> UNPACKED = ThreadLocal.withInitial(() -> new float[KC * NR]);
     /** Bytes of one column pair of L rows (an int vector) in a bf16 panel. */
     private static final long PAIR_VECTOR = 4L * L;
 
@@ -112,33 +104,29 @@ public final class Gemm {
         // the segment itself the kernels' loads compiled 5x slower for m = 1 and 4 in a process that had used heap
         // segments before, docs/benchmarks.md "Kernels that do not depend on what ran before")
         long wa = wb != null ? NativeMemory.address(wb, 0, wb.byteSize()) : 0;
-        // Widening a weight block once pays off when many rows reuse it; a few rows widen in registers instead.
-        float[] unpacked = wb != null && mb >= UNPACK_MIN_ROWS ? UNPACKED.get() : null;
         // a bf16 panel holds pairs * 2 columns (one zero column padded when k is odd); KC is even, so a block's
         // first column kb is a pair's first and starts at short kb * NR of the panel in either layout
         long panelBase = (long) p * (wb != null ? 2 * w.pairs() : k) * NR;
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
             int bOff = (int) (panelBase + (long) kb * NR);
-            float[] b = wf;
-            if (wb != null && unpacked != null) {
-                unpackBf16(wa, bOff, unpacked, kc);
-                b = unpacked;
-                bOff = 0;
-            }
             int r = 0;
             int aBase = r0 * lda + kb;
-            if (b != null) {
+            if (wf != null) {
                 for (; r + MR <= mb; r += MR) {
-                    kernel8x3(a, aBase + r * lda, lda, b, bOff, kc, tile, tileOff + r * tileLd, tileLd);
+                    kernel8x3(a, aBase + r * lda, lda, wf, bOff, kc, tile, tileOff + r * tileLd, tileLd);
                 }
                 for (; r + 4 <= mb; r += 4) {
-                    kernel4x3(a, aBase + r * lda, lda, b, bOff, kc, tile, tileOff + r * tileLd, tileLd);
+                    kernel4x3(a, aBase + r * lda, lda, wf, bOff, kc, tile, tileOff + r * tileLd, tileLd);
                 }
                 for (; r < mb; r++) {
-                    kernel1x3(a, aBase + r * lda, b, bOff, kc, tile, tileOff + r * tileLd);
+                    kernel1x3(a, aBase + r * lda, wf, bOff, kc, tile, tileOff + r * tileLd);
                 }
             } else {
+                // bf16 column pairs widened in registers, four rows at a time whatever the batch: faster than
+                // widening each weight block into a float scratch for the 8-row kernel (tried up to this change;
+                // docs/benchmarks.md, "bf16 weights widened in registers"), and an 8-row bf16 kernel does not fit
+                // the registers
                 for (; r + 4 <= mb; r += 4) {
                     kernel4x3Bf16(a, aBase + r * lda, lda, wa, bOff, kc, tile, tileOff + r * tileLd, tileLd);
                 }
@@ -150,20 +138,6 @@ public final class Gemm {
         if (tile != c) {
             for (int r = 0; r < mb; r++) {
                 System.arraycopy(tile, r * NR, c, (r0 + r) * ldc + col0, width);
-            }
-        }
-    }
-
-    /** Widens the kc columns of a bf16 panel block at short {@code off} into {@code dst}: float panel layout. */
-    private static void unpackBf16(long src, long off, float[] dst, int kc) {
-        for (int k = 0; k < kc; k += 2) {
-            long bo = 2 * (off + (long) k * NR);
-            for (int j = 0; j < 3; j++) {
-                IntVector v = Simd.loadBf16Pairs(src + bo + j * PAIR_VECTOR);
-                Simd.bf16Low(v).intoArray(dst, k * NR + j * L);
-                if (k + 1 < kc) { // not an odd last column
-                    Simd.bf16High(v).intoArray(dst, (k + 1) * NR + j * L);
-                }
             }
         }
     }
