@@ -57,7 +57,7 @@ public final class RepeatableMath {
         p = p.fma(r, all(C2));
         p = p.fma(r, all(1f));
         p = p.fma(r, all(1f));
-        // 2^n as two normal powers of two (n is in [-150, 129]) so a subnormal result is rounded once, at the end
+        // 2^n as two normal powers of two (n is in [-150, 128]) so a subnormal result is rounded once, at the end
         IntVector ni = t.reinterpretAsInts().sub(ROUNDER_BITS);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
