@@ -123,10 +123,8 @@ public final class Gemm {
                     kernel1x3(a, aBase + r * lda, wf, bOff, kc, tile, tileOff + r * tileLd);
                 }
             } else {
-                // bf16 column pairs widened in registers, four rows at a time whatever the batch: faster than
-                // widening each weight block into a float scratch for the 8-row kernel (tried up to this change;
-                // docs/benchmarks.md, "bf16 weights widened in registers"), and an 8-row bf16 kernel does not fit
-                // the registers
+                // bf16: the 4-row tile at every batch size (see the class comment; an 8-row bf16 tile does not
+                // fit the registers)
                 for (; r + 4 <= mb; r += 4) {
                     kernel4x3Bf16(a, aBase + r * lda, lda, wa, bOff, kc, tile, tileOff + r * tileLd, tileLd);
                 }

@@ -48,8 +48,9 @@ public final class RepeatableMath {
         FloatVector c = x.max(MIN_ARG).min(MAX_ARG);
         FloatVector t = c.fma(LOG2E, ROUNDER);
         FloatVector n = t.sub(ROUNDER);
-        FloatVector r = n.neg().fma(all(LN2_HI), c);
-        r = n.neg().fma(all(LN2_LO), r);
+        FloatVector minusN = n.neg();
+        FloatVector r = minusN.fma(all(LN2_HI), c);
+        r = minusN.fma(all(LN2_LO), r);
         FloatVector p = r.fma(C7, C6);
         p = p.fma(r, all(C5));
         p = p.fma(r, all(C4));
@@ -92,10 +93,9 @@ public final class RepeatableMath {
 
     /** The sum of the lanes, added in lane order (lane 0 first). */
     public static float sum(FloatVector v) {
-        float[] lanes = v.toArray();
-        float s = lanes[0];
+        float s = v.lane(0);
         for (int i = 1; i < L; i++) {
-            s += lanes[i];
+            s += v.lane(i);
         }
         return s;
     }

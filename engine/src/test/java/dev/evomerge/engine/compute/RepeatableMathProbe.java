@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 
 /**
  * Runs every JIT-sensitive row operation of the forward pass on fixed inputs and prints one SHA-256 of all their
- * output bits: {@link RepeatableMathTest} compares it between a JVM that only interprets and one that compiles
- * everything with C2 first.
+ * output bits: {@link RepeatableMathTest} compares it between a JVM that only interprets and one that has compiled
+ * them with C2 during its warm-up runs.
  */
 final class RepeatableMathProbe {
 
