@@ -13,7 +13,9 @@ import static dev.evomerge.core.tensor.NativeMemory.ALL;
  * pairs together: a block is 16 rows of 8 column pairs (32-bit units), transposed as two 8 x 8 blocks of units with
  * vector permutes (three stages of exchanging half-blocks between pairs of registers), instead of one strided store
  * per element. The resident weight sink writes every merged matrix through it. NaNs get their quiet bit on the way,
- * as {@code FloatFormats.floatToBf16} of their float widening sets it.
+ * as {@code FloatFormats.floatToBf16} of their float widening sets it. With 512-bit vectors a block of 16 rows and
+ * 32 columns is instead one 16 x 16 transpose of units ({@link #wideBlock}), which stores every line of the panel
+ * whole.
  */
 final class Bf16Transpose {
 
@@ -31,6 +33,10 @@ final class Bf16Transpose {
     /** Whether the vector path is worth taking here (the permutes are single instructions with AVX-512 / AVX2). */
     static final boolean ENABLED = I.length() == P
             && IntVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    /** 512-bit vectors: a 16 x 32 block is one 16 x 16 transpose of units, whose stores are whole 64-byte lines. */
+    private static final VectorSpecies<Integer> W = IntVector.SPECIES_512;
+    /** Whether the 16 x 32 blocks take {@link #wideBlock} (the machine has 512-bit vectors) or four {@link #half}s. */
+    private static final boolean WIDE = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
 
     /**
      * One stage of distance s (4, 2, 1) between rows r and r + s as two two-register permutes (one instruction each
@@ -41,20 +47,26 @@ final class Bf16Transpose {
      */
     private record Stage(IntVector low, IntVector high) {
 
-        static Stage of(int s) {
-            int[] low = new int[P];
-            int[] high = new int[P];
-            for (int c = 0; c < P; c++) {
-                low[c] = (c & s) == 0 ? c : P + c - s;
-                high[c] = (c & s) != 0 ? P + c : c + s;
+        static Stage of(VectorSpecies<Integer> species, int s) {
+            int n = species.length();
+            int[] low = new int[n];
+            int[] high = new int[n];
+            for (int c = 0; c < n; c++) {
+                low[c] = (c & s) == 0 ? c : n + c - s;
+                high[c] = (c & s) != 0 ? n + c : c + s;
             }
-            return new Stage(IntVector.fromArray(I, low, 0), IntVector.fromArray(I, high, 0));
+            return new Stage(IntVector.fromArray(species, low, 0), IntVector.fromArray(species, high, 0));
         }
     }
 
-    private static final Stage STAGE_4 = Stage.of(4);
-    private static final Stage STAGE_2 = Stage.of(2);
-    private static final Stage STAGE_1 = Stage.of(1);
+    private static final Stage STAGE_4 = Stage.of(I, 4);
+    private static final Stage STAGE_2 = Stage.of(I, 2);
+    private static final Stage STAGE_1 = Stage.of(I, 1);
+    /** The stages of {@link #wideBlock}'s 16 x 16 transpose (indices of 16 lanes, 16 and up from the second row). */
+    private static final Stage WIDE_8 = Stage.of(W, 8);
+    private static final Stage WIDE_4 = Stage.of(W, 4);
+    private static final Stage WIDE_2 = Stage.of(W, 2);
+    private static final Stage WIDE_1 = Stage.of(W, 1);
 
     private Bf16Transpose() {
     }
@@ -62,7 +74,8 @@ final class Bf16Transpose {
     /**
      * Packs {@code groups} groups of 16 rows of one panel, their first {@code columns} columns (a multiple of 16): row
      * i of the source at address {@code src + i*srcRowBytes}, the panel's column pair q of the group's first row at
-     * {@code dst + q*stride}. Column blocks of 32 as {@link #doubleBlock}, a last one of 16 as {@link #block}. A
+     * {@code dst + q*stride}. Column blocks of 32 as {@link #wideBlock} (512-bit vectors) or {@link #doubleBlock},
+     * a last one of 16 as {@link #block}. A
      * method of its own, without allocation, so that C2 compiles the loop the same way whoever calls it (inside the
      * caller's larger method, some compilations kept a scalar path's buffer on the heap and packed at a third of the
      * speed).
@@ -72,8 +85,17 @@ final class Bf16Transpose {
         int k0 = 0;
         for (; k0 + 2 * B <= columns; k0 += 2 * B) {
             for (int g = 0; g < groups; g++) {
-                doubleBlock(src + g * B * srcRowBytes + 2L * k0, srcRowBytes, dst + (k0 / 2) * stride + g * groupBytes,
-                        stride, quiet);
+                long from = src + g * B * srcRowBytes + 2L * k0;
+                long to = dst + (k0 / 2) * stride + g * groupBytes;
+                if (WIDE) {
+                    wideBlock(from, srcRowBytes, to, stride);
+                    if (!quiet) {
+                        quietLines(to, stride);
+                        quietLines(to + 8 * stride, stride);
+                    }
+                } else {
+                    doubleBlock(from, srcRowBytes, to, stride, quiet);
+                }
             }
         }
         for (; k0 < columns; k0 += B) {
@@ -124,6 +146,103 @@ final class Bf16Transpose {
             quietLines(dst, stride);
             quietLines(dst + right, stride);
         }
+    }
+
+    /**
+     * {@link #doubleBlock} on 512-bit vectors, without the NaN test: the block's 16 rows of 16 column pairs are one
+     * 16 x 16 transpose of 32-bit units (four stages of distance 8, 4, 2, 1, each exchanging half-blocks between
+     * pairs of registers), and each result, a pair's 16 rows, is one whole 64-byte line of the panel stored at once.
+     * Four 8 x 8 transposes store each line in two 32-byte halves at different times, and with rows a multiple of
+     * 4 KiB long read each source line twice (see {@link #doubleBlock}); measured (docs/benchmarks.md, "Panel lines
+     * stored whole"): PanelPackBench one thread 4608 x 4096 18.2-19.3 GB/s against 5.2-5.5, and packing the 760M
+     * re-merge's blocks on two threads 0.05-0.07 s against 0.09. One method, no calls: a vector passed to a call
+     * that C2 does not inline is boxed.
+     */
+    static void wideBlock(long src, long srcRowBytes, long dst, long stride) {
+        IntVector r0 = IntVector.fromMemorySegment(W, ALL, src, LE);
+        IntVector r1 = IntVector.fromMemorySegment(W, ALL, src + srcRowBytes, LE);
+        IntVector r2 = IntVector.fromMemorySegment(W, ALL, src + 2 * srcRowBytes, LE);
+        IntVector r3 = IntVector.fromMemorySegment(W, ALL, src + 3 * srcRowBytes, LE);
+        IntVector r4 = IntVector.fromMemorySegment(W, ALL, src + 4 * srcRowBytes, LE);
+        IntVector r5 = IntVector.fromMemorySegment(W, ALL, src + 5 * srcRowBytes, LE);
+        IntVector r6 = IntVector.fromMemorySegment(W, ALL, src + 6 * srcRowBytes, LE);
+        IntVector r7 = IntVector.fromMemorySegment(W, ALL, src + 7 * srcRowBytes, LE);
+        IntVector r8 = IntVector.fromMemorySegment(W, ALL, src + 8 * srcRowBytes, LE);
+        IntVector r9 = IntVector.fromMemorySegment(W, ALL, src + 9 * srcRowBytes, LE);
+        IntVector r10 = IntVector.fromMemorySegment(W, ALL, src + 10 * srcRowBytes, LE);
+        IntVector r11 = IntVector.fromMemorySegment(W, ALL, src + 11 * srcRowBytes, LE);
+        IntVector r12 = IntVector.fromMemorySegment(W, ALL, src + 12 * srcRowBytes, LE);
+        IntVector r13 = IntVector.fromMemorySegment(W, ALL, src + 13 * srcRowBytes, LE);
+        IntVector r14 = IntVector.fromMemorySegment(W, ALL, src + 14 * srcRowBytes, LE);
+        IntVector r15 = IntVector.fromMemorySegment(W, ALL, src + 15 * srcRowBytes, LE);
+        // distance 8
+        IntVector a0 = WIDE_8.low().selectFrom(r0, r8);
+        IntVector a8 = WIDE_8.high().selectFrom(r0, r8);
+        IntVector a1 = WIDE_8.low().selectFrom(r1, r9);
+        IntVector a9 = WIDE_8.high().selectFrom(r1, r9);
+        IntVector a2 = WIDE_8.low().selectFrom(r2, r10);
+        IntVector a10 = WIDE_8.high().selectFrom(r2, r10);
+        IntVector a3 = WIDE_8.low().selectFrom(r3, r11);
+        IntVector a11 = WIDE_8.high().selectFrom(r3, r11);
+        IntVector a4 = WIDE_8.low().selectFrom(r4, r12);
+        IntVector a12 = WIDE_8.high().selectFrom(r4, r12);
+        IntVector a5 = WIDE_8.low().selectFrom(r5, r13);
+        IntVector a13 = WIDE_8.high().selectFrom(r5, r13);
+        IntVector a6 = WIDE_8.low().selectFrom(r6, r14);
+        IntVector a14 = WIDE_8.high().selectFrom(r6, r14);
+        IntVector a7 = WIDE_8.low().selectFrom(r7, r15);
+        IntVector a15 = WIDE_8.high().selectFrom(r7, r15);
+        // distance 4
+        IntVector b0 = WIDE_4.low().selectFrom(a0, a4);
+        IntVector b4 = WIDE_4.high().selectFrom(a0, a4);
+        IntVector b1 = WIDE_4.low().selectFrom(a1, a5);
+        IntVector b5 = WIDE_4.high().selectFrom(a1, a5);
+        IntVector b2 = WIDE_4.low().selectFrom(a2, a6);
+        IntVector b6 = WIDE_4.high().selectFrom(a2, a6);
+        IntVector b3 = WIDE_4.low().selectFrom(a3, a7);
+        IntVector b7 = WIDE_4.high().selectFrom(a3, a7);
+        IntVector b8 = WIDE_4.low().selectFrom(a8, a12);
+        IntVector b12 = WIDE_4.high().selectFrom(a8, a12);
+        IntVector b9 = WIDE_4.low().selectFrom(a9, a13);
+        IntVector b13 = WIDE_4.high().selectFrom(a9, a13);
+        IntVector b10 = WIDE_4.low().selectFrom(a10, a14);
+        IntVector b14 = WIDE_4.high().selectFrom(a10, a14);
+        IntVector b11 = WIDE_4.low().selectFrom(a11, a15);
+        IntVector b15 = WIDE_4.high().selectFrom(a11, a15);
+        // distance 2
+        IntVector c0 = WIDE_2.low().selectFrom(b0, b2);
+        IntVector c2 = WIDE_2.high().selectFrom(b0, b2);
+        IntVector c1 = WIDE_2.low().selectFrom(b1, b3);
+        IntVector c3 = WIDE_2.high().selectFrom(b1, b3);
+        IntVector c4 = WIDE_2.low().selectFrom(b4, b6);
+        IntVector c6 = WIDE_2.high().selectFrom(b4, b6);
+        IntVector c5 = WIDE_2.low().selectFrom(b5, b7);
+        IntVector c7 = WIDE_2.high().selectFrom(b5, b7);
+        IntVector c8 = WIDE_2.low().selectFrom(b8, b10);
+        IntVector c10 = WIDE_2.high().selectFrom(b8, b10);
+        IntVector c9 = WIDE_2.low().selectFrom(b9, b11);
+        IntVector c11 = WIDE_2.high().selectFrom(b9, b11);
+        IntVector c12 = WIDE_2.low().selectFrom(b12, b14);
+        IntVector c14 = WIDE_2.high().selectFrom(b12, b14);
+        IntVector c13 = WIDE_2.low().selectFrom(b13, b15);
+        IntVector c15 = WIDE_2.high().selectFrom(b13, b15);
+        // distance 1, straight into the panel: row j is pair j
+        WIDE_1.low().selectFrom(c0, c1).intoMemorySegment(ALL, dst, LE);
+        WIDE_1.high().selectFrom(c0, c1).intoMemorySegment(ALL, dst + stride, LE);
+        WIDE_1.low().selectFrom(c2, c3).intoMemorySegment(ALL, dst + 2 * stride, LE);
+        WIDE_1.high().selectFrom(c2, c3).intoMemorySegment(ALL, dst + 3 * stride, LE);
+        WIDE_1.low().selectFrom(c4, c5).intoMemorySegment(ALL, dst + 4 * stride, LE);
+        WIDE_1.high().selectFrom(c4, c5).intoMemorySegment(ALL, dst + 5 * stride, LE);
+        WIDE_1.low().selectFrom(c6, c7).intoMemorySegment(ALL, dst + 6 * stride, LE);
+        WIDE_1.high().selectFrom(c6, c7).intoMemorySegment(ALL, dst + 7 * stride, LE);
+        WIDE_1.low().selectFrom(c8, c9).intoMemorySegment(ALL, dst + 8 * stride, LE);
+        WIDE_1.high().selectFrom(c8, c9).intoMemorySegment(ALL, dst + 9 * stride, LE);
+        WIDE_1.low().selectFrom(c10, c11).intoMemorySegment(ALL, dst + 10 * stride, LE);
+        WIDE_1.high().selectFrom(c10, c11).intoMemorySegment(ALL, dst + 11 * stride, LE);
+        WIDE_1.low().selectFrom(c12, c13).intoMemorySegment(ALL, dst + 12 * stride, LE);
+        WIDE_1.high().selectFrom(c12, c13).intoMemorySegment(ALL, dst + 13 * stride, LE);
+        WIDE_1.low().selectFrom(c14, c15).intoMemorySegment(ALL, dst + 14 * stride, LE);
+        WIDE_1.high().selectFrom(c14, c15).intoMemorySegment(ALL, dst + 15 * stride, LE);
     }
 
     /** The NaN test over the block's eight 64-byte lines (16 rows of a pair each) at {@code dst + q*stride}. */

@@ -153,6 +153,45 @@ class ResidentWeightsTest {
         }
     }
 
+    /**
+     * Rows wider than {@link PackedRows#WIDE_ROW} columns (a down_proj of 2080) are taken in blocks of 16 rows where
+     * a panel holds a multiple of 16 (on 512-bit vectors), the others a panel at a time; either way the rows handed
+     * over, block by block, are the weights.
+     */
+    @Test
+    void wideRowsAreTakenSixteenAtATimeAndAreTheWeights() {
+        SynthModelSpec spec = new SynthModelSpec(SynthArch.LLAMA, 300, 64, 1, 4, 2, PackedRows.WIDE_ROW + 32,
+                DType.BF16, 3, false, false);
+        Path dir = ModelSynthesizer.write(spec, tmp.resolve("wide")).directory();
+        int nr = dev.evomerge.engine.compute.PackedMatrix.NR;
+        try (CausalLanguageModel m = ModelLoader.load(dir,
+                LoadOptions.defaults().withWeightStorage(WeightStorage.BFLOAT16))) {
+            TensorSink sink = m.weightSink();
+            Map<String, Integer> expectedBlock = Map.of("model.layers.0.mlp.down_proj.weight", nr % 16 == 0 ? 16 : nr,
+                    "model.layers.0.mlp.up_proj.weight", nr);
+            for (var e : expectedBlock.entrySet()) {
+                Tensor target = sink.target(e.getKey());
+                RowBlockTarget rows = sink.rowTarget(e.getKey());
+                assertThat(rows.blockRows()).as(e.getKey()).isEqualTo(e.getValue());
+                int height = (int) rows.shape().dim(0);
+                int cols = (int) rows.shape().dim(1);
+                Tensor values = Tensor.allocate(DType.BF16, rows.shape());
+                for (long i = 0; i < values.numel(); i++) {
+                    values.setFloat(i, (i % 241) / 32f - 3f);
+                }
+                for (int r0 = 0; r0 < height; r0 += rows.blockRows()) {
+                    int n = Math.min(rows.blockRows(), height - r0);
+                    rows.putQuietRows(r0, n, values.data().asSlice(2L * r0 * cols, 2L * n * cols));
+                }
+                sink.accept(e.getKey(), target);
+                Tensor got = m.weightSource().tensor(e.getKey());
+                for (long i = 0; i < got.numel(); i++) {
+                    assertThat(got.getFloat(i)).as("%s element %d", e.getKey(), i).isEqualTo(values.getFloat(i));
+                }
+            }
+        }
+    }
+
     @Test
     void writingEveryTensorOfAnotherModelReproducesIt() {
         SynthModelSpec spec = new SynthModelSpec(SynthArch.LLAMA, 300, 64, 2, 4, 2, 128, DType.BF16, 1, false, false);
