@@ -126,7 +126,7 @@ final class TiesStream {
             // a view whose element shift is the block's first (only [from, to) is ever stored)
             MemorySegment o = shift == 0 ? block : MemorySegment.ofAddress(block.address() - 2 * shift)
                     .reinterpret(2 * to);
-            if (k == 2 && finite(w)) {
+            if (k == 2 && finite(w) && (!normalize || reciprocalIsExact(w[0], w[1]))) {
                 // ties' usual case: the task cut where an index bound of a run of equal cut-offs falls inside it, so
                 // that over each part whether such a run is kept is the same for all of it (a band test only)
                 long s = from;
@@ -250,6 +250,34 @@ final class TiesStream {
     }
 
     /**
+     * Whether normalize's {@code round(mv / d)} equals {@code round(mv · RN(1/d))} for every float mv, so that the
+     * two-model loop ({@link #banded2}) multiplies where a division took a fifth of its time: true when each divisor
+     * d (a rounded sum of the weights, 1 for 0) is a normal float, whose reciprocal is then finite, nonzero and
+     * good to at least 21 bits (subnormal only past 2^126). Else the merge takes the element loop, which divides.
+     *
+     * <p>Why: mv and d are bf16 values, M·2^a and D·2^b with M, D odd and below 2^8, and the bf16 rounding of a
+     * float changes only at the midpoints between bf16 values, P·2^c with P odd. A normal midpoint has 2^8 &lt; P
+     * &lt; 2^9, so mv/d is never one (M·2^a = D·P·2^(b+c) would need the odd M &lt; 2^8 to equal the odd D·P
+     * &gt; 2^8), and the numerator of mv/d - midpoint, a nonzero multiple of 2^min(a, b+c), keeps the quotient at
+     * least 2^-17 of itself from every midpoint, 64 float32 ulps; RN(mv/d) and RN(mv·RN(1/d)) are both within 2
+     * ulps of mv/d (relative error 2^-24 per step, 2^-21 for a subnormal reciprocal: 8 ulps), so they round to
+     * the same bf16, infinity (past the last
+     * midpoint) included. Where mv/d is subnormal both are within 2^-149 of it, and it is either at least 2^-142
+     * from every midpoint (odd multiples of 2^-134) or below 2^-141, far under the smallest. A NaN, infinite or zero
+     * mv gives the same NaN, infinity or zero either way. {@code TiesStreamReciprocalTest} checks every bf16 mv
+     * against 6000 divisors across the normal range, and that a subnormal divisor (reciprocal infinite) breaks it.
+     */
+    static boolean reciprocalIsExact(float w0, float w1) {
+        for (boolean[] agree : new boolean[][] {{true, false}, {false, true}, {true, true}}) {
+            float d = Math.abs(divisor(w0, w1, agree[0], agree[1]));
+            if (!(d >= Float.MIN_NORMAL && d <= Float.MAX_VALUE)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Two models (ties' usual case) over elements [from, to) where model m keeps exactly the |δ| whose bits b satisfy
      * {@code (b - lo_m) ≤ span_m} unsigned ({@link Band}), two bf16 vectors' worth (2L elements) per step.
      *
@@ -266,7 +294,8 @@ final class TiesStream {
      * <li>agreeing is {@code (wd XOR flip) > 0} with flip the sign bit where the vote is negative (or NaN): wd > 0 for
      * a non-negative vote, wd < 0 otherwise;</li>
      * <li>the sum of the agreeing weights takes four values, rounded and with 0 made 1 before the loop
-     * ({@link #divisor}), and is picked per lane;</li>
+     * ({@link #divisor}); their reciprocals are picked per lane and multiplied, which rounds to the division's bf16
+     * (the merge comes here only when {@link #reciprocalIsExact} holds);</li>
      * <li>the final rounding needs no NaN test: base + mixed is an arithmetic result, so a NaN is already quiet with
      * its low 16 bits zero, and {@link dev.evomerge.core.tensor.FloatFormats#floatToBf16} leaves it as it is.</li>
      * </ul>
@@ -284,9 +313,10 @@ final class TiesStream {
         FloatVector zero = FloatVector.zero(F);
         FloatVector wv0 = FloatVector.broadcast(F, w0);
         FloatVector wv1 = FloatVector.broadcast(F, w1);
-        FloatVector c0 = FloatVector.broadcast(F, divisor(w0, w1, true, false));
-        FloatVector c1 = FloatVector.broadcast(F, divisor(w0, w1, false, true));
-        FloatVector c01 = FloatVector.broadcast(F, divisor(w0, w1, true, true));
+        // the divisors' reciprocals: multiplying by them rounds to the division's bf16 (reciprocalIsExact)
+        FloatVector c0 = FloatVector.broadcast(F, 1f / divisor(w0, w1, true, false));
+        FloatVector c1 = FloatVector.broadcast(F, 1f / divisor(w0, w1, false, true));
+        FloatVector c01 = FloatVector.broadcast(F, 1f / divisor(w0, w1, true, true));
         FloatVector one = FloatVector.broadcast(F, 1f);
         IntVector sign = IntVector.broadcast(I, 0x8000_0000);
         IntVector none = IntVector.zero(I);
@@ -328,7 +358,7 @@ final class TiesStream {
                 IntVector mv = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
                 if (normalize) {
                     FloatVector div = one.blend(c1, agree1).blend(c0, agree0).blend(c01, agree0.and(agree1));
-                    t = mv.reinterpretAsFloats().div(div).reinterpretAsInts();
+                    t = mv.reinterpretAsFloats().mul(div).reinterpretAsInts();
                     mv = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
                 }
                 if (scale) {
