@@ -262,8 +262,8 @@ final class TiesStream {
      * least 2^-17 of itself from every midpoint, 64 float32 ulps; RN(mv/d) and RN(mv·RN(1/d)) are both within 2
      * ulps of mv/d (relative error 2^-24 per step, 2^-21 for a subnormal reciprocal: 8 ulps), so they round to
      * the same bf16, infinity (past the last
-     * midpoint) included. Where mv/d is subnormal both are within 2^-149 of it, and it is either at least 2^-142
-     * from every midpoint (odd multiples of 2^-134) or below 2^-141, far under the smallest. A NaN, infinite or zero
+     * midpoint) included. Where mv/d is subnormal both are within 2^-147 of it, and it is either at least 2^-142
+     * from every midpoint (odd multiples of 2^-134) or below 2^-139, far under the smallest. A NaN, infinite or zero
      * mv gives the same NaN, infinity or zero either way. {@code TiesStreamReciprocalTest} checks every bf16 mv
      * against 6000 divisors across the normal range, and that a subnormal divisor (reciprocal infinite) breaks it.
      */
