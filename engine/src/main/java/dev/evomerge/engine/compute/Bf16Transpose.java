@@ -39,11 +39,12 @@ final class Bf16Transpose {
     private static final boolean WIDE = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
 
     /**
-     * One stage of distance s (4, 2, 1) between rows r and r + s as two two-register permutes (one instruction each
-     * with AVX-512 and AVX2): lane c of the new row r is {@code (c & s) == 0 ? row_r[c] : row_{r+s}[c - s]}, of the
-     * new row r + s {@code (c & s) != 0 ? row_{r+s}[c] : row_r[c + s]}; an index of P or more picks from the second
-     * row. Each stage swaps bit s of the row index with bit s of the lane index, so after all three row j holds the
-     * block's lane (pair) j. A record held in static finals, so that C2 sees the indices as constants.
+     * One stage of distance s (4, 2, 1 for 8 lanes; 8, 4, 2, 1 for 16) between rows r and r + s as two two-register
+     * permutes (one instruction each with AVX-512 and AVX2): lane c of the new row r is
+     * {@code (c & s) == 0 ? row_r[c] : row_{r+s}[c - s]}, of the new row r + s
+     * {@code (c & s) != 0 ? row_{r+s}[c] : row_r[c + s]}; an index of n (the lane count) or more picks from the
+     * second row. Each stage swaps bit s of the row index with bit s of the lane index, so after all of them row j
+     * holds the block's lane (pair) j. A record held in static finals, so that C2 sees the indices as constants.
      */
     private record Stage(IntVector low, IntVector high) {
 

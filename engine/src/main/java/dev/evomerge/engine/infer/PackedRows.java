@@ -38,10 +38,10 @@ final class PackedRows implements RowBlockTarget {
     /**
      * A panel of output rows, whose block of 32 columns is 48 contiguous cache lines of the panel; or, for rows of
      * more than {@link #WIDE_ROW} columns, 16 rows (on 512-bit vectors a third of a panel; 16 rows of a column pair
-     * are one whole line, so such a block still fills whole lines): the merge's scratch for a block then stays near 128 KiB and in the core's
-     * L2 until it is packed. Measured on the 760M re-merge's shapes (two threads, task_arithmetic into panels):
-     * 4096-column rows in blocks of 16 rows 0.178 s against 0.194-0.202 s in blocks of 48; 1536-column rows the
-     * other way round (docs/benchmarks.md, "Panel lines stored whole").
+     * are one whole line, so such a block still fills whole lines): the merge's scratch for a block then stays near
+     * 128 KiB and in the core's L2 until it is packed. Measured on the 760M re-merge's shapes (two threads,
+     * task_arithmetic into panels): 4096-column rows in blocks of 16 rows 0.178 s against 0.194-0.202 s in blocks of
+     * 48; 1536-column rows the other way round (docs/benchmarks.md, "Panel lines stored whole").
      */
     @Override
     public int blockRows() {

@@ -121,12 +121,14 @@ final class TiesStream {
             bHi[m] = c.bHi();
         }
         MemorySegment bs = b.data();
+        // decided once per tensor, not per task: the two-model loop multiplies by the divisors' reciprocals
+        boolean paired = k == 2 && finite(w) && (!normalize || reciprocalIsExact(w[0], w[1]));
         StreamKernels.forTasks(out, rows, (from, to, block, shift) -> {
             // the kernels store element i at element i of o: for a block of rows that starts at element shift,
             // a view whose element shift is the block's first (only [from, to) is ever stored)
             MemorySegment o = shift == 0 ? block : MemorySegment.ofAddress(block.address() - 2 * shift)
                     .reinterpret(2 * to);
-            if (k == 2 && finite(w) && (!normalize || reciprocalIsExact(w[0], w[1]))) {
+            if (paired) {
                 // ties' usual case: the task cut where an index bound of a run of equal cut-offs falls inside it, so
                 // that over each part whether such a run is kept is the same for all of it (a band test only)
                 long s = from;
@@ -261,11 +263,11 @@ final class TiesStream {
      * &gt; 2^8), and the numerator of mv/d - midpoint, a nonzero multiple of 2^min(a, b+c), keeps the quotient at
      * least 2^-17 of itself from every midpoint, 64 float32 ulps; RN(mv/d) and RN(mv·RN(1/d)) are both within 2
      * ulps of mv/d (relative error 2^-24 per step, 2^-21 for a subnormal reciprocal: 8 ulps), so they round to
-     * the same bf16, infinity (past the last
-     * midpoint) included. Where mv/d is subnormal both are within 2^-147 of it, and it is either at least 2^-142
-     * from every midpoint (odd multiples of 2^-134) or below 2^-139, far under the smallest. A NaN, infinite or zero
-     * mv gives the same NaN, infinity or zero either way. {@code TiesStreamReciprocalTest} checks every bf16 mv
-     * against 6000 divisors across the normal range, and that a subnormal divisor (reciprocal infinite) breaks it.
+     * the same bf16, infinity (past the last midpoint) included. Where mv/d is subnormal both are within 2^-147 of
+     * it, and it is either at least 2^-142 from every midpoint (odd multiples of 2^-134) or below 2^-139, far under
+     * the smallest. A NaN, infinite or zero mv gives the same NaN, infinity or zero either way.
+     * {@code TiesStreamReciprocalTest} checks every bf16 mv against 6000 divisors across the normal range, and that a
+     * subnormal divisor (reciprocal infinite) breaks it.
      */
     static boolean reciprocalIsExact(float w0, float w1) {
         for (boolean[] agree : new boolean[][] {{true, false}, {false, true}, {true, true}}) {
@@ -357,8 +359,8 @@ final class TiesStream {
                         .lanewise(VectorOperators.ADD, r1.reinterpretAsFloats(), agree1).reinterpretAsInts();
                 IntVector mv = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
                 if (normalize) {
-                    FloatVector div = one.blend(c1, agree1).blend(c0, agree0).blend(c01, agree0.and(agree1));
-                    t = mv.reinterpretAsFloats().mul(div).reinterpretAsInts();
+                    FloatVector reciprocal = one.blend(c1, agree1).blend(c0, agree0).blend(c01, agree0.and(agree1));
+                    t = mv.reinterpretAsFloats().mul(reciprocal).reinterpretAsInts();
                     mv = t.add(t.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
                 }
                 if (scale) {
